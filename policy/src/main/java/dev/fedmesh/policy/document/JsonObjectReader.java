@@ -1,0 +1,232 @@
+package dev.fedmesh.policy.document;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Reads the fields of one JSON object, recording a {@link Violation} with the field's full path
+ * (e.g. {@code spec.split[1].weight}) for every missing, mistyped or unknown field instead of
+ * stopping at the first one.
+ */
+public final class JsonObjectReader {
+    private final JsonNode node;
+    private final String path;
+    private final List<Violation> violations;
+    private final Set<String> read = new LinkedHashSet<>();
+
+    JsonObjectReader(JsonNode node, String path, List<Violation> violations) {
+        this.node = node;
+        this.path = path;
+        this.violations = violations;
+    }
+
+    /** The path of a field of this object, as users see it in errors. */
+    public String pathOf(String field) {
+        return path.isEmpty() ? field : path + "." + field;
+    }
+
+    public void reject(String field, String problem) {
+        violations.add(new Violation(pathOf(field), problem));
+    }
+
+    public boolean has(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        return value != null && !value.isNull();
+    }
+
+    /** Marks a field as known without reading it (read-only fields a client may echo back). */
+    public void ignore(String field) {
+        read.add(field);
+    }
+
+    public String requiredString(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            reject(field, "is required");
+            return null;
+        }
+        if (!value.isTextual()) {
+            reject(field, "must be a string, not " + describe(value));
+            return null;
+        }
+        return value.textValue();
+    }
+
+    public String optionalString(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            reject(field, "must be a string, not " + describe(value));
+            return null;
+        }
+        return value.textValue();
+    }
+
+    /** An integer within [min, max]; null (after recording why) when absent or invalid. */
+    public Long requiredInteger(String field, long min, long max) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            reject(field, "is required");
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            reject(field, "must be a whole number between " + min + " and " + max + ", not " + describe(value));
+            return null;
+        }
+        long number = value.longValue();
+        if (number < min || number > max) {
+            reject(field, "must be between " + min + " and " + max + ", not " + number);
+            return null;
+        }
+        return number;
+    }
+
+    public Boolean optionalBoolean(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isBoolean()) {
+            reject(field, "must be true or false, not " + describe(value));
+            return null;
+        }
+        return value.booleanValue();
+    }
+
+    /** A map of label keys to values; empty when absent. */
+    public Map<String, String> labels(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        Map<String, String> labels = new TreeMap<>();
+        if (value == null || value.isNull()) {
+            return labels;
+        }
+        if (!value.isObject()) {
+            reject(field, "must be an object of label names to string values, not " + describe(value));
+            return labels;
+        }
+        Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
+        while (entries.hasNext()) {
+            Map.Entry<String, JsonNode> entry = entries.next();
+            String key = entry.getKey();
+            String keyPath = pathOf(field) + "." + key;
+            if (!Names.isValidLabelKey(key)) {
+                violations.add(new Violation(keyPath, "is not a valid label name: use 1-63 letters, digits, '.', '_', '-' or '/'"
+                        + ", starting and ending with a letter or digit"));
+                continue;
+            }
+            JsonNode labelValue = entry.getValue();
+            if (!labelValue.isTextual()) {
+                violations.add(new Violation(keyPath, "must be a string, not " + describe(labelValue)));
+                continue;
+            }
+            if (!Names.isValidLabelValue(labelValue.textValue())) {
+                violations.add(new Violation(keyPath, "is not a valid label value: use at most 63 letters, digits, '.', '_' or '-'"
+                        + ", starting and ending with a letter or digit"));
+                continue;
+            }
+            labels.put(key, labelValue.textValue());
+        }
+        return labels;
+    }
+
+    /** A nested object, or null (after recording why) when it is absent or not an object. */
+    public JsonObjectReader requiredObject(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            reject(field, "is required");
+            return null;
+        }
+        if (!value.isObject()) {
+            reject(field, "must be an object, not " + describe(value));
+            return null;
+        }
+        return new JsonObjectReader(value, pathOf(field), violations);
+    }
+
+    public JsonObjectReader optionalObject(String field) {
+        return has(field) ? requiredObject(field) : null;
+    }
+
+    /** Reads each element of an array of objects; absent means empty. */
+    public <T> List<T> objects(String field, boolean required, Function<JsonObjectReader, T> element) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        List<T> result = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            if (required) {
+                reject(field, "is required");
+            }
+            return result;
+        }
+        if (!value.isArray()) {
+            reject(field, "must be an array, not " + describe(value));
+            return result;
+        }
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode item = value.get(i);
+            String itemPath = pathOf(field) + "[" + i + "]";
+            if (!item.isObject()) {
+                violations.add(new Violation(itemPath, "must be an object, not " + describe(item)));
+                continue;
+            }
+            T parsed = element.apply(new JsonObjectReader(item, itemPath, violations));
+            if (parsed != null) {
+                result.add(parsed);
+            }
+        }
+        return result;
+    }
+
+    /** The number of elements of an array field; 0 when absent or not an array. */
+    public int sizeOf(String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isArray() ? value.size() : 0;
+    }
+
+    /** Records every field that no one asked for: unknown fields are errors, not silently dropped. */
+    public void rejectUnknownFields() {
+        Iterator<String> names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!read.contains(name)) {
+                reject(name, "is not a known field here: remove it (known fields: " + String.join(", ", read) + ")");
+            }
+        }
+    }
+
+    static String describe(JsonNode value) {
+        if (value.isTextual()) {
+            return "a string";
+        }
+        if (value.isNumber()) {
+            return "a number";
+        }
+        if (value.isBoolean()) {
+            return "a boolean";
+        }
+        if (value.isArray()) {
+            return "an array";
+        }
+        if (value.isObject()) {
+            return "an object";
+        }
+        return "null";
+    }
+}
