@@ -1,0 +1,156 @@
+package dev.fedmesh.policy.xds;
+
+import static dev.fedmesh.policy.xds.DesiredConfigs.config;
+import static dev.fedmesh.policy.xds.DesiredConfigs.split;
+import static dev.fedmesh.policy.xds.DesiredConfigs.trafficRoute;
+import static dev.fedmesh.policy.xds.DesiredConfigs.versionSplit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import dev.fedmesh.api.v1.DesiredConfig;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigTranslatorTest {
+
+    private static final List<ServiceEndpoint> ENDPOINTS = List.of(
+            new ServiceEndpoint("greeter", "10.0.0.12", 8080, Map.of("version", "v2")),
+            new ServiceEndpoint("greeter", "10.0.0.10", 8080, Map.of("version", "v1", "zone", "a")),
+            new ServiceEndpoint("greeter", "10.0.0.11", 8080, Map.of("version", "v1", "zone", "b")),
+            new ServiceEndpoint("frontend", "10.0.1.10", 9090, Map.of()),
+            new ServiceEndpoint("not-in-config", "10.0.9.9", 7070, Map.of()));
+
+    private final ProxyConfigTranslator translator = new ProxyConfigTranslator();
+
+    @Test
+    void withoutPoliciesEachServiceRoutesToAllItsEndpoints() {
+        XdsResources resources = translator.translate(config(7, "greeter", "frontend"), ENDPOINTS);
+
+        assertThat(resources.listeners()).extracting(l -> l.getName()).containsExactly("frontend", "greeter");
+        assertThat(resources.routes()).extracting(r -> r.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
+                .containsExactly("outbound|frontend", "outbound|greeter");
+        assertThat(resources.clusters()).extracting(Cluster::getName)
+                .containsExactly("outbound|frontend", "outbound|greeter");
+        assertThat(endpointCount(resources, "outbound|greeter")).isEqualTo(3);
+        assertValidAndGolden("no-policies", resources);
+    }
+
+    @Test
+    void listenerHoldsAnHttpConnectionManagerThatFetchesItsRouteOverAds() throws Exception {
+        XdsResources resources = translator.translate(config(1, "greeter"), ENDPOINTS);
+
+        HttpConnectionManager manager = resources.listeners().get(0).getApiListener().getApiListener()
+                .unpack(HttpConnectionManager.class);
+        assertThat(manager.getRds().getRouteConfigName()).isEqualTo("greeter");
+        assertThat(manager.getRds().getConfigSource().hasAds()).isTrue();
+        assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
+                .containsExactly(ProxyConfigTranslator.ROUTER_FILTER);
+        assertThat(resources.routes().get(0).getVirtualHosts(0).getDomainsList()).containsExactly("*");
+    }
+
+    @Test
+    void hundredZeroSplitKeepsTheZeroWeightSubsetAsAValidCluster() {
+        DesiredConfig config = config(3, "greeter").toBuilder()
+                .addPolicies(versionSplit("canary", "greeter", 100, 0)).build();
+
+        XdsResources resources = translator.translate(config, ENDPOINTS);
+
+        assertThat(weights(resources, "greeter")).containsExactly(
+                Map.entry("outbound|greeter|version=v1", 100), Map.entry("outbound|greeter|version=v2", 0));
+        assertThat(endpointCount(resources, "outbound|greeter|version=v1")).isEqualTo(2);
+        assertThat(endpointCount(resources, "outbound|greeter|version=v2")).isEqualTo(1);
+        assertValidAndGolden("split-100-0", resources);
+    }
+
+    @Test
+    void twentyEightySplitBecomesWeightedClustersPerVersion() {
+        DesiredConfig config = config(4, "greeter", "frontend").toBuilder()
+                .addPolicies(versionSplit("canary", "greeter", 20, 80)).build();
+
+        XdsResources resources = translator.translate(config, ENDPOINTS);
+
+        assertThat(weights(resources, "greeter")).containsExactly(
+                Map.entry("outbound|greeter|version=v1", 20), Map.entry("outbound|greeter|version=v2", 80));
+        assertThat(resources.clusters()).extracting(Cluster::getName).containsExactly(
+                "outbound|frontend", "outbound|greeter|version=v1", "outbound|greeter|version=v2");
+        assertValidAndGolden("split-20-80", resources);
+    }
+
+    @Test
+    void subsetWithNoMatchingEndpointsGetsAnEmptyAssignment() {
+        DesiredConfig config = config(5, "greeter").toBuilder()
+                .addPolicies(trafficRoute("canary", "greeter",
+                        split(Map.of("version", "v1"), 50), split(Map.of("version", "v3"), 50)))
+                .build();
+
+        XdsResources resources = translator.translate(config, ENDPOINTS);
+
+        assertThat(endpointCount(resources, "outbound|greeter|version=v3")).isZero();
+        assertThat(resources.endpoints()).extracting(ClusterLoadAssignment::getClusterName)
+                .contains("outbound|greeter|version=v3");
+        assertValidAndGolden("subset-without-endpoints", resources);
+    }
+
+    @Test
+    void outputDoesNotDependOnTheOrderEndpointsArriveIn() {
+        DesiredConfig config = config(4, "greeter", "frontend").toBuilder()
+                .addPolicies(versionSplit("canary", "greeter", 20, 80)).build();
+        List<ServiceEndpoint> reversed = new ArrayList<>(ENDPOINTS);
+        Collections.reverse(reversed);
+
+        assertThat(XdsJson.render(translator.translate(config, reversed)))
+                .isEqualTo(XdsJson.render(translator.translate(config, ENDPOINTS)));
+    }
+
+    @Test
+    void constraintCheckerCatchesWhatEnvoyWouldReject() {
+        HttpConnectionManager noStatPrefix = HttpConnectionManager.newBuilder().build();
+        Cluster zeroTimeout = Cluster.newBuilder().setName("c").setConnectTimeout(Duration.newBuilder()).build();
+        ClusterLoadAssignment zeroLocalityWeight = ClusterLoadAssignment.newBuilder().setClusterName("c")
+                .addEndpoints(LocalityLbEndpoints.newBuilder().setLoadBalancingWeight(UInt32Value.of(0))).build();
+        RouteConfiguration noDomains = RouteConfiguration.newBuilder()
+                .addVirtualHosts(io.envoyproxy.envoy.config.route.v3.VirtualHost.newBuilder().setName("v")).build();
+
+        assertThat(EnvoyConstraints.violations(noStatPrefix)).anyMatch(v -> v.contains("stat_prefix"))
+                .anyMatch(v -> v.contains("route_specifier"));
+        assertThat(EnvoyConstraints.violations(zeroTimeout)).anyMatch(v -> v.contains("connect_timeout"));
+        assertThat(EnvoyConstraints.violations(zeroLocalityWeight)).anyMatch(v -> v.contains("load_balancing_weight"));
+        assertThat(EnvoyConstraints.violations(noDomains)).anyMatch(v -> v.contains("domains"));
+    }
+
+    private static void assertValidAndGolden(String golden, XdsResources resources) {
+        Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
+                .flatMap(List::stream)
+                .forEach(resource -> assertThat(EnvoyConstraints.violations(resource))
+                        .as("Envoy constraints of %s", resource.getClass().getSimpleName())
+                        .isEmpty());
+        GoldenFiles.assertMatches(golden, XdsJson.render(resources));
+    }
+
+    static List<Map.Entry<String, Integer>> weights(XdsResources resources, String service) {
+        RouteConfiguration route = resources.routes().stream()
+                .filter(r -> r.getName().equals(service)).findFirst().orElseThrow();
+        return route.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters().getClustersList().stream()
+                .map((WeightedCluster.ClusterWeight w) -> Map.entry(w.getName(), w.getWeight().getValue()))
+                .toList();
+    }
+
+    private static int endpointCount(XdsResources resources, String cluster) {
+        return resources.endpoints().stream()
+                .filter(a -> a.getClusterName().equals(cluster))
+                .flatMap(a -> a.getEndpointsList().stream())
+                .mapToInt(LocalityLbEndpoints::getLbEndpointsCount)
+                .sum();
+    }
+}
