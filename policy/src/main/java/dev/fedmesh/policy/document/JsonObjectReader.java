@@ -28,6 +28,19 @@ public final class JsonObjectReader {
         this.violations = violations;
     }
 
+    /**
+     * A reader for a top-level object, recording problems in {@code violations}; a value that is
+     * not an object is recorded as one violation and read as an empty object.
+     */
+    public static JsonObjectReader root(JsonNode node, List<Violation> violations) {
+        if (node == null || !node.isObject()) {
+            violations.add(new Violation("", "the body must be a JSON object, not "
+                    + describe(node == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : node)));
+            return new JsonObjectReader(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), "", violations);
+        }
+        return new JsonObjectReader(node, "", violations);
+    }
+
     /** The path of a field of this object, as users see it in errors. */
     public String pathOf(String field) {
         return path.isEmpty() ? field : path + "." + field;
