@@ -1,0 +1,108 @@
+package dev.fedmesh.agent;
+
+import dev.fedmesh.agent.desired.DesiredConfigApplier;
+import dev.fedmesh.agent.desired.DesiredConfigConsumer;
+import dev.fedmesh.agent.desired.LastKnownGood;
+import dev.fedmesh.agent.inventory.LocalInventory;
+import dev.fedmesh.agent.xds.AdsServer;
+import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
+import dev.fedmesh.api.v1.DesiredConfig;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cluster's agent: serves the cluster's proxies over ADS from the newest desired config it has
+ * (Kafka, or the last-known-good file until Kafka answers) and its local inventory.
+ */
+public final class ClusterAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterAgent.class);
+
+    private final AgentSettings settings;
+    private final LocalInventory inventory;
+    private final DesiredConfigApplier applier;
+    private final AdsServer adsServer;
+    private final DesiredConfigConsumer consumer;
+    private boolean closed;
+
+    private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
+                         AdsServer adsServer, DesiredConfigConsumer consumer) {
+        this.settings = settings;
+        this.inventory = inventory;
+        this.applier = applier;
+        this.adsServer = adsServer;
+        this.consumer = consumer;
+    }
+
+    /**
+     * Starts the agent: restores the last-known-good config (before Kafka is asked anything),
+     * serves xDS, then follows the tenant's desired topic.
+     */
+    public static ClusterAgent start(AgentSettings settings) {
+        // Every proxy of the cluster gets the same resources, so all nodes share one snapshot group.
+        String group = settings.tenant() + "/" + settings.cluster();
+        SimpleCache<String> cache = new SimpleCache<>(node -> group);
+        XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, settings.tenant(), settings.cluster());
+        LocalInventory inventory = new LocalInventory();
+        settings.endpoints().forEach(inventory::register);
+        inventory.addListener(publisher::inventoryChanged);
+
+        DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
+                new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
+                publisher::configApplied);
+        applier.restoreLastKnownGood();
+
+        AdsServer adsServer = AdsServer.start(cache, settings.xdsPort());
+        DesiredConfigConsumer consumer;
+        try {
+            consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.desiredTopic(),
+                    settings.tenant(), settings.cluster(), applier::offer);
+        } catch (RuntimeException e) {
+            adsServer.close();
+            throw e;
+        }
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer);
+        consumer.start();
+        LOG.info("tenant={} cluster={} agent serving xDS on port {}, following {} at {}, state in {}",
+                settings.tenant(), settings.cluster(), adsServer.port(), settings.desiredTopic(),
+                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath());
+        return agent;
+    }
+
+    public AgentSettings settings() {
+        return settings;
+    }
+
+    /** The port the ADS server listens on (the chosen one when the settings asked for 0). */
+    public int xdsPort() {
+        return adsServer.port();
+    }
+
+    /** This cluster's local endpoints; changes are served to proxies at once. */
+    public LocalInventory inventory() {
+        return inventory;
+    }
+
+    /** The revision of the desired config being served, or -1 before the first. */
+    public long appliedRevision() {
+        return applier.appliedRevision();
+    }
+
+    /** Applies a config as if it had come from Kafka: only when it is newer than the applied one. */
+    boolean offer(DesiredConfig config) {
+        return applier.offer(config, "a direct offer");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        consumer.close();
+        adsServer.close();
+        LOG.info("tenant={} cluster={} agent stopped at revision {}", settings.tenant(), settings.cluster(),
+                applier.appliedRevision());
+    }
+}

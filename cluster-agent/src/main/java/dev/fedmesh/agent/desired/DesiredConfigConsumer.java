@@ -1,0 +1,190 @@
+package dev.fedmesh.agent.desired;
+
+import dev.fedmesh.api.v1.DesiredConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one cluster's desired configs from the tenant's compacted topic: every partition, from the
+ * beginning, without a consumer group. Keeps only records keyed by this cluster, verifies their
+ * envelope and hands the config on; waits (retrying) until the distributor has created the topic,
+ * and picks up partitions added later.
+ */
+public final class DesiredConfigConsumer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DesiredConfigConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+    private static final long PARTITION_REFRESH_MILLIS = 10_000;
+    private static final long RETRY_MILLIS = 1_000;
+
+    private final String tenant;
+    private final String cluster;
+    private final String topic;
+    private final byte[] key;
+    private final BiConsumer<DesiredConfig, String> sink;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean closed;
+    private boolean started;
+
+    public DesiredConfigConsumer(String bootstrapServers, String topic, String tenant, String cluster,
+                                 BiConsumer<DesiredConfig, String> sink) {
+        this.tenant = tenant;
+        this.cluster = cluster;
+        this.topic = topic;
+        this.key = cluster.getBytes(StandardCharsets.UTF_8);
+        this.sink = sink;
+        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, tenant, cluster),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "fedmesh-desired-" + tenant + "-" + cluster);
+        this.thread.setDaemon(true);
+    }
+
+    static Properties properties(String bootstrapServers, String tenant, String cluster) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "fedmesh-agent-" + tenant + "-" + cluster);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // The distributor creates the topic compacted; an auto-created one would not be.
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(METADATA_TIMEOUT.toMillis()));
+        return props;
+    }
+
+    /** Starts reading on its own daemon thread; {@code sink} gets each verified config and where it came from. */
+    public synchronized void start() {
+        started = true;
+        thread.start();
+    }
+
+    private void run() {
+        Set<TopicPartition> assigned = new HashSet<>();
+        long nextPartitionCheck = 0;
+        boolean toldWaiting = false;
+        try {
+            while (!closed) {
+                try {
+                    if (System.currentTimeMillis() >= nextPartitionCheck) {
+                        Set<TopicPartition> partitions = partitions();
+                        if (partitions.isEmpty()) {
+                            if (!toldWaiting) {
+                                LOG.info("tenant={} cluster={} topic {} does not exist yet (or Kafka at the configured"
+                                        + " bootstrap servers does not answer); serving the current config and"
+                                        + " retrying every {} ms", tenant, cluster, topic, RETRY_MILLIS);
+                                toldWaiting = true;
+                            }
+                            sleep(RETRY_MILLIS);
+                            continue;
+                        }
+                        if (!partitions.equals(assigned)) {
+                            Set<TopicPartition> added = new HashSet<>(partitions);
+                            added.removeAll(assigned);
+                            consumer.assign(partitions);
+                            consumer.seekToBeginning(added);
+                            LOG.info("tenant={} cluster={} reading {} partition(s) of {} from the beginning",
+                                    tenant, cluster, partitions.size(), topic);
+                            assigned = partitions;
+                        }
+                        nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
+                    }
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                        handle(record);
+                    }
+                } catch (WakeupException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                } catch (KafkaException e) {
+                    LOG.warn("tenant={} cluster={} reading {} failed: {}; still serving the current config,"
+                            + " retrying in {} ms", tenant, cluster, topic, e.toString(), RETRY_MILLIS);
+                    sleep(RETRY_MILLIS);
+                    nextPartitionCheck = 0;
+                }
+            }
+        } finally {
+            Thread.interrupted();
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private Set<TopicPartition> partitions() {
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return Set.of();
+        }
+        if (infos == null) {
+            return Set.of();
+        }
+        return infos.stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition()))
+                .collect(Collectors.toSet());
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        if (record.key() == null || !Arrays.equals(record.key(), key)) {
+            return;
+        }
+        String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+        if (record.value() == null) {
+            LOG.info("tenant={} cluster={} tombstone at {}: keeping the current config", tenant, cluster, where);
+            return;
+        }
+        DesiredConfig config;
+        try {
+            config = DesiredConfigEnvelopes.open(record.value());
+        } catch (InvalidEnvelopeException e) {
+            LOG.warn("tenant={} cluster={} skipping record at offset {} ({}): {}; the current config stays in"
+                    + " place until a valid newer record arrives", tenant, cluster, record.offset(), where,
+                    e.getMessage());
+            return;
+        }
+        sink.accept(config, "Kafka " + where);
+    }
+
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (!started) {
+            consumer.close(Duration.ZERO);
+            return;
+        }
+        consumer.wakeup();
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
