@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.value.PropertyResolver;
@@ -40,7 +41,7 @@ public record AgentSettings(
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
-    public static final String DEFAULT_TOPIC_PREFIX = "fedmesh";
+    public static final String DEFAULT_TOPIC_PREFIX = KafkaTopics.DEFAULT_PREFIX;
     public static final int DEFAULT_XDS_PORT = 18000;
     public static final Path DEFAULT_STATE_DIRECTORY = Path.of("fedmesh-agent-state");
 
@@ -81,7 +82,7 @@ public record AgentSettings(
 
     /** The tenant's compacted desired-config topic: {@code <topicPrefix>.<tenant>.desired}. */
     public String desiredTopic() {
-        return topicPrefix + "." + tenant + ".desired";
+        return KafkaTopics.desired(topicPrefix, tenant);
     }
 
     /** Reads the settings from application.yml, system properties and environment variables. */

@@ -153,7 +153,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         }
         DesiredConfig config;
         try {
-            config = DesiredConfigEnvelopes.open(record.value());
+            config = EnvelopeVerifier.open(record.value());
         } catch (InvalidEnvelopeException e) {
             LOG.warn("tenant={} cluster={} skipping record at offset {} ({}): {}; the current config stays in"
                     + " place until a valid newer record arrives", tenant, cluster, record.offset(), where,

@@ -1,6 +1,7 @@
 package dev.fedmesh.agent.desired;
 
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ public final class LastKnownGood {
             return Optional.empty();
         }
         try {
-            return Optional.of(DesiredConfigEnvelopes.open(bytes));
+            return Optional.of(EnvelopeVerifier.open(bytes));
         } catch (InvalidEnvelopeException e) {
             LOG.warn("Last-known-good config {} is damaged ({}); ignoring it until Kafka delivers a config",
                     file, e.getMessage());

@@ -1,0 +1,158 @@
+package dev.fedmesh.agent;
+
+import static dev.fedmesh.agent.Configs.SERVICE;
+import static dev.fedmesh.agent.Configs.greeterSplit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fedmesh.testing.xds.ProxylessClients;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent against a real proxyless gRPC xDS client and real gRPC backends, with Kafka
+ * unreachable: configs come from the last-known-good file or a direct offer.
+ */
+class ClusterAgentXdsTest {
+
+    private static final String TENANT = "acme";
+    private static final String CLUSTER = "eu-west-1";
+    private static final int CALLS = 1000;
+
+    @TempDir
+    Path stateDir;
+
+    private Backend v1;
+    private Backend v2;
+
+    @BeforeEach
+    void startBackends() {
+        v1 = Backend.start("v1");
+        v2 = Backend.start("v2");
+    }
+
+    @AfterEach
+    void stopBackends() throws InterruptedException {
+        v1.close();
+        v2.close();
+    }
+
+    @Test
+    void proxylessClientGetsTheTwentyEightySplit() throws Exception {
+        try (ClusterAgent agent = ClusterAgent.start(settings())) {
+            registerBackends(agent);
+            assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 1, 20, 80))).isTrue();
+
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.call();
+                Map<String, Integer> counts = traffic.sample(CALLS);
+
+                assertThat(counts.keySet()).containsOnly("v1", "v2");
+                Traffic.assertShare(counts.getOrDefault("v2", 0), CALLS, 0.8);
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    @Test
+    void newerRevisionSwitchesTheSplitWhileOlderAndDuplicateRevisionsAreIgnored() throws Exception {
+        try (ClusterAgent agent = ClusterAgent.start(settings());
+             Backend v1b = Backend.start("v1b")) {
+            registerBackends(agent);
+            agent.offer(greeterSplit(TENANT, CLUSTER, 1, 20, 80));
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.awaitAnswerFrom("v2");
+
+                assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 2, 100, 0))).isTrue();
+                traffic.awaitOnly(Set.of("v1"), 50);
+                assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1");
+
+                assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 1, 0, 100))).isFalse();
+                assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 2, 0, 100))).isFalse();
+                assertThat(agent.appliedRevision()).isEqualTo(2);
+                // A local change rebuilds the snapshot; once the client routes to the new v1
+                // endpoint it holds everything built after the ignored offers.
+                agent.inventory().register(v1b.endpoint(SERVICE, Map.of("version", "v1")));
+                traffic.awaitAnswerFrom("v1b");
+                assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1", "v1b");
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    @Test
+    void restartedAgentServesItsLastKnownGoodConfigWhileKafkaIsUnreachable() throws Exception {
+        try (ClusterAgent first = ClusterAgent.start(settings())) {
+            first.offer(greeterSplit(TENANT, CLUSTER, 3, 20, 80));
+        }
+
+        try (ClusterAgent restarted = ClusterAgent.start(settings())) {
+            assertThat(restarted.appliedRevision()).isEqualTo(3);
+            registerBackends(restarted);
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + restarted.xdsPort(), "node-b", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.call();
+                Map<String, Integer> counts = traffic.sample(CALLS);
+
+                assertThat(counts.keySet()).containsOnly("v1", "v2");
+                Traffic.assertShare(counts.getOrDefault("v2", 0), CALLS, 0.8);
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    @Test
+    void clientsOfTwoClustersInOneJvmEachSeeTheirOwnAgent() throws Exception {
+        AgentSettings other = settings().withStateDirectory(stateDir.resolve("other"));
+        try (ClusterAgent canary = ClusterAgent.start(settings());
+             ClusterAgent stable = ClusterAgent.start(new AgentSettings(TENANT, "us-east-1",
+                     other.kafkaBootstrapServers(), other.topicPrefix(), 0, other.stateDirectory(),
+                     other.endpoints()))) {
+            registerBackends(canary);
+            registerBackends(stable);
+            canary.offer(greeterSplit(TENANT, CLUSTER, 1, 0, 100));
+            stable.offer(greeterSplit(TENANT, "us-east-1", 1, 100, 0));
+            ManagedChannel toCanary = ProxylessClients.channel("localhost:" + canary.xdsPort(), "node", SERVICE);
+            ManagedChannel toStable = ProxylessClients.channel("localhost:" + stable.xdsPort(), "node", SERVICE);
+            try {
+                assertThat(new Traffic(toCanary).sample(100)).containsOnlyKeys("v2");
+                assertThat(new Traffic(toStable).sample(100)).containsOnlyKeys("v1");
+            } finally {
+                ProxylessClients.close(toCanary);
+                ProxylessClients.close(toStable);
+            }
+        }
+    }
+
+    private void registerBackends(ClusterAgent agent) {
+        agent.inventory().register(v1.endpoint(SERVICE, Map.of("version", "v1")));
+        agent.inventory().register(v2.endpoint(SERVICE, Map.of("version", "v2")));
+    }
+
+    private AgentSettings settings() throws IOException {
+        return AgentSettings.of(TENANT, CLUSTER, "127.0.0.1:" + closedPort())
+                .withXdsPort(0)
+                .withStateDirectory(stateDir);
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
