@@ -54,8 +54,15 @@ public final class EmbeddedKafka implements KafkaBroker {
       Properties config = brokerConfig(logDirectory, port, controllerPort);
       format(config);
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
-      server.startup();
-      return new EmbeddedKafka(server, "localhost:" + port, logDirectory, temporary);
+      EmbeddedKafka broker = new EmbeddedKafka(server, "localhost:" + port, logDirectory, temporary);
+      try {
+        server.startup();
+      } catch (RuntimeException e) {
+        broker.close();
+        throw new IllegalStateException("embedded Kafka did not start on port " + port
+            + " (controller port " + controllerPort + ") with log directory " + logDirectory + ": " + e.getMessage(), e);
+      }
+      return broker;
     } catch (IOException e) {
       throw new UncheckedIOException("embedded Kafka did not start"
           + (temporary ? "" : " in " + logDirOrNullForTemp), e);

@@ -1,6 +1,7 @@
 package dev.fedmesh.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,16 @@ class EmbeddedKafkaTest {
     try (EmbeddedKafka second = EmbeddedKafka.start(logDirectory, 0); Admin admin = admin(second)) {
       Set<String> topics = admin.listTopics().names().get(10, TimeUnit.SECONDS);
       assertThat(topics).contains(topic);
+    }
+  }
+
+  @Test
+  void aTakenPortIsReportedWithThePortNumber() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      assertThatThrownBy(() -> EmbeddedKafka.start(null, port))
+          .hasMessageContaining("port " + port);
     }
   }
 
