@@ -64,9 +64,10 @@ public final class ClusterAgent implements AutoCloseable {
         }
         ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer);
         consumer.start();
-        LOG.info("tenant={} cluster={} agent serving xDS on port {}, following {} at {}, state in {}",
-                settings.tenant(), settings.cluster(), adsServer.port(), settings.desiredTopic(),
-                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath());
+        LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
+                        + " state in {}", settings.tenant(), settings.cluster(), adsServer.port(),
+                settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
+                settings.stateDirectory().toAbsolutePath());
         return agent;
     }
 

@@ -117,6 +117,27 @@ class ClusterAgentXdsTest {
     }
 
     @Test
+    void deregisteredEndpointStopsGettingCallsWithoutANewRevision() throws Exception {
+        try (ClusterAgent agent = ClusterAgent.start(settings())) {
+            registerBackends(agent);
+            agent.offer(greeterSplit(TENANT, CLUSTER, 1, 50, 50).toBuilder().clearPolicies().build());
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.awaitAnswerFrom("v2");
+
+                agent.inventory().deregister(v2.endpoint(SERVICE, Map.of("version", "v2")));
+                traffic.awaitOnly(Set.of("v1"), 50);
+
+                assertThat(traffic.sample(200)).containsOnlyKeys("v1");
+                assertThat(agent.appliedRevision()).isEqualTo(1);
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    @Test
     void clientsOfTwoClustersInOneJvmEachSeeTheirOwnAgent() throws Exception {
         AgentSettings other = settings().withStateDirectory(stateDir.resolve("other"));
         try (ClusterAgent canary = ClusterAgent.start(settings());
