@@ -19,7 +19,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-class ProxyConfigTranslatorProperties {
+class ProxyConfigTranslatorPropertyTest {
 
     private static final List<String> SERVICES = List.of("greeter", "frontend", "billing");
     private static final List<String> VERSIONS = List.of("v1", "v2", "v3", "v4");
