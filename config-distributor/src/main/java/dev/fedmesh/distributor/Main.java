@@ -1,0 +1,29 @@
+package dev.fedmesh.distributor;
+
+import io.micronaut.context.ApplicationContext;
+
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a config-distributor as its own process until it is told to stop. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        DistributorSettings settings;
+        try (ApplicationContext context = ApplicationContext.builder().deduceEnvironment(false).args(args).start()) {
+            settings = DistributorSettings.from(context.getEnvironment());
+        } catch (IllegalArgumentException e) {
+            System.err.println("fedmesh config-distributor cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ConfigDistributor distributor = ConfigDistributor.start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            distributor.close();
+            stopped.countDown();
+        }, "fedmesh-distributor-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.fedmesh.distributor.publish;
+
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Publishes each cluster's whole desired config to the tenant's compacted desired topic, keyed
+ * by cluster, and waits until the broker has every record: a publish either completes or throws.
+ */
+public final class DesiredConfigPublisher implements AutoCloseable {
+    private static final long SEND_TIMEOUT_SECONDS = 30;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Admin admin;
+    private final String topicPrefix;
+    private final int partitions;
+    private final short replicationFactor;
+    private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+
+    public DesiredConfigPublisher(String bootstrapServers, String topicPrefix, int partitions, short replicationFactor) {
+        this.topicPrefix = topicPrefix;
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        Properties producerConfig = new Properties();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
+        producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-distributor");
+        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+        this.admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+    }
+
+    /** Sends every config and returns once all are acknowledged; throws if any is not. */
+    public void publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
+        String topic = KafkaTopics.desired(topicPrefix, tenant);
+        ensureTopic(topic);
+        List<Future<?>> sends = new ArrayList<>();
+        for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
+            DesiredConfigEnvelope envelope = DesiredConfigEnvelopes.seal(entry.getValue());
+            sends.add(producer.send(new ProducerRecord<>(topic, entry.getKey(), envelope.toByteArray())));
+        }
+        producer.flush();
+        for (Future<?> send : sends) {
+            await(send, "publishing to " + topic);
+        }
+    }
+
+    private void ensureTopic(String topic) {
+        if (knownTopics.contains(topic)) {
+            return;
+        }
+        NewTopic newTopic = new NewTopic(topic, partitions, replicationFactor)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        try {
+            admin.createTopics(List.of(newTopic)).all().get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new PublishFailedException("could not create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new PublishFailedException("Kafka did not answer within " + SEND_TIMEOUT_SECONDS + " s creating " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishFailedException("interrupted creating " + topic, e);
+        }
+        knownTopics.add(topic);
+    }
+
+    private static void await(Future<?> send, String what) {
+        try {
+            send.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new PublishFailedException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new PublishFailedException(what + " was not acknowledged within " + SEND_TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishFailedException(what + " was interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close(java.time.Duration.ofSeconds(5));
+        admin.close(java.time.Duration.ofSeconds(5));
+    }
+}

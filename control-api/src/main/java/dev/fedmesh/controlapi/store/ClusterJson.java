@@ -1,0 +1,68 @@
+package dev.fedmesh.controlapi.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.policy.document.JsonObjectReader;
+import dev.fedmesh.policy.document.Names;
+import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.document.Violation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON form of clusters: reading a registration request, writing a cluster. */
+public final class ClusterJson {
+    private ClusterJson() {
+    }
+
+    public static ClusterSpec read(String body) {
+        JsonNode json = PolicyJson.parse(body);
+        List<Violation> violations = new ArrayList<>();
+        JsonObjectReader reader = JsonObjectReader.root(json, violations);
+        String name = reader.requiredString("name");
+        if (name != null && !Names.isValid(name)) {
+            reader.reject("name", "'" + name + "' " + Names.RULE);
+        }
+        String region = locality(reader, "region");
+        String zone = locality(reader, "zone");
+        String network = locality(reader, "network");
+        Map<String, String> labels = reader.labels("labels");
+        reader.ignore("resourceVersion");
+        reader.ignore("createdAt");
+        reader.ignore("updatedAt");
+        reader.rejectUnknownFields();
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        return new ClusterSpec(name, region, zone, network, labels);
+    }
+
+    private static String locality(JsonObjectReader reader, String field) {
+        String value = reader.optionalString(field);
+        if (value != null && !Names.isValidLabelValue(value)) {
+            reader.reject(field, "'" + value + "' is not valid: use at most 63 letters, digits, '.', '_' or '-'");
+            return null;
+        }
+        return value;
+    }
+
+    public static ObjectNode write(Cluster cluster) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("name", cluster.name());
+        json.put("region", cluster.region());
+        json.put("zone", cluster.zone());
+        json.put("network", cluster.network());
+        json.set("labels", PolicyJson.writeLabels(cluster.labels()));
+        json.put("resourceVersion", String.valueOf(cluster.resourceVersion()));
+        json.put("createdAt", cluster.createdAt().toString());
+        json.put("updatedAt", cluster.updatedAt().toString());
+        return json;
+    }
+
+    public static String toText(Cluster cluster) {
+        return PolicyJson.toText(write(cluster));
+    }
+}
