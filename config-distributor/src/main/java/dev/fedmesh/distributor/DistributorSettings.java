@@ -39,18 +39,18 @@ public record DistributorSettings(
     public static DistributorSettings from(PropertyResolver properties) {
         List<String> missing = new ArrayList<>();
         String url = required(properties, "fedmesh.distributor.db.url", missing);
-        String kafka = required(properties, "fedmesh.kafka.bootstrap-servers", missing);
+        String kafka = required(properties, "fedmesh.distributor.kafka.bootstrap-servers", missing);
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("missing configuration: " + String.join(", ", missing)
                     + "; set them in application.yml or as environment variables (e.g. FEDMESH_DISTRIBUTOR_DB_URL, "
-                    + "FEDMESH_KAFKA_BOOTSTRAP_SERVERS)");
+                    + "FEDMESH_DISTRIBUTOR_KAFKA_BOOTSTRAP_SERVERS)");
         }
         return new DistributorSettings(
                 url,
                 properties.get("fedmesh.distributor.db.username", String.class, "fedmesh"),
                 properties.get("fedmesh.distributor.db.password", String.class, ""),
                 kafka,
-                properties.get("fedmesh.kafka.topic-prefix", String.class, "fedmesh"),
+                properties.get("fedmesh.distributor.topic-prefix", String.class, "fedmesh"),
                 properties.get("fedmesh.distributor.topic-partitions", Integer.class, 1),
                 properties.get("fedmesh.distributor.topic-replication-factor", Short.class, (short) 1),
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)));

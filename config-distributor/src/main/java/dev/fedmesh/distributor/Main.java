@@ -10,6 +10,11 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // This jar is also a library (the one-command run embeds it): its logging setup applies
+        // only when it runs on its own, and an explicit one always wins.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "fedmesh-distributor-logback.xml");
+        }
         DistributorSettings settings;
         try (ApplicationContext context = ApplicationContext.builder().deduceEnvironment(false).args(args).start()) {
             settings = DistributorSettings.from(context.getEnvironment());

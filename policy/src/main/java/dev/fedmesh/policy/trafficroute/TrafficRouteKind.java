@@ -42,6 +42,12 @@ public final class TrafficRouteKind implements PolicyKind<TrafficRoute> {
         }
     }
 
+    /** Every proxy of a cluster shares one xDS snapshot, so a split cannot differ per caller. */
+    @Override
+    public boolean acceptsFrom() {
+        return false;
+    }
+
     @Override
     public TrafficRoute readSpec(JsonObjectReader spec, Target target) {
         List<TrafficRoute.Split> split = spec.objects("split", true, this::readSplit);

@@ -118,6 +118,13 @@ class PolicyJsonTest {
     }
 
     @Test
+    void aRouteNarrowedToSomeSourcesIsRefused() {
+        assertThat(violations(ROUTE.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\""), null))
+                .extracting(Violation::field)
+                .containsExactly("from");
+    }
+
+    @Test
     void missingFieldsAreAllReportedAtOnce() {
         assertThat(violations("{\"kind\": \"TrafficRoute\"}", null))
                 .extracting(Violation::field)

@@ -1,0 +1,46 @@
+package dev.fedmesh.standalone;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+
+/** control-api inside this JVM: the same Micronaut service the runnable jar starts. */
+public final class ControlApiServer implements AutoCloseable {
+    private final ApplicationContext context;
+    private final EmbeddedServer server;
+
+    private ControlApiServer(ApplicationContext context, EmbeddedServer server) {
+        this.context = context;
+        this.server = server;
+    }
+
+    public static ControlApiServer start(String jdbcUrl, String username, String password, String adminToken, int port) {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("micronaut.server.port", port);
+        properties.put("micronaut.server.host", "127.0.0.1");
+        properties.put("datasources.default.url", jdbcUrl);
+        properties.put("datasources.default.username", username);
+        properties.put("datasources.default.password", password);
+        properties.put("fedmesh.api.admin-token", adminToken);
+        ApplicationContext context = ApplicationContext.builder()
+                .deduceEnvironment(false)
+                .properties(properties)
+                .start();
+        EmbeddedServer server = context.getBean(EmbeddedServer.class);
+        server.start();
+        return new ControlApiServer(context, server);
+    }
+
+    public URI url() {
+        return server.getURI();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        context.close();
+    }
+}

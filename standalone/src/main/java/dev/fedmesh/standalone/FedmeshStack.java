@@ -1,0 +1,89 @@
+package dev.fedmesh.standalone;
+
+import dev.fedmesh.agent.AgentSettings;
+import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.distributor.ConfigDistributor;
+import dev.fedmesh.distributor.DistributorSettings;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * control-api, the distributor and any number of cluster agents in one JVM, wired to one
+ * PostgreSQL database and one Kafka broker: what production runs as separate processes.
+ */
+public final class FedmeshStack implements AutoCloseable {
+    private final Options options;
+    private final ControlApiServer api;
+    private final ConfigDistributor distributor;
+    private final Map<String, ClusterAgent> agents = new LinkedHashMap<>();
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
+    /** Where the stack's dependencies are and how it presents itself. */
+    public record Options(
+            String jdbcUrl,
+            String dbUsername,
+            String dbPassword,
+            String kafkaBootstrapServers,
+            String topicPrefix,
+            String adminToken,
+            int apiPort,
+            Path stateDirectory) {
+    }
+
+    private FedmeshStack(Options options) {
+        this.options = options;
+        this.api = ControlApiServer.start(options.jdbcUrl(), options.dbUsername(), options.dbPassword(),
+                options.adminToken(), options.apiPort());
+        started.push(api);
+        try {
+            this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
+                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()));
+            started.push(distributor);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Starts control-api (which migrates the schema) and the distributor. */
+    public static FedmeshStack start(Options options) {
+        return new FedmeshStack(options);
+    }
+
+    /** Starts the agent of one cluster, serving xDS on a free port. */
+    public synchronized ClusterAgent startAgent(String tenant, String cluster) {
+        AgentSettings settings = AgentSettings.of(tenant, cluster, options.kafkaBootstrapServers())
+                .withTopicPrefix(options.topicPrefix())
+                .withXdsPort(0)
+                .withStateDirectory(options.stateDirectory().resolve(cluster));
+        ClusterAgent agent = ClusterAgent.start(settings);
+        agents.put(cluster, agent);
+        started.push(agent);
+        return agent;
+    }
+
+    public ClusterAgent agent(String cluster) {
+        return agents.get(cluster);
+    }
+
+    public URI apiUrl() {
+        return api.url();
+    }
+
+    /** Stops everything in the reverse order it started. */
+    @Override
+    public synchronized void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("fedmesh: a component failed to stop cleanly: " + e.getMessage());
+            }
+        }
+    }
+}
