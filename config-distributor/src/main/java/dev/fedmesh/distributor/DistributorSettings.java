@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How a distributor connects and behaves. Read from Micronaut configuration: application.yml,
- * system properties, or environment variables (FEDMESH_DISTRIBUTOR_DB_URL for
+ * How a distributor connects and behaves. Read from Micronaut configuration: an application.yml
+ * of the operator's, system properties, or environment variables (FEDMESH_DISTRIBUTOR_DB_URL for
  * fedmesh.distributor.db.url, and so on).
  */
 public record DistributorSettings(
@@ -36,14 +36,15 @@ public record DistributorSettings(
         return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, 1, (short) 1, Duration.ofSeconds(1));
     }
 
+    /** Reads the settings; every one has a laptop default, documented in docs/operations.md. */
     public static DistributorSettings from(PropertyResolver properties) {
-        List<String> missing = new ArrayList<>();
-        String url = required(properties, "fedmesh.distributor.db.url", missing);
-        String kafka = required(properties, "fedmesh.distributor.kafka.bootstrap-servers", missing);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("missing configuration: " + String.join(", ", missing)
-                    + "; set them in application.yml or as environment variables (e.g. FEDMESH_DISTRIBUTOR_DB_URL, "
-                    + "FEDMESH_DISTRIBUTOR_KAFKA_BOOTSTRAP_SERVERS)");
+        List<String> blank = new ArrayList<>();
+        String url = nonBlank(properties, "fedmesh.distributor.db.url", "jdbc:postgresql://localhost:5432/fedmesh", blank);
+        String kafka = nonBlank(properties, "fedmesh.distributor.kafka.bootstrap-servers", "localhost:9092", blank);
+        if (!blank.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", blank) + " is set but empty; give it a value "
+                    + "(e.g. FEDMESH_DISTRIBUTOR_DB_URL=jdbc:postgresql://db:5432/fedmesh, "
+                    + "FEDMESH_DISTRIBUTOR_KAFKA_BOOTSTRAP_SERVERS=kafka:9092) or unset it for the default");
         }
         return new DistributorSettings(
                 url,
@@ -56,10 +57,10 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)));
     }
 
-    private static String required(PropertyResolver properties, String name, List<String> missing) {
-        String value = properties.get(name, String.class).orElse(null);
-        if (value == null || value.isBlank()) {
-            missing.add(name);
+    private static String nonBlank(PropertyResolver properties, String name, String fallback, List<String> blank) {
+        String value = properties.get(name, String.class).orElse(fallback);
+        if (value.isBlank()) {
+            blank.add(name);
         }
         return value;
     }
