@@ -25,72 +25,72 @@ import org.postgresql.PGNotification;
 
 class MigrationsTest {
 
-  // Flyway's own table, deliberately not generated.
-  private static final org.jooq.Table<?> FLYWAY_HISTORY = DSL.table(DSL.name("flyway_schema_history"));
+    // Flyway's own table, deliberately not generated.
+    private static final org.jooq.Table<?> FLYWAY_HISTORY = DSL.table(DSL.name("flyway_schema_history"));
 
-  private static DataSource dataSource;
-  private static DSLContext db;
+    private static DataSource dataSource;
+    private static DSLContext db;
 
-  @BeforeAll
-  static void migrateAFreshDatabase() {
-    TestDatabase database = TestPostgres.newDatabase(MigrationsTest.class);
-    dataSource = database.dataSource();
-    Migrations.apply(dataSource);
-    db = DSL.using(dataSource, SQLDialect.POSTGRES);
-  }
-
-  @Test
-  void newTenantStartsAtRevisionZero() {
-    UUID id = UUID.randomUUID();
-
-    db.insertInto(TENANTS).set(TENANTS.ID, id).set(TENANTS.NAME, "payments").execute();
-
-    TenantsRecord tenant = db.selectFrom(TENANTS).where(TENANTS.ID.eq(id)).fetchSingle();
-    assertThat(tenant.getName()).isEqualTo("payments");
-    assertThat(tenant.getRevision()).isZero();
-    assertThat(tenant.getCreatedAt()).isNotNull();
-  }
-
-  @Test
-  void tenantNameThatIsNotALowerCaseDnsLabelIsRejectedByItsCheck() {
-    assertThatThrownBy(() -> db.insertInto(TENANTS)
-            .set(TENANTS.ID, UUID.randomUUID())
-            .set(TENANTS.NAME, "Payments_Team")
-            .execute())
-        .isInstanceOf(DataAccessException.class)
-        .hasMessageContaining("tenants_name_format");
-    assertThat(db.fetchCount(TENANTS, TENANTS.NAME.eq("Payments_Team"))).isZero();
-  }
-
-  @Test
-  void outboxRowWakesListenersWithItsTenantId() throws SQLException {
-    UUID tenantId = UUID.randomUUID();
-    db.insertInto(TENANTS).set(TENANTS.ID, tenantId).set(TENANTS.NAME, "checkout").execute();
-
-    try (Connection listener = dataSource.getConnection()) {
-      try (Statement statement = listener.createStatement()) {
-        statement.execute("LISTEN fedmesh_outbox");
-      }
-
-      db.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenantId).set(OUTBOX.REVISION, 1L).execute();
-
-      PGNotification[] notifications = listener.unwrap(PGConnection.class).getNotifications(5_000);
-      assertThat(notifications).isNotNull();
-      assertThat(Arrays.asList(notifications)).singleElement().satisfies(notification -> {
-        assertThat(notification.getName()).isEqualTo("fedmesh_outbox");
-        assertThat(notification.getParameter()).isEqualTo(tenantId.toString());
-      });
+    @BeforeAll
+    static void migrateAFreshDatabase() {
+        TestDatabase database = TestPostgres.newDatabase(MigrationsTest.class);
+        dataSource = database.dataSource();
+        Migrations.apply(dataSource);
+        db = DSL.using(dataSource, SQLDialect.POSTGRES);
     }
-  }
 
-  @Test
-  void applyingAgainToACurrentDatabaseChangesNothing() {
-    int tenantsBefore = db.fetchCount(TENANTS);
-    int migrationsBefore = db.fetchCount(FLYWAY_HISTORY);
+    @Test
+    void newTenantStartsAtRevisionZero() {
+        UUID id = UUID.randomUUID();
 
-    Migrations.apply(dataSource);
+        db.insertInto(TENANTS).set(TENANTS.ID, id).set(TENANTS.NAME, "payments").execute();
 
-    assertThat(db.fetchCount(TENANTS)).isEqualTo(tenantsBefore);
-    assertThat(db.fetchCount(FLYWAY_HISTORY)).isEqualTo(migrationsBefore).isPositive();
-  }
+        TenantsRecord tenant = db.selectFrom(TENANTS).where(TENANTS.ID.eq(id)).fetchSingle();
+        assertThat(tenant.getName()).isEqualTo("payments");
+        assertThat(tenant.getRevision()).isZero();
+        assertThat(tenant.getCreatedAt()).isNotNull();
+    }
+
+    @Test
+    void tenantNameThatIsNotALowerCaseDnsLabelIsRejectedByItsCheck() {
+        assertThatThrownBy(() -> db.insertInto(TENANTS)
+                        .set(TENANTS.ID, UUID.randomUUID())
+                        .set(TENANTS.NAME, "Payments_Team")
+                        .execute())
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("tenants_name_format");
+        assertThat(db.fetchCount(TENANTS, TENANTS.NAME.eq("Payments_Team"))).isZero();
+    }
+
+    @Test
+    void outboxRowWakesListenersWithItsTenantId() throws SQLException {
+        UUID tenantId = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, tenantId).set(TENANTS.NAME, "checkout").execute();
+
+        try (Connection listener = dataSource.getConnection()) {
+            try (Statement statement = listener.createStatement()) {
+                statement.execute("LISTEN fedmesh_outbox");
+            }
+
+            db.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenantId).set(OUTBOX.REVISION, 1L).execute();
+
+            PGNotification[] notifications = listener.unwrap(PGConnection.class).getNotifications(5_000);
+            assertThat(notifications).isNotNull();
+            assertThat(Arrays.asList(notifications)).singleElement().satisfies(notification -> {
+                assertThat(notification.getName()).isEqualTo("fedmesh_outbox");
+                assertThat(notification.getParameter()).isEqualTo(tenantId.toString());
+            });
+        }
+    }
+
+    @Test
+    void applyingAgainToACurrentDatabaseChangesNothing() {
+        int tenantsBefore = db.fetchCount(TENANTS);
+        int migrationsBefore = db.fetchCount(FLYWAY_HISTORY);
+
+        Migrations.apply(dataSource);
+
+        assertThat(db.fetchCount(TENANTS)).isEqualTo(tenantsBefore);
+        assertThat(db.fetchCount(FLYWAY_HISTORY)).isEqualTo(migrationsBefore).isPositive();
+    }
 }

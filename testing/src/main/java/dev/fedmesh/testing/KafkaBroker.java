@@ -3,8 +3,8 @@ package dev.fedmesh.testing;
 /** A running Kafka broker (embedded KRaft, container, or external). */
 public interface KafkaBroker extends AutoCloseable {
 
-  String bootstrapServers();
+    String bootstrapServers();
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

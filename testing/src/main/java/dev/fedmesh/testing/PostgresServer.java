@@ -3,20 +3,20 @@ package dev.fedmesh.testing;
 /** A running PostgreSQL server (embedded, container, or external). */
 public interface PostgresServer extends AutoCloseable {
 
-  String host();
+    String host();
 
-  int port();
+    int port();
 
-  String username();
+    String username();
 
-  String password();
+    String password();
 
-  /** jdbc:postgresql://host:port/&lt;database&gt; */
-  String jdbcUrl(String database);
+    /** jdbc:postgresql://host:port/&lt;database&gt; */
+    String jdbcUrl(String database);
 
-  /** Creates a new, empty database and returns its JDBC URL. */
-  String createDatabase(String name);
+    /** Creates a new, empty database and returns its JDBC URL. */
+    String createDatabase(String name);
 
-  @Override
-  void close();
+    @Override
+    void close();
 }
