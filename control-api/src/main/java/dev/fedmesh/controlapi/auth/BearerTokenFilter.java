@@ -11,15 +11,18 @@ import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 
 import java.util.List;
+import java.util.Optional;
 
-/** Refuses every API request that does not carry a valid bearer token. */
+/** Refuses every API request that does not carry a valid bearer token, and names its principal. */
 @ServerFilter("/api/**")
 public final class BearerTokenFilter {
+    /** The request attribute that holds the authenticated {@link Principal}. */
+    public static final String PRINCIPAL = "fedmesh.principal";
     private static final String PREFIX = "Bearer ";
-    private final AdminToken adminToken;
+    private final Authenticator authenticator;
 
-    public BearerTokenFilter(AdminToken adminToken) {
-        this.adminToken = adminToken;
+    public BearerTokenFilter(Authenticator authenticator) {
+        this.authenticator = authenticator;
     }
 
     /** Returns the refusal, or null to let the request through. */
@@ -30,9 +33,12 @@ public final class BearerTokenFilter {
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return refuse("Send the header 'Authorization: Bearer <token>'");
         }
-        if (!adminToken.matches(header.substring(PREFIX.length()).trim())) {
-            return refuse("The bearer token is not valid; check it was copied whole, or ask for a new one");
+        Optional<Principal> principal = authenticator.authenticate(header.substring(PREFIX.length()).trim());
+        if (principal.isEmpty()) {
+            return refuse("The bearer token is not valid (unknown, expired or revoked); check it was copied whole, "
+                    + "or ask for a new one");
         }
+        request.setAttribute(PRINCIPAL, principal.get());
         return null;
     }
 

@@ -3,6 +3,9 @@ package dev.fedmesh.controlapi.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.store.Cluster;
 import dev.fedmesh.controlapi.store.ClusterJson;
 import dev.fedmesh.controlapi.store.ClusterSpec;
@@ -26,25 +29,25 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 public class ClusterController {
     private final TenantStore tenants;
     private final ClusterStore clusters;
-    private final Caller caller;
 
-    public ClusterController(TenantStore tenants, ClusterStore clusters, Caller caller) {
+    public ClusterController(TenantStore tenants, ClusterStore clusters) {
         this.tenants = tenants;
         this.clusters = clusters;
-        this.caller = caller;
     }
 
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
-    public HttpResponse<String> create(String tenant, @Body String body) {
+    public HttpResponse<String> create(Principal principal, String tenant, @Body String body) {
+        Access.require(principal, tenant, Permission.WRITE);
         ClusterSpec spec = ClusterJson.read(body);
-        Cluster cluster = tenants.change(tenant, caller.name(), change -> clusters.create(change, spec));
+        Cluster cluster = tenants.change(tenant, principal.subject(), change -> clusters.create(change, spec));
         return JsonResponses.json(HttpStatus.CREATED, ClusterJson.write(cluster))
                 .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + cluster.name());
     }
 
     @Get
-    public HttpResponse<String> list(String tenant) {
+    public HttpResponse<String> list(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         ArrayNode items = json.putArray("items");
@@ -53,7 +56,8 @@ public class ClusterController {
     }
 
     @Get("/{name}")
-    public HttpResponse<String> get(String tenant, String name) {
+    public HttpResponse<String> get(Principal principal, String tenant, String name) {
+        Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
         Cluster cluster = clusters.find(owner.id(), name)
                 .orElseThrow(() -> ApiException.notFound("Cluster '" + name + "'"));

@@ -3,6 +3,9 @@ package dev.fedmesh.controlapi.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.store.PolicyStore;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.Tenant;
@@ -33,26 +36,26 @@ import java.util.List;
 public class PolicyController {
     private final TenantStore tenants;
     private final PolicyStore policies;
-    private final Caller caller;
 
-    public PolicyController(TenantStore tenants, PolicyStore policies, Caller caller) {
+    public PolicyController(TenantStore tenants, PolicyStore policies) {
         this.tenants = tenants;
         this.policies = policies;
-        this.caller = caller;
     }
 
     /** Creates or replaces the named policy: 201 when created, 200 otherwise. */
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public HttpResponse<String> apply(String tenant, String name, @Body String body) {
+    public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body) {
+        Access.require(principal, tenant, Permission.WRITE);
         PolicyDocument document = PolicyJson.read(PolicyJson.parse(body), name);
-        PolicyStore.ApplyResult result = tenants.change(tenant, caller.name(), change -> policies.apply(change, document));
+        PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(), change -> policies.apply(change, document));
         boolean created = result instanceof PolicyStore.Applied applied && applied.created();
         return JsonResponses.json(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson());
     }
 
     @Get("/{name}")
-    public HttpResponse<String> get(String tenant, String name) {
+    public HttpResponse<String> get(Principal principal, String tenant, String name) {
+        Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
         return JsonResponses.ok(policies.find(owner.id(), name)
                 .orElseThrow(() -> ApiException.notFound("Policy '" + name + "'"))
@@ -60,7 +63,8 @@ public class PolicyController {
     }
 
     @Get
-    public HttpResponse<String> list(String tenant, @Nullable @QueryValue String kind) {
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind) {
+        Access.require(principal, tenant, Permission.READ);
         if (kind != null && PolicyKinds.find(kind).isEmpty()) {
             throw ApiException.invalid(List.of(new Violation("kind", "'" + kind + "' is not a policy kind; use one of "
                     + PolicyKinds.names())));
@@ -75,8 +79,9 @@ public class PolicyController {
     }
 
     @Delete("/{name}")
-    public HttpResponse<Void> delete(String tenant, String name) {
-        tenants.change(tenant, caller.name(), change -> {
+    public HttpResponse<Void> delete(Principal principal, String tenant, String name) {
+        Access.require(principal, tenant, Permission.WRITE);
+        tenants.change(tenant, principal.subject(), change -> {
             policies.delete(change, name);
             return Boolean.TRUE;
         });

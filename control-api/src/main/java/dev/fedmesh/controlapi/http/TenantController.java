@@ -2,6 +2,9 @@ package dev.fedmesh.controlapi.http;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.document.JsonObjectReader;
@@ -34,7 +37,8 @@ public class TenantController {
 
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
-    public HttpResponse<String> create(@Body String body) {
+    public HttpResponse<String> create(Principal principal, @Body String body) {
+        Access.requireOperator(principal);
         List<Violation> violations = new ArrayList<>();
         JsonObjectReader reader = JsonObjectReader.root(PolicyJson.parse(body), violations);
         String name = reader.requiredString("name");
@@ -51,7 +55,8 @@ public class TenantController {
     }
 
     @Get("/{tenant}")
-    public HttpResponse<String> get(String tenant) {
+    public HttpResponse<String> get(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.READ);
         return JsonResponses.ok(write(tenants.require(tenant)));
     }
 

@@ -108,6 +108,67 @@ public final class JsonObjectReader {
         return number;
     }
 
+    /** A duration within [min, max] such as "250ms"; null when absent (or invalid, after recording why). */
+    public java.time.Duration optionalDuration(String field, java.time.Duration min, java.time.Duration max) {
+        String text = optionalString(field);
+        if (text == null) {
+            return null;
+        }
+        java.time.Duration duration = Durations.parse(text);
+        if (duration == null) {
+            reject(field, "'" + text + "' " + Durations.RULE);
+            return null;
+        }
+        if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
+            reject(field, "must be between " + Durations.format(min) + " and " + Durations.format(max) + ", not " + text);
+            return null;
+        }
+        return duration;
+    }
+
+    /** An integer within [min, max]; null when absent (or invalid, after recording why). */
+    public Long optionalInteger(String field, long min, long max) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        return requiredInteger(field, min, max);
+    }
+
+    /** One of a fixed set of words; null when absent (or invalid, after recording why). */
+    public String optionalEnum(String field, java.util.List<String> allowed) {
+        String text = optionalString(field);
+        if (text != null && !allowed.contains(text)) {
+            reject(field, "'" + text + "' is not one of " + allowed);
+            return null;
+        }
+        return text;
+    }
+
+    /** An array of strings; empty when absent. */
+    public List<String> strings(String field) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        List<String> result = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            return result;
+        }
+        if (!value.isArray()) {
+            reject(field, "must be an array of strings, not " + describe(value));
+            return result;
+        }
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode item = value.get(i);
+            if (!item.isTextual()) {
+                violations.add(new Violation(pathOf(field) + "[" + i + "]", "must be a string, not " + describe(item)));
+                continue;
+            }
+            result.add(item.textValue());
+        }
+        return result;
+    }
+
     public Boolean optionalBoolean(String field) {
         read.add(field);
         JsonNode value = node.get(field);

@@ -25,6 +25,22 @@ public interface PolicyKind<S extends PolicySpec> {
         return true;
     }
 
+    /**
+     * The clusters and services the spec names, keyed by the field that names them (e.g.
+     * {@code spec.order[0].cluster}); the API refuses names the tenant does not have.
+     */
+    default References references(S spec) {
+        return References.NONE;
+    }
+
+    /**
+     * What the policy claims exclusively among the tenant's policies of its kind, e.g. a route
+     * claims "greeter GET /api"; two policies claiming the same key contradict each other.
+     */
+    default java.util.Set<String> claims(Target target, S spec) {
+        return java.util.Set.of();
+    }
+
     JsonNode writeSpec(S spec);
 
     /** Puts the spec into the wire policy. */

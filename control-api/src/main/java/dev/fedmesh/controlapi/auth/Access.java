@@ -1,0 +1,43 @@
+package dev.fedmesh.controlapi.auth;
+
+import dev.fedmesh.controlapi.http.ApiException;
+import io.micronaut.http.HttpStatus;
+
+import java.util.List;
+
+/** Decides whether a principal may act on a tenant; the same rules over REST and gRPC. */
+public final class Access {
+    private Access() {
+    }
+
+    /**
+     * Refuses unless {@code principal} may do {@code permission} in {@code tenant}. Another
+     * tenant's anything is answered exactly as if it did not exist.
+     */
+    public static void require(Principal principal, String tenant, Permission permission) {
+        if (!principal.isOperator() && !principal.tenant().equals(tenant)) {
+            throw ApiException.notFound("Tenant '" + tenant + "'");
+        }
+        if (!principal.role().allows(permission)) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "A " + principal.role().name().toLowerCase()
+                    + " token cannot " + describe(permission) + "; ask an owner or admin of tenant '" + tenant + "'",
+                    List.of());
+        }
+    }
+
+    /** Only the operator creates tenants. */
+    public static void requireOperator(Principal principal) {
+        if (!principal.isOperator()) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden",
+                    "Only the operator's admin token can create tenants", List.of());
+        }
+    }
+
+    private static String describe(Permission permission) {
+        return switch (permission) {
+            case READ -> "read this tenant's resources";
+            case WRITE -> "change resources";
+            case MANAGE_TOKENS -> "manage API tokens";
+        };
+    }
+}

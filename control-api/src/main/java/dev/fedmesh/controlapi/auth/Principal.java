@@ -1,0 +1,17 @@
+package dev.fedmesh.controlapi.auth;
+
+/**
+ * Who a request acts as: the operator (every tenant, and creating tenants), or the holder of a
+ * token scoped to one tenant with one role. {@code subject} is what the audit log records.
+ */
+public record Principal(String subject, String tenant, Role role) {
+
+    /** The operator, holding the admin token. */
+    public static Principal operator() {
+        return new Principal("admin", null, Role.OWNER);
+    }
+
+    public boolean isOperator() {
+        return tenant == null;
+    }
+}
