@@ -4,6 +4,7 @@ import dev.fedmesh.controlapi.http.ApiException;
 import io.micronaut.http.HttpStatus;
 
 import java.util.List;
+import java.util.Locale;
 
 /** Decides whether a principal may act on a tenant; the same rules over REST and gRPC. */
 public final class Access {
@@ -19,9 +20,21 @@ public final class Access {
             throw ApiException.notFound("Tenant '" + tenant + "'");
         }
         if (!principal.role().allows(permission)) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "A " + principal.role().name().toLowerCase()
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", withArticle(principal.role())
                     + " token cannot " + describe(permission) + "; ask an owner or admin of tenant '" + tenant + "'",
                     List.of());
+        }
+    }
+
+    /**
+     * Refuses unless {@code principal}, already allowed to manage tokens in {@code tenant}, may
+     * mint or revoke a token of {@code role}: only an owner, or the operator, handles owner tokens.
+     */
+    public static void requireMayGrant(Principal principal, String tenant, Role role) {
+        require(principal, tenant, Permission.MANAGE_TOKENS);
+        if (role == Role.OWNER && principal.role() != Role.OWNER) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", withArticle(principal.role())
+                    + " token cannot mint or revoke owner tokens; ask an owner of tenant '" + tenant + "'", List.of());
         }
     }
 
@@ -31,6 +44,11 @@ public final class Access {
             throw new ApiException(HttpStatus.FORBIDDEN, "forbidden",
                     "Only the operator's admin token can create tenants", List.of());
         }
+    }
+
+    private static String withArticle(Role role) {
+        String name = role.name().toLowerCase(Locale.ROOT);
+        return ("aeiou".indexOf(name.charAt(0)) >= 0 ? "An " : "A ") + name;
     }
 
     private static String describe(Permission permission) {

@@ -4,9 +4,7 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import jakarta.inject.Singleton;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The operator's admin token (property {@code fedmesh.api.admin-token}, env
@@ -27,19 +25,11 @@ public final class AdminToken {
             throw new ConfigurationException("fedmesh.api.admin-token is too short: use at least " + MINIMUM_LENGTH
                     + " random characters (e.g. `openssl rand -hex 32`)");
         }
-        this.digest = sha256(token);
+        this.digest = TokenSecret.sha256(token);
     }
 
     /** True when the presented token is the admin token. */
     public boolean matches(String presented) {
-        return presented != null && MessageDigest.isEqual(digest, sha256(presented));
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
+        return presented != null && MessageDigest.isEqual(digest, TokenSecret.sha256(presented));
     }
 }

@@ -3,6 +3,7 @@ package dev.fedmesh.controlapi.auth;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.http.Problems;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.annotation.Order;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -15,7 +16,10 @@ import java.util.Optional;
 
 /** Refuses every API request that does not carry a valid bearer token, and names its principal. */
 @ServerFilter("/api/**")
+@Order(BearerTokenFilter.ORDER)
 public final class BearerTokenFilter {
+    /** Where this filter runs among the server's filters; later ones may rely on the principal. */
+    public static final int ORDER = 0;
     /** The request attribute that holds the authenticated {@link Principal}. */
     public static final String PRINCIPAL = "fedmesh.principal";
     private static final String PREFIX = "Bearer ";

@@ -63,6 +63,7 @@ public final class TenantStore {
             if (result instanceof Unchanged) {
                 return result;
             }
+            QuotaCheck.enforce(tx, tenant.id(), revision);
             tx.update(TENANTS)
                     .set(TENANTS.REVISION, revision)
                     .set(TENANTS.UPDATED_AT, OffsetDateTime.now())

@@ -1,0 +1,174 @@
+package dev.fedmesh.controlapi.store;
+
+import dev.fedmesh.controlapi.auth.Role;
+import dev.fedmesh.controlapi.auth.TokenSecret;
+import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
+import jakarta.inject.Singleton;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import static dev.fedmesh.db.jooq.Tables.API_TOKENS;
+import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
+import static dev.fedmesh.db.jooq.Tables.TENANTS;
+
+/**
+ * A tenant's API tokens. Minting and revoking leave an audit entry but raise no revision and
+ * queue no outbox row: a token changes who may call the API, not any cluster's config.
+ */
+@Singleton
+public final class TokenStore {
+    static final String AUDIT_KIND = "ApiToken";
+    // Refreshing last_used_at on every request would turn every read into a write.
+    private static final Duration LAST_USED_PRECISION = Duration.ofMinutes(1);
+    private final DSLContext dsl;
+
+    public TokenStore(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /** A token just minted, with the secret that is shown this once and kept nowhere. */
+    public record Minted(Token token, String secret) {
+    }
+
+    /** Mints a token in {@code tenantName}; {@code actor} is recorded as its creator. */
+    public Minted mint(String tenantName, TokenRequest request, String actor) {
+        return dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            TenantsRecord tenant = lockTenant(tx, tenantName);
+            String secret = TokenSecret.generate();
+            Record row = tx.insertInto(API_TOKENS)
+                    .set(API_TOKENS.ID, UUID.randomUUID())
+                    .set(API_TOKENS.TENANT_ID, tenant.getId())
+                    .set(API_TOKENS.NAME, request.name())
+                    .set(API_TOKENS.ROLE, request.role().name().toLowerCase(Locale.ROOT))
+                    .set(API_TOKENS.SECRET_SHA256, TokenSecret.sha256(secret))
+                    .set(API_TOKENS.CREATED_BY, actor)
+                    .set(API_TOKENS.EXPIRES_AT, request.expiresAt())
+                    .returning()
+                    .fetchSingle();
+            Token token = toToken(row, tenantName);
+            audit(tx, tenant, actor, "create", token.id(), null, TokenJson.toText(token));
+            return new Minted(token, secret);
+        });
+    }
+
+    /** A tenant's tokens, revoked and expired ones included, oldest first. */
+    public List<Token> list(UUID tenantId, String tenantName) {
+        return dsl.selectFrom(API_TOKENS)
+                .where(API_TOKENS.TENANT_ID.eq(tenantId))
+                .orderBy(API_TOKENS.CREATED_AT, API_TOKENS.ID)
+                .fetch(row -> toToken(row, tenantName));
+    }
+
+    /** One of a tenant's tokens; empty for an id that is not one of them (or not an id at all). */
+    public Optional<Token> find(UUID tenantId, String tenantName, String id) {
+        return parseId(id).flatMap(uuid -> dsl.selectFrom(API_TOKENS)
+                .where(API_TOKENS.TENANT_ID.eq(tenantId).and(API_TOKENS.ID.eq(uuid)))
+                .fetchOptional(row -> toToken(row, tenantName)));
+    }
+
+    /**
+     * Revokes a token at once; {@code mayRevoke} sees it first and throws to refuse. Revoking a
+     * revoked token changes nothing.
+     */
+    public Token revoke(String tenantName, String id, String actor, Consumer<Token> mayRevoke) {
+        return dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            TenantsRecord tenant = lockTenant(tx, tenantName);
+            Token before = parseId(id).flatMap(uuid -> tx.selectFrom(API_TOKENS)
+                            .where(API_TOKENS.TENANT_ID.eq(tenant.getId()).and(API_TOKENS.ID.eq(uuid)))
+                            .forUpdate()
+                            .fetchOptional(row -> toToken(row, tenantName)))
+                    .orElseThrow(() -> notFound(id));
+            mayRevoke.accept(before);
+            if (before.revokedAt() != null) {
+                return before;
+            }
+            Token after = toToken(tx.update(API_TOKENS)
+                    .set(API_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+                    .where(API_TOKENS.ID.eq(before.id()))
+                    .returning()
+                    .fetchSingle(), tenantName);
+            audit(tx, tenant, actor, "update", after.id(), TokenJson.toText(before), TokenJson.toText(after));
+            return after;
+        });
+    }
+
+    /** The token whose secret has this SHA-256, if it is neither revoked nor expired right now. */
+    public Optional<Token> findValid(byte[] secretSha256) {
+        Optional<Token> token = dsl.select(API_TOKENS.fields()).select(TENANTS.NAME)
+                .from(API_TOKENS).join(TENANTS).on(TENANTS.ID.eq(API_TOKENS.TENANT_ID))
+                .where(API_TOKENS.SECRET_SHA256.eq(secretSha256))
+                .and(API_TOKENS.REVOKED_AT.isNull())
+                .and(API_TOKENS.EXPIRES_AT.isNull().or(API_TOKENS.EXPIRES_AT.gt(DSL.currentOffsetDateTime())))
+                .fetchOptional(row -> toToken(row, row.get(TENANTS.NAME)));
+        token.filter(TokenStore::lastUseIsStale).ifPresent(used -> dsl.update(API_TOKENS)
+                .set(API_TOKENS.LAST_USED_AT, DSL.currentOffsetDateTime())
+                .where(API_TOKENS.ID.eq(used.id()))
+                .execute());
+        return token;
+    }
+
+    static ApiException notFound(String id) {
+        return ApiException.notFound("Token '" + id + "'");
+    }
+
+    private static boolean lastUseIsStale(Token token) {
+        return token.lastUsedAt() == null || token.lastUsedAt().isBefore(OffsetDateTime.now().minus(LAST_USED_PRECISION));
+    }
+
+    private static TenantsRecord lockTenant(DSLContext tx, String tenantName) {
+        return tx.selectFrom(TENANTS)
+                .where(TENANTS.NAME.eq(tenantName))
+                .forShare()
+                .fetchOptional()
+                .orElseThrow(() -> ApiException.notFound("Tenant '" + tenantName + "'"));
+    }
+
+    // The entry carries the tenant's current revision: a token change does not make a new one.
+    private static void audit(DSLContext tx, TenantsRecord tenant, String actor, String action, UUID id, String before,
+                              String after) {
+        tx.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.TENANT_ID, tenant.getId())
+                .set(AUDIT_LOG.REVISION, tenant.getRevision())
+                .set(AUDIT_LOG.ACTOR, actor)
+                .set(AUDIT_LOG.ACTION, action)
+                .set(AUDIT_LOG.RESOURCE_KIND, AUDIT_KIND)
+                .set(AUDIT_LOG.RESOURCE_NAME, id.toString())
+                .set(AUDIT_LOG.BEFORE, before == null ? null : JSONB.jsonb(before))
+                .set(AUDIT_LOG.AFTER, after == null ? null : JSONB.jsonb(after))
+                .execute();
+    }
+
+    private static Optional<UUID> parseId(String id) {
+        try {
+            return Optional.of(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Token toToken(Record row, String tenantName) {
+        return new Token(
+                row.get(API_TOKENS.ID),
+                tenantName,
+                row.get(API_TOKENS.NAME),
+                Role.valueOf(row.get(API_TOKENS.ROLE).toUpperCase(Locale.ROOT)),
+                row.get(API_TOKENS.CREATED_BY),
+                row.get(API_TOKENS.CREATED_AT),
+                row.get(API_TOKENS.EXPIRES_AT),
+                row.get(API_TOKENS.REVOKED_AT),
+                row.get(API_TOKENS.LAST_USED_AT));
+    }
+}

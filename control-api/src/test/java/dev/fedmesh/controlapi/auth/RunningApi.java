@@ -1,0 +1,123 @@
+package dev.fedmesh.controlapi.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.testing.TestDatabase;
+import dev.fedmesh.testing.TestPostgres;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static dev.fedmesh.db.jooq.Tables.API_TOKENS;
+import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.OUTBOX;
+import static dev.fedmesh.db.jooq.Tables.POLICIES;
+import static dev.fedmesh.db.jooq.Tables.TENANTS;
+
+/**
+ * control-api running on its own real PostgreSQL database, called over plain HTTP as curl would
+ * call it, so that tests see exactly what users see.
+ */
+public final class RunningApi implements AutoCloseable {
+    /** The operator's admin token of this service. */
+    public final String adminToken = "test-admin-token-" + UUID.randomUUID();
+    /** The service's database, for checking what was (not) written. */
+    public final DSLContext db;
+    private final ApplicationContext context;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RunningApi(Class<?> testClass, Map<String, Object> settings) {
+        TestDatabase database = TestPostgres.newDatabase(testClass);
+        Map<String, Object> properties = new HashMap<>(settings);
+        properties.put("micronaut.server.port", 0);
+        properties.put("datasources.default.url", database.jdbcUrl());
+        properties.put("datasources.default.username", database.username());
+        properties.put("datasources.default.password", database.password());
+        properties.put("fedmesh.api.admin-token", adminToken);
+        context = ApplicationContext.builder().deduceEnvironment(false).properties(properties).start();
+        base = context.getBean(EmbeddedServer.class).start().getURI();
+        db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+    }
+
+    /** Starts the service with these properties on top of application.yml. */
+    public static RunningApi start(Class<?> testClass, Map<String, Object> settings) {
+        return new RunningApi(testClass, settings);
+    }
+
+    /** A new tenant with a random name, created by the operator. */
+    public String newTenant() {
+        String tenant = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        HttpResponse<String> created = send(adminToken, "POST", "/api/v1/tenants", "{\"name\": \"" + tenant + "\"}");
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("creating tenant " + tenant + " answered " + created.body());
+        }
+        return tenant;
+    }
+
+    /** Mints a token as {@code by} and returns its secret. */
+    public String mint(String by, String tenant, String name, String role) {
+        HttpResponse<String> minted = send(by, "POST", "/api/v1/tenants/" + tenant + "/tokens",
+                "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+        if (minted.statusCode() != 201) {
+            throw new IllegalStateException("minting a " + role + " token answered " + minted.body());
+        }
+        return json(minted).get("token").asText();
+    }
+
+    public HttpResponse<String> send(String bearer, String method, String path, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+            request.method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many rows of each kind the database holds, and the sum of all tenants' revisions. */
+    public Map<String, Integer> rowCounts() {
+        return Map.of(
+                "tenants", db.fetchCount(TENANTS),
+                "revisions", db.select(DSL.sum(TENANTS.REVISION)).from(TENANTS).fetchOne(0, Integer.class),
+                "clusters", db.fetchCount(CLUSTERS),
+                "policies", db.fetchCount(POLICIES),
+                "tokens", db.fetchCount(API_TOKENS),
+                "outbox", db.fetchCount(OUTBOX),
+                "audit", db.fetchCount(AUDIT_LOG));
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        return PolicyJson.parse(response.body());
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
