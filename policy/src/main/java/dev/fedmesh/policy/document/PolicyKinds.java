@@ -12,6 +12,10 @@ import java.util.stream.Collectors;
 /** The registry of policy kinds: adding a kind adds one line here. */
 public final class PolicyKinds {
     private static final Map<String, PolicyKind<?>> KINDS = List.<PolicyKind<?>>of(
+                    new dev.fedmesh.policy.circuitbreaker.CircuitBreakerKind(),
+                    new dev.fedmesh.policy.faultinjection.FaultInjectionKind(),
+                    new dev.fedmesh.policy.healthcheck.HealthCheckKind(),
+                    new dev.fedmesh.policy.ratelimit.RateLimitKind(),
                     new TrafficRouteKind())
             .stream()
             .collect(Collectors.toMap(PolicyKind::name, Function.identity(), (a, b) -> a, TreeMap::new));
