@@ -24,7 +24,17 @@ final class RestClient {
     }
 
     HttpResponse<String> send(String method, String path, String body, String contentType, String bearer) {
+        return send(method, path, body, contentType, bearer, java.util.Map.of());
+    }
+
+    HttpResponse<String> send(String method, String path, String body, java.util.Map<String, String> headers) {
+        return send(method, path, body, "application/json", token, headers);
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String contentType, String bearer,
+                              java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
+        headers.forEach(request::header);
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
         }

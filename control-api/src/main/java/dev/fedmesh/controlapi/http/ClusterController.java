@@ -1,6 +1,5 @@
 package dev.fedmesh.controlapi.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
@@ -10,8 +9,10 @@ import dev.fedmesh.controlapi.store.Cluster;
 import dev.fedmesh.controlapi.store.ClusterJson;
 import dev.fedmesh.controlapi.store.ClusterSpec;
 import dev.fedmesh.controlapi.store.ClusterStore;
+import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -20,8 +21,11 @@ import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+
+import java.util.List;
 
 /** A tenant's clusters: {@code /api/v1/tenants/{tenant}/clusters}. */
 @Controller("/api/v1/tenants/{tenant}/clusters")
@@ -35,24 +39,44 @@ public class ClusterController {
         this.clusters = clusters;
     }
 
+    /** Registers a cluster; the answer carries its agent's bootstrap credential, shown this once. */
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
-    public HttpResponse<String> create(Principal principal, String tenant, @Body String body) {
+    public HttpResponse<String> create(Principal principal, String tenant, @Body String body,
+                                       @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ClusterSpec spec = ClusterJson.read(body);
-        Cluster cluster = tenants.change(tenant, principal.subject(), change -> clusters.create(change, spec));
-        return JsonResponses.json(HttpStatus.CREATED, ClusterJson.write(cluster))
-                .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + cluster.name());
+        if (Boolean.TRUE.equals(dryRun)) {
+            TenantStore.Preview<ClusterStore.Registered> preview = tenants.preview(tenant, principal.subject(),
+                    change -> clusters.create(change, spec));
+            return JsonResponses.preview(preview, ClusterJson.write(preview.result().cluster()));
+        }
+        ClusterStore.Registered registered = tenants.change(tenant, principal.subject(), change -> clusters.create(change, spec));
+        ObjectNode json = ClusterJson.write(registered.cluster());
+        json.put("bootstrapCredential", registered.bootstrapCredential());
+        return JsonResponses.resource(HttpStatus.CREATED, json, registered.cluster().resourceVersion())
+                .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + registered.cluster().name());
+    }
+
+    /** Issues a new bootstrap credential for the cluster's agent; the old one stops working. */
+    @Post("/{name}/bootstrap-credential")
+    public HttpResponse<String> reissueBootstrapCredential(Principal principal, String tenant, String name) {
+        Access.require(principal, tenant, Permission.WRITE);
+        String credential = tenants.change(tenant, principal.subject(),
+                change -> clusters.reissueBootstrapCredential(change, name));
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("cluster", name);
+        json.put("bootstrapCredential", credential);
+        return JsonResponses.json(HttpStatus.CREATED, json);
     }
 
     @Get
-    public HttpResponse<String> list(Principal principal, String tenant) {
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue List<String> label,
+                                     @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
+        Page page = Page.of(limit, pageToken);
         Tenant owner = tenants.require(tenant);
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        ArrayNode items = json.putArray("items");
-        clusters.list(owner.id()).forEach(cluster -> items.add(ClusterJson.write(cluster)));
-        return JsonResponses.ok(json);
+        return JsonResponses.page(clusters.list(owner.id(), Queries.labels(label), page), ClusterJson::write);
     }
 
     @Get("/{name}")
@@ -61,6 +85,6 @@ public class ClusterController {
         Tenant owner = tenants.require(tenant);
         Cluster cluster = clusters.find(owner.id(), name)
                 .orElseThrow(() -> ApiException.notFound("Cluster '" + name + "'"));
-        return JsonResponses.ok(ClusterJson.write(cluster));
+        return JsonResponses.resource(HttpStatus.OK, ClusterJson.write(cluster), cluster.resourceVersion());
     }
 }

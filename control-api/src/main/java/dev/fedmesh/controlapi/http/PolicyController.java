@@ -1,20 +1,22 @@
 package dev.fedmesh.controlapi.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.PolicyQuery;
 import dev.fedmesh.controlapi.store.PolicyStore;
+import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.PolicyKinds;
 import dev.fedmesh.policy.document.Violation;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -23,6 +25,7 @@ import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
@@ -42,49 +45,69 @@ public class PolicyController {
         this.policies = policies;
     }
 
-    /** Creates or replaces the named policy: 201 when created, 200 otherwise. */
+    /**
+     * Creates (201) or replaces (200) the named policy; with If-Match, only if it is still at that
+     * resourceVersion; with dryRun=true, reports what each cluster would get and writes nothing.
+     */
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body) {
+    public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
+                                      @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                      @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         PolicyDocument document = PolicyJson.read(PolicyJson.parse(body), name);
-        PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(), change -> policies.apply(change, document));
+        ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
+        if (Boolean.TRUE.equals(dryRun)) {
+            TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(tenant, principal.subject(),
+                    change -> policies.apply(change, document, expected));
+            return JsonResponses.preview(preview, preview.result().policy().toJson());
+        }
+        PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(),
+                change -> policies.apply(change, document, expected));
         boolean created = result instanceof PolicyStore.Applied applied && applied.created();
-        return JsonResponses.json(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson());
+        return JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson(),
+                result.policy().resourceVersion());
     }
 
     @Get("/{name}")
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
-        return JsonResponses.ok(policies.find(owner.id(), name)
-                .orElseThrow(() -> ApiException.notFound("Policy '" + name + "'"))
-                .toJson());
+        StoredPolicy policy = policies.find(owner.id(), name)
+                .orElseThrow(() -> ApiException.notFound("Policy '" + name + "'"));
+        return JsonResponses.resource(HttpStatus.OK, policy.toJson(), policy.resourceVersion());
     }
 
+    /** Lists by name, filtered by {@code kind}, {@code target} (a service) and {@code label=k=v}, a page at a time. */
     @Get
-    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind) {
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
+                                     @Nullable @QueryValue String target, @Nullable @QueryValue List<String> label,
+                                     @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
         if (kind != null && PolicyKinds.find(kind).isEmpty()) {
             throw ApiException.invalid(List.of(new Violation("kind", "'" + kind + "' is not a policy kind; use one of "
                     + PolicyKinds.names())));
         }
-        Tenant owner = tenants.require(tenant);
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        ArrayNode items = json.putArray("items");
-        for (StoredPolicy policy : policies.list(owner.id(), kind)) {
-            items.add(policy.toJson());
+        if (target != null && !Names.isValid(target)) {
+            throw ApiException.invalid(List.of(new Violation("target", "'" + target + "' is not a service name: it "
+                    + Names.RULE)));
         }
-        return JsonResponses.ok(json);
+        PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));
+        Tenant owner = tenants.require(tenant);
+        return JsonResponses.page(policies.list(owner.id(), query), StoredPolicy::toJson);
     }
 
     @Delete("/{name}")
-    public HttpResponse<Void> delete(Principal principal, String tenant, String name) {
+    public HttpResponse<String> delete(Principal principal, String tenant, String name,
+                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
-        tenants.change(tenant, principal.subject(), change -> {
-            policies.delete(change, name);
-            return Boolean.TRUE;
-        });
+        ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
+        if (Boolean.TRUE.equals(dryRun)) {
+            return JsonResponses.preview(tenants.preview(tenant, principal.subject(),
+                    change -> policies.delete(change, name, expected)), null);
+        }
+        tenants.change(tenant, principal.subject(), change -> policies.delete(change, name, expected));
         return HttpResponse.noContent();
     }
 }

@@ -3,11 +3,15 @@ package dev.fedmesh.controlapi.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.db.jooq.tables.records.ClustersRecord;
+import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.document.PolicyJson;
 import jakarta.inject.Singleton;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 
+import java.time.OffsetDateTime;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,23 +21,30 @@ import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 
-/** A tenant's clusters. */
+/** A tenant's clusters, and the one-time bootstrap credentials of their agents. */
 @Singleton
 public final class ClusterStore {
+    /** Bootstrap credentials start with this, so a leaked one is recognisable. */
+    public static final String BOOTSTRAP_PREFIX = "fmb_";
     private final DSLContext dsl;
 
     public ClusterStore(DSLContext dsl) {
         this.dsl = dsl;
     }
 
+    /** A cluster just registered, with its agent's bootstrap credential: shown this once, never stored. */
+    public record Registered(Cluster cluster, String bootstrapCredential) {
+    }
+
     /** Registers a cluster within a tenant change; refuses a name already taken. */
-    public Cluster create(TenantChange change, ClusterSpec spec) {
+    public Registered create(TenantChange change, ClusterSpec spec) {
         DSLContext tx = change.tx();
         boolean exists = tx.fetchExists(CLUSTERS, CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(spec.name())));
         if (exists) {
             throw ApiException.conflict("already_exists", "Cluster '" + spec.name() + "' already exists in tenant '"
                     + change.tenantName() + "'");
         }
+        String credential = Secrets.newSecret(BOOTSTRAP_PREFIX);
         ClustersRecord row = tx.insertInto(CLUSTERS)
                 .set(CLUSTERS.TENANT_ID, change.tenantId())
                 .set(CLUSTERS.NAME, spec.name())
@@ -42,24 +53,60 @@ public final class ClusterStore {
                 .set(CLUSTERS.NETWORK, spec.network())
                 .set(CLUSTERS.LABELS, JSONB.jsonb(PolicyJson.toText(PolicyJson.writeLabels(spec.labels()))))
                 .set(CLUSTERS.RESOURCE_VERSION, change.revision())
+                .set(CLUSTERS.BOOTSTRAP_SECRET_SHA256, Secrets.sha256(credential))
+                .set(CLUSTERS.BOOTSTRAP_ISSUED_AT, OffsetDateTime.now())
                 .returning()
                 .fetchSingle();
         Cluster cluster = toCluster(row);
         change.audit("create", "Cluster", cluster.name(), null, ClusterJson.toText(cluster));
-        return cluster;
+        return new Registered(cluster, credential);
     }
 
-    public List<Cluster> list(UUID tenantId) {
-        return dsl.selectFrom(CLUSTERS)
-                .where(CLUSTERS.TENANT_ID.eq(tenantId))
+    /** Issues a new bootstrap credential for a cluster's agent within a tenant change; the previous one stops working. */
+    public String reissueBootstrapCredential(TenantChange change, String name) {
+        String credential = Secrets.newSecret(BOOTSTRAP_PREFIX);
+        int updated = change.tx().update(CLUSTERS)
+                .set(CLUSTERS.BOOTSTRAP_SECRET_SHA256, Secrets.sha256(credential))
+                .set(CLUSTERS.BOOTSTRAP_ISSUED_AT, OffsetDateTime.now())
+                .setNull(CLUSTERS.BOOTSTRAP_USED_AT)
+                .where(CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(name)))
+                .execute();
+        if (updated == 0) {
+            throw ApiException.notFound("Cluster '" + name + "'");
+        }
+        change.audit("update", "ClusterBootstrapCredential", name, null, null);
+        return credential;
+    }
+
+    /** One page of a tenant's clusters ordered by name, optionally only those carrying {@code labels}. */
+    public Page.Result<Cluster> list(UUID tenantId, Map<String, String> labels, Page page) {
+        Condition condition = CLUSTERS.TENANT_ID.eq(tenantId);
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            condition = condition.and(DSL.jsonbGetAttributeAsText(CLUSTERS.LABELS, label.getKey()).eq(label.getValue()));
+        }
+        if (page.after() != null) {
+            condition = condition.and(CLUSTERS.NAME.gt(page.after()));
+        }
+        List<Cluster> fetched = dsl.selectFrom(CLUSTERS)
+                .where(condition)
                 .orderBy(CLUSTERS.NAME)
+                .limit(page.limit() + 1)
                 .fetch(ClusterStore::toCluster);
+        return page.toResult(fetched, Cluster::name);
     }
 
     public Optional<Cluster> find(UUID tenantId, String name) {
         return dsl.selectFrom(CLUSTERS)
                 .where(CLUSTERS.TENANT_ID.eq(tenantId).and(CLUSTERS.NAME.eq(name)))
                 .fetchOptional(ClusterStore::toCluster);
+    }
+
+    /** Every cluster of a tenant as the compiler sees it, read within a transaction. */
+    static List<ClusterInfo> all(DSLContext tx, UUID tenantId) {
+        return tx.selectFrom(CLUSTERS)
+                .where(CLUSTERS.TENANT_ID.eq(tenantId))
+                .fetch(row -> new ClusterInfo(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(),
+                        labels(row.getLabels())));
     }
 
     static Cluster toCluster(ClustersRecord row) {

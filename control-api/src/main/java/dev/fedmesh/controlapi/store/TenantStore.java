@@ -1,13 +1,18 @@
 package dev.fedmesh.controlapi.store;
 
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
+import dev.fedmesh.policy.compiler.ConfigDiff;
+import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
+import dev.fedmesh.policy.compiler.TenantState;
 import jakarta.inject.Singleton;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
 
 import java.time.OffsetDateTime;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -52,12 +57,7 @@ public final class TenantStore {
     public <T> T change(String tenantName, String actor, Function<TenantChange, T> work) {
         return dsl.transactionResult(configuration -> {
             DSLContext tx = configuration.dsl();
-            TenantsRecord row = tx.selectFrom(TENANTS)
-                    .where(TENANTS.NAME.eq(tenantName))
-                    .forUpdate()
-                    .fetchOptional()
-                    .orElseThrow(() -> ApiException.notFound("Tenant '" + tenantName + "'"));
-            Tenant tenant = toTenant(row);
+            Tenant tenant = lock(tx, tenantName);
             long revision = tenant.revision() + 1;
             T result = work.apply(new TenantChange(tx, tenant, revision, actor));
             if (result instanceof Unchanged) {
@@ -75,6 +75,57 @@ public final class TenantStore {
                     .execute();
             return result;
         });
+    }
+
+    /**
+     * Runs {@code work} exactly as {@link #change} would, then rolls everything back: the answer
+     * to a dry run, with what each cluster's compiled config would change.
+     */
+    public <T> Preview<T> preview(String tenantName, String actor, Function<TenantChange, T> work) {
+        try {
+            dsl.transaction(configuration -> {
+                DSLContext tx = configuration.dsl();
+                Tenant tenant = lock(tx, tenantName);
+                long revision = tenant.revision() + 1;
+                SortedMap<String, DesiredConfig> before = DesiredConfigCompiler.compile(state(tx, tenant, tenant.revision()));
+                T result = work.apply(new TenantChange(tx, tenant, revision, actor));
+                SortedMap<String, DesiredConfig> after = DesiredConfigCompiler.compile(state(tx, tenant, revision));
+                throw new PreviewRollback(new Preview<>(result, tenant.revision(),
+                        result instanceof Unchanged ? tenant.revision() : revision, ConfigDiff.between(before, after)));
+            });
+        } catch (PreviewRollback rollback) {
+            @SuppressWarnings("unchecked")
+            Preview<T> preview = (Preview<T>) rollback.preview;
+            return preview;
+        }
+        throw new IllegalStateException("a preview always rolls back");
+    }
+
+    /** What a write would do: its result, the revision it would create, and each cluster's change. */
+    public record Preview<T>(T result, long currentRevision, long wouldBeRevision, ConfigDiff clusters) {
+    }
+
+    /** Carries a preview out of the transaction it rolls back. */
+    private static final class PreviewRollback extends RuntimeException {
+        private final transient Preview<?> preview;
+
+        PreviewRollback(Preview<?> preview) {
+            super(null, null, false, false);
+            this.preview = preview;
+        }
+    }
+
+    private static Tenant lock(DSLContext tx, String tenantName) {
+        return toTenant(tx.selectFrom(TENANTS)
+                .where(TENANTS.NAME.eq(tenantName))
+                .forUpdate()
+                .fetchOptional()
+                .orElseThrow(() -> ApiException.notFound("Tenant '" + tenantName + "'")));
+    }
+
+    private static TenantState state(DSLContext tx, Tenant tenant, long revision) {
+        return new TenantState(tenant.name(), revision, ClusterStore.all(tx, tenant.id()),
+                ServiceStore.names(tx, tenant.id()), PolicyStore.all(tx, tenant.id()));
     }
 
     /** Marks a change that turned out to change nothing. */
