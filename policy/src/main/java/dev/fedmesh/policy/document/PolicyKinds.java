@@ -16,6 +16,8 @@ public final class PolicyKinds {
                     new dev.fedmesh.policy.faultinjection.FaultInjectionKind(),
                     new dev.fedmesh.policy.healthcheck.HealthCheckKind(),
                     new dev.fedmesh.policy.ratelimit.RateLimitKind(),
+                    new dev.fedmesh.policy.retry.RetryKind(),
+                    new dev.fedmesh.policy.timeout.TimeoutKind(),
                     new dev.fedmesh.policy.failover.FailoverKind(),
                     new dev.fedmesh.policy.mtlsmode.MtlsModeKind(),
                     new dev.fedmesh.policy.trafficpermission.TrafficPermissionKind(),

@@ -19,9 +19,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -40,9 +38,11 @@ import java.util.TreeSet;
  *
  * <p>Per service {@code s}: a Listener {@code s} whose ApiListener holds an HttpConnectionManager
  * (RDS over ADS, router filter), so a gRPC client dialing {@code xds:///s} finds it; a
- * RouteConfiguration {@code s} (one virtual host, domain {@code *}, one route); one ROUND_ROBIN EDS
- * cluster and ClusterLoadAssignment per endpoint subset the route refers to. Endpoints of services
- * the config does not list are left out.
+ * RouteConfiguration {@code s} (one virtual host, domain {@code *}, the service's routes in order,
+ * the last taking every call); one ROUND_ROBIN EDS cluster and ClusterLoadAssignment per endpoint
+ * subset the routes refer to. Endpoints of services the config does not list are left out. A
+ * subset pinned to another cluster gets an empty assignment: an agent knows only its own
+ * cluster's endpoints until cross-cluster inventory exists.
  */
 public final class ProxyConfigTranslator {
 
@@ -110,10 +110,7 @@ public final class ProxyConfigTranslator {
                 .addVirtualHosts(VirtualHost.newBuilder()
                         .setName(service)
                         .addDomains("*")
-                        .addRoutes(Route.newBuilder()
-                                .setName("default")
-                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                .setRoute(route.action())))
+                        .addAllRoutes(route.routes()))
                 .build();
     }
 
@@ -136,7 +133,7 @@ public final class ProxyConfigTranslator {
                 .setPriority(0);
         TreeSet<String> seen = new TreeSet<>();
         for (ServiceEndpoint endpoint : sortedEndpoints) {
-            if (subset.contains(endpoint) && seen.add(endpoint.address())) {
+            if (subset.contains(endpoint, cluster) && seen.add(endpoint.address())) {
                 locality.addLbEndpoints(LbEndpoint.newBuilder()
                         .setEndpoint(Endpoint.newBuilder()
                                 .setAddress(Address.newBuilder()
