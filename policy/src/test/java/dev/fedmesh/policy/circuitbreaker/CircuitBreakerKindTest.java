@@ -11,8 +11,13 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +36,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 class CircuitBreakerKindTest {
     private static final Path GOLDEN = Path.of("src/test/resources/testdata/circuitbreaker");
+    private static final List<String> FIELDS = List.of("maxConnections", "maxPendingRequests", "maxRequests", "maxRetries", "outlierDetection", "colour");
+    private static final Map<String, String> VALID = Map.of(
+            "maxConnections", "1024", "maxPendingRequests", "512", "maxRequests", "2048", "maxRetries", "0",
+            "outlierDetection", "{\"consecutive5xx\": 5, \"interval\": \"10s\", \"maxEjectionPercent\": 50}");
+    private static final List<String> NESTED_FIELDS = List.of("consecutive5xx", "consecutiveGatewayErrors", "interval", "baseEjectionTime", "maxEjectionPercent", "colour");
     private static final String FULL = """
             {"kind": "CircuitBreaker", "name": "greeter-limits", "target": {"service": "greeter"},
              "spec": {"maxConnections": 1024, "maxPendingRequests": 512, "maxRequests": 2048, "maxRetries": 3,
@@ -185,6 +195,36 @@ class CircuitBreakerKindTest {
         String json = withSpec(PolicyJson.toText(kind.writeSpec(spec)));
 
         assertThat(read(json).spec()).isEqualTo(spec);
+    }
+
+    @Property(tries = 500)
+    void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
+        PolicyDocument document;
+        try {
+            document = read(withSpec(spec));
+        } catch (InvalidDocumentException refused) {
+            Statistics.collect("refused");
+            assertThat(refused.violations()).isNotEmpty()
+                    .allSatisfy(v -> assertThat(v.field()).startsWith("spec."));
+            return;
+        }
+        Statistics.collect("read back");
+        assertThat(read(PolicyJson.toText(PolicyJson.write(document)))).isEqualTo(document);
+    }
+
+    /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
+    @Provide
+    Arbitrary<String> specs() {
+        Arbitrary<String> scalar = Arbitraries.of("0", "1", "-1", "3", "100", "429", "503", "1000001", "0.5", "true", "null",
+                "[]", "[200]", "{}", "\"1s\"", "\"250ms\"", "\"2h\"", "\"10 s\"", "\"POST\"", "\"/api/\"",
+                "\"UNAVAILABLE\"", "\"<script>\"", "\"'; DROP TABLE policies; --\"");
+        Arbitrary<String> nested = Arbitraries.maps(Arbitraries.of(NESTED_FIELDS), scalar).ofMaxSize(3).map(JsonText::object);
+        Arbitrary<String> twoDeep = Arbitraries.maps(Arbitraries.of(NESTED_FIELDS), Arbitraries.oneOf(scalar, nested))
+                .ofMaxSize(3).map(JsonText::object);
+        Arbitrary<Map<String, String>> change = Arbitraries.maps(Arbitraries.of(FIELDS), Arbitraries.oneOf(scalar, nested, twoDeep))
+                .ofMaxSize(1);
+        return Combinators.combine(Arbitraries.subsetOf(VALID.keySet()), change)
+                .as((kept, changed) -> JsonText.object(VALID, kept, changed));
     }
 
     private static String withSpec(String spec) {
