@@ -1,9 +1,13 @@
 package dev.fedmesh.policy.trafficpermission;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.document.References;
+import dev.fedmesh.policy.document.Violation;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.Action;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.HttpMatch;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.PathMatch;
@@ -15,30 +19,61 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class TrafficPermissionRoundTripTest {
+class TrafficPermissionPropertyTest {
     private final TrafficPermissionKind kind = new TrafficPermissionKind();
 
     @Property(tries = 200)
     void everyValidPermissionReadsBackFromItsCanonicalJsonUnchanged(@ForAll("permissions") TrafficPermission permission) {
-        ObjectNode document = JsonNodeFactory.instance.objectNode();
-        document.put("kind", TrafficPermissionKind.NAME);
-        document.put("name", "generated");
-        if (permission.meshDefault() != null) {
-            document.putObject("target").put("mesh", true);
-        } else {
-            document.putObject("target").put("service", "greeter");
-        }
-        document.set("spec", kind.writeSpec(permission));
-
-        PolicyDocument read = PolicyJson.read(PolicyJson.parse(PolicyJson.toText(document)), null);
+        PolicyDocument read = PolicyJson.read(document(permission), null);
 
         assertThat(read.spec()).isEqualTo(permission);
         assertThat(PolicyJson.writeSpec(read)).isEqualTo(kind.writeSpec(permission));
+    }
+
+    @Property(tries = 200)
+    void everyReferenceNamesTheFieldThatHoldsIt(@ForAll("permissions") TrafficPermission permission) {
+        ObjectNode document = document(permission);
+        References references = kind.references(permission);
+
+        for (Map<String, String> byField : List.of(references.clustersByField(), references.servicesByField())) {
+            byField.forEach((field, name) -> assertThat(document.at(pointer(field)).textValue()).isEqualTo(name));
+        }
+        long named = permission.rules().stream().flatMap(rule -> rule.sources().stream())
+                .filter(source -> source instanceof Source.Cluster || source instanceof Source.Service)
+                .count();
+        assertThat(references.clustersByField().size() + references.servicesByField().size()).isEqualTo(named);
+    }
+
+    @Property(tries = 200)
+    void anUnknownFieldAnywhereIsRefusedAtItsPath(@ForAll("permissions") TrafficPermission permission,
+                                                 @ForAll @IntRange(min = 0, max = 10_000) int pick) {
+        ObjectNode document = document(permission);
+        List<String> objects = new ArrayList<>();
+        collectObjects(document.get("spec"), "spec", objects);
+        String target = objects.get(pick % objects.size());
+        ((ObjectNode) document.at(pointer(target))).put("unexpected", 1);
+
+        assertThatThrownBy(() -> PolicyJson.read(document, null))
+                .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.violations())
+                        .extracting(Violation::field)
+                        .containsExactly(target + ".unexpected"));
+    }
+
+    @Property(tries = 50)
+    void aDefaultWithoutRulesIsAValidMeshPermission(@ForAll Action meshDefault) {
+        TrafficPermission permission = new TrafficPermission(meshDefault, List.of());
+
+        assertThat(PolicyJson.read(document(permission), null).spec()).isEqualTo(permission);
     }
 
     @Provide
@@ -76,13 +111,37 @@ class TrafficPermissionRoundTripTest {
         return Arbitraries.oneOf(path.map(PathMatch.Exact::new), path.map(PathMatch.Prefix::new));
     }
 
-    @Property(tries = 50)
-    void aDefaultWithoutRulesIsAValidMeshPermission(@ForAll Action meshDefault) {
-        TrafficPermission permission = new TrafficPermission(meshDefault, List.of());
+    /** A whole policy document holding the permission, on the mesh when it sets the mesh default. */
+    private ObjectNode document(TrafficPermission permission) {
+        ObjectNode document = JsonNodeFactory.instance.objectNode();
+        document.put("kind", TrafficPermissionKind.NAME);
+        document.put("name", "generated");
+        if (permission.meshDefault() != null) {
+            document.putObject("target").put("mesh", true);
+        } else {
+            document.putObject("target").put("service", "greeter");
+        }
+        document.set("spec", kind.writeSpec(permission));
+        return document;
+    }
 
-        assertThat(PolicyJson.read(PolicyJson.parse("""
-                {"kind": "TrafficPermission", "name": "d", "target": {"mesh": true}, "spec": %s}"""
-                .formatted(PolicyJson.toText(kind.writeSpec(permission)))), null).spec())
-                .isEqualTo(permission);
+    private static void collectObjects(JsonNode node, String path, List<String> paths) {
+        if (node.isObject()) {
+            paths.add(path);
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                collectObjects(field.getValue(), path + "." + field.getKey(), paths);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                collectObjects(node.get(i), path + "[" + i + "]", paths);
+            }
+        }
+    }
+
+    /** The JSON pointer of a field path as errors name it, e.g. spec.rules[0].action is /spec/rules/0/action. */
+    private static String pointer(String field) {
+        return "/" + field.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
     }
 }
