@@ -262,6 +262,17 @@ class RestSemanticsTest {
         assertThat(rowCounts()).isEqualTo(before);
     }
 
+    @Test
+    void theOpenApiDocumentAndItsBrowsableUiAreServedWithoutAToken() {
+        HttpResponse<String> document = api.send("GET", "/openapi/fedmesh-control-api.yml", null, "application/json", null);
+        HttpResponse<String> ui = api.send("GET", "/openapi/ui/index.html", null, "application/json", null);
+
+        assertThat(document.statusCode()).isEqualTo(200);
+        assertThat(document.body()).contains("/api/v1/tenants/{tenant}/policies/{name}", "applyPolicy", "Problem");
+        assertThat(ui.statusCode()).isEqualTo(200);
+        assertThat(ui.body()).contains("swagger-ui").contains("fedmesh-control-api.yml");
+    }
+
     private List<String> names(String listPath) {
         return json(api.send("GET", listPath, null)).get("items").findValuesAsText("name");
     }

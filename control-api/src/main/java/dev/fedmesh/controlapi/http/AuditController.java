@@ -13,6 +13,14 @@ import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.document.PolicyJson;
 import io.micronaut.core.annotation.Nullable;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.micronaut.http.MediaType;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -21,6 +29,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
 /** A tenant's audit log, oldest first: {@code /api/v1/tenants/{tenant}/audit}. */
+@Tag(name = "Audit")
 @Controller("/api/v1/tenants/{tenant}/audit")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AuditController {
@@ -34,6 +43,9 @@ public class AuditController {
 
     /** Entries, optionally about one resource ({@code kind}, {@code name}), a page at a time. */
     @Get
+    @Operation(operationId = "listAuditEntries", summary = "Lists audit entries oldest first, optionally about one resource (kind, name).")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.AuditPage.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
                                      @Nullable @QueryValue String name, @Nullable @QueryValue Integer limit,
                                      @Nullable @QueryValue String pageToken) {

@@ -13,6 +13,13 @@ import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import io.micronaut.core.annotation.Nullable;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -28,6 +35,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.List;
 
 /** A tenant's clusters: {@code /api/v1/tenants/{tenant}/clusters}. */
+@Tag(name = "Clusters")
 @Controller("/api/v1/tenants/{tenant}/clusters")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ClusterController {
@@ -42,6 +50,10 @@ public class ClusterController {
     /** Registers a cluster; the answer carries its agent's bootstrap credential, shown this once. */
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "registerCluster", summary = "Registers a cluster; the answer carries its agent's bootstrap credential, shown once. dryRun=true writes nothing.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> create(Principal principal, String tenant, @Body String body,
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
@@ -60,6 +72,9 @@ public class ClusterController {
 
     /** Issues a new bootstrap credential for the cluster's agent; the old one stops working. */
     @Post("/{name}/bootstrap-credential")
+    @Operation(operationId = "reissueBootstrapCredential", summary = "Issues a new bootstrap credential for a cluster's agent; the old one stops working.")
+    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> reissueBootstrapCredential(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.WRITE);
         String credential = tenants.change(tenant, principal.subject(),
@@ -71,6 +86,9 @@ public class ClusterController {
     }
 
     @Get
+    @Operation(operationId = "listClusters", summary = "Lists clusters by name, optionally with label=<k>=<v>, a page at a time.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.ClusterPage.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
@@ -80,6 +98,9 @@ public class ClusterController {
     }
 
     @Get("/{name}")
+    @Operation(operationId = "getCluster", summary = "Reads a cluster.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);

@@ -17,6 +17,13 @@ import dev.fedmesh.policy.document.PolicyKinds;
 import dev.fedmesh.policy.document.Violation;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -34,6 +41,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.List;
 
 /** A tenant's policies of every kind: {@code /api/v1/tenants/{tenant}/policies}. */
+@Tag(name = "Policies")
 @Controller("/api/v1/tenants/{tenant}/policies")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class PolicyController {
@@ -51,6 +59,11 @@ public class PolicyController {
      */
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "applyPolicy", summary = "Creates (201) or replaces (200) a policy of any kind; If-Match refuses a stale write; dryRun=true reports what each cluster would get (DryRun) and writes nothing.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
+    @ApiResponse(responseCode = "201", description = "created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                       @Nullable @QueryValue Boolean dryRun) {
@@ -70,6 +83,9 @@ public class PolicyController {
     }
 
     @Get("/{name}")
+    @Operation(operationId = "getPolicy", summary = "Reads a policy; its ETag is its resourceVersion.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -80,6 +96,9 @@ public class PolicyController {
 
     /** Lists by name, filtered by {@code kind}, {@code target} (a service) and {@code label=k=v}, a page at a time. */
     @Get
+    @Operation(operationId = "listPolicies", summary = "Lists policies by name, filtered by kind, target service and label=<k>=<v>, a page at a time.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.PolicyPage.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
                                      @Nullable @QueryValue String target, @Nullable @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
@@ -98,6 +117,9 @@ public class PolicyController {
     }
 
     @Delete("/{name}")
+    @Operation(operationId = "deletePolicy", summary = "Deletes a policy; If-Match refuses a stale delete; dryRun=true writes nothing.")
+    @ApiResponse(responseCode = "204", description = "done")
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                        @Nullable @QueryValue Boolean dryRun) {

@@ -15,6 +15,13 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -34,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A tenant's services: {@code /api/v1/tenants/{tenant}/services}. */
+@Tag(name = "Services")
 @Controller("/api/v1/tenants/{tenant}/services")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ServiceController {
@@ -48,6 +56,10 @@ public class ServiceController {
     /** Declares (201) or relabels (200) a service: {@code {"labels": {...}}}. */
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "applyService", summary = "Declares (201) or relabels (200) a service.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                       @Nullable @QueryValue Boolean dryRun) {
@@ -66,6 +78,9 @@ public class ServiceController {
     }
 
     @Get("/{name}")
+    @Operation(operationId = "getService", summary = "Reads a service.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -75,6 +90,9 @@ public class ServiceController {
     }
 
     @Get
+    @Operation(operationId = "listServices", summary = "Lists services by name, a page at a time.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.ServicePage.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue Integer limit,
                                      @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
@@ -84,6 +102,9 @@ public class ServiceController {
     }
 
     @Delete("/{name}")
+    @Operation(operationId = "deleteService", summary = "Deletes a service.")
+    @ApiResponse(responseCode = "204", description = "done")
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch) {
         Access.require(principal, tenant, Permission.WRITE);

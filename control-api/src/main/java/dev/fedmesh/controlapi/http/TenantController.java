@@ -11,6 +11,13 @@ import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -26,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Tenants: {@code /api/v1/tenants}. */
+@Tag(name = "Tenants")
 @Controller("/api/v1/tenants")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class TenantController {
@@ -37,6 +45,10 @@ public class TenantController {
 
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "createTenant", summary = "Creates a tenant (operator only).")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
+    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> create(Principal principal, @Body String body) {
         Access.requireOperator(principal);
         List<Violation> violations = new ArrayList<>();
@@ -55,6 +67,9 @@ public class TenantController {
     }
 
     @Get("/{tenant}")
+    @Operation(operationId = "getTenant", summary = "Reads a tenant and its revision.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> get(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.READ);
         return JsonResponses.ok(write(tenants.require(tenant)));
