@@ -6,7 +6,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The regular expressions a route may match paths with: the part of Java's syntax that RE2 (the
  * engine of Envoy and gRPC) also runs in linear time. Backreferences, lookaround, atomic groups,
- * possessive quantifiers and Java-only anchors are refused, since a proxy would reject the route.
+ * possessive quantifiers, Java-only escapes and flags are refused, since a proxy would reject the
+ * route or read it differently.
  */
 final class SafeRegex {
     static final int MAX_LENGTH = 1024;
@@ -51,8 +52,11 @@ final class SafeRegex {
                 if (!inClass && next == 'k') {
                     return "a named backreference (\\k)";
                 }
-                if (next == 'G' || next == 'Z' || next == 'R' || next == 'X') {
+                if ("GZRXhHec".indexOf(next) >= 0) {
                     return "\\" + next;
+                }
+                if ((next == 'p' || next == 'P') && regex.startsWith("{java", i + 1)) {
+                    return "a Java character class (\\" + next + "{java...})";
                 }
                 afterQuantifier = false;
                 continue;
@@ -74,6 +78,10 @@ final class SafeRegex {
                 }
                 if (rest.startsWith(">")) {
                     return "an atomic group";
+                }
+                String flags = rest.replaceFirst("^([A-Za-z-]*)[:)].*", "$1");
+                if (!flags.equals(rest) && !flags.matches("[ims]*(-[ims]*)?")) {
+                    return "the flags (?" + flags + "), of which RE2 shares only i, m and s";
                 }
                 afterQuantifier = false;
                 i++;

@@ -257,6 +257,14 @@ class TrafficRouteKindTest {
                         "spec.rules[0].match.path.regex"),
                 arguments("{'rules': [{'match': {'path': {'regex': '/(?>a)'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
                         "spec.rules[0].match.path.regex"),
+                arguments("{'rules': [{'match': {'path': {'regex': '(?U)/a'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
+                        "spec.rules[0].match.path.regex"),
+                arguments("{'rules': [{'match': {'path': {'regex': '/a\\\\h'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
+                        "spec.rules[0].match.path.regex"),
+                arguments("{'rules': [{'match': {'path': {'regex': '/\\\\p{javaLowerCase}'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
+                        "spec.rules[0].match.path.regex"),
+                arguments("{'rules': [{'match': {'path': {'regex': '/a\\\\Z'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
+                        "spec.rules[0].match.path.regex"),
                 arguments("{'rules': [{'match': {'path': {'regex': '/<script>'}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
                         "spec.rules[0].match.path.regex"),
                 arguments("{'rules': [{'match': {'path': {'regex': ''}}, 'split': [{'subset': {}, 'weight': 100}]}]}",
@@ -326,6 +334,16 @@ class TrafficRouteKindTest {
         String json = withSpec(spec.replace('\'', '"').replace("APOS", "'"));
 
         assertThat(violations(json)).extracting(Violation::field).contains(field);
+    }
+
+    @Test
+    void regexesInTheSyntaxRe2SharesAreAccepted() {
+        for (String regex : List.of("/api/v[0-9]+/.*", "(?i)/Items/\\\\d+", "/(?:a|b)/[^/]*", "/x{2,3}?", "/\\\\Qa.b\\\\E")) {
+            TrafficRoute spec = (TrafficRoute) read(withSpec("{\"rules\": [{\"match\": {\"path\": {\"regex\": \"" + regex
+                    + "\"}}, \"split\": [{\"subset\": {}, \"weight\": 100}]}]}")).spec();
+
+            assertThat(spec.rules().get(0).match().path().type()).isEqualTo(RouteMatch.PathMatchType.REGEX);
+        }
     }
 
     @Test
