@@ -191,7 +191,7 @@ public final class PolicyStore {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void checkClaims(DSLContext tx, UUID tenantId, PolicyDocument document) {
         PolicyKind kind = PolicyKinds.find(document.kind()).orElseThrow();
-        Set<String> claims = kind.claims(document.target(), document.spec());
+        Set<String> claims = kind.claims(document.target(), document.from(), document.spec());
         if (claims.isEmpty()) {
             return;
         }
@@ -203,7 +203,7 @@ public final class PolicyStore {
                 .fetch();
         for (PoliciesRecord row : others) {
             PolicyDocument other = toPolicy(row).document();
-            Set<String> overlap = new java.util.TreeSet<>((Set<String>) kind.claims(other.target(), other.spec()));
+            Set<String> overlap = new java.util.TreeSet<>((Set<String>) kind.claims(other.target(), other.from(), other.spec()));
             overlap.retainAll(claims);
             if (!overlap.isEmpty()) {
                 throw ApiException.conflict("contradicts_policy", document.kind() + " '" + document.name()

@@ -136,6 +136,50 @@ public final class JsonObjectReader {
         return requiredInteger(field, min, max);
     }
 
+    /** A number, fractions allowed, within [min, max]; null when absent (or invalid, after recording why). */
+    public Double optionalDecimal(String field, double min, double max) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            reject(field, "must be a number between " + min + " and " + max + ", not " + describe(value));
+            return null;
+        }
+        double number = value.doubleValue();
+        if (!(number >= min && number <= max)) {
+            reject(field, "must be between " + min + " and " + max + ", not " + value.asText());
+            return null;
+        }
+        return number;
+    }
+
+    /** An array of whole numbers each within [min, max]; empty when absent. */
+    public List<Long> integers(String field, long min, long max) {
+        read.add(field);
+        JsonNode value = node.get(field);
+        List<Long> result = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            return result;
+        }
+        if (!value.isArray()) {
+            reject(field, "must be an array of whole numbers, not " + describe(value));
+            return result;
+        }
+        for (int i = 0; i < value.size(); i++) {
+            JsonNode item = value.get(i);
+            String itemPath = pathOf(field) + "[" + i + "]";
+            if (!item.isIntegralNumber() || !item.canConvertToLong() || item.longValue() < min || item.longValue() > max) {
+                violations.add(new Violation(itemPath, "must be a whole number between " + min + " and " + max
+                        + ", not " + (item.isNumber() ? item.asText() : describe(item))));
+                continue;
+            }
+            result.add(item.longValue());
+        }
+        return result;
+    }
+
     /** One of a fixed set of words; null when absent (or invalid, after recording why). */
     public String optionalEnum(String field, java.util.List<String> allowed) {
         String text = optionalString(field);
@@ -280,7 +324,8 @@ public final class JsonObjectReader {
         while (names.hasNext()) {
             String name = names.next();
             if (!read.contains(name)) {
-                reject(name, "is not a known field here: remove it (known fields: " + String.join(", ", read) + ")");
+                reject(name, read.isEmpty() ? "is not a known field here: remove it (this object takes no fields)"
+                        : "is not a known field here: remove it (known fields: " + String.join(", ", read) + ")");
             }
         }
     }

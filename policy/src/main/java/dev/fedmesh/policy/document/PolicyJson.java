@@ -95,7 +95,8 @@ public final class PolicyJson {
                 kind.checkTarget(target, document);
             }
             if (!from.isEmpty() && !kind.acceptsFrom()) {
-                document.reject("from", "a " + kindName + " applies to every caller of its target: remove from");
+                document.reject("from", "a " + kindName + " cannot be narrowed to some sources: remove from "
+                        + "(see docs/policies/" + kindName + ".md)");
             }
             JsonObjectReader specReader = document.requiredObject("spec");
             if (specReader != null) {

@@ -41,6 +41,11 @@ public interface PolicyKind<S extends PolicySpec> {
         return java.util.Set.of();
     }
 
+    /** The claims of a policy narrowed to some sources; kinds whose claims depend on the sources override it. */
+    default java.util.Set<String> claims(Target target, java.util.List<ServiceSelector> from, S spec) {
+        return claims(target, spec);
+    }
+
     JsonNode writeSpec(S spec);
 
     /** Puts the spec into the wire policy. */

@@ -69,7 +69,8 @@ class PolicyJsonTest {
     void anUnknownKindListsTheKnownOnes() {
         assertThat(violations("""
                 {"kind": "Teleport", "name": "x", "target": {"service": "greeter"}, "spec": {}}""", null))
-                .containsExactly(new Violation("kind", "'Teleport' is not a policy kind; use one of [TrafficRoute]"));
+                .containsExactly(new Violation("kind", "'Teleport' is not a policy kind; use one of " + PolicyKinds.names()));
+        assertThat(PolicyKinds.names()).contains("TrafficRoute");
     }
 
     @Test
