@@ -1,0 +1,51 @@
+package dev.fedmesh.controlapi.grpc;
+
+import dev.fedmesh.api.v1.CreateTenantRequest;
+import dev.fedmesh.api.v1.GetTenantRequest;
+import dev.fedmesh.api.v1.Tenant;
+import dev.fedmesh.api.v1.TenantServiceGrpc;
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.policy.document.Names;
+import dev.fedmesh.policy.document.Violation;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Singleton;
+
+import java.util.List;
+
+/** fedmesh.v1.TenantService: the REST {@code /api/v1/tenants} calls over gRPC. */
+@Singleton
+final class TenantGrpcService extends TenantServiceGrpc.TenantServiceImplBase {
+    private final TenantStore tenants;
+
+    TenantGrpcService(TenantStore tenants) {
+        this.tenants = tenants;
+    }
+
+    @Override
+    public void createTenant(CreateTenantRequest request, StreamObserver<Tenant> observer) {
+        UnaryCalls.answer("CreateTenant", observer, () -> {
+            Access.requireOperator(BearerTokenInterceptor.principal());
+            String name = request.getTenant().getName();
+            if (name.isEmpty()) {
+                throw ApiException.invalid(List.of(new Violation("name", "is required")));
+            }
+            if (!Names.isValid(name)) {
+                throw ApiException.invalid(List.of(new Violation("name", "'" + name + "' " + Names.RULE)));
+            }
+            return WireResources.tenant(tenants.create(name));
+        });
+    }
+
+    @Override
+    public void getTenant(GetTenantRequest request, StreamObserver<Tenant> observer) {
+        UnaryCalls.answer("GetTenant", observer, () -> {
+            Principal principal = BearerTokenInterceptor.principal();
+            Access.require(principal, request.getName(), Permission.READ);
+            return WireResources.tenant(tenants.require(request.getName()));
+        });
+    }
+}
