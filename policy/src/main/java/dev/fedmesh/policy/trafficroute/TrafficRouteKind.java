@@ -20,6 +20,7 @@ import dev.fedmesh.policy.document.Target;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -159,9 +160,9 @@ public final class TrafficRouteKind implements PolicyKind<TrafficRoute> {
             complete = false;
         }
         Set<List<Object>> seen = new HashSet<>();
-        for (int i = 0; i < split.size(); i++) {
+        for (int i = 0; i < split.size() && split.size() == entries; i++) {
             TrafficRoute.Split share = split.get(i);
-            if (!seen.add(java.util.Arrays.asList(share.subset(), share.cluster()))) {
+            if (!seen.add(Arrays.asList(share.subset(), share.cluster()))) {
                 owner.reject("split[" + i + "].subset", "selects the same subset"
                         + (share.cluster() == null ? "" : " of the same cluster") + " as an earlier entry: merge their weights");
                 complete = false;
