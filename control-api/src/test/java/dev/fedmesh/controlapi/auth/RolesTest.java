@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RolesTest {
     private static final String ROUTE = """
-            {"kind": "TrafficRoute", "target": {"service": "greeter"},
+            {"kind": "TrafficRoute", "target": {"service": "%s"},
              "spec": {"split": [{"subset": {"version": "v1"}, "weight": 100}]}}""";
     private RunningApi api;
     private String tenant;
@@ -37,7 +37,8 @@ class RolesTest {
         tenant = api.newTenant();
         owner = api.mint(api.adminToken, tenant, "first-owner", "owner");
         assertThat(api.send(owner, "POST", path("/clusters"), "{\"name\": \"east\"}").statusCode()).isEqualTo(201);
-        assertThat(api.send(owner, "PUT", path("/policies/greeter-split"), ROUTE).statusCode()).isEqualTo(201);
+        assertThat(api.send(owner, "PUT", path("/policies/greeter-split"), ROUTE.formatted("greeter")).statusCode())
+                .isEqualTo(201);
     }
 
     @Test
@@ -50,7 +51,7 @@ class RolesTest {
         assertThat(api.send(viewer, "GET", path("/clusters/east"), null).statusCode()).isEqualTo(200);
         assertThat(api.send(viewer, "GET", path("/policies"), null).statusCode()).isEqualTo(200);
         assertThat(api.send(viewer, "GET", path("/policies/greeter-split"), null).statusCode()).isEqualTo(200);
-        HttpResponse<String> put = api.send(viewer, "PUT", path("/policies/other"), ROUTE);
+        HttpResponse<String> put = api.send(viewer, "PUT", path("/policies/other"), ROUTE.formatted("other"));
         assertRefused(put, 403, "forbidden");
         assertThat(json(put).get("message").asText()).contains("viewer").contains("change resources");
         assertRefused(api.send(viewer, "DELETE", path("/policies/greeter-split"), null), 403, "forbidden");
@@ -64,7 +65,7 @@ class RolesTest {
         String editor = api.mint(owner, tenant, "ci", "editor");
 
         assertThat(api.send(editor, "POST", path("/clusters"), "{\"name\": \"west\"}").statusCode()).isEqualTo(201);
-        assertThat(api.send(editor, "PUT", path("/policies/other"), ROUTE).statusCode()).isEqualTo(201);
+        assertThat(api.send(editor, "PUT", path("/policies/other"), ROUTE.formatted("other")).statusCode()).isEqualTo(201);
         assertThat(api.send(editor, "DELETE", path("/policies/other"), null).statusCode()).isEqualTo(204);
         Map<String, Integer> before = api.rowCounts();
         HttpResponse<String> mint = api.send(editor, "POST", path("/tokens"), "{\"name\": \"more\", \"role\": \"viewer\"}");
