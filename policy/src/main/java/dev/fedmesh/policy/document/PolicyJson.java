@@ -218,7 +218,7 @@ public final class PolicyJson {
     }
 
     /**
-     * Writes {@code < > & '} as unicode escapes: the JSON means the same, but a value echoed
+     * Writes {@code < > &} as unicode escapes: the JSON means the same, but a value echoed
      * back in an answer can never be taken for markup by whatever displays it.
      */
     private static final class HtmlSafeEscapes extends CharacterEscapes {
@@ -226,7 +226,7 @@ public final class PolicyJson {
 
         HtmlSafeEscapes() {
             escapes = standardAsciiEscapesForJSON();
-            for (char c : new char[] {'<', '>', '&', '\''}) {
+            for (char c : new char[] {'<', '>', '&'}) {
                 escapes[c] = ESCAPE_STANDARD;
             }
         }
