@@ -39,6 +39,14 @@ final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceImplBase
             Principal principal = BearerTokenInterceptor.principal();
             Access.require(principal, request.getTenant(), Permission.WRITE);
             ClusterSpec spec = ClusterJson.read(PolicyJson.toText(json(request.getCluster())));
+            if (request.getDryRun()) {
+                TenantStore.Preview<ClusterStore.Registered> preview = tenants.preview(request.getTenant(), principal.subject(),
+                        change -> clusters.create(change, spec));
+                return CreateClusterResponse.newBuilder()
+                        .setCluster(WireResources.cluster(preview.result().cluster()))
+                        .setDryRun(WireResources.dryRun(preview))
+                        .build();
+            }
             ClusterStore.Registered registered = tenants.change(request.getTenant(), principal.subject(),
                     change -> clusters.create(change, spec));
             return CreateClusterResponse.newBuilder()

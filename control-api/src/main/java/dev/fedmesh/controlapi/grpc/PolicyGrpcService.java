@@ -3,11 +3,11 @@ package dev.fedmesh.controlapi.grpc;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.Empty;
 import com.google.protobuf.Struct;
 import dev.fedmesh.api.v1.ApplyPolicyRequest;
 import dev.fedmesh.api.v1.ApplyPolicyResponse;
 import dev.fedmesh.api.v1.DeletePolicyRequest;
+import dev.fedmesh.api.v1.DeletePolicyResponse;
 import dev.fedmesh.api.v1.GetPolicyRequest;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
 import dev.fedmesh.api.v1.ListPoliciesResponse;
@@ -52,12 +52,14 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
             Access.require(principal, request.getTenant(), Permission.WRITE);
             PolicyDocument document = PolicyJson.read(json(request.getPolicy()), null);
             ResourceVersions.Expected expected = expected(request.getExpectedResourceVersion());
+            if (request.getDryRun()) {
+                TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(request.getTenant(), principal.subject(),
+                        change -> policies.apply(change, document, expected));
+                return response(preview.result()).setDryRun(WireResources.dryRun(preview)).build();
+            }
             PolicyStore.ApplyResult result = tenants.change(request.getTenant(), principal.subject(),
                     change -> policies.apply(change, document, expected));
-            return ApplyPolicyResponse.newBuilder()
-                    .setPolicy(WireResources.policy(result.policy()))
-                    .setCreated(result instanceof PolicyStore.Applied applied && applied.created())
-                    .build();
+            return response(result).build();
         });
     }
 
@@ -99,15 +101,25 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
     }
 
     @Override
-    public void deletePolicy(DeletePolicyRequest request, StreamObserver<Empty> observer) {
+    public void deletePolicy(DeletePolicyRequest request, StreamObserver<DeletePolicyResponse> observer) {
         UnaryCalls.answer("DeletePolicy", observer, () -> {
             Principal principal = BearerTokenInterceptor.principal();
             Access.require(principal, request.getTenant(), Permission.WRITE);
             ResourceVersions.Expected expected = expected(request.getExpectedResourceVersion());
+            if (request.getDryRun()) {
+                return DeletePolicyResponse.newBuilder().setDryRun(WireResources.dryRun(tenants.preview(request.getTenant(),
+                        principal.subject(), change -> policies.delete(change, request.getName(), expected)))).build();
+            }
             tenants.change(request.getTenant(), principal.subject(),
                     change -> policies.delete(change, request.getName(), expected));
-            return Empty.getDefaultInstance();
+            return DeletePolicyResponse.getDefaultInstance();
         });
+    }
+
+    private static ApplyPolicyResponse.Builder response(PolicyStore.ApplyResult result) {
+        return ApplyPolicyResponse.newBuilder()
+                .setPolicy(WireResources.policy(result.policy()))
+                .setCreated(result instanceof PolicyStore.Applied applied && applied.created());
     }
 
     /** The policy as a REST body would carry it; unset fields are left out, and output-only fields ignored, as in REST. */

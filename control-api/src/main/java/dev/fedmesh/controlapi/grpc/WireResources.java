@@ -3,14 +3,19 @@ package dev.fedmesh.controlapi.grpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.v1.ChangedNames;
 import dev.fedmesh.api.v1.Cluster;
+import dev.fedmesh.api.v1.ClusterChange;
+import dev.fedmesh.api.v1.DryRun;
 import dev.fedmesh.api.v1.PolicyResource;
 import dev.fedmesh.api.v1.Tenant;
 import dev.fedmesh.controlapi.store.StoredPolicy;
+import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.policy.compiler.ConfigDiff;
 
 import java.time.OffsetDateTime;
 
-/** The gRPC form of stored resources: the same fields the REST JSON carries. */
+/** The gRPC form of stored resources and dry-run previews: the same fields the REST JSON carries. */
 final class WireResources {
     private WireResources() {
     }
@@ -56,6 +61,27 @@ final class WireResources {
                 .setUpdatedAt(timestamp(policy.updatedAt()));
         for (JsonNode source : json.get("from")) {
             wire.addFrom(StructJson.toStruct(source));
+        }
+        return wire.build();
+    }
+
+    static DryRun dryRun(TenantStore.Preview<?> preview) {
+        DryRun.Builder wire = DryRun.newBuilder()
+                .setCurrentRevision(preview.currentRevision())
+                .setWouldBeRevision(preview.wouldBeRevision());
+        for (ConfigDiff.ClusterChange change : preview.clusters().clusters()) {
+            wire.addClusters(ClusterChange.newBuilder()
+                    .setCluster(change.cluster())
+                    .setChanged(change.changed())
+                    .setClusterAdded(change.clusterAdded())
+                    .setClusterRemoved(change.clusterRemoved())
+                    .setPolicies(ChangedNames.newBuilder()
+                            .addAllAdded(change.policiesAdded())
+                            .addAllChanged(change.policiesChanged())
+                            .addAllRemoved(change.policiesRemoved()))
+                    .setServices(ChangedNames.newBuilder()
+                            .addAllAdded(change.servicesAdded())
+                            .addAllRemoved(change.servicesRemoved())));
         }
         return wire.build();
     }

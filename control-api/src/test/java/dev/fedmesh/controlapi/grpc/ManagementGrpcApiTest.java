@@ -10,6 +10,7 @@ import com.google.rpc.RetryInfo;
 import dev.fedmesh.api.v1.ApplyPolicyRequest;
 import dev.fedmesh.api.v1.ApplyPolicyResponse;
 import dev.fedmesh.api.v1.Cluster;
+import dev.fedmesh.api.v1.ClusterChange;
 import dev.fedmesh.api.v1.CreateClusterRequest;
 import dev.fedmesh.api.v1.CreateClusterResponse;
 import dev.fedmesh.api.v1.CreateTenantRequest;
@@ -184,6 +185,31 @@ class ManagementGrpcApiTest {
                 .extracting(Cluster::getName).containsExactly("east");
         assertThat(db.fetchCount(POLICIES, POLICIES.TENANT_ID.eq(tenantId("acme"))))
                 .as("the documented DeletePolicy removed the documented policy").isZero();
+    }
+
+    @Test
+    void aDryRunReportsWhatEachClusterWouldGetAndWritesNothing() {
+        client.clusters(TOKEN).createCluster(CreateClusterRequest.newBuilder().setTenant(tenant)
+                .setCluster(Cluster.newBuilder().setName("east")).build());
+        Map<String, Integer> before = rowCounts();
+
+        ApplyPolicyResponse apply = client.policies(TOKEN).applyPolicy(route(20, 80).toBuilder().setDryRun(true).build());
+        CreateClusterResponse west = client.clusters(TOKEN).createCluster(CreateClusterRequest.newBuilder().setTenant(tenant)
+                .setCluster(Cluster.newBuilder().setName("west")).setDryRun(true).build());
+
+        assertThat(apply.getCreated()).isTrue();
+        assertThat(apply.getDryRun().getCurrentRevision()).isEqualTo(1);
+        assertThat(apply.getDryRun().getWouldBeRevision()).isEqualTo(2);
+        assertThat(apply.getDryRun().getClustersList()).singleElement().satisfies(east -> {
+            assertThat(east.getCluster()).isEqualTo("east");
+            assertThat(east.getPolicies().getAddedList()).containsExactly("TrafficRoute/greeter-split");
+        });
+        assertThat(west.getBootstrapCredential()).as("no credential for a cluster that was not registered").isEmpty();
+        assertThat(west.getDryRun().getClustersList()).filteredOn(ClusterChange::getClusterAdded)
+                .extracting(ClusterChange::getCluster).containsExactly("west");
+        assertThat(rowCounts()).as("a dry run writes nothing").isEqualTo(before);
+        assertRefused(() -> client.policies(TOKEN).deletePolicy(DeletePolicyRequest.newBuilder().setTenant(tenant)
+                .setName("greeter-split").setDryRun(true).build()), Status.Code.NOT_FOUND, "not_found");
     }
 
     @Test
