@@ -210,6 +210,25 @@ class RestSemanticsTest {
     }
 
     @Test
+    void aClusterIsRelabelledAndDeregistered() {
+        HttpResponse<String> replaced = api.send("PUT", path("clusters/east"),
+                "{\"region\": \"us-east4\", \"labels\": {\"tier\": \"gold\"}}");
+        HttpResponse<String> again = api.send("PUT", path("clusters/east"),
+                "{\"region\": \"us-east4\", \"labels\": {\"tier\": \"gold\"}}");
+        HttpResponse<String> renamed = api.send("PUT", path("clusters/east"), "{\"name\": \"north\"}");
+
+        assertThat(replaced.statusCode()).isEqualTo(200);
+        assertThat(json(replaced).get("region").asText()).isEqualTo("us-east4");
+        assertThat(json(again).get("resourceVersion")).isEqualTo(json(replaced).get("resourceVersion"));
+        assertThat(field(renamed)).isEqualTo("name");
+        assertThat(names(path("clusters?label=tier=gold"))).containsExactly("east");
+
+        assertThat(api.send("DELETE", path("clusters/west"), null).statusCode()).isEqualTo(204);
+        assertThat(api.send("GET", path("clusters/west"), null).statusCode()).isEqualTo(404);
+        assertThat(api.send("PUT", path("clusters/west"), "{}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void aClustersBootstrapCredentialIsShownOnceAndOnlyItsHashIsKept() {
         HttpResponse<String> registered = api.send("POST", path("clusters"), "{\"name\": \"north\"}");
         String credential = json(registered).get("bootstrapCredential").asText();
@@ -260,6 +279,42 @@ class RestSemanticsTest {
 
         assertThat(answer.statusCode()).isEqualTo(413);
         assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    @Test
+    void aPolicyNamingAClusterOrServiceTheTenantLacksIsRefusedByField() {
+        Map<String, Integer> before = rowCounts();
+
+        HttpResponse<String> failover = api.send("PUT", path("policies/fo"), """
+                {"kind": "Failover", "target": {"service": "greeter"},
+                 "spec": {"order": [{"cluster": "west"}, {"cluster": "mars"}]}}""");
+        HttpResponse<String> permission = api.send("PUT", path("policies/perm"), """
+                {"kind": "TrafficPermission", "target": {"service": "greeter"},
+                 "spec": {"rules": [{"action": "ALLOW", "sources": [{"service": "nobody"}]}]}}""");
+
+        assertThat(field(failover)).isEqualTo("spec.order[1].cluster");
+        assertThat(json(failover).at("/details/0/problem").asText()).contains("'mars'").contains("register it first");
+        assertThat(field(permission)).isEqualTo("spec.rules[0].sources[0].service");
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    @Test
+    void twoRoutesClaimingTheSameMatchContradictEachOther() {
+        api.send("PUT", path("policies/first"), route("a", "greeter", 100));
+        Map<String, Integer> before = rowCounts();
+
+        HttpResponse<String> second = api.send("PUT", path("policies/second"), route("a", "greeter", 50));
+        HttpResponse<String> otherMode = api.send("PUT", path("policies/strict"), "{\"kind\": \"MtlsMode\", "
+                + "\"target\": {\"mesh\": true}, \"spec\": {\"mode\": \"STRICT\"}}");
+        HttpResponse<String> contradictingMode = api.send("PUT", path("policies/permissive"), "{\"kind\": \"MtlsMode\", "
+                + "\"target\": {\"mesh\": true}, \"spec\": {\"mode\": \"PERMISSIVE\"}}");
+
+        assertThat(second.statusCode()).isEqualTo(409);
+        assertThat(json(second).get("code").asText()).isEqualTo("contradicts_policy");
+        assertThat(json(second).get("message").asText()).contains("'first'");
+        assertThat(otherMode.statusCode()).isEqualTo(201);
+        assertThat(contradictingMode.statusCode()).isEqualTo(409);
+        assertThat(rowCounts().get("policies")).isEqualTo(before.get("policies") + 1);
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.fedmesh.controlapi.store.ClusterJson;
 import dev.fedmesh.controlapi.store.ClusterSpec;
 import dev.fedmesh.controlapi.store.ClusterStore;
 import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import io.micronaut.core.annotation.Nullable;
@@ -20,6 +21,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -27,7 +29,10 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Put;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -68,6 +73,46 @@ public class ClusterController {
         json.put("bootstrapCredential", registered.bootstrapCredential());
         return JsonResponses.resource(HttpStatus.CREATED, json, registered.cluster().resourceVersion())
                 .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + registered.cluster().name());
+    }
+
+    /** Replaces a registered cluster's region, zone, network and labels. */
+    @Put("/{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "replaceCluster", summary = "Replaces a registered cluster's region, zone, network and labels; If-Match refuses a stale write; dryRun=true writes nothing.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> replace(Principal principal, String tenant, String name, @Body String body,
+                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                        @Nullable @QueryValue Boolean dryRun) {
+        Access.require(principal, tenant, Permission.WRITE);
+        ClusterSpec spec = ClusterJson.read(body, name);
+        ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
+        if (Boolean.TRUE.equals(dryRun)) {
+            TenantStore.Preview<ClusterStore.ReplaceResult> preview = tenants.preview(tenant, principal.subject(),
+                    change -> clusters.replace(change, spec, expected));
+            return JsonResponses.preview(preview, ClusterJson.write(preview.result().cluster()));
+        }
+        Cluster cluster = tenants.change(tenant, principal.subject(), change -> clusters.replace(change, spec, expected)).cluster();
+        return JsonResponses.resource(HttpStatus.OK, ClusterJson.write(cluster), cluster.resourceVersion());
+    }
+
+    /** Deregisters a cluster; its agent keeps serving the last config it had. */
+    @Delete("/{name}")
+    @Operation(operationId = "deleteCluster", summary = "Deregisters a cluster; its agent gets no further config and keeps the last one it had.")
+    @ApiResponse(responseCode = "204", description = "done")
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> delete(Principal principal, String tenant, String name,
+                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @QueryValue Boolean dryRun) {
+        Access.require(principal, tenant, Permission.WRITE);
+        ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
+        if (Boolean.TRUE.equals(dryRun)) {
+            return JsonResponses.preview(tenants.preview(tenant, principal.subject(),
+                    change -> clusters.delete(change, name, expected)), null);
+        }
+        tenants.change(tenant, principal.subject(), change -> clusters.delete(change, name, expected));
+        return HttpResponse.noContent();
     }
 
     /** Issues a new bootstrap credential for the cluster's agent; the old one stops working. */

@@ -19,17 +19,25 @@ public final class ClusterJson {
     }
 
     public static ClusterSpec read(String body) {
+        return read(body, null);
+    }
+
+    /** Reads a cluster; with {@code pathName}, the body's name may be left out but must match when given. */
+    public static ClusterSpec read(String body, String pathName) {
         JsonNode json = PolicyJson.parse(body);
         List<Violation> violations = new ArrayList<>();
         JsonObjectReader reader = JsonObjectReader.root(json, violations);
-        String name = reader.requiredString("name");
+        String name = pathName != null && !reader.has("name") ? pathName : reader.requiredString("name");
         if (name != null && !Names.isValid(name)) {
             reader.reject("name", "'" + name + "' " + Names.RULE);
+        } else if (pathName != null && name != null && !name.equals(pathName)) {
+            reader.reject("name", "'" + name + "' differs from the name in the request path '" + pathName + "'");
         }
         String region = locality(reader, "region");
         String zone = locality(reader, "zone");
         String network = locality(reader, "network");
         Map<String, String> labels = reader.labels("labels");
+        reader.ignore("bootstrapCredential");
         reader.ignore("resourceVersion");
         reader.ignore("createdAt");
         reader.ignore("updatedAt");

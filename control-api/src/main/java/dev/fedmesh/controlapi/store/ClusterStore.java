@@ -62,6 +62,71 @@ public final class ClusterStore {
         return new Registered(cluster, credential);
     }
 
+    /** The outcome of replacing a cluster's description: changed, or already exactly so. */
+    public sealed interface ReplaceResult permits Replaced, AlreadyReplaced {
+        Cluster cluster();
+    }
+
+    public record Replaced(Cluster cluster) implements ReplaceResult {
+    }
+
+    public record AlreadyReplaced(Cluster cluster) implements ReplaceResult, TenantStore.Unchanged {
+    }
+
+    /** Replaces an existing cluster's locality, network and labels within a tenant change. */
+    public ReplaceResult replace(TenantChange change, ClusterSpec spec, ResourceVersions.Expected expected) {
+        DSLContext tx = change.tx();
+        Optional<ClustersRecord> existing = tx.selectFrom(CLUSTERS)
+                .where(CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(spec.name())))
+                .forUpdate()
+                .fetchOptional();
+        if (existing.isEmpty()) {
+            throw ApiException.notFound("Cluster '" + spec.name() + "'");
+        }
+        if (expected != null) {
+            expected.check("Cluster '" + spec.name() + "'", existing.get().getResourceVersion());
+        }
+        Cluster before = toCluster(existing.get());
+        if (java.util.Objects.equals(before.region(), spec.region()) && java.util.Objects.equals(before.zone(), spec.zone())
+                && java.util.Objects.equals(before.network(), spec.network()) && before.labels().equals(spec.labels())) {
+            return new AlreadyReplaced(before);
+        }
+        ClustersRecord row = tx.update(CLUSTERS)
+                .set(CLUSTERS.REGION, spec.region())
+                .set(CLUSTERS.ZONE, spec.zone())
+                .set(CLUSTERS.NETWORK, spec.network())
+                .set(CLUSTERS.LABELS, JSONB.jsonb(PolicyJson.toText(PolicyJson.writeLabels(spec.labels()))))
+                .set(CLUSTERS.RESOURCE_VERSION, change.revision())
+                .set(CLUSTERS.UPDATED_AT, OffsetDateTime.now())
+                .where(CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(spec.name())))
+                .returning()
+                .fetchSingle();
+        Cluster after = toCluster(row);
+        change.audit("update", "Cluster", spec.name(), ClusterJson.toText(before), ClusterJson.toText(after));
+        return new Replaced(after);
+    }
+
+    /**
+     * Deregisters a cluster within a tenant change. Its agent gets no further config and keeps
+     * serving the last one it had.
+     */
+    public Cluster delete(TenantChange change, String name, ResourceVersions.Expected expected) {
+        Optional<ClustersRecord> existing = change.tx().selectFrom(CLUSTERS)
+                .where(CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(name)))
+                .forUpdate()
+                .fetchOptional();
+        if (existing.isEmpty()) {
+            throw ApiException.notFound("Cluster '" + name + "'");
+        }
+        if (expected != null) {
+            expected.check("Cluster '" + name + "'", existing.get().getResourceVersion());
+        }
+        change.tx().deleteFrom(CLUSTERS).where(CLUSTERS.TENANT_ID.eq(change.tenantId()).and(CLUSTERS.NAME.eq(name))).execute();
+        Cluster before = toCluster(existing.get());
+        change.audit("delete", "Cluster", name, ClusterJson.toText(before), null);
+        return before;
+    }
+
     /** Issues a new bootstrap credential for a cluster's agent within a tenant change; the previous one stops working. */
     public String reissueBootstrapCredential(TenantChange change, String name) {
         String credential = Secrets.newSecret(BOOTSTRAP_PREFIX);
