@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.store.Tenant;
@@ -13,6 +14,12 @@ import dev.fedmesh.controlapi.store.TokenJson;
 import dev.fedmesh.controlapi.store.TokenRequest;
 import dev.fedmesh.controlapi.store.TokenStore;
 import io.micronaut.context.annotation.Value;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -29,14 +36,17 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 
 /**
  * A tenant's API tokens: {@code /api/v1/tenants/{tenant}/tokens}. The secret is in the answer
  * to the request that mints a token and nowhere else, ever.
  */
+@Tag(name = "Tokens")
 @Controller("/api/v1/tenants/{tenant}/tokens")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class TokenController {
+    private static final String REFUSED = "refused: problem+json naming the code and each bad field";
     private final TenantStore tenants;
     private final TokenStore tokens;
     private final Duration maxTtl;
@@ -51,6 +61,14 @@ public class TokenController {
     /** Mints a token: 201 with its secret in {@code token}, shown this once. */
     @Post
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "mintToken", summary = "Mints an API token; the answer carries its secret, shown this once. "
+            + "Needs an owner or admin token; only an owner mints owner tokens.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = MintRequest.class)))
+    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = TokenShape.class)))
+    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
+            schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> mint(Principal principal, String tenant, @Body String body) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         TokenRequest request = TokenJson.read(body, maxTtl, OffsetDateTime.now(ZoneOffset.UTC));
@@ -64,6 +82,12 @@ public class TokenController {
     }
 
     @Get
+    @Operation(operationId = "listTokens", summary = "Lists the tenant's tokens, revoked and expired ones included; "
+            + "never a secret.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = TokenList.class)))
+    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
+            schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> list(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         Tenant owner = tenants.require(tenant);
@@ -74,6 +98,11 @@ public class TokenController {
     }
 
     @Get("/{id}")
+    @Operation(operationId = "getToken", summary = "One token, never its secret.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = TokenShape.class)))
+    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
+            schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> get(Principal principal, String tenant, String id) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         Tenant owner = tenants.require(tenant);
@@ -84,9 +113,42 @@ public class TokenController {
 
     /** Revokes a token: 204, and from this moment every request carrying it is refused. */
     @Delete("/{id}")
+    @Operation(operationId = "revokeToken", summary = "Revokes a token at once; only an owner revokes owner tokens.")
+    @ApiResponse(responseCode = "204", description = "revoked (or already so)")
+    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
+            schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<Void> revoke(Principal principal, String tenant, String id) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         tokens.revoke(tenant, id, principal.subject(), token -> Access.requireMayGrant(principal, tenant, token.role()));
         return HttpResponse.noContent();
+    }
+
+    /** The mint request's shape, for the OpenAPI document. */
+    @Schema(name = "TokenMintRequest", description = "give expiresIn or expiresAt, or neither for the longest lifetime allowed")
+    record MintRequest(
+            @Schema(example = "ci", description = "a DNS label: 1-63 lowercase letters, digits and '-'") String name,
+            @Schema(allowableValues = {"owner", "admin", "editor", "viewer"}) String role,
+            @Schema(example = "30d", description = "a whole number and m, h or d") String expiresIn,
+            @Schema(example = "2027-01-31T00:00:00Z", description = "RFC 3339") String expiresAt) {
+    }
+
+    /** A token's shape, for the OpenAPI document. */
+    @Schema(name = "Token")
+    record TokenShape(
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String id,
+            @Schema(example = "ci") String name,
+            @Schema(allowableValues = {"owner", "admin", "editor", "viewer"}) String role,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdBy,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "null: never") String expiresAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String revokedAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "to the minute") String lastUsedAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "the secret: in the mint answer only, never again")
+            String token) {
+    }
+
+    /** The token list's shape, for the OpenAPI document. */
+    @Schema(name = "TokenList")
+    record TokenList(List<TokenShape> items) {
     }
 }

@@ -47,6 +47,8 @@ class TenantIsolationTest {
                 .isEqualTo(201);
         assertThat(api.send(theirOwner, "PUT", "/api/v1/tenants/" + theirs + "/policies/greeter-split", ROUTE).statusCode())
                 .isEqualTo(201);
+        assertThat(api.send(theirOwner, "PUT", "/api/v1/tenants/" + theirs + "/services/greeter", "{}").statusCode())
+                .isEqualTo(201);
         theirTokenId = json(api.send(theirOwner, "GET", "/api/v1/tenants/" + theirs + "/tokens", null))
                 .get("items").get(0).get("id").asText();
     }
@@ -63,13 +65,23 @@ class TenantIsolationTest {
                 new Call("GET", "/api/v1/tenants/{tenant}/clusters", null),
                 new Call("POST", "/api/v1/tenants/{tenant}/clusters", "{\"name\": \"west\"}"),
                 new Call("POST", "/api/v1/tenants/{tenant}/clusters", "{\"name\": \"Not A Name\"}"),
+                new Call("POST", "/api/v1/tenants/{tenant}/clusters?dryRun=true", "{\"name\": \"west\"}"),
                 new Call("GET", "/api/v1/tenants/{tenant}/clusters/east", null),
+                new Call("POST", "/api/v1/tenants/{tenant}/clusters/east/bootstrap-credential", null),
+                new Call("GET", "/api/v1/tenants/{tenant}/services", null),
+                new Call("GET", "/api/v1/tenants/{tenant}/services/greeter", null),
+                new Call("PUT", "/api/v1/tenants/{tenant}/services/greeter", "{\"labels\": {\"team\": \"x\"}}"),
+                new Call("PUT", "/api/v1/tenants/{tenant}/services/greeter?dryRun=true", "{}"),
+                new Call("DELETE", "/api/v1/tenants/{tenant}/services/greeter", null),
                 new Call("GET", "/api/v1/tenants/{tenant}/policies", null),
-                new Call("GET", "/api/v1/tenants/{tenant}/policies?kind=TrafficRoute", null),
+                new Call("GET", "/api/v1/tenants/{tenant}/policies?kind=TrafficRoute&limit=1", null),
                 new Call("GET", "/api/v1/tenants/{tenant}/policies/greeter-split", null),
                 new Call("PUT", "/api/v1/tenants/{tenant}/policies/greeter-split", ROUTE),
                 new Call("PUT", "/api/v1/tenants/{tenant}/policies/greeter-split", "{\"kind\": "),
+                new Call("PUT", "/api/v1/tenants/{tenant}/policies/greeter-split?dryRun=true", ROUTE),
                 new Call("DELETE", "/api/v1/tenants/{tenant}/policies/greeter-split", null),
+                new Call("GET", "/api/v1/tenants/{tenant}/audit", null),
+                new Call("GET", "/api/v1/tenants/{tenant}/audit?kind=ApiToken&limit=1", null),
                 new Call("GET", "/api/v1/tenants/{tenant}/tokens", null),
                 new Call("POST", "/api/v1/tenants/{tenant}/tokens", "{\"name\": \"mine\", \"role\": \"owner\"}"),
                 new Call("GET", "/api/v1/tenants/{tenant}/tokens/" + theirTokenId, null),
