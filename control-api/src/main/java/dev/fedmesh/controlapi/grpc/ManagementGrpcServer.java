@@ -2,6 +2,7 @@ package dev.fedmesh.controlapi.grpc;
 
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
+import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -40,7 +41,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
     static final int MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ManagementGrpcServer.class);
     private static final List<String> SERVICES = List.of(TenantServiceGrpc.SERVICE_NAME, ClusterServiceGrpc.SERVICE_NAME,
-            PolicyServiceGrpc.SERVICE_NAME);
+            ServiceServiceGrpc.SERVICE_NAME, PolicyServiceGrpc.SERVICE_NAME);
     private final int configuredPort;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
@@ -51,6 +52,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                          BearerTokenInterceptor authentication,
                          TenantGrpcService tenants,
                          ClusterGrpcService clusters,
+                         ServiceGrpcService services,
                          PolicyGrpcService policies) {
         if (port < 0 || port > 65535) {
             throw new ConfigurationException("fedmesh.api.grpc.port must be 0 (any free port) to 65535, not " + port);
@@ -62,6 +64,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .addService(authenticated(tenants, authentication))
                 .addService(authenticated(clusters, authentication))
+                .addService(authenticated(services, authentication))
                 .addService(authenticated(policies, authentication))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())

@@ -155,7 +155,7 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
     }
 
     /** 0 (unset) expects nothing, like a REST write without If-Match. */
-    private static ResourceVersions.Expected expected(long resourceVersion) {
+    static ResourceVersions.Expected expected(long resourceVersion) {
         return resourceVersion == 0 ? null : new ResourceVersions.Expected(resourceVersion);
     }
 }

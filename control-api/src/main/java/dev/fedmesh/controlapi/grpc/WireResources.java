@@ -8,7 +8,9 @@ import dev.fedmesh.api.v1.Cluster;
 import dev.fedmesh.api.v1.ClusterChange;
 import dev.fedmesh.api.v1.DryRun;
 import dev.fedmesh.api.v1.PolicyResource;
+import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.Tenant;
+import dev.fedmesh.controlapi.store.Service;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.compiler.ConfigDiff;
@@ -46,6 +48,16 @@ final class WireResources {
             wire.setNetwork(cluster.network());
         }
         return wire.build();
+    }
+
+    static ServiceResource service(Service service) {
+        return ServiceResource.newBuilder()
+                .setName(service.name())
+                .putAllLabels(service.labels())
+                .setResourceVersion(service.resourceVersion())
+                .setCreatedAt(timestamp(service.createdAt()))
+                .setUpdatedAt(timestamp(service.updatedAt()))
+                .build();
     }
 
     static PolicyResource policy(StoredPolicy policy) {

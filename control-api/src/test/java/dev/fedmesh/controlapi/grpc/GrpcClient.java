@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
+import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -41,6 +42,10 @@ final class GrpcClient implements AutoCloseable {
 
     ClusterServiceGrpc.ClusterServiceBlockingStub clusters(String token) {
         return ClusterServiceGrpc.newBlockingStub(as(token)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    ServiceServiceGrpc.ServiceServiceBlockingStub services(String token) {
+        return ServiceServiceGrpc.newBlockingStub(as(token)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     PolicyServiceGrpc.PolicyServiceBlockingStub policies(String token) {

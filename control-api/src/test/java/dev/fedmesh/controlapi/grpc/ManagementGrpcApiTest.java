@@ -9,22 +9,29 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import dev.fedmesh.api.v1.ApplyPolicyRequest;
 import dev.fedmesh.api.v1.ApplyPolicyResponse;
+import dev.fedmesh.api.v1.ApplyServiceRequest;
+import dev.fedmesh.api.v1.ApplyServiceResponse;
 import dev.fedmesh.api.v1.Cluster;
 import dev.fedmesh.api.v1.ClusterChange;
 import dev.fedmesh.api.v1.CreateClusterRequest;
 import dev.fedmesh.api.v1.CreateClusterResponse;
 import dev.fedmesh.api.v1.CreateTenantRequest;
 import dev.fedmesh.api.v1.DeletePolicyRequest;
+import dev.fedmesh.api.v1.DeleteServiceRequest;
 import dev.fedmesh.api.v1.GetClusterRequest;
 import dev.fedmesh.api.v1.GetPolicyRequest;
+import dev.fedmesh.api.v1.GetServiceRequest;
 import dev.fedmesh.api.v1.GetTenantRequest;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.ListClustersRequest;
 import dev.fedmesh.api.v1.ListClustersResponse;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
+import dev.fedmesh.api.v1.ServiceResource;
+import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
 import dev.fedmesh.api.v1.ListPoliciesResponse;
+import dev.fedmesh.api.v1.ListServicesRequest;
 import dev.fedmesh.api.v1.PolicyResource;
 import dev.fedmesh.api.v1.Tenant;
 import dev.fedmesh.controlapi.auth.Role;
@@ -168,7 +175,8 @@ class ManagementGrpcApiTest {
     @Test
     void everyGrpcurlExampleInTheDocsIsAnswered() throws IOException {
         Map<String, MethodDescriptor<?, ?>> methods = Stream.of(TenantServiceGrpc.getServiceDescriptor(),
-                        ClusterServiceGrpc.getServiceDescriptor(), PolicyServiceGrpc.getServiceDescriptor())
+                        ClusterServiceGrpc.getServiceDescriptor(), ServiceServiceGrpc.getServiceDescriptor(),
+                        PolicyServiceGrpc.getServiceDescriptor())
                 .flatMap(service -> service.getMethods().stream())
                 .collect(Collectors.toMap(MethodDescriptor::getFullMethodName, method -> method));
         List<GrpcurlExample> examples = GrpcurlExample.in(Path.of("..", "docs", "grpc.md"));
@@ -185,6 +193,34 @@ class ManagementGrpcApiTest {
                 .extracting(Cluster::getName).containsExactly("east");
         assertThat(db.fetchCount(POLICIES, POLICIES.TENANT_ID.eq(tenantId("acme"))))
                 .as("the documented DeletePolicy removed the documented policy").isZero();
+    }
+
+    @Test
+    void aServiceIsDeclaredRelabeledListedAndDeleted() {
+        ApplyServiceRequest greeter = GrpcClient.fromJson("""
+                {"tenant": "%s", "service": {"name": "greeter", "labels": {"team": "payments"}}}""".formatted(tenant),
+                ApplyServiceRequest.getDefaultInstance());
+        ApplyServiceResponse declared = client.services(TOKEN).applyService(greeter);
+        Map<String, Integer> before = rowCounts();
+        ApplyServiceResponse again = client.services(TOKEN).applyService(greeter);
+        assertThat(rowCounts()).as("the same labels again change nothing").isEqualTo(before);
+
+        ApplyServiceResponse relabeled = client.services(TOKEN).applyService(greeter.toBuilder()
+                .setService(greeter.getService().toBuilder().putLabels("team", "checkout")).build());
+
+        assertThat(declared.getCreated()).isTrue();
+        assertThat(again.getCreated()).isFalse();
+        assertThat(relabeled.getService().getResourceVersion()).isEqualTo(2);
+        assertThat(client.services(TOKEN).getService(GetServiceRequest.newBuilder().setTenant(tenant).setName("greeter").build())
+                .getLabelsMap()).containsEntry("team", "checkout");
+        assertThat(client.services(TOKEN).listServices(ListServicesRequest.newBuilder().setTenant(tenant).build()).getItemsList())
+                .extracting(ServiceResource::getName).containsExactly("greeter");
+        client.services(TOKEN).deleteService(DeleteServiceRequest.newBuilder().setTenant(tenant).setName("greeter").build());
+        assertRefused(() -> client.services(TOKEN).getService(GetServiceRequest.newBuilder().setTenant(tenant)
+                .setName("greeter").build()), Status.Code.NOT_FOUND, "not_found");
+        assertRefused(() -> client.services(TOKEN).applyService(ApplyServiceRequest.newBuilder().setTenant(tenant)
+                        .setService(ServiceResource.newBuilder().setName("Greeter<script>").putLabels("<b>", "x")).build()),
+                Status.Code.INVALID_ARGUMENT, "invalid_request", "name", "labels.<b>");
     }
 
     @Test
@@ -362,6 +398,8 @@ class ManagementGrpcApiTest {
                 .setCluster(Cluster.newBuilder().setName("west")).build()), Status.Code.NOT_FOUND, "not_found");
         assertRefused(() -> client.policies(outsider).listPolicies(ListPoliciesRequest.newBuilder().setTenant(tenant).build()),
                 Status.Code.NOT_FOUND, "not_found");
+        assertRefused(() -> client.services(outsider).listServices(ListServicesRequest.newBuilder().setTenant(tenant).build()),
+                Status.Code.NOT_FOUND, "not_found");
         assertRefused(() -> client.policies(outsider).deletePolicy(DeletePolicyRequest.newBuilder().setTenant(tenant)
                 .setName("greeter-split").build()), Status.Code.NOT_FOUND, "not_found");
 
@@ -450,7 +488,7 @@ class ManagementGrpcApiTest {
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
 
         assertThat(services.get(60, TimeUnit.SECONDS)).contains("fedmesh.v1.TenantService", "fedmesh.v1.ClusterService",
-                "fedmesh.v1.PolicyService", "grpc.health.v1.Health");
+                "fedmesh.v1.ServiceService", "fedmesh.v1.PolicyService", "grpc.health.v1.Health");
         requests.onCompleted();
     }
 
