@@ -67,6 +67,8 @@ class TenantIsolationTest {
                 new Call("POST", "/api/v1/tenants/{tenant}/clusters", "{\"name\": \"Not A Name\"}"),
                 new Call("POST", "/api/v1/tenants/{tenant}/clusters?dryRun=true", "{\"name\": \"west\"}"),
                 new Call("GET", "/api/v1/tenants/{tenant}/clusters/east", null),
+                new Call("PUT", "/api/v1/tenants/{tenant}/clusters/east", "{\"name\": \"east\", \"region\": \"eu\"}"),
+                new Call("DELETE", "/api/v1/tenants/{tenant}/clusters/east", null),
                 new Call("POST", "/api/v1/tenants/{tenant}/clusters/east/bootstrap-credential", null),
                 new Call("GET", "/api/v1/tenants/{tenant}/services", null),
                 new Call("GET", "/api/v1/tenants/{tenant}/services/greeter", null),
