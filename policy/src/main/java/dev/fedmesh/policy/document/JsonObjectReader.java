@@ -312,6 +312,12 @@ public final class JsonObjectReader {
         return result;
     }
 
+    /** Whether the field is present and an array (possibly empty). */
+    public boolean isArray(String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isArray();
+    }
+
     /** The number of elements of an array field; 0 when absent or not an array. */
     public int sizeOf(String field) {
         JsonNode value = node.get(field);

@@ -16,8 +16,11 @@ public record HealthCheck(
     public sealed interface Probe permits Http, Grpc, Tcp {
     }
 
-    /** An HTTP GET of {@code path}; it passes when the answer is 200, as Envoy's and Kuma's default. */
-    public record Http(String path) implements Probe {
+    /** An HTTP GET of {@code path}; it passes when the answer's status is one of {@code expectedStatuses} (200 by default). */
+    public record Http(String path, java.util.List<Integer> expectedStatuses) implements Probe {
+        public Http {
+            expectedStatuses = java.util.List.copyOf(expectedStatuses);
+        }
     }
 
     /** The standard gRPC health check for {@code serviceName} ("" asks about the whole server). */

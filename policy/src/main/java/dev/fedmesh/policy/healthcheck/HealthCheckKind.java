@@ -115,11 +115,29 @@ public final class HealthCheckKind implements PolicyKind<HealthCheck> {
 
     private HealthCheck.Http readHttp(JsonObjectReader http) {
         String path = http.requiredString("path");
+        boolean statusesGiven = http.has("expectedStatuses");
+        List<Long> statuses = http.integers("expectedStatuses", 100, 599);
+        boolean valid = path != null;
         if (path != null && !PATH.matcher(path).matches()) {
             http.reject("path", PATH_RULE);
-            return null;
+            valid = false;
         }
-        return path == null ? null : new HealthCheck.Http(path);
+        if (statusesGiven && !http.isArray("expectedStatuses")) {
+            valid = false;
+        } else if (statusesGiven && http.sizeOf("expectedStatuses") == 0) {
+            http.reject("expectedStatuses", "must name at least one status, or be left out for 200");
+            valid = false;
+        } else if (statuses.size() != http.sizeOf("expectedStatuses")) {
+            valid = false;
+        } else if (statuses.stream().distinct().count() != statuses.size()) {
+            http.reject("expectedStatuses", "names a status twice: list each once");
+            valid = false;
+        } else if (statuses.size() > 16) {
+            http.reject("expectedStatuses", "has " + statuses.size() + " statuses; at most 16 are allowed");
+            valid = false;
+        }
+        List<Integer> expected = statuses.isEmpty() ? List.of(200) : statuses.stream().map(Long::intValue).sorted().toList();
+        return valid ? new HealthCheck.Http(path, expected) : null;
     }
 
     private HealthCheck.Grpc readGrpc(JsonObjectReader grpc) {
@@ -161,7 +179,9 @@ public final class HealthCheckKind implements PolicyKind<HealthCheck> {
         json.put("unhealthyThreshold", spec.unhealthyThreshold());
         json.put("healthyThreshold", spec.healthyThreshold());
         if (spec.probe() instanceof HealthCheck.Http http) {
-            json.putObject("http").put("path", http.path());
+            ObjectNode probe = json.putObject("http");
+            probe.put("path", http.path());
+            http.expectedStatuses().forEach(probe.putArray("expectedStatuses")::add);
         } else if (spec.probe() instanceof HealthCheck.Grpc grpc) {
             json.putObject("grpc").put("serviceName", grpc.serviceName());
         } else {
@@ -178,7 +198,7 @@ public final class HealthCheckKind implements PolicyKind<HealthCheck> {
                 .setUnhealthyThreshold(spec.unhealthyThreshold())
                 .setHealthyThreshold(spec.healthyThreshold());
         if (spec.probe() instanceof HealthCheck.Http http) {
-            wire.setHttp(HealthCheckSpec.Http.newBuilder().setPath(http.path()));
+            wire.setHttp(HealthCheckSpec.Http.newBuilder().setPath(http.path()).addAllExpectedStatuses(http.expectedStatuses()));
         } else if (spec.probe() instanceof HealthCheck.Grpc grpc) {
             wire.setGrpc(HealthCheckSpec.Grpc.newBuilder().setServiceName(grpc.serviceName()));
         } else {

@@ -123,8 +123,16 @@ class FaultInjectionKindTest {
     }
 
     @Test
-    void aDecimalPercentageIsRefusedByItsPathForNow() {
-        assertThat(violations(withSpec("{\"delay\": {\"duration\": \"2s\", \"percentage\": 0.5}}")))
+    void aFractionOfAPercentIsAccepted() {
+        PolicyDocument document = read(withSpec("{\"delay\": {\"duration\": \"2s\", \"percentage\": 0.5}}"));
+
+        assertThat(PolicyJson.toText(PolicyJson.write(document))).contains("\"percentage\":0.5");
+        assertThat(read(PolicyJson.toText(PolicyJson.write(document)))).isEqualTo(document);
+    }
+
+    @Test
+    void aPercentageAbove100IsRefusedByItsPath() {
+        assertThat(violations(withSpec("{\"delay\": {\"duration\": \"2s\", \"percentage\": 100.5}}")))
                 .extracting(Violation::field)
                 .containsExactly("spec.delay.percentage");
     }

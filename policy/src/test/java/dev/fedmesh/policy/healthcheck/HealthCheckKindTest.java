@@ -50,7 +50,7 @@ class HealthCheckKindTest {
     @Test
     void aFullHealthCheckIsReadWithEveryField() {
         assertThat(read(FULL).spec()).isEqualTo(new HealthCheck(Duration.ofSeconds(10), Duration.ofSeconds(1), 3, 2,
-                new HealthCheck.Http("/healthz")));
+                new HealthCheck.Http("/healthz", java.util.List.of(200))));
     }
 
     @Test
@@ -223,5 +223,28 @@ class HealthCheckKindTest {
             Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
         }
         assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    @org.junit.jupiter.api.Test
+    void anHttpCheckMayExpectOtherStatuses() {
+        PolicyDocument document = PolicyJson.read(PolicyJson.parse("{\"kind\": \"HealthCheck\", \"name\": \"hc\", "
+                + "\"target\": {\"service\": \"greeter\"}, \"spec\": {\"interval\": \"10s\", \"timeout\": \"1s\", "
+                + "\"http\": {\"path\": \"/healthz\", \"expectedStatuses\": [204, 200]}}}"), null);
+
+        assertThat(((HealthCheck.Http) ((HealthCheck) document.spec()).probe()).expectedStatuses()).containsExactly(200, 204);
+    }
+
+    @org.junit.jupiter.api.Test
+    void badExpectedStatusesAreRefusedByTheirPath() {
+        String base = "{\"kind\": \"HealthCheck\", \"name\": \"hc\", \"target\": {\"service\": \"greeter\"}, "
+                + "\"spec\": {\"interval\": \"10s\", \"timeout\": \"1s\", \"http\": {\"path\": \"/h\", \"expectedStatuses\": %s}}}";
+        for (String[] bad : new String[][] {{"[600]", "spec.http.expectedStatuses[0]"}, {"[]", "spec.http.expectedStatuses"},
+                {"[200, 200]", "spec.http.expectedStatuses"}, {"\"200\"", "spec.http.expectedStatuses"}}) {
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+                    () -> PolicyJson.read(PolicyJson.parse(base.formatted(bad[0])), null));
+            assertThat(refused).isInstanceOf(dev.fedmesh.policy.document.InvalidDocumentException.class);
+            assertThat(((dev.fedmesh.policy.document.InvalidDocumentException) refused).violations())
+                    .extracting(dev.fedmesh.policy.document.Violation::field).containsExactly(bad[1]);
+        }
     }
 }
