@@ -39,6 +39,7 @@ import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.limits.TooManyRequests;
 import dev.fedmesh.controlapi.store.TokenRequest;
 import dev.fedmesh.controlapi.store.TokenStore;
+import dev.fedmesh.policy.document.PolicyKinds;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestPostgres;
 import io.grpc.CallOptions;
@@ -68,13 +69,17 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -246,6 +251,34 @@ class ManagementGrpcApiTest {
         assertThat(rowCounts()).as("a dry run writes nothing").isEqualTo(before);
         assertRefused(() -> client.policies(TOKEN).deletePolicy(DeletePolicyRequest.newBuilder().setTenant(tenant)
                 .setName("greeter-split").setDryRun(true).build()), Status.Code.NOT_FOUND, "not_found");
+    }
+
+    @Test
+    void thePolicyOnEveryKindsDocPageAppliesOverGrpc() throws IOException {
+        for (String cluster : List.of("east", "west")) {
+            client.clusters(TOKEN).createCluster(CreateClusterRequest.newBuilder().setTenant(tenant)
+                    .setCluster(Cluster.newBuilder().setName(cluster)).build());
+        }
+        for (String service : List.of("greeter", "frontend", "checkout")) {
+            client.services(TOKEN).applyService(ApplyServiceRequest.newBuilder().setTenant(tenant)
+                    .setService(ServiceResource.newBuilder().setName(service)).build());
+        }
+        Pattern firstJsonBlock = Pattern.compile("```json\n(.*?)```", Pattern.DOTALL);
+
+        List<String> applied = new ArrayList<>();
+        try (Stream<Path> pages = Files.list(Path.of("..", "docs", "policies"))) {
+            for (Path page : pages.sorted().toList()) {
+                Matcher document = firstJsonBlock.matcher(Files.readString(page));
+                assertThat(document.find()).as("a policy document on %s", page).isTrue();
+                PolicyResource policy = GrpcClient.fromJson(document.group(1), PolicyResource.getDefaultInstance());
+                ApplyPolicyResponse answer = client.policies(TOKEN).applyPolicy(ApplyPolicyRequest.newBuilder()
+                        .setTenant(tenant).setPolicy(policy).build());
+                assertThat(answer.getCreated()).as(page.toString()).isTrue();
+                applied.add(answer.getPolicy().getKind());
+            }
+        }
+
+        assertThat(applied).containsExactlyInAnyOrderElementsOf(PolicyKinds.names());
     }
 
     @Test
