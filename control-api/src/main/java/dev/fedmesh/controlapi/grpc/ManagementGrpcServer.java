@@ -1,9 +1,11 @@
 package dev.fedmesh.controlapi.grpc;
 
+import dev.fedmesh.api.v1.AuditServiceGrpc;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
+import dev.fedmesh.api.v1.TokenServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -41,7 +43,8 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
     static final int MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ManagementGrpcServer.class);
     private static final List<String> SERVICES = List.of(TenantServiceGrpc.SERVICE_NAME, ClusterServiceGrpc.SERVICE_NAME,
-            ServiceServiceGrpc.SERVICE_NAME, PolicyServiceGrpc.SERVICE_NAME);
+            ServiceServiceGrpc.SERVICE_NAME, PolicyServiceGrpc.SERVICE_NAME, TokenServiceGrpc.SERVICE_NAME,
+            AuditServiceGrpc.SERVICE_NAME);
     private final int configuredPort;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
@@ -53,7 +56,9 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                          TenantGrpcService tenants,
                          ClusterGrpcService clusters,
                          ServiceGrpcService services,
-                         PolicyGrpcService policies) {
+                         PolicyGrpcService policies,
+                         TokenGrpcService tokens,
+                         AuditGrpcService audit) {
         if (port < 0 || port > 65535) {
             throw new ConfigurationException("fedmesh.api.grpc.port must be 0 (any free port) to 65535, not " + port);
         }
@@ -66,6 +71,8 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                 .addService(authenticated(clusters, authentication))
                 .addService(authenticated(services, authentication))
                 .addService(authenticated(policies, authentication))
+                .addService(authenticated(tokens, authentication))
+                .addService(authenticated(audit, authentication))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())

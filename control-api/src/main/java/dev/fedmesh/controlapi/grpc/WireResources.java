@@ -3,6 +3,7 @@ package dev.fedmesh.controlapi.grpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.v1.ApiToken;
 import dev.fedmesh.api.v1.ChangedNames;
 import dev.fedmesh.api.v1.Cluster;
 import dev.fedmesh.api.v1.ClusterChange;
@@ -10,14 +11,18 @@ import dev.fedmesh.api.v1.DryRun;
 import dev.fedmesh.api.v1.PolicyResource;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.Tenant;
+import dev.fedmesh.controlapi.store.AuditEntry;
 import dev.fedmesh.controlapi.store.Service;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.controlapi.store.Token;
+import dev.fedmesh.controlapi.store.TokenJson;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.compiler.ConfigDiff;
 
 import java.time.OffsetDateTime;
 
-/** The gRPC form of stored resources and dry-run previews: the same fields the REST JSON carries. */
+/** The gRPC form of stored resources, audit entries and dry-run previews: the same fields the REST JSON carries. */
 final class WireResources {
     private WireResources() {
     }
@@ -94,6 +99,44 @@ final class WireResources {
                     .setServices(ChangedNames.newBuilder()
                             .addAllAdded(change.servicesAdded())
                             .addAllRemoved(change.servicesRemoved())));
+        }
+        return wire.build();
+    }
+
+    /** A token as REST shows it, never with its secret. */
+    static ApiToken token(Token token) {
+        ApiToken.Builder wire = ApiToken.newBuilder()
+                .setId(token.id().toString())
+                .setName(token.name())
+                .setRole(TokenJson.roleName(token.role()))
+                .setCreatedBy(token.createdBy())
+                .setCreatedAt(timestamp(token.createdAt()));
+        if (token.expiresAt() != null) {
+            wire.setExpiresAt(timestamp(token.expiresAt()));
+        }
+        if (token.revokedAt() != null) {
+            wire.setRevokedAt(timestamp(token.revokedAt()));
+        }
+        if (token.lastUsedAt() != null) {
+            wire.setLastUsedAt(timestamp(token.lastUsedAt()));
+        }
+        return wire.build();
+    }
+
+    static dev.fedmesh.api.v1.AuditEntry auditEntry(AuditEntry entry) {
+        dev.fedmesh.api.v1.AuditEntry.Builder wire = dev.fedmesh.api.v1.AuditEntry.newBuilder()
+                .setId(entry.id())
+                .setRevision(entry.revision())
+                .setActor(entry.actor())
+                .setAction(entry.action())
+                .setResourceKind(entry.resourceKind())
+                .setResourceName(entry.resourceName())
+                .setAt(timestamp(entry.at()));
+        if (entry.before() != null) {
+            wire.setBefore(StructJson.toStruct(PolicyJson.parse(entry.before())));
+        }
+        if (entry.after() != null) {
+            wire.setAfter(StructJson.toStruct(PolicyJson.parse(entry.after())));
         }
         return wire.build();
     }

@@ -3,10 +3,12 @@ package dev.fedmesh.controlapi.grpc;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.fedmesh.api.v1.AuditServiceGrpc;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
+import dev.fedmesh.api.v1.TokenServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -46,6 +48,14 @@ final class GrpcClient implements AutoCloseable {
 
     ServiceServiceGrpc.ServiceServiceBlockingStub services(String token) {
         return ServiceServiceGrpc.newBlockingStub(as(token)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    TokenServiceGrpc.TokenServiceBlockingStub tokens(String token) {
+        return TokenServiceGrpc.newBlockingStub(as(token)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    AuditServiceGrpc.AuditServiceBlockingStub audit(String token) {
+        return AuditServiceGrpc.newBlockingStub(as(token)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     PolicyServiceGrpc.PolicyServiceBlockingStub policies(String token) {

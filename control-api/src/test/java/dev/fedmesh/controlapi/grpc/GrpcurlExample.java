@@ -8,10 +8,18 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** One {@code grpcurl … -d '<json>' $FEDMESH_GRPC <service>/<method>} call written in the docs. */
+/**
+ * One {@code grpcurl … -d '<json>' $FEDMESH_GRPC <service>/<method>} call written in the docs. The
+ * JSON may splice in a shell variable the reader set from an earlier answer, as {@code '"$id"'}.
+ */
 record GrpcurlExample(String fullMethodName, String json) {
     private static final Pattern CALL = Pattern.compile(
-            "grpcurl [^\\n]*?-d '(?<json>[^']*)'[\\s\\\\]*\\$FEDMESH_GRPC (?<method>fedmesh\\.v1\\.\\w+/\\w+)");
+            "grpcurl [^\\n]*?-d '(?<json>(?:[^']|'\"\\$\\w+\"')*)'[\\s\\\\]*\\$FEDMESH_GRPC (?<method>fedmesh\\.v1\\.\\w+/\\w+)");
+
+    /** The JSON with the shell variable {@code name} replaced by {@code value}. */
+    String json(String name, String value) {
+        return json.replace("'\"$" + name + "\"'", value);
+    }
 
     /** Every such call in {@code document}, in the order a reader would run them. */
     static List<GrpcurlExample> in(Path document) throws IOException {

@@ -7,6 +7,7 @@ import com.google.protobuf.Value;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import dev.fedmesh.api.v1.ApiToken;
 import dev.fedmesh.api.v1.ApplyPolicyRequest;
 import dev.fedmesh.api.v1.ApplyPolicyResponse;
 import dev.fedmesh.api.v1.ApplyServiceRequest;
@@ -16,22 +17,31 @@ import dev.fedmesh.api.v1.ClusterChange;
 import dev.fedmesh.api.v1.CreateClusterRequest;
 import dev.fedmesh.api.v1.CreateClusterResponse;
 import dev.fedmesh.api.v1.CreateTenantRequest;
+import dev.fedmesh.api.v1.CreateTokenRequest;
 import dev.fedmesh.api.v1.DeletePolicyRequest;
 import dev.fedmesh.api.v1.DeleteServiceRequest;
 import dev.fedmesh.api.v1.GetClusterRequest;
 import dev.fedmesh.api.v1.GetPolicyRequest;
 import dev.fedmesh.api.v1.GetServiceRequest;
 import dev.fedmesh.api.v1.GetTenantRequest;
+import dev.fedmesh.api.v1.GetTokenRequest;
+import dev.fedmesh.api.v1.ListAuditEntriesRequest;
+import dev.fedmesh.api.v1.ListAuditEntriesResponse;
+import dev.fedmesh.api.v1.AuditServiceGrpc;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.ListClustersRequest;
 import dev.fedmesh.api.v1.ListClustersResponse;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
+import dev.fedmesh.api.v1.RevokeTokenRequest;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
+import dev.fedmesh.api.v1.TokenServiceGrpc;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
 import dev.fedmesh.api.v1.ListPoliciesResponse;
 import dev.fedmesh.api.v1.ListServicesRequest;
+import dev.fedmesh.api.v1.ListTokensRequest;
+import dev.fedmesh.api.v1.ListTokensResponse;
 import dev.fedmesh.api.v1.PolicyResource;
 import dev.fedmesh.api.v1.Tenant;
 import dev.fedmesh.controlapi.auth.Role;
@@ -181,21 +191,31 @@ class ManagementGrpcApiTest {
     void everyGrpcurlExampleInTheDocsIsAnswered() throws IOException {
         Map<String, MethodDescriptor<?, ?>> methods = Stream.of(TenantServiceGrpc.getServiceDescriptor(),
                         ClusterServiceGrpc.getServiceDescriptor(), ServiceServiceGrpc.getServiceDescriptor(),
-                        PolicyServiceGrpc.getServiceDescriptor())
+                        PolicyServiceGrpc.getServiceDescriptor(), TokenServiceGrpc.getServiceDescriptor(),
+                        AuditServiceGrpc.getServiceDescriptor())
                 .flatMap(service -> service.getMethods().stream())
                 .collect(Collectors.toMap(MethodDescriptor::getFullMethodName, method -> method));
         List<GrpcurlExample> examples = GrpcurlExample.in(Path.of("..", "docs", "grpc.md"));
 
         assertThat(examples).extracting(GrpcurlExample::fullMethodName).containsAll(methods.keySet());
         Map<String, Object> answers = new HashMap<>();
+        String tokenId = "";
         for (GrpcurlExample example : examples) {
-            answers.put(example.fullMethodName(), call(methods.get(example.fullMethodName()), example.json()));
+            Object answer = call(methods.get(example.fullMethodName()), example.json("id", tokenId));
+            answers.put(example.fullMethodName(), answer);
+            if (answer instanceof ApiToken minted && !minted.getToken().isEmpty()) {
+                tokenId = minted.getId();
+            }
         }
 
         assertThat(((ListPoliciesResponse) answers.get("fedmesh.v1.PolicyService/ListPolicies")).getItemsList())
                 .extracting(PolicyResource::getName).containsExactly("greeter-split");
         assertThat(((ListClustersResponse) answers.get("fedmesh.v1.ClusterService/ListClusters")).getItemsList())
                 .extracting(Cluster::getName).containsExactly("east");
+        assertThat(((ApiToken) answers.get("fedmesh.v1.TokenService/GetToken")).getToken()).as("never the secret again").isEmpty();
+        assertThat(((ListAuditEntriesResponse) answers.get("fedmesh.v1.AuditService/ListAuditEntries")).getItemsList())
+                .extracting(entry -> entry.getAction() + " " + entry.getResourceName())
+                .containsExactly("create greeter-split", "delete greeter-split");
         assertThat(db.fetchCount(POLICIES, POLICIES.TENANT_ID.eq(tenantId("acme"))))
                 .as("the documented DeletePolicy removed the documented policy").isZero();
     }
@@ -226,6 +246,64 @@ class ManagementGrpcApiTest {
         assertRefused(() -> client.services(TOKEN).applyService(ApplyServiceRequest.newBuilder().setTenant(tenant)
                         .setService(ServiceResource.newBuilder().setName("Greeter<script>").putLabels("<b>", "x")).build()),
                 Status.Code.INVALID_ARGUMENT, "invalid_request", "name", "labels.<b>");
+    }
+
+    @Test
+    void aTokenIsMintedShownOnceUsedListedAndRevokedAtOnce() {
+        ApiToken minted = client.tokens(TOKEN).createToken(CreateTokenRequest.newBuilder().setTenant(tenant)
+                .setName("ci-deploy").setRole("editor").setExpiresIn("30d").build());
+
+        ApplyPolicyResponse applied = client.policies(minted.getToken()).applyPolicy(route(20, 80));
+        ListTokensResponse listed = client.tokens(TOKEN).listTokens(ListTokensRequest.newBuilder().setTenant(tenant).build());
+        client.tokens(TOKEN).revokeToken(RevokeTokenRequest.newBuilder().setTenant(tenant).setId(minted.getId()).build());
+
+        assertThat(minted.getToken()).isNotBlank();
+        assertThat(minted.getRole()).isEqualTo("editor");
+        assertThat(applied.getCreated()).isTrue();
+        assertThat(listed.getItemsList()).singleElement().satisfies(token -> {
+            assertThat(token.getId()).isEqualTo(minted.getId());
+            assertThat(token.getToken()).as("never the secret again").isEmpty();
+        });
+        assertThat(client.tokens(TOKEN).getToken(GetTokenRequest.newBuilder().setTenant(tenant).setId(minted.getId()).build())
+                .hasRevokedAt()).isTrue();
+        assertRefused(() -> client.policies(minted.getToken()).getPolicy(GetPolicyRequest.newBuilder().setTenant(tenant)
+                .setName("greeter-split").build()), Status.Code.UNAUTHENTICATED, "unauthenticated");
+        assertThat(db.select(AUDIT_LOG.ACTOR).from(AUDIT_LOG).where(AUDIT_LOG.TENANT_ID.eq(tenantId())
+                .and(AUDIT_LOG.RESOURCE_NAME.eq("greeter-split"))).fetchSingle(AUDIT_LOG.ACTOR))
+                .isEqualTo("token:ci-deploy/" + minted.getId());
+    }
+
+    @Test
+    void tokensAreManagedOnlyByOwnersAndAdminsWithinTheirRole() {
+        String editor = mint(tenant, Role.EDITOR);
+        String admin = mint(tenant, Role.ADMIN);
+
+        assertRefused(() -> client.tokens(editor).listTokens(ListTokensRequest.newBuilder().setTenant(tenant).build()),
+                Status.Code.PERMISSION_DENIED, "forbidden");
+        assertRefused(() -> client.tokens(admin).createToken(CreateTokenRequest.newBuilder().setTenant(tenant)
+                .setName("root").setRole("owner").build()), Status.Code.PERMISSION_DENIED, "forbidden");
+        assertRefused(() -> client.tokens(TOKEN).createToken(CreateTokenRequest.newBuilder().setTenant(tenant)
+                        .setName("Bad Name").setRole("superuser").setExpiresIn("forever").build()),
+                Status.Code.INVALID_ARGUMENT, "invalid_request", "name", "role", "expiresIn");
+    }
+
+    @Test
+    void theAuditLogSaysWhoChangedWhatBeforeAndAfter() {
+        client.policies(TOKEN).applyPolicy(route(100, 0));
+        client.policies(TOKEN).applyPolicy(route(20, 80));
+
+        ListAuditEntriesResponse entries = client.audit(TOKEN).listAuditEntries(ListAuditEntriesRequest.newBuilder()
+                .setTenant(tenant).setKind("TrafficRoute").setName("greeter-split").build());
+
+        assertThat(entries.getItemsList()).extracting(dev.fedmesh.api.v1.AuditEntry::getAction)
+                .containsExactly("create", "update");
+        dev.fedmesh.api.v1.AuditEntry update = entries.getItems(1);
+        assertThat(update.getActor()).isEqualTo("admin");
+        assertThat(update.getRevision()).isEqualTo(2);
+        assertThat(update.getBefore().getFieldsOrThrow("spec").getStructValue().getFieldsOrThrow("split")
+                .getListValue().getValues(0).getStructValue().getFieldsOrThrow("weight").getNumberValue()).isEqualTo(100);
+        assertThat(update.getAfter().getFieldsOrThrow("spec").getStructValue().getFieldsOrThrow("split")
+                .getListValue().getValues(0).getStructValue().getFieldsOrThrow("weight").getNumberValue()).isEqualTo(20);
     }
 
     @Test
