@@ -1,6 +1,7 @@
 package dev.fedmesh.controlapi.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fedmesh.controlapi.grpc.ManagementGrpcServer;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestPostgres;
@@ -45,6 +46,7 @@ public final class RunningApi implements AutoCloseable {
         TestDatabase database = TestPostgres.newDatabase(testClass);
         Map<String, Object> properties = new HashMap<>(settings);
         properties.put("micronaut.server.port", 0);
+        properties.put("fedmesh.api.grpc.port", 0);
         properties.put("datasources.default.url", database.jdbcUrl());
         properties.put("datasources.default.username", database.username());
         properties.put("datasources.default.password", database.password());
@@ -57,6 +59,11 @@ public final class RunningApi implements AutoCloseable {
     /** Starts the service with these properties on top of application.yml. */
     public static RunningApi start(Class<?> testClass, Map<String, Object> settings) {
         return new RunningApi(testClass, settings);
+    }
+
+    /** The port of the gRPC management API. */
+    public int grpcPort() {
+        return context.getBean(ManagementGrpcServer.class).port();
     }
 
     /** A new tenant with a random name, created by the operator. */
