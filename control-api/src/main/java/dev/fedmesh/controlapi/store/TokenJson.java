@@ -55,14 +55,14 @@ public final class TokenJson {
             if (lifetime == null) {
                 reader.reject("expiresIn", "'" + expiresIn + "' must be a whole number followed by m, h or d, e.g. \"30d\"");
             } else if (lifetime.compareTo(MIN_LIFETIME) < 0 || lifetime.compareTo(maxTtl) > 0) {
-                reader.reject("expiresIn", "must be between 1m and " + days(maxTtl) + ", not " + expiresIn);
+                reader.reject("expiresIn", "must be between 1m and " + lifetimeText(maxTtl) + ", not " + expiresIn);
             } else {
                 expiresAt = now.plus(lifetime);
             }
         } else if (expiresAtText != null) {
             expiresAt = instant(reader, expiresAtText);
             if (expiresAt != null && (expiresAt.isBefore(now.plus(MIN_LIFETIME)) || expiresAt.isAfter(latest))) {
-                reader.reject("expiresAt", "must be at least 1m and at most " + days(maxTtl) + " from now ("
+                reader.reject("expiresAt", "must be at least 1m and at most " + lifetimeText(maxTtl) + " from now ("
                         + latest.withOffsetSameInstant(ZoneOffset.UTC) + "), not " + expiresAtText);
             }
         }
@@ -116,7 +116,7 @@ public final class TokenJson {
         }
     }
 
-    private static String days(Duration duration) {
+    private static String lifetimeText(Duration duration) {
         return duration.toHours() % 24 == 0 ? duration.toDays() + "d" : duration.toMinutes() + "m";
     }
 

@@ -120,7 +120,7 @@ public final class TokenStore {
         return token;
     }
 
-    static ApiException notFound(String id) {
+    private static ApiException notFound(String id) {
         return ApiException.notFound("Token '" + id + "'");
     }
 
