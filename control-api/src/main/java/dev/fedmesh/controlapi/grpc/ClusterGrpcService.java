@@ -9,6 +9,8 @@ import dev.fedmesh.api.v1.CreateClusterResponse;
 import dev.fedmesh.api.v1.GetClusterRequest;
 import dev.fedmesh.api.v1.ListClustersRequest;
 import dev.fedmesh.api.v1.ListClustersResponse;
+import dev.fedmesh.api.v1.ReissueBootstrapCredentialRequest;
+import dev.fedmesh.api.v1.ReissueBootstrapCredentialResponse;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
@@ -80,6 +82,21 @@ final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceImplBase
                 response.setNextPageToken(result.nextPageToken());
             }
             return response.build();
+        });
+    }
+
+    @Override
+    public void reissueBootstrapCredential(ReissueBootstrapCredentialRequest request,
+                                           StreamObserver<ReissueBootstrapCredentialResponse> observer) {
+        UnaryCalls.answer("ReissueBootstrapCredential", observer, () -> {
+            Principal principal = BearerTokenInterceptor.principal();
+            Access.require(principal, request.getTenant(), Permission.WRITE);
+            String credential = tenants.change(request.getTenant(), principal.subject(),
+                    change -> clusters.reissueBootstrapCredential(change, request.getName()));
+            return ReissueBootstrapCredentialResponse.newBuilder()
+                    .setCluster(request.getName())
+                    .setBootstrapCredential(credential)
+                    .build();
         });
     }
 

@@ -32,6 +32,7 @@ import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.ListClustersRequest;
 import dev.fedmesh.api.v1.ListClustersResponse;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
+import dev.fedmesh.api.v1.ReissueBootstrapCredentialRequest;
 import dev.fedmesh.api.v1.RevokeTokenRequest;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
@@ -158,7 +159,7 @@ class ManagementGrpcApiTest {
 
         assertThat(cluster.getCluster().getRegion()).isEqualTo("us-east1");
         assertThat(cluster.getCluster().getResourceVersion()).isEqualTo(1);
-        assertThat(cluster.getBootstrapCredential()).isNotBlank();
+        assertThat(cluster.getBootstrapCredential()).startsWith("fmb_");
         assertThat(route.getCreated()).isTrue();
         assertThat(route.getPolicy().getResourceVersion()).isEqualTo(2);
         assertThat(client.tenants(TOKEN).getTenant(GetTenantRequest.newBuilder().setName(tenant).build()).getRevision())
@@ -185,6 +186,9 @@ class ManagementGrpcApiTest {
         assertThat(db.fetchCount(POLICIES, POLICIES.TENANT_ID.eq(tenantId()))).isZero();
         assertRefused(() -> client.policies(TOKEN).getPolicy(GetPolicyRequest.newBuilder()
                 .setTenant(tenant).setName("greeter-split").build()), Status.Code.NOT_FOUND, "not_found");
+        assertThat(client.clusters(TOKEN).reissueBootstrapCredential(ReissueBootstrapCredentialRequest.newBuilder()
+                .setTenant(tenant).setName("east").build()).getBootstrapCredential())
+                .startsWith("fmb_").isNotEqualTo(cluster.getBootstrapCredential());
     }
 
     @Test
