@@ -89,6 +89,9 @@ public final class TenantStore {
                 long revision = tenant.revision() + 1;
                 SortedMap<String, DesiredConfig> before = DesiredConfigCompiler.compile(state(tx, tenant, tenant.revision()));
                 T result = work.apply(new TenantChange(tx, tenant, revision, actor));
+                if (!(result instanceof Unchanged)) {
+                    QuotaCheck.enforce(tx, tenant.id(), revision);
+                }
                 SortedMap<String, DesiredConfig> after = DesiredConfigCompiler.compile(state(tx, tenant, revision));
                 throw new PreviewRollback(new Preview<>(result, tenant.revision(),
                         result instanceof Unchanged ? tenant.revision() : revision, ConfigDiff.between(before, after)));
