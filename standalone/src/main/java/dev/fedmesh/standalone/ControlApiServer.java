@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone;
 
+import dev.fedmesh.controlapi.grpc.ManagementGrpcServer;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 
@@ -17,9 +18,11 @@ public final class ControlApiServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static ControlApiServer start(String jdbcUrl, String username, String password, String adminToken, int port) {
+    public static ControlApiServer start(String jdbcUrl, String username, String password, String adminToken, int port,
+                                         int grpcPort) {
         Map<String, Object> properties = new HashMap<>();
         properties.put("micronaut.server.port", port);
+        properties.put("fedmesh.api.grpc.port", grpcPort);
         properties.put("micronaut.server.host", "127.0.0.1");
         properties.put("datasources.default.url", jdbcUrl);
         properties.put("datasources.default.username", username);
@@ -36,6 +39,11 @@ public final class ControlApiServer implements AutoCloseable {
 
     public URI url() {
         return server.getURI();
+    }
+
+    /** Where the gRPC management API listens (host:port). */
+    public String grpcAddress() {
+        return "127.0.0.1:" + context.getBean(ManagementGrpcServer.class).port();
     }
 
     @Override

@@ -34,11 +34,14 @@ public final class Demo {
 
     public static void main(String[] args) throws InterruptedException {
         int apiPort = 8080;
+        int grpcPort = 9090;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--api-port") && i + 1 < args.length) {
                 apiPort = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--grpc-port") && i + 1 < args.length) {
+                grpcPort = Integer.parseInt(args[++i]);
             } else {
-                System.err.println("usage: ./fedmesh demo [--api-port PORT]");
+                System.err.println("usage: ./fedmesh demo [--api-port PORT] [--grpc-port PORT]");
                 System.exit(2);
             }
         }
@@ -50,7 +53,7 @@ public final class Demo {
             stopped.countDown();
         }, "fedmesh-demo-shutdown"));
         try {
-            demo.start(apiPort);
+            demo.start(apiPort, grpcPort);
         } catch (RuntimeException e) {
             System.err.println("fedmesh demo could not start: " + e.getMessage());
             System.exit(1);
@@ -58,7 +61,7 @@ public final class Demo {
         stopped.await();
     }
 
-    private void start(int apiPort) {
+    private void start(int apiPort, int grpcPort) {
         Path agentState = keep(new TemporaryDirectory("fedmesh-demo-agents-")).path();
         System.out.println("Starting embedded PostgreSQL and Kafka...");
         EmbeddedPostgres postgres = keep(EmbeddedPostgres.start(null, 0));
@@ -67,7 +70,7 @@ public final class Demo {
         String jdbcUrl = postgres.createDatabase("fedmesh");
 
         FedmeshStack stack = keep(FedmeshStack.start(new FedmeshStack.Options(jdbcUrl, postgres.username(),
-                postgres.password(), kafka.bootstrapServers(), "fedmesh", token, apiPort, agentState)));
+                postgres.password(), kafka.bootstrapServers(), "fedmesh", token, apiPort, grpcPort, agentState)));
         ApiClient api = new ApiClient(stack.apiUrl(), token);
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating tenant " + TENANT);
         for (String cluster : CLUSTERS) {
@@ -86,7 +89,8 @@ public final class Demo {
         }
         System.out.println();
         System.out.println("fedmesh is running.");
-        System.out.println("  API          " + stack.apiUrl());
+        System.out.println("  API          " + stack.apiUrl() + "   (OpenAPI UI: " + stack.apiUrl().resolve("/openapi/ui/") + ")");
+        System.out.println("  gRPC API     " + stack.grpcAddress());
         System.out.println("  admin token  " + token);
         System.out.println("  tenant       " + TENANT + ", clusters " + String.join(" and ", CLUSTERS));
         System.out.println();

@@ -32,13 +32,14 @@ public final class FedmeshStack implements AutoCloseable {
             String topicPrefix,
             String adminToken,
             int apiPort,
+            int grpcPort,
             Path stateDirectory) {
     }
 
     private FedmeshStack(Options options) {
         this.options = options;
         this.api = ControlApiServer.start(options.jdbcUrl(), options.dbUsername(), options.dbPassword(),
-                options.adminToken(), options.apiPort());
+                options.adminToken(), options.apiPort(), options.grpcPort());
         started.push(api);
         try {
             this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
@@ -73,6 +74,11 @@ public final class FedmeshStack implements AutoCloseable {
 
     public URI apiUrl() {
         return api.url();
+    }
+
+    /** host:port of the gRPC management API. */
+    public String grpcAddress() {
+        return api.grpcAddress();
     }
 
     /** Stops everything in the reverse order it started. */

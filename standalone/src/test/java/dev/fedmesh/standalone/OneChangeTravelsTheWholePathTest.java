@@ -53,7 +53,7 @@ class OneChangeTravelsTheWholePathTest {
         TestDatabase database = TestPostgres.newDatabase(getClass());
         String token = "e2e-" + UUID.randomUUID();
         stack = FedmeshStack.start(new FedmeshStack.Options(database.jdbcUrl(), database.username(), database.password(),
-                TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(getClass()), token, 0, agentState));
+                TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(getClass()), token, 0, 0, agentState));
         api = new ApiClient(stack.apiUrl(), token);
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
         for (String cluster : CLUSTERS) {
