@@ -1,9 +1,5 @@
 package dev.fedmesh.controlapi;
 
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestPostgres;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -33,26 +28,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DocumentedCallsTest {
     private static final Path DOCS = Path.of("..", "docs");
     private static final Pattern SHELL_BLOCK = Pattern.compile("```sh\\n(.*?)```", Pattern.DOTALL);
-    private static final String TOKEN = "test-admin-token-" + UUID.randomUUID();
 
-    private ApplicationContext context;
+    private RunningApi running;
     private RestClient api;
 
     @BeforeAll
     void startService() {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        context = ApplicationContext.builder().deduceEnvironment(false).properties(Map.of(
-                "micronaut.server.port", 0,
-                "datasources.default.url", database.jdbcUrl(),
-                "datasources.default.username", database.username(),
-                "datasources.default.password", database.password(),
-                "fedmesh.api.admin-token", TOKEN)).start();
-        api = new RestClient(context.getBean(EmbeddedServer.class).start().getURI(), TOKEN);
+        running = RunningApi.start(getClass(), Map.of());
+        api = running.operator();
     }
 
     @AfterAll
     void stopService() {
-        context.close();
+        running.close();
     }
 
     @Test

@@ -2,13 +2,7 @@ package dev.fedmesh.controlapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.policy.document.PolicyJson;
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestPostgres;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
-import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.POLICIES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
@@ -29,38 +22,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ManagementApiTest {
-    private static final String TOKEN = "test-admin-token-" + UUID.randomUUID();
     private static final String ROUTE = """
             {"kind": "TrafficRoute", "name": "greeter-split", "target": {"service": "greeter"},
              "spec": {"split": [{"subset": {"version": "v1"}, "weight": %d},
                                 {"subset": {"version": "v2"}, "weight": %d}]}}
             """;
 
-    private ApplicationContext context;
+    private RunningApi running;
     private RestClient api;
     private DSLContext db;
     private String tenant;
 
     @BeforeAll
     void startService() {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        context = ApplicationContext.builder()
-                .deduceEnvironment(false)
-                .properties(Map.of(
-                        "micronaut.server.port", 0,
-                        "datasources.default.url", database.jdbcUrl(),
-                        "datasources.default.username", database.username(),
-                        "datasources.default.password", database.password(),
-                        "fedmesh.api.admin-token", TOKEN))
-                .start();
-        EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
-        api = new RestClient(server.getURI(), TOKEN);
-        db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+        running = RunningApi.start(getClass(), Map.of());
+        api = running.operator();
+        db = running.db;
     }
 
     @AfterAll
     void stopService() {
-        context.close();
+        running.close();
     }
 
     @BeforeEach
@@ -154,19 +136,19 @@ class ManagementApiTest {
 
         HttpResponse<String> missing = api.send("PUT", policy("greeter-split"), ROUTE.formatted(20, 80), "application/json", null);
         HttpResponse<String> forged = api.send("PUT", policy("greeter-split"), ROUTE.formatted(20, 80), "application/json",
-                TOKEN + "x");
+                running.adminToken + "x");
 
         assertThat(missing.statusCode()).isEqualTo(401);
         assertThat(forged.statusCode()).isEqualTo(401);
         assertThat(json(forged).get("code").asText()).isEqualTo("unauthenticated");
-        assertThat(forged.body()).doesNotContain(TOKEN);
+        assertThat(forged.body()).doesNotContain(running.adminToken);
         assertThat(rowCounts()).isEqualTo(before);
     }
 
     @Test
     void anUnknownPathAndAWrongMediaTypeGetProblemJson() {
         HttpResponse<String> unknown = api.send("GET", "/api/v1/nothing", null);
-        HttpResponse<String> xml = api.send("PUT", policy("greeter-split"), "<route/>", "application/xml", TOKEN);
+        HttpResponse<String> xml = api.send("PUT", policy("greeter-split"), "<route/>", "application/xml", running.adminToken);
 
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("problem+json"));
@@ -207,13 +189,7 @@ class ManagementApiTest {
     }
 
     private Map<String, Integer> rowCounts() {
-        return Map.of(
-                "tenants", db.fetchCount(TENANTS),
-                "revisions", db.select(DSL.sum(TENANTS.REVISION)).from(TENANTS).fetchOne(0, Integer.class),
-                "clusters", db.fetchCount(CLUSTERS),
-                "policies", db.fetchCount(POLICIES),
-                "outbox", db.fetchCount(OUTBOX),
-                "audit", db.fetchCount(AUDIT_LOG));
+        return running.rowCounts();
     }
 
     private UUID tenantId() {

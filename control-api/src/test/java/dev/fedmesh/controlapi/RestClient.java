@@ -9,29 +9,29 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Plain HTTP calls, as curl would make them, so tests see exactly what users see. */
-final class RestClient {
+public final class RestClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI base;
     private final String token;
 
-    RestClient(URI base, String token) {
+    public RestClient(URI base, String token) {
         this.base = base;
         this.token = token;
     }
 
-    HttpResponse<String> send(String method, String path, String body) {
+    public HttpResponse<String> send(String method, String path, String body) {
         return send(method, path, body, "application/json", token);
     }
 
-    HttpResponse<String> send(String method, String path, String body, String contentType, String bearer) {
+    public HttpResponse<String> send(String method, String path, String body, String contentType, String bearer) {
         return send(method, path, body, contentType, bearer, java.util.Map.of());
     }
 
-    HttpResponse<String> send(String method, String path, String body, java.util.Map<String, String> headers) {
+    public HttpResponse<String> send(String method, String path, String body, java.util.Map<String, String> headers) {
         return send(method, path, body, "application/json", token, headers);
     }
 
-    HttpResponse<String> send(String method, String path, String body, String contentType, String bearer,
+    public HttpResponse<String> send(String method, String path, String body, String contentType, String bearer,
                               java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
         headers.forEach(request::header);

@@ -2,13 +2,7 @@ package dev.fedmesh.controlapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.policy.document.PolicyJson;
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestPostgres;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,44 +15,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
-import static dev.fedmesh.db.jooq.Tables.OUTBOX;
-import static dev.fedmesh.db.jooq.Tables.POLICIES;
-import static dev.fedmesh.db.jooq.Tables.SERVICES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Versions, pages, filters, dry runs, the audit log and services, over plain HTTP on real PostgreSQL. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestSemanticsTest {
-    private static final String TOKEN = "test-admin-token-" + UUID.randomUUID();
     private static final String ROUTE = """
             {"kind": "TrafficRoute", "labels": {"team": "%s"}, "target": {"service": "%s"},
              "spec": {"split": [{"subset": {"version": "v1"}, "weight": %d},
                                 {"subset": {"version": "v2"}, "weight": %d}]}}""";
 
-    private ApplicationContext context;
+    private RunningApi running;
     private RestClient api;
     private DSLContext db;
     private String tenant;
 
     @BeforeAll
     void startService() {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        context = ApplicationContext.builder().deduceEnvironment(false).properties(Map.of(
-                "micronaut.server.port", 0,
-                "datasources.default.url", database.jdbcUrl(),
-                "datasources.default.username", database.username(),
-                "datasources.default.password", database.password(),
-                "fedmesh.api.admin-token", TOKEN)).start();
-        api = new RestClient(context.getBean(EmbeddedServer.class).start().getURI(), TOKEN);
-        db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+        running = RunningApi.start(getClass(), Map.of());
+        api = running.operator();
+        db = running.db;
     }
 
     @AfterAll
     void stopService() {
-        context.close();
+        running.close();
     }
 
     @BeforeEach
@@ -350,14 +333,7 @@ class RestSemanticsTest {
     }
 
     private Map<String, Integer> rowCounts() {
-        return Map.of(
-                "tenants", db.fetchCount(TENANTS),
-                "revisions", db.select(DSL.sum(TENANTS.REVISION)).from(TENANTS).fetchOne(0, Integer.class),
-                "clusters", db.fetchCount(CLUSTERS),
-                "services", db.fetchCount(SERVICES),
-                "policies", db.fetchCount(POLICIES),
-                "outbox", db.fetchCount(OUTBOX),
-                "audit", db.fetchCount(AUDIT_LOG));
+        return running.rowCounts();
     }
 
     private static JsonNode json(HttpResponse<String> response) {

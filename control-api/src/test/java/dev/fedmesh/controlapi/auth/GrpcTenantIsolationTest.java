@@ -1,5 +1,6 @@
 package dev.fedmesh.controlapi.auth;
 
+import dev.fedmesh.controlapi.RunningApi;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;

@@ -1,5 +1,6 @@
 package dev.fedmesh.controlapi.auth;
 
+import dev.fedmesh.controlapi.RunningApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-import static dev.fedmesh.controlapi.auth.RunningApi.json;
+import static dev.fedmesh.controlapi.RunningApi.json;
 import static dev.fedmesh.controlapi.auth.TokenLifecycleTest.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
 package dev.fedmesh.controlapi.auth;
 
+import dev.fedmesh.controlapi.RunningApi;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,7 +11,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 
-import static dev.fedmesh.controlapi.auth.RunningApi.json;
+import static dev.fedmesh.controlapi.RunningApi.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A token of one tenant learns nothing about another: its every resource looks missing. */

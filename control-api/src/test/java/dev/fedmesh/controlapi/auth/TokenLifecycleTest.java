@@ -1,5 +1,6 @@
 package dev.fedmesh.controlapi.auth;
 
+import dev.fedmesh.controlapi.RunningApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.db.jooq.tables.records.ApiTokensRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -16,7 +17,7 @@ import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.fedmesh.controlapi.auth.RunningApi.json;
+import static dev.fedmesh.controlapi.RunningApi.json;
 import static dev.fedmesh.db.jooq.Tables.API_TOKENS;
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;

@@ -1,7 +1,7 @@
 package dev.fedmesh.controlapi.limits;
 
+import dev.fedmesh.controlapi.RunningApi;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fedmesh.controlapi.auth.RunningApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-import static dev.fedmesh.controlapi.auth.RunningApi.json;
+import static dev.fedmesh.controlapi.RunningApi.json;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,6 @@
 package dev.fedmesh.controlapi.limits;
 
-import dev.fedmesh.controlapi.auth.RunningApi;
+import dev.fedmesh.controlapi.RunningApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
-import static dev.fedmesh.controlapi.auth.RunningApi.json;
+import static dev.fedmesh.controlapi.RunningApi.json;
 import static dev.fedmesh.controlapi.limits.QuotaTest.assertTooMany;
 import static org.assertj.core.api.Assertions.assertThat;
 

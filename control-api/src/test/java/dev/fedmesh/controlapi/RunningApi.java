@@ -1,4 +1,4 @@
-package dev.fedmesh.controlapi.auth;
+package dev.fedmesh.controlapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.controlapi.grpc.ManagementGrpcServer;
@@ -27,6 +27,7 @@ import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.POLICIES;
+import static dev.fedmesh.db.jooq.Tables.SERVICES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
@@ -59,6 +60,11 @@ public final class RunningApi implements AutoCloseable {
     /** Starts the service with these properties on top of application.yml. */
     public static RunningApi start(Class<?> testClass, Map<String, Object> settings) {
         return new RunningApi(testClass, settings);
+    }
+
+    /** A curl-like client acting as the operator. */
+    public RestClient operator() {
+        return new RestClient(base, adminToken);
     }
 
     /** The port of the gRPC management API. */
@@ -113,6 +119,7 @@ public final class RunningApi implements AutoCloseable {
                 "tenants", db.fetchCount(TENANTS),
                 "revisions", db.select(DSL.sum(TENANTS.REVISION)).from(TENANTS).fetchOne(0, Integer.class),
                 "clusters", db.fetchCount(CLUSTERS),
+                "services", db.fetchCount(SERVICES),
                 "policies", db.fetchCount(POLICIES),
                 "tokens", db.fetchCount(API_TOKENS),
                 "outbox", db.fetchCount(OUTBOX),
