@@ -4,14 +4,13 @@ import com.google.protobuf.util.JsonFormat;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.testing.Golden;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,7 +30,7 @@ class DesiredConfigCompilerTest {
 
         assertThat(configs).containsOnlyKeys("east", "west");
         assertThat(configs.get("east").getRevision()).isEqualTo(7);
-        assertGolden("two-clusters-one-route.golden.json", JsonFormat.printer().print(configs.get("east")));
+        Golden.assertMatches(GOLDEN, "two-clusters-one-route.golden.json", JsonFormat.printer().print(configs.get("east")));
     }
 
     @Test
@@ -102,15 +101,5 @@ class DesiredConfigCompilerTest {
                  "spec": {"split": [{"subset": {"version": "v1", "track": "stable"}, "weight": %d},
                                     {"subset": {"version": "v2"}, "weight": %d}]}}
                 """.formatted(name, service, v1, v2)), null);
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
     }
 }

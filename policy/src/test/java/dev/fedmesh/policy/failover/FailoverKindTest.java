@@ -5,25 +5,26 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 import dev.fedmesh.policy.failover.Failover.Step;
+import dev.fedmesh.policy.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violatedFields;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class FailoverKindTest {
@@ -97,19 +98,19 @@ class FailoverKindTest {
         DesiredConfig east = configs.get("east");
 
         assertThat(configs.get("west").getPoliciesList()).isEqualTo(east.getPoliciesList());
-        assertGolden("greeter-failover.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "greeter-failover.golden.json", JsonFormat.printer().print(east));
     }
 
     @Test
     void aMeshOrSubsetTargetIsRefused() {
-        assertThat(fields(GREETER.replace("{\"service\": \"greeter\"}", "{\"mesh\": true}"))).containsExactly("target");
-        assertThat(fields(GREETER.replace("{\"service\": \"greeter\"}", "{\"service\": \"greeter\", \"subset\": {\"version\": \"v2\"}}")))
+        assertThat(violatedFields(GREETER.replace("{\"service\": \"greeter\"}", "{\"mesh\": true}"))).containsExactly("target");
+        assertThat(violatedFields(GREETER.replace("{\"service\": \"greeter\"}", "{\"service\": \"greeter\", \"subset\": {\"version\": \"v2\"}}")))
                 .containsExactly("target.subset");
     }
 
     @Test
     void fromIsRefused() {
-        assertThat(fields(GREETER.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\"")))
+        assertThat(violatedFields(GREETER.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\"")))
                 .containsExactly("from");
     }
 
@@ -127,7 +128,7 @@ class FailoverKindTest {
         assertThat(violations("""
                 {"kind": "Failover", "name": "f", "target": {"service": "greeter"}, "spec": {}}"""))
                 .containsExactly(new Violation("spec.order", "is required"));
-        assertThat(fields("""
+        assertThat(violatedFields("""
                 {"kind": "Failover", "name": "f", "target": {"service": "greeter"}, "spec": {"order": []}}"""))
                 .containsExactly("spec.order");
     }
@@ -174,21 +175,21 @@ class FailoverKindTest {
                     assertThat(v.field()).isEqualTo("spec.order[0].cluster");
                     assertThat(v.problem()).startsWith("is missing: each entry names a cluster or a locality");
                 });
-        assertThat(fields(GREETER.replace("{\"cluster\": \"west\"}",
+        assertThat(violatedFields(GREETER.replace("{\"cluster\": \"west\"}",
                 "{\"cluster\": \"west\", \"locality\": {\"region\": \"us-east1\"}}")))
                 .containsExactly("spec.order[0].locality");
     }
 
     @Test
     void wrongTypesAndUnknownFieldsAreNamedWithTheirPath() {
-        assertThat(fields(GREETER
+        assertThat(violatedFields(GREETER
                 .replace("{\"cluster\": \"west\"}", "{\"cluster\": 3, \"weight\": 1}")
                 .replace("\"zone\": \"us-west1-b\"", "\"zone\": \"us-west1-b\", \"subzone\": \"rack-1\"")
                 .replace("{\"region\": \"eu-central1\"}", "\"eu-central1\"")
                 .replace("\"healthyPercentThreshold\"", "\"priority\": 1, \"healthyPercentThreshold\"")))
                 .containsExactlyInAnyOrder("spec.order[0].cluster", "spec.order[0].weight", "spec.order[1].locality.subzone",
                         "spec.order[2].locality", "spec.priority");
-        assertThat(fields(GREETER.replace("\"order\": [", "\"order\": [\"west\", ")))
+        assertThat(violatedFields(GREETER.replace("\"order\": [", "\"order\": [\"west\", ")))
                 .containsExactly("spec.order[0]");
     }
 
@@ -219,32 +220,5 @@ class FailoverKindTest {
                     assertThat(v.field()).isEqualTo("spec.order[0].cluster");
                     assertThat(v.problem()).endsWith(Names.RULE);
                 });
-    }
-
-    private static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    private static List<String> fields(String json) {
-        return violations(json).stream().map(Violation::field).toList();
-    }
-
-    private static List<Violation> violations(String json) {
-        try {
-            read(json);
-        } catch (InvalidDocumentException e) {
-            return e.violations();
-        }
-        throw new AssertionError("expected the document to be refused: " + json);
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
     }
 }

@@ -1,12 +1,12 @@
 package dev.fedmesh.policy.failover;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 import dev.fedmesh.policy.failover.Failover.Step;
+import dev.fedmesh.policy.testing.FieldPaths;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -37,7 +37,7 @@ class FailoverPropertyTest {
         ObjectNode document = document(failover);
         var clusters = kind.references(failover).clustersByField();
 
-        clusters.forEach((field, name) -> assertThat(document.at(pointer(field)).textValue()).isEqualTo(name));
+        clusters.forEach((field, name) -> assertThat(document.at(FieldPaths.pointer(field)).textValue()).isEqualTo(name));
         assertThat(clusters).hasSize((int) failover.order().stream().filter(Step.Cluster.class::isInstance).count());
     }
 
@@ -45,15 +45,12 @@ class FailoverPropertyTest {
     void anUnknownFieldAnywhereIsRefusedAtItsPath(@ForAll("failovers") Failover failover,
                                                  @ForAll @IntRange(min = 0, max = 10_000) int pick) {
         ObjectNode document = document(failover);
-        List<String> objects = new ArrayList<>();
-        collectObjects(document.get("spec"), "spec", objects);
-        String target = objects.get(pick % objects.size());
-        ((ObjectNode) document.at(pointer(target))).put("unexpected", 1);
+        String unexpected = FieldPaths.putUnexpectedField(document, pick);
 
         assertThatThrownBy(() -> PolicyJson.read(document, null))
                 .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.violations())
                         .extracting(Violation::field)
-                        .containsExactly(target + ".unexpected"));
+                        .containsExactly(unexpected));
     }
 
     @Provide
@@ -77,21 +74,5 @@ class FailoverPropertyTest {
         return (ObjectNode) PolicyJson.parse("""
                 {"kind": "Failover", "name": "generated", "target": {"service": "greeter"}, "spec": %s}"""
                 .formatted(PolicyJson.toText(kind.writeSpec(failover))));
-    }
-
-    private static void collectObjects(JsonNode node, String path, List<String> paths) {
-        if (node.isObject()) {
-            paths.add(path);
-            node.fields().forEachRemaining(field -> collectObjects(field.getValue(), path + "." + field.getKey(), paths));
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                collectObjects(node.get(i), path + "[" + i + "]", paths);
-            }
-        }
-    }
-
-    /** The JSON pointer of a field path as errors name it, e.g. spec.order[0].cluster is /spec/order/0/cluster. */
-    private static String pointer(String field) {
-        return "/" + field.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
     }
 }

@@ -5,34 +5,32 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
-import net.jqwik.api.Arbitraries;
+import dev.fedmesh.policy.testing.Golden;
+import dev.fedmesh.policy.testing.MangledSpecs;
+import dev.fedmesh.policy.testing.PolicyDocuments;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 class HealthCheckKindTest {
     private static final Path GOLDEN = Path.of("src/test/resources/testdata/healthcheck");
@@ -155,7 +153,24 @@ class HealthCheckKindTest {
 
         DesiredConfig east = DesiredConfigCompiler.compile(state).get("east");
 
-        assertGolden("compiled.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "compiled.golden.json", JsonFormat.printer().print(east));
+    }
+
+    @Test
+    void anHttpCheckMayExpectOtherStatuses() {
+        PolicyDocument document = read(withSpec(
+                "{\"interval\": \"10s\", \"timeout\": \"1s\", \"http\": {\"path\": \"/healthz\", \"expectedStatuses\": [204, 200]}}"));
+
+        assertThat(((HealthCheck.Http) ((HealthCheck) document.spec()).probe()).expectedStatuses()).containsExactly(200, 204);
+    }
+
+    @Test
+    void badExpectedStatusesAreRefusedByTheirPath() {
+        String spec = "{\"interval\": \"10s\", \"timeout\": \"1s\", \"http\": {\"path\": \"/h\", \"expectedStatuses\": %s}}";
+        for (String[] bad : new String[][] {{"[600]", "spec.http.expectedStatuses[0]"}, {"[]", "spec.http.expectedStatuses"},
+                {"[200, 200]", "spec.http.expectedStatuses"}, {"\"200\"", "spec.http.expectedStatuses"}}) {
+            assertThat(violations(withSpec(spec.formatted(bad[0])))).extracting(Violation::field).containsExactly(bad[1]);
+        }
     }
 
     @Property(tries = 200)
@@ -173,78 +188,16 @@ class HealthCheckKindTest {
 
     @Property(tries = 500)
     void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
-        PolicyDocument document;
-        try {
-            document = read(withSpec(spec));
-        } catch (InvalidDocumentException refused) {
-            Statistics.collect("refused");
-            assertThat(refused.violations()).isNotEmpty()
-                    .allSatisfy(v -> assertThat(v.field()).startsWith("spec."));
-            return;
-        }
-        Statistics.collect("read back");
-        assertThat(read(PolicyJson.toText(PolicyJson.write(document)))).isEqualTo(document);
+        MangledSpecs.assertReadBackOrRefusedBelowSpec(withSpec(spec));
     }
 
     /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
     @Provide
     Arbitrary<String> specs() {
-        Arbitrary<String> scalar = Arbitraries.of("0", "1", "-1", "3", "100", "429", "503", "1000001", "0.5", "true", "null",
-                "[]", "[200]", "{}", "\"1s\"", "\"250ms\"", "\"2h\"", "\"10 s\"", "\"POST\"", "\"/api/\"",
-                "\"UNAVAILABLE\"", "\"<script>\"", "\"'; DROP TABLE policies; --\"");
-        Arbitrary<String> nested = Arbitraries.maps(Arbitraries.of(NESTED_FIELDS), scalar).ofMaxSize(3).map(JsonText::object);
-        Arbitrary<String> twoDeep = Arbitraries.maps(Arbitraries.of(NESTED_FIELDS), Arbitraries.oneOf(scalar, nested))
-                .ofMaxSize(3).map(JsonText::object);
-        Arbitrary<Map<String, String>> change = Arbitraries.maps(Arbitraries.of(FIELDS), Arbitraries.oneOf(scalar, nested, twoDeep))
-                .ofMaxSize(1);
-        return Combinators.combine(Arbitraries.subsetOf(VALID.keySet()), change)
-                .as((kept, changed) -> JsonText.object(VALID, kept, changed));
+        return MangledSpecs.of(VALID, FIELDS, NESTED_FIELDS);
     }
 
     private static String withSpec(String spec) {
-        return "{\"kind\": \"HealthCheck\", \"name\": \"hc\", \"target\": {\"service\": \"greeter\"}, \"spec\": " + spec + "}";
-    }
-
-    private static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    private static List<Violation> violations(String json) {
-        InvalidDocumentException refused = (InvalidDocumentException) catchThrowable(() -> read(json));
-        assertThat(refused).as("the document should have been refused").isNotNull();
-        return refused.violations();
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
-    }
-
-    @org.junit.jupiter.api.Test
-    void anHttpCheckMayExpectOtherStatuses() {
-        PolicyDocument document = PolicyJson.read(PolicyJson.parse("{\"kind\": \"HealthCheck\", \"name\": \"hc\", "
-                + "\"target\": {\"service\": \"greeter\"}, \"spec\": {\"interval\": \"10s\", \"timeout\": \"1s\", "
-                + "\"http\": {\"path\": \"/healthz\", \"expectedStatuses\": [204, 200]}}}"), null);
-
-        assertThat(((HealthCheck.Http) ((HealthCheck) document.spec()).probe()).expectedStatuses()).containsExactly(200, 204);
-    }
-
-    @org.junit.jupiter.api.Test
-    void badExpectedStatusesAreRefusedByTheirPath() {
-        String base = "{\"kind\": \"HealthCheck\", \"name\": \"hc\", \"target\": {\"service\": \"greeter\"}, "
-                + "\"spec\": {\"interval\": \"10s\", \"timeout\": \"1s\", \"http\": {\"path\": \"/h\", \"expectedStatuses\": %s}}}";
-        for (String[] bad : new String[][] {{"[600]", "spec.http.expectedStatuses[0]"}, {"[]", "spec.http.expectedStatuses"},
-                {"[200, 200]", "spec.http.expectedStatuses"}, {"\"200\"", "spec.http.expectedStatuses"}}) {
-            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
-                    () -> PolicyJson.read(PolicyJson.parse(base.formatted(bad[0])), null));
-            assertThat(refused).isInstanceOf(dev.fedmesh.policy.document.InvalidDocumentException.class);
-            assertThat(((dev.fedmesh.policy.document.InvalidDocumentException) refused).violations())
-                    .extracting(dev.fedmesh.policy.document.Violation::field).containsExactly(bad[1]);
-        }
+        return PolicyDocuments.withSpec("HealthCheck", "hc", spec);
     }
 }

@@ -6,22 +6,22 @@ import dev.fedmesh.api.v1.MtlsModeSpec;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.References;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MtlsModeKindTest {
@@ -80,7 +80,7 @@ class MtlsModeKindTest {
 
         assertThat(east.getPoliciesList()).extracting(p -> p.getMtlsMode().getMode())
                 .containsExactly(MtlsModeSpec.Mode.MODE_PERMISSIVE, MtlsModeSpec.Mode.MODE_STRICT);
-        assertGolden("mesh-strict-legacy-permissive.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "mesh-strict-legacy-permissive.golden.json", JsonFormat.printer().print(east));
     }
 
     @ParameterizedTest
@@ -130,28 +130,5 @@ class MtlsModeKindTest {
         assertThat(violations(LEGACY_PERMISSIVE.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\"")))
                 .extracting(Violation::field)
                 .containsExactly("from");
-    }
-
-    private static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    private static List<Violation> violations(String json) {
-        try {
-            read(json);
-        } catch (InvalidDocumentException e) {
-            return e.violations();
-        }
-        throw new AssertionError("expected the document to be refused: " + json);
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
     }
 }

@@ -6,10 +6,11 @@ import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.Golden;
+import dev.fedmesh.policy.testing.PolicyDocuments;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
@@ -19,14 +20,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -83,7 +84,7 @@ class TimeoutKindTest {
         DesiredConfig east = DesiredConfigCompiler.compile(tenant).get("east");
 
         assertThat(east.getPolicies(0).getTimeout().getRequest().getSeconds()).isEqualTo(15);
-        assertGolden("service-timeouts.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "service-timeouts.golden.json", JsonFormat.printer().print(east));
     }
 
     static Stream<Arguments> badInputs() {
@@ -137,27 +138,6 @@ class TimeoutKindTest {
     }
 
     private static String withSpec(String spec) {
-        return "{\"kind\": \"Timeout\", \"name\": \"t\", \"target\": {\"service\": \"greeter\"}, \"spec\": " + spec + "}";
-    }
-
-    private static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    private static List<Violation> violations(String json) {
-        InvalidDocumentException refused = (InvalidDocumentException) org.assertj.core.api.Assertions
-                .catchThrowable(() -> read(json));
-        assertThat(refused).as("the document should have been refused: %s", json).isNotNull();
-        return refused.violations();
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
+        return PolicyDocuments.withSpec("Timeout", "t", spec);
     }
 }

@@ -5,12 +5,12 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.Action;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.HttpMatch;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.PathMatch;
@@ -21,12 +21,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violatedFields;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TrafficPermissionKindTest {
@@ -134,7 +135,7 @@ class TrafficPermissionKindTest {
 
         DesiredConfig east = DesiredConfigCompiler.compile(tenant).get("east");
 
-        assertGolden("two-permissions.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "two-permissions.golden.json", JsonFormat.printer().print(east));
     }
 
     @Test
@@ -149,14 +150,14 @@ class TrafficPermissionKindTest {
 
     @Test
     void aSubsetTargetIsRefused() {
-        assertThat(fields(GREETER.replace("{\"service\": \"greeter\"}",
+        assertThat(violatedFields(GREETER.replace("{\"service\": \"greeter\"}",
                 "{\"service\": \"greeter\", \"subset\": {\"version\": \"v2\"}}")))
                 .containsExactly("target.subset");
     }
 
     @Test
     void fromIsRefusedBecauseSourcesBelongInTheRules() {
-        assertThat(fields(GREETER.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\"")))
+        assertThat(violatedFields(GREETER.replace("\"target\"", "\"from\": [{\"service\": \"frontend\"}], \"target\"")))
                 .containsExactly("from");
     }
 
@@ -169,7 +170,7 @@ class TrafficPermissionKindTest {
                     assertThat(v.field()).isEqualTo("spec.rules");
                     assertThat(v.problem()).startsWith("is required");
                 });
-        assertThat(fields("""
+        assertThat(violatedFields("""
                 {"kind": "TrafficPermission", "name": "p", "target": {"mesh": true}, "spec": {"rules": []}}"""))
                 .containsExactly("spec.rules");
     }
@@ -186,14 +187,14 @@ class TrafficPermissionKindTest {
 
     @Test
     void aRuleWithoutActionOrSourcesNamesBoth() {
-        assertThat(fields(GREETER.replace("{\"action\": \"DENY\", \"sources\": [{\"namespace\": \"sandbox\"}, {\"cluster\": \"west\"}]}",
+        assertThat(violatedFields(GREETER.replace("{\"action\": \"DENY\", \"sources\": [{\"namespace\": \"sandbox\"}, {\"cluster\": \"west\"}]}",
                 "{}")))
                 .containsExactly("spec.rules[1].action", "spec.rules[1].sources");
     }
 
     @Test
     void wrongTypesAreNamedWithTheirPath() {
-        assertThat(fields(GREETER
+        assertThat(violatedFields(GREETER
                 .replace("{\"service\": \"checkout\"}", "{\"service\": 7}")
                 .replace("[{\"namespace\": \"sandbox\"}, {\"cluster\": \"west\"}]", "\"sandbox\"")
                 .replace("\"methods\": [\"GET\", \"POST\"]", "\"methods\": [\"GET\", 1]")
@@ -204,7 +205,7 @@ class TrafficPermissionKindTest {
 
     @Test
     void unknownFieldsAreRefusedAtEveryLevel() {
-        assertThat(fields(GREETER
+        assertThat(violatedFields(GREETER
                 .replace("\"spec\": {", "\"spec\": {\"mode\": \"STRICT\", ")
                 .replace("{\"action\": \"DENY\",", "{\"action\": \"DENY\", \"priority\": 1,")
                 .replace("{\"service\": \"checkout\"}", "{\"service\": \"checkout\", \"port\": 80}")
@@ -228,7 +229,7 @@ class TrafficPermissionKindTest {
 
     @Test
     void repeatedSourcesMethodsPathsAndRulesAreRefused() {
-        assertThat(fields(GREETER
+        assertThat(violatedFields(GREETER
                 .replace("{\"service\": \"checkout\"}", "{\"service\": \"checkout\"}, {\"service\": \"checkout\"}")
                 .replace("[\"GET\", \"POST\"]", "[\"GET\", \"POST\", \"GET\"]")
                 .replace("{\"exact\": \"/healthz\"}", "{\"exact\": \"/healthz\"}, {\"exact\": \"/healthz\"}")))
@@ -249,17 +250,17 @@ class TrafficPermissionKindTest {
 
     @Test
     void anEmptyHttpMatchOrEmptyListsAreRefused() {
-        assertThat(fields(GREETER.replace("\"http\": {\"methods\": [\"GET\", \"POST\"], \"paths\": [{\"prefix\": \"/api/\"}, {\"exact\": \"/healthz\"}]}",
+        assertThat(violatedFields(GREETER.replace("\"http\": {\"methods\": [\"GET\", \"POST\"], \"paths\": [{\"prefix\": \"/api/\"}, {\"exact\": \"/healthz\"}]}",
                 "\"http\": {}")))
                 .containsExactly("spec.rules[0].http");
-        assertThat(fields(GREETER.replace("[\"GET\", \"POST\"]", "[]").replace("[{\"prefix\": \"/api/\"}, {\"exact\": \"/healthz\"}]", "[]")))
+        assertThat(violatedFields(GREETER.replace("[\"GET\", \"POST\"]", "[]").replace("[{\"prefix\": \"/api/\"}, {\"exact\": \"/healthz\"}]", "[]")))
                 .containsExactly("spec.rules[0].http.methods", "spec.rules[0].http.paths");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"api/", "/api?x=1", "/a#top", "/a b", "/<script>", "/%zz", "/a\"b", "/a\\b"})
     void pathsMustBeAbsoluteUriPaths(String path) {
-        assertThat(fields(GREETER.replace("\"/api/\"", quoted(path)))).containsExactly("spec.rules[0].http.paths[0].prefix");
+        assertThat(violatedFields(GREETER.replace("\"/api/\"", quoted(path)))).containsExactly("spec.rules[0].http.paths[0].prefix");
     }
 
     @Test
@@ -334,7 +335,7 @@ class TrafficPermissionKindTest {
         String rules = String.join(", ", java.util.stream.IntStream.range(0, TrafficPermissionKind.MAX_RULES + 1)
                 .mapToObj(i -> "{\"action\": \"ALLOW\", \"sources\": [{\"service\": \"s" + i + "\"}]}").toList());
 
-        assertThat(fields(GREETER.replace(source, source + ", " + sources)
+        assertThat(violatedFields(GREETER.replace(source, source + ", " + sources)
                 .replace("{\"exact\": \"/healthz\"}", paths)))
                 .containsExactly("spec.rules[0].sources", "spec.rules[0].http.paths");
         assertThat(violations("""
@@ -351,32 +352,5 @@ class TrafficPermissionKindTest {
 
     private static String quoted(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    private static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    private static List<String> fields(String json) {
-        return violations(json).stream().map(Violation::field).toList();
-    }
-
-    private static List<Violation> violations(String json) {
-        try {
-            read(json);
-        } catch (InvalidDocumentException e) {
-            return e.violations();
-        }
-        throw new AssertionError("expected the document to be refused: " + json);
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,5 @@
 package dev.fedmesh.policy.trafficpermission;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.policy.document.InvalidDocumentException;
@@ -8,6 +7,7 @@ import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.References;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.FieldPaths;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.Action;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.HttpMatch;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.PathMatch;
@@ -21,8 +21,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -46,7 +44,7 @@ class TrafficPermissionPropertyTest {
         References references = kind.references(permission);
 
         for (Map<String, String> byField : List.of(references.clustersByField(), references.servicesByField())) {
-            byField.forEach((field, name) -> assertThat(document.at(pointer(field)).textValue()).isEqualTo(name));
+            byField.forEach((field, name) -> assertThat(document.at(FieldPaths.pointer(field)).textValue()).isEqualTo(name));
         }
         long named = permission.rules().stream().flatMap(rule -> rule.sources().stream())
                 .filter(source -> source instanceof Source.Cluster || source instanceof Source.Service)
@@ -58,15 +56,12 @@ class TrafficPermissionPropertyTest {
     void anUnknownFieldAnywhereIsRefusedAtItsPath(@ForAll("permissions") TrafficPermission permission,
                                                  @ForAll @IntRange(min = 0, max = 10_000) int pick) {
         ObjectNode document = document(permission);
-        List<String> objects = new ArrayList<>();
-        collectObjects(document.get("spec"), "spec", objects);
-        String target = objects.get(pick % objects.size());
-        ((ObjectNode) document.at(pointer(target))).put("unexpected", 1);
+        String unexpected = FieldPaths.putUnexpectedField(document, pick);
 
         assertThatThrownBy(() -> PolicyJson.read(document, null))
                 .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.violations())
                         .extracting(Violation::field)
-                        .containsExactly(target + ".unexpected"));
+                        .containsExactly(unexpected));
     }
 
     @Property(tries = 50)
@@ -123,25 +118,5 @@ class TrafficPermissionPropertyTest {
         }
         document.set("spec", kind.writeSpec(permission));
         return document;
-    }
-
-    private static void collectObjects(JsonNode node, String path, List<String> paths) {
-        if (node.isObject()) {
-            paths.add(path);
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                collectObjects(field.getValue(), path + "." + field.getKey(), paths);
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                collectObjects(node.get(i), path + "[" + i + "]", paths);
-            }
-        }
-    }
-
-    /** The JSON pointer of a field path as errors name it, e.g. spec.rules[0].action is /spec/rules/0/action. */
-    private static String pointer(String field) {
-        return "/" + field.replaceAll("\\[(\\d+)]", ".$1").replace('.', '/');
     }
 }

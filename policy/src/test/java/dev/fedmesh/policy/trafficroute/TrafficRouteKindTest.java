@@ -6,25 +6,26 @@ import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
-import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.Golden;
+import dev.fedmesh.policy.testing.PolicyDocuments;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static dev.fedmesh.policy.testing.PolicyDocuments.read;
+import static dev.fedmesh.policy.testing.PolicyDocuments.violations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
@@ -108,7 +109,7 @@ class TrafficRouteKindTest {
 
         assertThat(canonical).contains("\"timeout\":\"3s\"").contains("\"timeout\":\"1h\"");
         assertThat(canonical.indexOf("x-canary")).isLessThan(canonical.indexOf("x-user"));
-        assertGolden("rules.canonical.golden.json", canonical);
+        Golden.assertMatches(GOLDEN, "rules.canonical.golden.json", canonical);
     }
 
     @Test
@@ -182,7 +183,7 @@ class TrafficRouteKindTest {
         DesiredConfig east = DesiredConfigCompiler.compile(tenant).get("east");
 
         assertThat(east.getPolicies(0).getTrafficRoute().getRulesCount()).isEqualTo(4);
-        assertGolden("rules-desired-config.golden.json", JsonFormat.printer().print(east));
+        Golden.assertMatches(GOLDEN, "rules-desired-config.golden.json", JsonFormat.printer().print(east));
     }
 
     static Stream<Arguments> badInputs() {
@@ -396,27 +397,6 @@ class TrafficRouteKindTest {
     }
 
     static String withSpec(String spec) {
-        return "{\"kind\": \"TrafficRoute\", \"name\": \"route\", \"target\": {\"service\": \"greeter\"}, \"spec\": " + spec + "}";
-    }
-
-    static PolicyDocument read(String json) {
-        return PolicyJson.read(PolicyJson.parse(json), null);
-    }
-
-    static List<Violation> violations(String json) {
-        InvalidDocumentException refused = (InvalidDocumentException) org.assertj.core.api.Assertions
-                .catchThrowable(() -> read(json));
-        assertThat(refused).as("the document should have been refused: %s", json).isNotNull();
-        return refused.violations();
-    }
-
-    /** Compares with a golden file; run with -Dgolden.update=true to rewrite it after a deliberate change. */
-    private static void assertGolden(String name, String actual) throws IOException {
-        Path file = GOLDEN.resolve(name);
-        if (Boolean.getBoolean("golden.update")) {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, actual + "\n", StandardCharsets.UTF_8);
-        }
-        assertThat(actual + "\n").isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
+        return PolicyDocuments.withSpec("TrafficRoute", "route", spec);
     }
 }

@@ -1,5 +1,7 @@
 package dev.fedmesh.policy.xds;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
@@ -17,6 +19,7 @@ import io.envoyproxy.pgv.validate.Validate.FieldRules;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Checks xDS resources against the protoc-gen-validate rules in Envoy's own proto definitions
@@ -33,6 +36,15 @@ final class EnvoyConstraints {
             .build();
 
     private EnvoyConstraints() {
+    }
+
+    /** Fails, naming the resource's type and what it breaks, when any resource Envoy would be sent breaks a rule. */
+    static void assertAllValid(XdsResources resources) {
+        Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
+                .flatMap(List::stream)
+                .forEach(resource -> assertThat(violations(resource))
+                        .as("Envoy constraints of %s", resource.getClass().getSimpleName())
+                        .isEmpty());
     }
 
     static List<String> violations(Message message) {

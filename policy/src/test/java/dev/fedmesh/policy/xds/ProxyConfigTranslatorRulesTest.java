@@ -18,7 +18,6 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The xDS resources of a TrafficRoute with rules: matchers, rewrite, timeouts and splits pinned to clusters. */
@@ -99,11 +98,7 @@ class ProxyConfigTranslatorRulesTest {
     }
 
     private static void assertValidAndGolden(String golden, XdsResources resources) {
-        Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
-                .flatMap(List::stream)
-                .forEach(resource -> assertThat(EnvoyConstraints.violations(resource))
-                        .as("Envoy constraints of %s", resource.getClass().getSimpleName())
-                        .isEmpty());
+        EnvoyConstraints.assertAllValid(resources);
         GoldenFiles.assertMatches(golden, XdsJson.render(resources));
     }
 

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class ProxyConfigTranslatorTest {
@@ -130,11 +129,7 @@ class ProxyConfigTranslatorTest {
     }
 
     private static void assertValidAndGolden(String golden, XdsResources resources) {
-        Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
-                .flatMap(List::stream)
-                .forEach(resource -> assertThat(EnvoyConstraints.violations(resource))
-                        .as("Envoy constraints of %s", resource.getClass().getSimpleName())
-                        .isEmpty());
+        EnvoyConstraints.assertAllValid(resources);
         GoldenFiles.assertMatches(golden, XdsJson.render(resources));
     }
 

@@ -1,4 +1,4 @@
-package dev.fedmesh.policy.circuitbreaker;
+package dev.fedmesh.policy.testing;
 
 import java.util.Map;
 import java.util.Set;
@@ -6,19 +6,19 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /** Writes generated JSON fragments into one object's text, for property tests. */
-final class JsonText {
+public final class JsonText {
     private JsonText() {
     }
 
     /** The {@code kept} fields of {@code valid}, then {@code changed} on top. */
-    static String object(Map<String, String> valid, Set<String> kept, Map<String, String> changed) {
+    public static String object(Map<String, String> valid, Set<String> kept, Map<String, String> changed) {
         Map<String, String> fields = new TreeMap<>(valid);
         fields.keySet().retainAll(kept);
         fields.putAll(changed);
         return object(fields);
     }
 
-    static String object(Map<String, String> fields) {
+    public static String object(Map<String, String> fields) {
         return fields.entrySet().stream()
                 .map(field -> "\"" + field.getKey() + "\": " + field.getValue())
                 .collect(Collectors.joining(", ", "{", "}"));
