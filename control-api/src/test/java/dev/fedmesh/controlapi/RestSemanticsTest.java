@@ -153,6 +153,34 @@ class RestSemanticsTest {
     }
 
     @Test
+    void everyKindOfWriteHasADryRunThatWritesNothing() {
+        api.send("PUT", path("services/greeter"), "{}");
+        api.send("PUT", path("policies/split"), route("a", "greeter", 100));
+        String tokenId = json(api.send("POST", path("tokens"), "{\"name\": \"ci\", \"role\": \"viewer\"}")).get("id").asText();
+        Map<String, Integer> before = rowCounts();
+
+        List<HttpResponse<String>> dryRuns = List.of(
+                api.send("POST", path("clusters?dryRun=true"), "{\"name\": \"north\"}"),
+                api.send("PUT", path("clusters/east?dryRun=true"), "{\"region\": \"us-east4\"}"),
+                api.send("DELETE", path("clusters/west?dryRun=true"), null),
+                api.send("PUT", path("services/checkout?dryRun=true"), "{}"),
+                api.send("DELETE", path("services/greeter?dryRun=true"), null),
+                api.send("PUT", path("policies/split?dryRun=true"), route("a", "greeter", 10)),
+                api.send("DELETE", path("policies/split?dryRun=true"), null),
+                api.send("POST", path("tokens?dryRun=true"), "{\"name\": \"deploy\", \"role\": \"editor\"}"),
+                api.send("DELETE", path("tokens/" + tokenId + "?dryRun=true"), null));
+
+        for (HttpResponse<String> dryRun : dryRuns) {
+            assertThat(dryRun.statusCode()).as(dryRun.body()).isEqualTo(200);
+            assertThat(json(dryRun).get("dryRun").asBoolean()).isTrue();
+            assertThat(dryRun.body()).doesNotContain("fm_").doesNotContain("fmb_");
+        }
+        assertThat(json(dryRuns.get(2)).at("/clusters/1/clusterRemoved").asBoolean()).isTrue();
+        assertThat(json(dryRuns.get(6)).at("/clusters/0/policies/removed/0").asText()).isEqualTo("TrafficRoute/split");
+        assertThat(rowCounts()).isEqualTo(before);
+    }
+
+    @Test
     void anInvalidDryRunIsRefusedLikeTheRealWrite() {
         HttpResponse<String> refused = api.send("PUT", path("policies/split?dryRun=true"), route("a", "greeter", 120));
 

@@ -23,10 +23,8 @@ import dev.fedmesh.controlapi.store.PolicyStore;
 import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.TenantStore;
-import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
-import dev.fedmesh.policy.document.PolicyKinds;
 import dev.fedmesh.policy.document.Violation;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -79,14 +77,6 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
             Access.require(BearerTokenInterceptor.principal(), request.getTenant(), Permission.READ);
             String kind = request.getKind().isEmpty() ? null : request.getKind();
             String target = request.getTarget().isEmpty() ? null : request.getTarget();
-            if (kind != null && PolicyKinds.find(kind).isEmpty()) {
-                throw ApiException.invalid(List.of(new Violation("kind", "'" + kind + "' is not a policy kind; use one of "
-                        + PolicyKinds.names())));
-            }
-            if (target != null && !Names.isValid(target)) {
-                throw ApiException.invalid(List.of(new Violation("target", "'" + target + "' is not a service name: it "
-                        + Names.RULE)));
-            }
             PolicyQuery query = new PolicyQuery(kind, target, ListFilters.labels(request.getLabelsMap()),
                     ListFilters.page(request.getLimit(), request.getPageToken()));
             var owner = tenants.require(request.getTenant());

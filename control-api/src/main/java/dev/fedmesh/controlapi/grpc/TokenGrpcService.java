@@ -48,7 +48,8 @@ final class TokenGrpcService extends TokenServiceGrpc.TokenServiceImplBase {
             Access.require(principal, request.getTenant(), Permission.MANAGE_TOKENS);
             TokenRequest mint = TokenJson.read(PolicyJson.toText(json(request)), maxTtl, OffsetDateTime.now(ZoneOffset.UTC));
             Access.requireMayGrant(principal, request.getTenant(), mint.role());
-            TokenStore.Minted minted = tokens.mint(request.getTenant(), mint, principal.subject());
+            TokenStore.Minted minted = tenants.change(request.getTenant(), principal.subject(),
+                    change -> tokens.mint(change, mint));
             return WireResources.token(minted.token()).toBuilder().setToken(minted.secret()).build();
         });
     }
@@ -79,8 +80,8 @@ final class TokenGrpcService extends TokenServiceGrpc.TokenServiceImplBase {
         UnaryCalls.answer("RevokeToken", observer, () -> {
             Principal principal = BearerTokenInterceptor.principal();
             Access.require(principal, request.getTenant(), Permission.MANAGE_TOKENS);
-            tokens.revoke(request.getTenant(), request.getId(), principal.subject(),
-                    token -> Access.requireMayGrant(principal, request.getTenant(), token.role()));
+            tenants.change(request.getTenant(), principal.subject(), change -> tokens.revoke(change, request.getId(),
+                    token -> Access.requireMayGrant(principal, request.getTenant(), token.role())));
             return RevokeTokenResponse.getDefaultInstance();
         });
     }

@@ -10,11 +10,8 @@ import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
-import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
-import dev.fedmesh.policy.document.PolicyKinds;
-import dev.fedmesh.policy.document.Violation;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
@@ -103,14 +100,6 @@ public class PolicyController {
                                      @Nullable @QueryValue String target, @Nullable @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
-        if (kind != null && PolicyKinds.find(kind).isEmpty()) {
-            throw ApiException.invalid(List.of(new Violation("kind", "'" + kind + "' is not a policy kind; use one of "
-                    + PolicyKinds.names())));
-        }
-        if (target != null && !Names.isValid(target)) {
-            throw ApiException.invalid(List.of(new Violation("target", "'" + target + "' is not a service name: it "
-                    + Names.RULE)));
-        }
         PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));
         Tenant owner = tenants.require(tenant);
         return JsonResponses.page(policies.list(owner.id(), query), StoredPolicy::toJson);

@@ -106,9 +106,16 @@ public class ServiceController {
     @ApiResponse(responseCode = "204", description = "done")
     @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
-                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch) {
+                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
+        if (Boolean.TRUE.equals(dryRun)) {
+            return JsonResponses.preview(tenants.preview(tenant, principal.subject(), change -> {
+                services.delete(change, name, expected);
+                return Boolean.TRUE;
+            }), null);
+        }
         tenants.change(tenant, principal.subject(), change -> {
             services.delete(change, name, expected);
             return Boolean.TRUE;

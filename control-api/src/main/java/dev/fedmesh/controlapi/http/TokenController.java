@@ -20,6 +20,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -30,6 +31,7 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
@@ -69,11 +71,17 @@ public class TokenController {
             schema = @Schema(implementation = TokenShape.class)))
     @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
             schema = @Schema(implementation = Schemas.Problem.class)))
-    public HttpResponse<String> mint(Principal principal, String tenant, @Body String body) {
+    public HttpResponse<String> mint(Principal principal, String tenant, @Body String body,
+                                     @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         TokenRequest request = TokenJson.read(body, maxTtl, OffsetDateTime.now(ZoneOffset.UTC));
         Access.requireMayGrant(principal, tenant, request.role());
-        TokenStore.Minted minted = tokens.mint(tenant, request, principal.subject());
+        if (Boolean.TRUE.equals(dryRun)) {
+            TenantStore.Preview<TokenStore.Minted> preview = tenants.preview(tenant, principal.subject(),
+                    change -> tokens.mint(change, request));
+            return JsonResponses.preview(preview, TokenJson.write(preview.result().token()));
+        }
+        TokenStore.Minted minted = tenants.change(tenant, principal.subject(), change -> tokens.mint(change, request));
         ObjectNode json = TokenJson.write(minted.token());
         json.put("token", minted.secret());
         return JsonResponses.json(HttpStatus.CREATED, json)
@@ -117,9 +125,14 @@ public class TokenController {
     @ApiResponse(responseCode = "204", description = "revoked (or already so)")
     @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
             schema = @Schema(implementation = Schemas.Problem.class)))
-    public HttpResponse<Void> revoke(Principal principal, String tenant, String id) {
+    public HttpResponse<String> revoke(Principal principal, String tenant, String id, @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
-        tokens.revoke(tenant, id, principal.subject(), token -> Access.requireMayGrant(principal, tenant, token.role()));
+        if (Boolean.TRUE.equals(dryRun)) {
+            return JsonResponses.preview(tenants.preview(tenant, principal.subject(), change -> tokens.revoke(change, id,
+                    token -> Access.requireMayGrant(principal, tenant, token.role()))), null);
+        }
+        tenants.change(tenant, principal.subject(), change -> tokens.revoke(change, id,
+                token -> Access.requireMayGrant(principal, tenant, token.role())));
         return HttpResponse.noContent();
     }
 

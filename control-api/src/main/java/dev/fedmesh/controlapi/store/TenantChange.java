@@ -36,6 +36,11 @@ public final class TenantChange {
         return tenant.name();
     }
 
+    /** Who makes the change, as the audit log records it. */
+    public String actor() {
+        return actor;
+    }
+
     /** The revision this change creates; every row it writes carries it as resource_version. */
     public long revision() {
         return revision;

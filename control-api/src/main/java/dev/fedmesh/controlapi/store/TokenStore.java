@@ -3,10 +3,8 @@ package dev.fedmesh.controlapi.store;
 import dev.fedmesh.controlapi.auth.Role;
 import dev.fedmesh.controlapi.auth.TokenSecret;
 import dev.fedmesh.controlapi.http.ApiException;
-import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
 import jakarta.inject.Singleton;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
@@ -19,12 +17,11 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 import static dev.fedmesh.db.jooq.Tables.API_TOKENS;
-import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
- * A tenant's API tokens. Minting and revoking leave an audit entry but raise no revision and
- * queue no outbox row: a token changes who may call the API, not any cluster's config.
+ * A tenant's API tokens. Minting and revoking are tenant changes like any other write: they
+ * raise the tenant's revision and leave an audit entry (the secret never enters either).
  */
 @Singleton
 public final class TokenStore {
@@ -41,26 +38,58 @@ public final class TokenStore {
     public record Minted(Token token, String secret) {
     }
 
-    /** Mints a token in {@code tenantName}; {@code actor} is recorded as its creator. */
-    public Minted mint(String tenantName, TokenRequest request, String actor) {
-        return dsl.transactionResult(configuration -> {
-            DSLContext tx = configuration.dsl();
-            TenantsRecord tenant = lockTenant(tx, tenantName);
-            String secret = TokenSecret.generate();
-            Record row = tx.insertInto(API_TOKENS)
-                    .set(API_TOKENS.ID, UUID.randomUUID())
-                    .set(API_TOKENS.TENANT_ID, tenant.getId())
-                    .set(API_TOKENS.NAME, request.name())
-                    .set(API_TOKENS.ROLE, request.role().name().toLowerCase(Locale.ROOT))
-                    .set(API_TOKENS.SECRET_SHA256, TokenSecret.sha256(secret))
-                    .set(API_TOKENS.CREATED_BY, actor)
-                    .set(API_TOKENS.EXPIRES_AT, request.expiresAt())
-                    .returning()
-                    .fetchSingle();
-            Token token = toToken(row, tenantName);
-            audit(tx, tenant, actor, "create", token.id(), null, TokenJson.toText(token));
-            return new Minted(token, secret);
-        });
+    /** Mints a token within a tenant change; the change's actor is recorded as its creator. */
+    public Minted mint(TenantChange change, TokenRequest request) {
+        DSLContext tx = change.tx();
+        String secret = TokenSecret.generate();
+        Record row = tx.insertInto(API_TOKENS)
+                .set(API_TOKENS.ID, UUID.randomUUID())
+                .set(API_TOKENS.TENANT_ID, change.tenantId())
+                .set(API_TOKENS.NAME, request.name())
+                .set(API_TOKENS.ROLE, request.role().name().toLowerCase(Locale.ROOT))
+                .set(API_TOKENS.SECRET_SHA256, TokenSecret.sha256(secret))
+                .set(API_TOKENS.CREATED_BY, change.actor())
+                .set(API_TOKENS.EXPIRES_AT, request.expiresAt())
+                .returning()
+                .fetchSingle();
+        Token token = toToken(row, change.tenantName());
+        change.audit("create", AUDIT_KIND, token.id().toString(), null, TokenJson.toText(token));
+        return new Minted(token, secret);
+    }
+
+    /** The outcome of a revocation: revoked now, or already revoked before. */
+    public sealed interface Revocation permits Revoked, AlreadyRevoked {
+        Token token();
+    }
+
+    public record Revoked(Token token) implements Revocation {
+    }
+
+    public record AlreadyRevoked(Token token) implements Revocation, TenantStore.Unchanged {
+    }
+
+    /**
+     * Revokes a token within a tenant change; {@code mayRevoke} sees it first and throws to
+     * refuse. Revoking a revoked token changes nothing.
+     */
+    public Revocation revoke(TenantChange change, String id, Consumer<Token> mayRevoke) {
+        DSLContext tx = change.tx();
+        Token before = parseId(id).flatMap(uuid -> tx.selectFrom(API_TOKENS)
+                        .where(API_TOKENS.TENANT_ID.eq(change.tenantId()).and(API_TOKENS.ID.eq(uuid)))
+                        .forUpdate()
+                        .fetchOptional(row -> toToken(row, change.tenantName())))
+                .orElseThrow(() -> notFound(id));
+        mayRevoke.accept(before);
+        if (before.revokedAt() != null) {
+            return new AlreadyRevoked(before);
+        }
+        Token after = toToken(tx.update(API_TOKENS)
+                .set(API_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+                .where(API_TOKENS.ID.eq(before.id()))
+                .returning()
+                .fetchSingle(), change.tenantName());
+        change.audit("update", AUDIT_KIND, after.id().toString(), TokenJson.toText(before), TokenJson.toText(after));
+        return new Revoked(after);
     }
 
     /** A tenant's tokens, revoked and expired ones included, oldest first. */
@@ -76,33 +105,6 @@ public final class TokenStore {
         return parseId(id).flatMap(uuid -> dsl.selectFrom(API_TOKENS)
                 .where(API_TOKENS.TENANT_ID.eq(tenantId).and(API_TOKENS.ID.eq(uuid)))
                 .fetchOptional(row -> toToken(row, tenantName)));
-    }
-
-    /**
-     * Revokes a token at once; {@code mayRevoke} sees it first and throws to refuse. Revoking a
-     * revoked token changes nothing.
-     */
-    public Token revoke(String tenantName, String id, String actor, Consumer<Token> mayRevoke) {
-        return dsl.transactionResult(configuration -> {
-            DSLContext tx = configuration.dsl();
-            TenantsRecord tenant = lockTenant(tx, tenantName);
-            Token before = parseId(id).flatMap(uuid -> tx.selectFrom(API_TOKENS)
-                            .where(API_TOKENS.TENANT_ID.eq(tenant.getId()).and(API_TOKENS.ID.eq(uuid)))
-                            .forUpdate()
-                            .fetchOptional(row -> toToken(row, tenantName)))
-                    .orElseThrow(() -> notFound(id));
-            mayRevoke.accept(before);
-            if (before.revokedAt() != null) {
-                return before;
-            }
-            Token after = toToken(tx.update(API_TOKENS)
-                    .set(API_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
-                    .where(API_TOKENS.ID.eq(before.id()))
-                    .returning()
-                    .fetchSingle(), tenantName);
-            audit(tx, tenant, actor, "update", after.id(), TokenJson.toText(before), TokenJson.toText(after));
-            return after;
-        });
     }
 
     /** The token whose secret has this SHA-256, if it is neither revoked nor expired right now. */
@@ -126,29 +128,6 @@ public final class TokenStore {
 
     private static boolean lastUseIsStale(Token token) {
         return token.lastUsedAt() == null || token.lastUsedAt().isBefore(OffsetDateTime.now().minus(LAST_USED_PRECISION));
-    }
-
-    private static TenantsRecord lockTenant(DSLContext tx, String tenantName) {
-        return tx.selectFrom(TENANTS)
-                .where(TENANTS.NAME.eq(tenantName))
-                .forShare()
-                .fetchOptional()
-                .orElseThrow(() -> ApiException.notFound("Tenant '" + tenantName + "'"));
-    }
-
-    // The entry carries the tenant's current revision: a token change does not make a new one.
-    private static void audit(DSLContext tx, TenantsRecord tenant, String actor, String action, UUID id, String before,
-                              String after) {
-        tx.insertInto(AUDIT_LOG)
-                .set(AUDIT_LOG.TENANT_ID, tenant.getId())
-                .set(AUDIT_LOG.REVISION, tenant.getRevision())
-                .set(AUDIT_LOG.ACTOR, actor)
-                .set(AUDIT_LOG.ACTION, action)
-                .set(AUDIT_LOG.RESOURCE_KIND, AUDIT_KIND)
-                .set(AUDIT_LOG.RESOURCE_NAME, id.toString())
-                .set(AUDIT_LOG.BEFORE, before == null ? null : JSONB.jsonb(before))
-                .set(AUDIT_LOG.AFTER, after == null ? null : JSONB.jsonb(after))
-                .execute();
     }
 
     private static Optional<UUID> parseId(String id) {

@@ -151,7 +151,7 @@ class TokenLifecycleTest {
     }
 
     @Test
-    void mintingAndRevokingLeaveAuditEntriesButNoRevisionOrOutbox() {
+    void mintingAndRevokingAreAuditedTenantChangesWithTheirOwnRevisions() {
         UUID tenantId = api.db.select(TENANTS.ID).from(TENANTS).where(TENANTS.NAME.eq(tenant)).fetchSingle(TENANTS.ID);
 
         api.mint(owner, tenant, "ci", "editor");
@@ -162,8 +162,12 @@ class TokenLifecycleTest {
                 .map(r -> r.value1() + " " + r.value2() + " by " + r.value3().split("/")[0]))
                 .containsExactly("create ApiToken by admin", "create ApiToken by token:first-owner",
                         "update ApiToken by token:first-owner");
-        assertThat(json(api.send(owner, "GET", "/api/v1/tenants/" + tenant, null)).get("revision").asText()).isEqualTo("0");
-        assertThat(api.db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenantId))).isZero();
+        assertThat(json(api.send(owner, "GET", "/api/v1/tenants/" + tenant, null)).get("revision").asText()).isEqualTo("3");
+        assertThat(api.db.select(AUDIT_LOG.REVISION).from(AUDIT_LOG).where(AUDIT_LOG.TENANT_ID.eq(tenantId))
+                .orderBy(AUDIT_LOG.ID).fetch(AUDIT_LOG.REVISION)).containsExactly(1L, 2L, 3L);
+        assertThat(api.db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenantId))).isEqualTo(3);
+        assertThat(api.send(owner, "GET", "/api/v1/tenants/" + tenant + "/audit?kind=ApiToken", null).body())
+                .doesNotContain("fm_");
     }
 
     @Test

@@ -49,6 +49,7 @@ import dev.fedmesh.controlapi.auth.Role;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.limits.TooManyRequests;
 import dev.fedmesh.controlapi.store.TokenRequest;
+import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.controlapi.store.TokenStore;
 import dev.fedmesh.policy.document.PolicyKinds;
 import dev.fedmesh.testing.TestDatabase;
@@ -669,8 +670,9 @@ class ManagementGrpcApiTest {
     }
 
     private String mint(String tenantName, Role role) {
-        return context.getBean(TokenStore.class)
-                .mint(tenantName, new TokenRequest("grpc-test-" + role.name().toLowerCase(), role, null), "admin")
+        TokenRequest request = new TokenRequest("grpc-test-" + role.name().toLowerCase(), role, null);
+        return context.getBean(TenantStore.class)
+                .change(tenantName, "admin", change -> context.getBean(TokenStore.class).mint(change, request))
                 .secret();
     }
 
