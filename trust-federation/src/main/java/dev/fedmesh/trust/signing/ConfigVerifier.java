@@ -1,0 +1,148 @@
+package dev.fedmesh.trust.signing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The public keys an agent trusts desired configs from, by key id. Holding more than one lets the
+ * control plane's signing key be rotated: agents trust the old and the new key until every record
+ * signed with the old one has been replaced.
+ */
+public record ConfigVerifier(Map<String, PublicKey> keysById) {
+
+    static final String ALGORITHM = "Ed25519";
+
+    /** What checking one signature found. */
+    public enum Check {
+        /** Signed by a trusted key, and the signature matches the bytes. */
+        VALID,
+        /** No signature or no key id at all. */
+        UNSIGNED,
+        /** Signed by a key this verifier does not trust (retired, or someone else's). */
+        UNKNOWN_KEY,
+        /** Signed with a trusted key id, but the signature does not match the bytes. */
+        BAD_SIGNATURE
+    }
+
+    public ConfigVerifier {
+        if (keysById.isEmpty()) {
+            throw new IllegalArgumentException("a config verifier needs at least one trusted public key");
+        }
+        keysById = Map.copyOf(keysById);
+    }
+
+    /** Trusts exactly these Ed25519 public keys. */
+    public static ConfigVerifier trusting(Collection<PublicKey> keys) {
+        Map<String, PublicKey> byId = new TreeMap<>();
+        for (PublicKey key : keys) {
+            if (!ALGORITHM.equals(key.getAlgorithm()) && !"EdDSA".equals(key.getAlgorithm())) {
+                throw new IllegalArgumentException("config keys are Ed25519, not " + key.getAlgorithm());
+            }
+            byId.put(keyId(key), key);
+        }
+        return new ConfigVerifier(byId);
+    }
+
+    public static ConfigVerifier trusting(PublicKey... keys) {
+        return trusting(List.of(keys));
+    }
+
+    /** Reads X.509 (SubjectPublicKeyInfo) PEM files, one public key each, e.g. from {@code openssl pkey -pubout}. */
+    public static ConfigVerifier readPublicKeys(Collection<Path> files) throws InvalidKeyFileException {
+        if (files.isEmpty()) {
+            throw new InvalidKeyFileException("no public key file given");
+        }
+        List<PublicKey> keys = new ArrayList<>();
+        for (Path file : files) {
+            keys.add(readPublicKey(file));
+        }
+        return trusting(keys);
+    }
+
+    /** Reads one PEM file holding a PUBLIC KEY block (a signing key file holds one too). */
+    public static PublicKey readPublicKey(Path file) throws InvalidKeyFileException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new InvalidKeyFileException("cannot read public key file " + file + ": " + e, e);
+        }
+        Pem.Block block = Pem.decode(text).stream()
+                .filter(b -> b.label().equals("PUBLIC KEY"))
+                .findFirst()
+                .orElseThrow(() -> new InvalidKeyFileException("public key file " + file
+                        + " holds no '-----BEGIN PUBLIC KEY-----' block; write one with"
+                        + " 'openssl pkey -in <signing-key.pem> -pubout'"));
+        return publicKey(block.der(), file);
+    }
+
+    static PublicKey publicKey(byte[] der, Path file) throws InvalidKeyFileException {
+        try {
+            return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+            throw new InvalidKeyFileException("the public key in " + file + " is not an Ed25519 key (" + e.getMessage()
+                    + "); config signing keys are Ed25519, e.g. from 'openssl genpkey -algorithm ed25519'", e);
+        }
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the key's X.509 encoding: short, and stable across tools. */
+    public static String keyId(PublicKey key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+
+    public Set<String> keyIds() {
+        return new TreeSet<>(keysById.keySet());
+    }
+
+    /** Checks that {@code signature} over {@code data} was made with the trusted key named {@code keyId}. */
+    public Check check(String keyId, byte[] data, byte[] signature) {
+        if (keyId.isEmpty() || signature.length == 0) {
+            return Check.UNSIGNED;
+        }
+        PublicKey key = keysById.get(keyId);
+        if (key == null) {
+            return Check.UNKNOWN_KEY;
+        }
+        try {
+            Signature verifier = Signature.getInstance(ALGORITHM);
+            verifier.initVerify(key);
+            verifier.update(data);
+            return verifier.verify(signature) ? Check.VALID : Check.BAD_SIGNATURE;
+        } catch (SignatureException e) {
+            // A signature of the wrong length or encoding is simply not a match.
+            return Check.BAD_SIGNATURE;
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("Java 17 verifies Ed25519 with Ed25519 keys", e);
+        }
+    }
+
+    /** Names the trusted key ids only. */
+    @Override
+    public String toString() {
+        return "ConfigVerifier" + keyIds();
+    }
+}
