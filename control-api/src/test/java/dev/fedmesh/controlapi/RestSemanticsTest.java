@@ -109,6 +109,20 @@ class RestSemanticsTest {
     }
 
     @Test
+    void tokensArePagedLikeEveryList() {
+        for (int i = 0; i < 3; i++) {
+            api.send("POST", path("tokens"), "{\"name\": \"t" + i + "\", \"role\": \"viewer\"}");
+        }
+        JsonNode first = json(api.send("GET", path("tokens?limit=2"), null));
+        JsonNode second = json(api.send("GET", path("tokens?limit=2&pageToken=" + first.get("nextPageToken").asText()), null));
+
+        assertThat(first.get("items")).hasSize(2);
+        assertThat(second.get("items")).hasSize(1);
+        assertThat(second.has("nextPageToken")).isFalse();
+        assertThat(field(api.send("GET", path("tokens?pageToken=bogus"), null))).isEqualTo("pageToken");
+    }
+
+    @Test
     void listsFilterByKindTargetAndLabel() {
         api.send("PUT", path("policies/one"), route("payments", "greeter", 100));
         api.send("PUT", path("policies/two"), route("search", "greeter-admin", 100));

@@ -18,6 +18,8 @@ import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.controlapi.store.TokenJson;
 import dev.fedmesh.controlapi.store.TokenRequest;
+import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.Token;
 import dev.fedmesh.controlapi.store.TokenStore;
 import dev.fedmesh.policy.document.PolicyJson;
 import io.grpc.stub.StreamObserver;
@@ -59,8 +61,13 @@ final class TokenGrpcService extends TokenServiceGrpc.TokenServiceImplBase {
         UnaryCalls.answer("ListTokens", observer, () -> {
             Access.require(BearerTokenInterceptor.principal(), request.getTenant(), Permission.MANAGE_TOKENS);
             Tenant owner = tenants.require(request.getTenant());
+            Page.Result<Token> page = tokens.list(owner.id(), owner.name(), ListFilters.page(request.getLimit(),
+                    request.getPageToken()));
             ListTokensResponse.Builder response = ListTokensResponse.newBuilder();
-            tokens.list(owner.id(), owner.name()).forEach(token -> response.addItems(WireResources.token(token)));
+            page.items().forEach(token -> response.addItems(WireResources.token(token)));
+            if (page.nextPageToken() != null) {
+                response.setNextPageToken(page.nextPageToken());
+            }
             return response.build();
         });
     }

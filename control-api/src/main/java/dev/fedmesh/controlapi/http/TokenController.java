@@ -1,12 +1,11 @@
 package dev.fedmesh.controlapi.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.controlapi.store.Token;
@@ -96,13 +95,12 @@ public class TokenController {
             schema = @Schema(implementation = TokenList.class)))
     @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
             schema = @Schema(implementation = Schemas.Problem.class)))
-    public HttpResponse<String> list(Principal principal, String tenant) {
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue Integer limit,
+                                     @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
+        Page page = Page.of(limit, pageToken);
         Tenant owner = tenants.require(tenant);
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        ArrayNode items = json.putArray("items");
-        tokens.list(owner.id(), owner.name()).forEach(token -> items.add(TokenJson.write(token)));
-        return JsonResponses.ok(json);
+        return JsonResponses.page(tokens.list(owner.id(), owner.name(), page), TokenJson::write);
     }
 
     @Get("/{id}")
@@ -162,6 +160,6 @@ public class TokenController {
 
     /** The token list's shape, for the OpenAPI document. */
     @Schema(name = "TokenList")
-    record TokenList(List<TokenShape> items) {
+    record TokenList(List<TokenShape> items, @Schema(description = "absent on the last page") String nextPageToken) {
     }
 }

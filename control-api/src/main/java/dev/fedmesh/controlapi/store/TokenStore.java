@@ -3,6 +3,7 @@ package dev.fedmesh.controlapi.store;
 import dev.fedmesh.controlapi.auth.Role;
 import dev.fedmesh.controlapi.auth.TokenSecret;
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.policy.document.Violation;
 import jakarta.inject.Singleton;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -92,12 +93,20 @@ public final class TokenStore {
         return new Revoked(after);
     }
 
-    /** A tenant's tokens, revoked and expired ones included, oldest first. */
-    public List<Token> list(UUID tenantId, String tenantName) {
-        return dsl.selectFrom(API_TOKENS)
-                .where(API_TOKENS.TENANT_ID.eq(tenantId))
-                .orderBy(API_TOKENS.CREATED_AT, API_TOKENS.ID)
+    /** One page of a tenant's tokens, revoked and expired ones included, ordered by id. */
+    public Page.Result<Token> list(UUID tenantId, String tenantName, Page page) {
+        var condition = API_TOKENS.TENANT_ID.eq(tenantId);
+        if (page.after() != null) {
+            UUID after = parseId(page.after()).orElseThrow(() -> ApiException.invalid(List.of(new Violation("pageToken",
+                    "is not a token this API issued: pass back nextPageToken from the previous page unchanged"))));
+            condition = condition.and(API_TOKENS.ID.gt(after));
+        }
+        List<Token> fetched = dsl.selectFrom(API_TOKENS)
+                .where(condition)
+                .orderBy(API_TOKENS.ID)
+                .limit(page.limit() + 1)
                 .fetch(row -> toToken(row, tenantName));
+        return page.toResult(fetched, token -> token.id().toString());
     }
 
     /** One of a tenant's tokens; empty for an id that is not one of them (or not an id at all). */
