@@ -30,7 +30,7 @@ public final class ConfigDistributor implements AutoCloseable {
         pool.setInitializationFailTimeout(-1);
         this.dataSource = new HikariDataSource(pool);
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.topicPrefix(),
-                settings.topicPartitions(), settings.topicReplicationFactor());
+                settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey());
         this.relay = new OutboxRelay(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false)),
                 settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher, settings.pollInterval());
         this.thread = new Thread(relay, "fedmesh-outbox-relay");

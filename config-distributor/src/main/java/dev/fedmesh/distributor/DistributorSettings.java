@@ -1,7 +1,10 @@
 package dev.fedmesh.distributor;
 
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.core.value.PropertyResolver;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +22,15 @@ public record DistributorSettings(
         String topicPrefix,
         int topicPartitions,
         short topicReplicationFactor,
-        Duration pollInterval) {
+        Duration pollInterval,
+        ConfigSigningKey signingKey) {
+
+    static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
 
     public DistributorSettings {
+        if (signingKey == null) {
+            throw new IllegalArgumentException("the distributor needs a config signing key (" + SIGNING_KEY_FILE + ")");
+        }
         if (topicPartitions < 1) {
             throw new IllegalArgumentException("fedmesh.distributor.topic-partitions must be at least 1, not " + topicPartitions);
         }
@@ -31,9 +40,19 @@ public record DistributorSettings(
         }
     }
 
-    /** Settings for a laptop: the given database and broker, one partition, replication 1. */
+    /**
+     * Settings for a laptop: the given database and broker, one partition, replication 1, and a
+     * fresh signing key of its own (agents must be given its public key, or use {@link #withSigningKey}).
+     */
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
-        return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, 1, (short) 1, Duration.ofSeconds(1));
+        return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, 1, (short) 1, Duration.ofSeconds(1),
+                ConfigSigningKey.generate());
+    }
+
+    /** The same settings, signing with {@code key}. */
+    public DistributorSettings withSigningKey(ConfigSigningKey key) {
+        return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
+                topicReplicationFactor, pollInterval, key);
     }
 
     /** Reads the settings; every one has a laptop default, documented in docs/operations.md. */
@@ -54,7 +73,26 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.topic-prefix", String.class, "fedmesh"),
                 properties.get("fedmesh.distributor.topic-partitions", Integer.class, 1),
                 properties.get("fedmesh.distributor.topic-replication-factor", Short.class, (short) 1),
-                properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)));
+                properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
+                signingKey(properties));
+    }
+
+    /** The signing key is never made up here: agents must already trust it, so a missing one stops the start. */
+    private static ConfigSigningKey signingKey(PropertyResolver properties) {
+        String file = properties.get(SIGNING_KEY_FILE, String.class).map(String::trim).orElse("");
+        if (file.isEmpty()) {
+            throw new IllegalArgumentException(SIGNING_KEY_FILE + " is not set: the distributor signs every desired config"
+                    + " and agents refuse unsigned ones. Create a key pair with 'java -cp <config-distributor jar>"
+                    + " dev.fedmesh.trust.signing.GenerateConfigSigningKey /etc/fedmesh/config-signing-key.pem"
+                    + " /etc/fedmesh/config-verifying-key.pem' (or openssl, see 'Config signing keys' in"
+                    + " docs/operations.md), set FEDMESH_DISTRIBUTOR_SIGNING_KEY_FILE=/etc/fedmesh/config-signing-key.pem"
+                    + " and give every agent the verifying key (fedmesh.agent.config-verifying-keys)");
+        }
+        try {
+            return ConfigSigningKey.read(Path.of(file));
+        } catch (InvalidKeyFileException e) {
+            throw new IllegalArgumentException(SIGNING_KEY_FILE + " = '" + file + "': " + e.getMessage(), e);
+        }
     }
 
     private static String nonBlank(PropertyResolver properties, String name, String fallback, List<String> blank) {
@@ -65,11 +103,11 @@ public record DistributorSettings(
         return value;
     }
 
-    /** Never prints the password. */
+    /** Never prints the password or the private key. */
     @Override
     public String toString() {
         return "DistributorSettings[jdbcUrl=" + jdbcUrl + ", dbUsername=" + dbUsername + ", kafka=" + kafkaBootstrapServers
                 + ", topicPrefix=" + topicPrefix + ", partitions=" + topicPartitions + ", replication=" + topicReplicationFactor
-                + ", pollInterval=" + pollInterval + "]";
+                + ", pollInterval=" + pollInterval + ", signingKeyId=" + signingKey.keyId() + "]";
     }
 }

@@ -1,9 +1,11 @@
 package dev.fedmesh.distributor.publish;
 
+import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Publishes each cluster's whole desired config to the tenant's compacted desired topic, keyed
- * by cluster, and waits until the broker has every record: a publish either completes or throws.
+ * Publishes each cluster's whole desired config, signed with the control plane's key, to the
+ * tenant's compacted desired topic, keyed by cluster, and waits until the broker has every record:
+ * a publish either completes or throws.
  */
 public final class DesiredConfigPublisher implements AutoCloseable {
     private static final long SEND_TIMEOUT_SECONDS = 30;
@@ -37,10 +40,13 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     private final String topicPrefix;
     private final int partitions;
     private final short replicationFactor;
+    private final ConfigSigningKey signingKey;
     private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
 
-    public DesiredConfigPublisher(String bootstrapServers, String topicPrefix, int partitions, short replicationFactor) {
+    public DesiredConfigPublisher(String bootstrapServers, String topicPrefix, int partitions, short replicationFactor,
+                                  ConfigSigningKey signingKey) {
         this.topicPrefix = topicPrefix;
+        this.signingKey = signingKey;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
         Properties producerConfig = new Properties();
@@ -66,13 +72,21 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         ensureTopic(topic);
         List<Future<?>> sends = new ArrayList<>();
         for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
-            DesiredConfigEnvelope envelope = DesiredConfigEnvelopes.seal(entry.getValue());
+            DesiredConfigEnvelope envelope = signed(DesiredConfigEnvelopes.seal(entry.getValue()));
             sends.add(producer.send(new ProducerRecord<>(topic, entry.getKey(), envelope.toByteArray())));
         }
         producer.flush();
         for (Future<?> send : sends) {
             await(send, "publishing to " + topic);
         }
+    }
+
+    /** The signature covers the config bytes exactly as sent, so agents verify what they parse. */
+    private DesiredConfigEnvelope signed(DesiredConfigEnvelope sealed) {
+        return sealed.toBuilder()
+                .setKeyId(signingKey.keyId())
+                .setSignature(ByteString.copyFrom(signingKey.sign(sealed.getConfig().toByteArray())))
+                .build();
     }
 
     private void ensureTopic(String topic) {
