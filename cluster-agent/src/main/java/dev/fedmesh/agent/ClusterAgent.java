@@ -4,6 +4,7 @@ import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
 import dev.fedmesh.agent.desired.LastKnownGood;
 import dev.fedmesh.agent.inventory.LocalInventory;
+import dev.fedmesh.agent.status.StatusReporter;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -24,15 +25,17 @@ public final class ClusterAgent implements AutoCloseable {
     private final DesiredConfigApplier applier;
     private final AdsServer adsServer;
     private final DesiredConfigConsumer consumer;
+    private final StatusReporter status;
     private boolean closed;
 
     private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
-                         AdsServer adsServer, DesiredConfigConsumer consumer) {
+                         AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status) {
         this.settings = settings;
         this.inventory = inventory;
         this.applier = applier;
         this.adsServer = adsServer;
         this.consumer = consumer;
+        this.status = status;
     }
 
     /**
@@ -48,22 +51,29 @@ public final class ClusterAgent implements AutoCloseable {
         settings.endpoints().forEach(inventory::register);
         inventory.addListener(publisher::inventoryChanged);
 
+        StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.topicPrefix(),
+                settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::version);
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
-                publisher::configApplied);
+                config -> {
+                    publisher.configApplied(config);
+                    status.configApplied(config);
+                });
         applier.restoreLastKnownGood();
 
-        AdsServer adsServer = AdsServer.start(cache, settings.xdsPort());
+        AdsServer adsServer = AdsServer.start(cache, settings.xdsPort(), status.proxyTracker());
         DesiredConfigConsumer consumer;
         try {
             consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.desiredTopic(),
                     settings.tenant(), settings.cluster(), applier::offer);
         } catch (RuntimeException e) {
             adsServer.close();
+            status.close();
             throw e;
         }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer);
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status);
         consumer.start();
+        status.start();
         LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
                         + " state in {}", settings.tenant(), settings.cluster(), adsServer.port(),
                 settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
@@ -102,6 +112,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         closed = true;
         consumer.close();
+        status.close();
         adsServer.close();
         LOG.info("tenant={} cluster={} agent stopped at revision {}", settings.tenant(), settings.cluster(),
                 applier.appliedRevision());

@@ -1,6 +1,7 @@
 package dev.fedmesh.agent.xds;
 
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -21,9 +22,12 @@ public final class AdsServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving on {@code port} on every interface; 0 picks a free port. */
-    public static AdsServer start(SimpleCache<String> cache, int port) {
-        V3DiscoveryServer discovery = new V3DiscoveryServer(cache);
+    /**
+     * Starts serving on {@code port} on every interface; 0 picks a free port. {@code callbacks}
+     * see every stream open and close, request (ACK or NACK) and response.
+     */
+    public static AdsServer start(SimpleCache<String> cache, int port, DiscoveryServerCallbacks callbacks) {
+        V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
         Server server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .build();

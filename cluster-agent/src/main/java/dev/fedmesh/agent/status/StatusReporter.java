@@ -1,0 +1,196 @@
+package dev.fedmesh.agent.status;
+
+import com.google.protobuf.ByteString;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.ProxyStatus;
+import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends this cluster's {@link ClusterStatus} to the tenant's status topic, keyed by cluster: at
+ * once after every change (a config applied, a proxy connecting, ACKing, NACKing or leaving) and
+ * at least every heartbeat interval. Runs on its own thread, so neither xDS nor the desired-config
+ * consumer ever waits for Kafka; a report that cannot be sent is superseded by the next one.
+ */
+public final class StatusReporter implements AutoCloseable {
+
+    /** How often a quiet agent reports anyway, so the control plane can tell it is alive. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
+
+    private final String tenant;
+    private final String cluster;
+    private final String topic;
+    private final Duration heartbeatInterval;
+    private final Supplier<String> servedXdsVersion;
+    private final ProxyTracker proxies = new ProxyTracker(this::changed);
+    private final KafkaProducer<String, byte[]> producer;
+    private final Thread thread;
+    private long appliedRevision = -1;
+    private ByteString appliedSha256 = ByteString.EMPTY;
+    private Instant appliedAt;
+    private long sequence;
+    private boolean dirty = true;
+    private boolean closed;
+    private volatile boolean failing;
+
+    /**
+     * A reporter for one cluster; {@code servedXdsVersion} gives the version of the snapshot being
+     * served (null before the first config). Nothing is sent before {@link #start()}.
+     */
+    public StatusReporter(String bootstrapServers, String topicPrefix, String tenant, String cluster,
+                          Duration heartbeatInterval, Supplier<String> servedXdsVersion) {
+        this.tenant = tenant;
+        this.cluster = cluster;
+        this.topic = KafkaTopics.status(topicPrefix, tenant);
+        this.heartbeatInterval = heartbeatInterval;
+        this.servedXdsVersion = servedXdsVersion;
+        this.producer = new KafkaProducer<>(properties(bootstrapServers, tenant, cluster),
+                new StringSerializer(), new ByteArraySerializer());
+        this.thread = new Thread(this::run, "fedmesh-status-" + tenant + "-" + cluster);
+        this.thread.setDaemon(true);
+    }
+
+    private static Properties properties(String bootstrapServers, String tenant, String cluster) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-agent-status-" + tenant + "-" + cluster);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // While Kafka is away a send fails fast; the next report carries the newer state anyway.
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        return props;
+    }
+
+    /** The xDS server's callbacks that keep the per-proxy part of the report. */
+    public ProxyTracker proxyTracker() {
+        return proxies;
+    }
+
+    /** Records a newly applied desired config, for the report that follows at once. */
+    public void configApplied(DesiredConfig config) {
+        byte[] sha256 = DesiredConfigEnvelopes.sha256(DesiredConfigEnvelopes.deterministicBytes(config));
+        synchronized (this) {
+            appliedRevision = config.getRevision();
+            appliedSha256 = ByteString.copyFrom(sha256);
+            appliedAt = Instant.now();
+        }
+        changed();
+    }
+
+    /** Starts reporting on its own daemon thread. */
+    public synchronized void start() {
+        thread.start();
+    }
+
+    private synchronized void changed() {
+        dirty = true;
+        notifyAll();
+    }
+
+    private void run() {
+        while (true) {
+            synchronized (this) {
+                long deadline = System.nanoTime() + heartbeatInterval.toNanos();
+                while (!dirty && !closed) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    try {
+                        wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                dirty = false;
+            }
+            send(report());
+        }
+    }
+
+    /** The report as of now. */
+    private ClusterStatus report() {
+        // Read before taking this reporter's lock: the snapshot publisher holds its own lock while
+        // proxies are answered, and those answers report changes here.
+        String served = servedXdsVersion.get();
+        List<ProxyStatus> connected = proxies.proxies(served);
+        synchronized (this) {
+            return build(served, connected);
+        }
+    }
+
+    private ClusterStatus build(String served, List<ProxyStatus> connected) {
+        ClusterStatus.Builder status = ClusterStatus.newBuilder()
+                .setTenant(tenant)
+                .setCluster(cluster)
+                .setAppliedRevision(appliedRevision)
+                .setConfigSha256(appliedSha256)
+                .setXdsVersion(served == null ? "" : served)
+                .addAllProxies(connected)
+                .setReportedAt(ProxyTracker.timestamp(Instant.now()))
+                .setHeartbeatSequence(++sequence);
+        if (appliedAt != null) {
+            status.setAppliedAt(ProxyTracker.timestamp(appliedAt));
+        }
+        return status.build();
+    }
+
+    private void send(ClusterStatus report) {
+        try {
+            producer.send(new ProducerRecord<>(topic, cluster, report.toByteArray()), (metadata, error) -> {
+                if (error != null) {
+                    failed(report, error);
+                } else if (failing) {
+                    failing = false;
+                    LOG.info("tenant={} cluster={} status reports reach {} again", tenant, cluster, topic);
+                }
+            });
+        } catch (KafkaException e) {
+            failed(report, e);
+        }
+    }
+
+    private void failed(ClusterStatus report, Exception error) {
+        if (!failing) {
+            failing = true;
+            LOG.warn("tenant={} cluster={} cannot send status report {} to {} ({}); proxies are served as"
+                            + " before, and the next report is sent within {} s (the distributor creates the"
+                            + " topic with the tenant's first published config)", tenant, cluster,
+                    report.getHeartbeatSequence(), topic, error.toString(), heartbeatInterval.toSeconds());
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,197 @@
+package dev.fedmesh.agent.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.fedmesh.agent.AgentSettings;
+import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.ProxyStatus;
+import dev.fedmesh.api.v1.ProxySyncState;
+import dev.fedmesh.api.v1.ResourceTypeStatus;
+import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.testing.TestKafka;
+import dev.fedmesh.testing.xds.ProxylessClients;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real agent on a real Kafka broker, with real xDS clients: what it reports on the tenant's
+ * status topic about its applied config and each connected proxy.
+ */
+class AgentReportsWhereItStandsTest {
+
+    private static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
+
+    @TempDir
+    Path stateDir;
+
+    private String bootstrap;
+    private String tenant;
+    private String prefix;
+
+    @BeforeEach
+    void topics(TestInfo test) throws Exception {
+        bootstrap = TestKafka.broker().bootstrapServers();
+        prefix = TestKafka.topicPrefix(getClass());
+        tenant = "t" + Integer.toHexString(test.getDisplayName().hashCode() & 0x7fffffff);
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            admin.createTopics(List.of(new NewTopic(KafkaTopics.desired(prefix, tenant), 1, (short) 1),
+                    new NewTopic(KafkaTopics.status(prefix, tenant), 1, (short) 1))).all().get();
+        }
+    }
+
+    @Test
+    void connectedProxylessClientIsReportedSyncedAtTheAppliedRevision() throws Exception {
+        DesiredConfig config = greeter("east", 3);
+        try (ClusterAgent agent = ClusterAgent.start(settings("east"));
+             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
+            agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", 50051, Map.of("version", "v1")));
+            publish("east", config);
+            ManagedChannel client = ProxylessClients.channel("localhost:" + agent.xdsPort(), "frontend-1", "greeter");
+            try {
+                client.getState(true);
+
+                // The client subscribes type by type (listener, route, cluster, endpoints), ACKing each.
+                ClusterStatus status = reports.await("frontend-1 is SYNCED with all four types at revision 3",
+                        report -> report.getAppliedRevision() == 3 && proxy(report, "frontend-1")
+                                .filter(p -> p.getState() == ProxySyncState.SYNCED && p.getTypesCount() == 4)
+                                .isPresent());
+
+                assertThat(status.getTenant()).isEqualTo(tenant);
+                assertThat(status.getCluster()).isEqualTo("east");
+                assertThat(status.getConfigSha256()).isEqualTo(ByteString.copyFrom(
+                        DesiredConfigEnvelopes.sha256(DesiredConfigEnvelopes.deterministicBytes(config))));
+                assertThat(status.getXdsVersion()).startsWith("3.");
+                ProxyStatus proxy = proxy(status, "frontend-1").orElseThrow();
+                assertThat(proxy.getError()).isEmpty();
+                assertThat(proxy.getTypesList()).extracting(ResourceTypeStatus::getTypeUrl)
+                        .containsExactly("type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                                "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", LISTENER,
+                                "type.googleapis.com/envoy.config.route.v3.RouteConfiguration");
+                assertThat(proxy.getTypesList()).allSatisfy(type ->
+                        assertThat(type.getAckedVersion()).isEqualTo(status.getXdsVersion()));
+            } finally {
+                ProxylessClients.close(client);
+            }
+
+            reports.await("the closed client is no longer listed", report -> proxy(report, "frontend-1").isEmpty());
+        }
+    }
+
+    @Test
+    void proxyThatRejectsAListenerIsReportedNackedWithItsError() throws Exception {
+        try (ClusterAgent agent = ClusterAgent.start(settings("west"));
+             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
+            publish("west", greeter("west", 7));
+            reports.await("revision 7 is applied", report -> report.getAppliedRevision() == 7);
+            ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + agent.xdsPort(),
+                    InsecureChannelCredentials.create()).build();
+            BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+            StreamObserver<DiscoveryRequest> stream = AggregatedDiscoveryServiceGrpc.newStub(channel)
+                    .streamAggregatedResources(new StreamObserver<>() {
+                        @Override
+                        public void onNext(DiscoveryResponse response) {
+                            responses.add(response);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            try {
+                stream.onNext(DiscoveryRequest.newBuilder()
+                        .setNode(Node.newBuilder().setId("envoy-gw-1"))
+                        .setTypeUrl(LISTENER)
+                        .addResourceNames("greeter")
+                        .build());
+                DiscoveryResponse listeners = responses.poll(60, TimeUnit.SECONDS);
+                assertThat(listeners).as("the agent's listener response").isNotNull();
+                stream.onNext(DiscoveryRequest.newBuilder()
+                        .setTypeUrl(LISTENER)
+                        .addResourceNames("greeter")
+                        .setResponseNonce(listeners.getNonce())
+                        .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3)
+                                .setMessage("listener 'greeter': unknown http filter 'envoy.filters.http.wasm'"))
+                        .build());
+
+                ClusterStatus status = reports.await("envoy-gw-1 is NACKED", report -> proxy(report, "envoy-gw-1")
+                        .filter(p -> p.getState() == ProxySyncState.NACKED).isPresent());
+
+                ProxyStatus proxy = proxy(status, "envoy-gw-1").orElseThrow();
+                assertThat(proxy.getError()).isEqualTo("listener 'greeter': unknown http filter 'envoy.filters.http.wasm'");
+                assertThat(proxy.getTypesList()).singleElement().satisfies(type -> {
+                    assertThat(type.getTypeUrl()).isEqualTo(LISTENER);
+                    assertThat(type.getNackedVersion()).isEqualTo(listeners.getVersionInfo());
+                    assertThat(type.getAckedVersion()).isEmpty();
+                });
+                assertThat(listeners.getVersionInfo()).isEqualTo(status.getXdsVersion());
+            } finally {
+                stream.onCompleted();
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    private static Optional<ProxyStatus> proxy(ClusterStatus report, String node) {
+        return report.getProxiesList().stream().filter(p -> p.getNodeId().equals(node)).findFirst();
+    }
+
+    private DesiredConfig greeter(String cluster, long revision) {
+        return DesiredConfig.newBuilder().setTenant(tenant).setCluster(cluster).setRevision(revision)
+                .addServices(Service.newBuilder().setName("greeter")).build();
+    }
+
+    private void publish(String cluster, DesiredConfig config) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, tenant), cluster,
+                    DesiredConfigEnvelopes.seal(config).toByteArray())).get();
+        }
+    }
+
+    private AgentSettings settings(String cluster) {
+        return AgentSettings.of(tenant, cluster, bootstrap)
+                .withTopicPrefix(prefix)
+                .withXdsPort(0)
+                .withStateDirectory(stateDir);
+    }
+}
