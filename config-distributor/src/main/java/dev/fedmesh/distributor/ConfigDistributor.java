@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.fedmesh.distributor.outbox.OutboxRelay;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
+import dev.fedmesh.distributor.status.ClusterStatusStore;
+import dev.fedmesh.distributor.status.StatusIngester;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -17,13 +19,16 @@ public final class ConfigDistributor implements AutoCloseable {
     private final DesiredConfigPublisher publisher;
     private final OutboxRelay relay;
     private final Thread thread;
+    private final StatusIngester statusIngester;
+    private final Thread statusThread;
 
     private ConfigDistributor(DistributorSettings settings) {
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(settings.jdbcUrl());
         pool.setUsername(settings.dbUsername());
         pool.setPassword(settings.dbPassword());
-        pool.setMaximumPoolSize(2);
+        // One connection for the relay, one for status ingestion, one spare.
+        pool.setMaximumPoolSize(3);
         pool.setPoolName("fedmesh-distributor");
         // Each tenant is read in one snapshot, so its configs match one revision exactly.
         pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
@@ -34,12 +39,16 @@ public final class ConfigDistributor implements AutoCloseable {
         this.relay = new OutboxRelay(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false)),
                 settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher, settings.pollInterval());
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
+        this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.topicPrefix(),
+                new ClusterStatusStore(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false))));
+        this.statusThread = new Thread(statusIngester, "fedmesh-status-ingester");
     }
 
     /** Starts relaying; returns at once. */
     public static ConfigDistributor start(DistributorSettings settings) {
         ConfigDistributor distributor = new ConfigDistributor(settings);
         distributor.thread.start();
+        distributor.statusThread.start();
         LOG.info("Distributor started: {}", settings);
         return distributor;
     }
@@ -47,9 +56,11 @@ public final class ConfigDistributor implements AutoCloseable {
     @Override
     public void close() {
         relay.stop();
+        statusIngester.stop();
         thread.interrupt();
         try {
             thread.join(10_000);
+            statusThread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,6 +3,7 @@ package dev.fedmesh.distributor.outbox;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
 import dev.fedmesh.distributor.state.TenantStateReader;
+import dev.fedmesh.distributor.status.PublishedConfigs;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
 import org.jooq.DSLContext;
@@ -105,6 +106,7 @@ public final class OutboxRelay implements Runnable {
             if (state.isPresent()) {
                 SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(state.get());
                 publisher.publish(state.get().tenant(), configs);
+                PublishedConfigs.record(tx, tenantId, configs);
                 LOG.info("Published tenant {} revision {} to {} cluster(s) {} in {} ms",
                         state.get().tenant(), state.get().revision(), configs.size(), configs.keySet(),
                         (System.nanoTime() - started) / 1_000_000);

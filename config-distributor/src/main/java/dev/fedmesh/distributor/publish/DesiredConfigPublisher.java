@@ -70,6 +70,8 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     public void publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
         ensureTopic(topic);
+        // The agents' reports come back on the tenant's status topic, compacted like this one.
+        ensureTopic(KafkaTopics.status(topicPrefix, tenant));
         List<Future<?>> sends = new ArrayList<>();
         for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
             DesiredConfigEnvelope envelope = signed(DesiredConfigEnvelopes.seal(entry.getValue()));
