@@ -1,0 +1,118 @@
+package dev.fedmesh.controlapi.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import dev.fedmesh.controlapi.store.StatusJson;
+import dev.fedmesh.controlapi.store.StatusOfCluster;
+import dev.fedmesh.controlapi.store.StatusStore;
+import dev.fedmesh.controlapi.store.Tenant;
+import dev.fedmesh.controlapi.store.TenantStore;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a tenant's clusters stand, as {@code istioctl proxy-status} shows it for one mesh:
+ * {@code /api/v1/tenants/{tenant}/status} and {@code /api/v1/tenants/{tenant}/clusters/{name}/status}.
+ */
+@Tag(name = "Status")
+@Controller("/api/v1/tenants/{tenant}")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class StatusController {
+    private final TenantStore tenants;
+    private final StatusStore statuses;
+    private final Duration staleAfter;
+
+    public StatusController(TenantStore tenants, StatusStore statuses,
+                            @Value("${fedmesh.api.status.stale-after:30s}") Duration staleAfter) {
+        this.tenants = tenants;
+        this.statuses = statuses;
+        this.staleAfter = staleAfter;
+    }
+
+    @Get("/status")
+    @Operation(operationId = "getTenantStatus", summary = "Where every registered cluster of the tenant stands: desired"
+            + " and applied revision, in sync since when, last heartbeat (stale when older than the threshold), and"
+            + " each proxy SYNCED, STALE or NACKED with its error.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantStatusSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> tenant(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.READ);
+        Tenant owner = tenants.require(tenant);
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("tenant", owner.name());
+        json.put("revision", String.valueOf(owner.revision()));
+        json.put("staleAfterSeconds", staleAfter.toSeconds());
+        ArrayNode clusters = json.putArray("clusters");
+        for (StatusOfCluster status : statuses.all(owner.id())) {
+            clusters.add(StatusJson.write(status, staleAfter));
+        }
+        return JsonResponses.ok(json);
+    }
+
+    @Get("/clusters/{name}/status")
+    @Operation(operationId = "getClusterStatus", summary = "Where one registered cluster stands, as in the tenant's status.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClusterStatusSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> cluster(Principal principal, String tenant, String name) {
+        Access.require(principal, tenant, Permission.READ);
+        Tenant owner = tenants.require(tenant);
+        StatusOfCluster status = statuses.find(owner.id(), name)
+                .orElseThrow(() -> ApiException.notFound("Cluster '" + name + "'"));
+        return JsonResponses.ok(StatusJson.write(status, staleAfter));
+    }
+
+    /** The shape of one cluster's status, for the OpenAPI document. */
+    @Schema(name = "ClusterStatus")
+    public record ClusterStatusSchema(
+            @Schema(example = "east") String cluster,
+            @Schema(description = "the revision last published for the cluster; null before the first") String desiredRevision,
+            @Schema(description = "SHA-256 (hex) of that config") String desiredSha256,
+            String publishedAt,
+            @Schema(description = "the revision the agent reported applied; null before its first report") String appliedRevision,
+            String appliedSha256,
+            @Schema(description = "when the agent applied it, by the agent's clock") String appliedAt,
+            @Schema(description = "the agent runs exactly the config last published: same revision, same SHA-256") boolean inSync,
+            @Schema(description = "since when inSync has had its value") String syncSince,
+            @Schema(description = "when the last report arrived; the cluster's last-seen time") String lastHeartbeat,
+            @Schema(description = "no report within fedmesh.api.status.stale-after; the rest is the last one") boolean stale,
+            @Schema(description = "the xDS snapshot version the agent serves") String xdsVersion,
+            @Schema(description = "why the agent last refused a desired config, if it did") String lastRefusal,
+            List<ProxyStatusSchema> proxies) {
+    }
+
+    /** The shape of one proxy's status, for the OpenAPI document. */
+    @Schema(name = "ProxyStatus")
+    public record ProxyStatusSchema(
+            @Schema(example = "frontend-7d9f", description = "the proxy's xDS node id") String node,
+            @Schema(allowableValues = {"SYNCED", "STALE", "NACKED"}) String state,
+            @Schema(description = "the NACK's error; null unless NACKED") String error,
+            String connectedAt,
+            @Schema(description = "per resource type: typeUrl, ackedVersion, sentVersion, nackedVersion, error")
+            List<Map<String, String>> types) {
+    }
+
+    /** The shape of a tenant's status, for the OpenAPI document. */
+    @Schema(name = "TenantStatus")
+    public record TenantStatusSchema(String tenant, String revision, long staleAfterSeconds,
+                                     List<ClusterStatusSchema> clusters) {
+    }
+}

@@ -1,0 +1,51 @@
+package dev.fedmesh.controlapi.store;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.policy.document.PolicyJson;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/** The JSON form of a cluster's status, as the REST API answers it. */
+public final class StatusJson {
+    private StatusJson() {
+    }
+
+    /** One cluster; {@code staleAfter} is how long without a report makes a cluster stale. */
+    public static ObjectNode write(StatusOfCluster status, Duration staleAfter) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("cluster", status.cluster());
+        json.put("desiredRevision", text(status.desiredRevision()));
+        json.put("desiredSha256", StatusOfCluster.hex(status.desiredSha256()));
+        json.put("publishedAt", text(status.publishedAt()));
+        json.put("appliedRevision", text(status.appliedRevision()));
+        json.put("appliedSha256", StatusOfCluster.hex(status.appliedSha256()));
+        json.put("appliedAt", text(status.appliedAt()));
+        json.put("inSync", status.inSync());
+        json.put("syncSince", text(status.syncSince()));
+        json.put("lastHeartbeat", text(status.lastHeartbeat()));
+        json.put("stale", status.stale(staleAfter));
+        json.put("xdsVersion", status.xdsVersion());
+        json.put("lastRefusal", status.lastRefusal());
+        ArrayNode proxies = json.putArray("proxies");
+        for (StatusOfCluster.Proxy proxy : status.proxies()) {
+            ObjectNode entry = proxies.addObject();
+            entry.put("node", proxy.nodeId());
+            entry.put("state", proxy.state());
+            entry.put("error", proxy.error());
+            entry.put("connectedAt", text(proxy.connectedAt()));
+            entry.set("types", PolicyJson.parse(proxy.typesJson()));
+        }
+        return json;
+    }
+
+    private static String text(Long value) {
+        return value == null ? null : String.valueOf(value);
+    }
+
+    private static String text(OffsetDateTime value) {
+        return value == null ? null : value.toInstant().toString();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.fedmesh.controlapi.store;
+
+import jakarta.inject.Singleton;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
+import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
+import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
+
+/**
+ * Reads where a tenant's registered clusters stand, from what the distributor records: the configs
+ * it published and the reports the agents sent. Written only by the distributor.
+ */
+@Singleton
+public final class StatusStore {
+    private final DSLContext dsl;
+
+    public StatusStore(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    /** Every registered cluster of the tenant, by name. */
+    public List<StatusOfCluster> all(UUID tenantId) {
+        return read(tenantId, DSL.noCondition(), DSL.noCondition());
+    }
+
+    /** One registered cluster; empty when the tenant has no such cluster. */
+    public Optional<StatusOfCluster> find(UUID tenantId, String cluster) {
+        return read(tenantId, CLUSTERS.NAME.eq(cluster), PROXY_STATUS.CLUSTER.eq(cluster)).stream().findFirst();
+    }
+
+    private List<StatusOfCluster> read(UUID tenantId, Condition clusters, Condition proxiesOfClusters) {
+        Field<OffsetDateTime> now = DSL.currentOffsetDateTime().as("now");
+        Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
+                .where(PROXY_STATUS.TENANT_ID.eq(tenantId))
+                .and(proxiesOfClusters)
+                .orderBy(PROXY_STATUS.CLUSTER, PROXY_STATUS.NODE_ID)
+                .fetch()
+                .stream()
+                .collect(Collectors.groupingBy(row -> row.getCluster(), Collectors.mapping(
+                        row -> new StatusOfCluster.Proxy(row.getNodeId(), row.getState(), row.getError(),
+                                row.getConnectedAt(), row.getTypes().data()),
+                        Collectors.toList())));
+        return dsl.select(CLUSTERS.NAME, PUBLISHED_CONFIGS.REVISION, PUBLISHED_CONFIGS.CONFIG_SHA256,
+                        PUBLISHED_CONFIGS.PUBLISHED_AT, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.CONFIG_SHA256,
+                        CLUSTER_STATUS.APPLIED_AT, CLUSTER_STATUS.XDS_VERSION, CLUSTER_STATUS.LAST_REFUSAL,
+                        CLUSTER_STATUS.RECEIVED_AT, now)
+                .from(CLUSTERS)
+                .leftJoin(PUBLISHED_CONFIGS).on(PUBLISHED_CONFIGS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
+                        .and(PUBLISHED_CONFIGS.CLUSTER.eq(CLUSTERS.NAME)))
+                .leftJoin(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
+                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
+                .where(CLUSTERS.TENANT_ID.eq(tenantId)).and(clusters)
+                .orderBy(CLUSTERS.NAME)
+                .fetch(row -> new StatusOfCluster(
+                        row.get(CLUSTERS.NAME),
+                        row.get(PUBLISHED_CONFIGS.REVISION),
+                        row.get(PUBLISHED_CONFIGS.CONFIG_SHA256),
+                        row.get(PUBLISHED_CONFIGS.PUBLISHED_AT),
+                        row.get(CLUSTER_STATUS.APPLIED_REVISION) == null || row.get(CLUSTER_STATUS.APPLIED_REVISION) < 0
+                                ? null : row.get(CLUSTER_STATUS.APPLIED_REVISION),
+                        row.get(CLUSTER_STATUS.CONFIG_SHA256),
+                        row.get(CLUSTER_STATUS.APPLIED_AT),
+                        row.get(CLUSTER_STATUS.XDS_VERSION),
+                        row.get(CLUSTER_STATUS.LAST_REFUSAL),
+                        row.get(CLUSTER_STATUS.RECEIVED_AT),
+                        row.get(now),
+                        proxies.getOrDefault(row.get(CLUSTERS.NAME), List.of())));
+    }
+}
