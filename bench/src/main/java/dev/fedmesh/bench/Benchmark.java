@@ -1,0 +1,163 @@
+package dev.fedmesh.bench;
+
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.standalone.ApiClient;
+import dev.fedmesh.standalone.FedmeshStack;
+import dev.fedmesh.standalone.sample.GreeterServer;
+import dev.fedmesh.testing.EmbeddedKafka;
+import dev.fedmesh.testing.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark of docs/benchmarks.md, in one run on one machine: propagation at several cluster
+ * counts, the PostgreSQL + Kafka floor under it, compile time and record size of a large tenant,
+ * and an agent's heap. Prints a table and writes CSV, JSON and a plot to the output directory.
+ */
+public final class Benchmark {
+    private static final String USAGE = """
+            usage: java -jar bench/target/fedmesh-bench.jar [--clusters 1,10,100] [--changes 100] [--warm-up 20]
+                   [--services 10000] [--policies 10000] [--compile-rounds 20] [--floor-samples 200]
+                   [--out bench/target]""";
+
+    private Benchmark() {
+    }
+
+    /** The knobs of a run; the defaults are the documented run. */
+    record Settings(List<Integer> clusters, int changes, int warmUp, int services, int policies, int compileRounds,
+                    int floorSamples, Path out) {
+
+        static Settings parse(String[] args) {
+            List<Integer> clusters = List.of(1, 10, 100);
+            int changes = 100;
+            int warmUp = 20;
+            int services = 10_000;
+            int policies = 10_000;
+            int compileRounds = 20;
+            int floorSamples = 200;
+            Path out = Path.of("bench", "target");
+            for (int i = 0; i < args.length; i += 2) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(args[i] + " needs a value\n" + USAGE);
+                }
+                String value = args[i + 1];
+                switch (args[i]) {
+                    case "--clusters" -> clusters = Arrays.stream(value.split(",")).map(String::trim)
+                            .map(Integer::parseInt).sorted().toList();
+                    case "--changes" -> changes = Integer.parseInt(value);
+                    case "--warm-up" -> warmUp = Integer.parseInt(value);
+                    case "--services" -> services = Integer.parseInt(value);
+                    case "--policies" -> policies = Integer.parseInt(value);
+                    case "--compile-rounds" -> compileRounds = Integer.parseInt(value);
+                    case "--floor-samples" -> floorSamples = Integer.parseInt(value);
+                    case "--out" -> out = Path.of(value);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
+                }
+            }
+            return new Settings(clusters, changes, warmUp, services, policies, compileRounds, floorSamples, out);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Settings settings;
+        try {
+            settings = Settings.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Files.createDirectories(settings.out());
+        // Before the first logger: fedmesh's own log goes to a file, keeping stdout for the table.
+        System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
+        System.setProperty("fedmesh.bench.log", settings.out().resolve("fedmesh-bench.log").toString());
+        Report report = run(settings);
+        report.print(System.out);
+        report.writeCsv(settings.out().resolve("benchmarks.csv"));
+        report.writeJson(settings.out().resolve("benchmarks.json"));
+        Path plot = settings.out().resolve("benchmarks-propagation.png");
+        new PropagationPlot(report.propagation(), report.floor().floor().p50(), Report.TARGET_P99_AT_100_MS,
+                report.startedAt() + ", " + report.machine().summary()).write(plot);
+        System.out.println();
+        System.out.println("Written: " + settings.out().resolve("benchmarks.csv") + ", "
+                + settings.out().resolve("benchmarks.json") + ", " + plot + "; log in "
+                + settings.out().resolve("fedmesh-bench.log"));
+        System.exit(0);
+    }
+
+    private static Report run(Settings settings) throws Exception {
+        String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Path state = settings.out().resolve("agent-state");
+        deleteRecursively(state);
+        progress("starting embedded PostgreSQL and Kafka");
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.start(null, 0);
+             EmbeddedKafka kafka = EmbeddedKafka.start(null, 0)) {
+            progress("compile: %d clusters, %d services, %d policies", 100, settings.services(), settings.policies());
+            CompileBenchmark.Result compile = new CompileBenchmark(100, settings.services(), settings.policies(),
+                    settings.compileRounds()).run();
+
+            progress("agent heap: 1 service, then %d services", settings.services());
+            AgentHeapBenchmark heapBenchmark = new AgentHeapBenchmark(kafka.bootstrapServers(), state.resolve("heap"));
+            // The first agent of the JVM also fills static caches (gRPC, Kafka, protobuf): measured, then ignored.
+            heapBenchmark.measure(1, 1);
+            List<AgentHeapBenchmark.Result> heap = List.of(heapBenchmark.measure(1, 1),
+                    heapBenchmark.measure(settings.services(), settings.policies()));
+
+            progress("starting control-api and the distributor");
+            String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
+            String jdbcUrl = postgres.createDatabase("fedmesh");
+            try (FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(jdbcUrl, postgres.username(),
+                    postgres.password(), kafka.bootstrapServers(), "fedmesh-bench", token, 0, 0, state.resolve("stack")));
+                 GreeterServer v1 = GreeterServer.start("bench", "v1");
+                 GreeterServer v2 = GreeterServer.start("bench", "v2")) {
+                List<ServiceEndpoint> greeter = List.of(
+                        new ServiceEndpoint("greeter", "127.0.0.1", v1.port(), Map.of("version", "v1")),
+                        new ServiceEndpoint("greeter", "127.0.0.1", v2.port(), Map.of("version", "v2")));
+                PropagationBenchmark propagation = new PropagationBenchmark(new ApiClient(stack.apiUrl(), token),
+                        kafka.bootstrapServers(), "fedmesh-bench", state.resolve("agents"), greeter);
+                List<PropagationBenchmark.Result> results = new ArrayList<>();
+                for (int clusters : settings.clusters()) {
+                    progress("propagation: %d cluster(s), %d changes after %d warm-up", clusters, settings.changes(),
+                            settings.warmUp());
+                    results.add(propagation.run(clusters, settings.changes(), settings.warmUp()));
+                }
+
+                // The floor carries the very bytes the distributor published for one of 10 clusters.
+                PropagationBenchmark.Result sized = results.stream()
+                        .min(Comparator.comparingInt(result -> Math.abs(result.clusters() - 10))).orElseThrow();
+                progress("floor: %d samples with a %d-byte record", settings.floorSamples(), sized.record().length);
+                FloorBenchmark.Result floor = new FloorBenchmark(postgres.createDatabase("bench_floor"),
+                        postgres.username(), postgres.password(), kafka.bootstrapServers())
+                        .run(sized.record(), settings.floorSamples());
+                return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap);
+            }
+        }
+    }
+
+    private static void progress(String format, Object... args) {
+        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] " + format.formatted(args));
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

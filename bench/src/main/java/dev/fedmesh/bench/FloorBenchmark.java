@@ -1,0 +1,138 @@
+package dev.fedmesh.bench;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The floor under propagation: one small PostgreSQL transaction committed over JDBC, then one
+ * record produced (with the distributor's producer settings) and consumed (with the agent's
+ * consumer settings), timed back to back as one sample.
+ */
+final class FloorBenchmark {
+
+    /** The commit alone, the produce-to-consume alone, and both back to back; record size in bytes. */
+    record Result(Percentiles postgresCommit, Percentiles kafkaProduceToConsume, Percentiles floor, int recordBytes) {
+    }
+
+    private static final String TOPIC = "fedmesh-bench.floor";
+    private static final int WARM_UP = 20;
+
+    private final String jdbcUrl;
+    private final String username;
+    private final String password;
+    private final String kafkaBootstrapServers;
+
+    FloorBenchmark(String jdbcUrl, String username, String password, String kafkaBootstrapServers) {
+        this.jdbcUrl = jdbcUrl;
+        this.username = username;
+        this.password = password;
+        this.kafkaBootstrapServers = kafkaBootstrapServers;
+    }
+
+    Result run(byte[] record, int samples) throws Exception {
+        createTopic();
+        List<Double> commits = new ArrayList<>();
+        List<Double> kafka = new ArrayList<>();
+        List<Double> floors = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
+             KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> consumer = consumer()) {
+            try (Statement ddl = connection.createStatement()) {
+                ddl.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, tenant text NOT NULL,"
+                        + " revision bigint NOT NULL, changed_at timestamptz NOT NULL DEFAULT now())");
+            }
+            connection.setAutoCommit(false);
+            TopicPartition partition = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToEnd(List.of(partition));
+            consumer.position(partition);
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO bench_floor (tenant, revision) VALUES (?, ?)")) {
+                for (int i = 0; i < WARM_UP + samples; i++) {
+                    long start = System.nanoTime();
+                    insert.setString(1, "bench");
+                    insert.setLong(2, i);
+                    insert.executeUpdate();
+                    connection.commit();
+                    long committed = System.nanoTime();
+                    producer.send(new ProducerRecord<>(TOPIC, "c000", record));
+                    awaitOneRecord(consumer);
+                    long consumed = System.nanoTime();
+                    if (i >= WARM_UP) {
+                        commits.add(Percentiles.millisSince(start, committed));
+                        kafka.add(Percentiles.millisSince(committed, consumed));
+                        floors.add(Percentiles.millisSince(start, consumed));
+                    }
+                }
+            }
+        }
+        return new Result(Percentiles.of(commits), Percentiles.of(kafka), Percentiles.of(floors), record.length);
+    }
+
+    private static void awaitOneRecord(KafkaConsumer<String, byte[]> consumer) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> ignored : consumer.poll(Duration.ofMillis(500))) {
+                return;
+            }
+        }
+        throw new IllegalStateException("a record produced to " + TOPIC + " was not consumed within 30 s");
+    }
+
+    private void createTopic() throws InterruptedException, ExecutionException, TimeoutException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers))) {
+            // Configured as the distributor creates a tenant's desired topic.
+            NewTopic topic = new NewTopic(TOPIC, 1, (short) 1)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The distributor's producer settings (DesiredConfigPublisher). */
+    private KafkaProducer<String, byte[]> producer() {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-bench-floor");
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The agent's consumer settings (DesiredConfigConsumer): no group, read_committed, assigned partitions. */
+    private KafkaConsumer<String, byte[]> consumer() {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "fedmesh-bench-floor");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}

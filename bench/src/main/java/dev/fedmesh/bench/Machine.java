@@ -1,0 +1,40 @@
+package dev.fedmesh.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The machine a run was measured on, as docs/benchmarks.md records it. */
+record Machine(int processors, String cpuModel, long memoryMiB, String java, String os) {
+
+    static Machine current() {
+        return new Machine(
+                Runtime.getRuntime().availableProcessors(),
+                procLine("/proc/cpuinfo", "model name").orElse(System.getProperty("os.arch")),
+                procLine("/proc/meminfo", "MemTotal").map(Machine::kibToMib).orElse(-1L),
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+                System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    }
+
+    String summary() {
+        return processors + " cores (" + cpuModel + "), " + Math.round(memoryMiB / 1024.0) + " GiB, " + java;
+    }
+
+    private static Optional<String> procLine(String file, String key) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of(file));
+            return lines.stream()
+                    .filter(line -> line.startsWith(key))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long kibToMib(String value) {
+        return Long.parseLong(value.replaceAll("[^0-9]", "")) / 1024;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.fedmesh.bench;
+
+import dev.fedmesh.agent.AgentSettings;
+import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.standalone.ApiClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Propagation of one change through the running stack: from control-api's 200 to a PUT of a
+ * TrafficRoute weight until every agent of the tenant has applied the new revision and a real
+ * proxyless gRPC client in each watched cluster is routed by it.
+ */
+final class PropagationBenchmark {
+
+    /** One cluster count's readings, in milliseconds from the 200; {@code record} is one cluster's published record. */
+    record Result(int clusters, List<String> watchedClusters, Percentiles propagation, Percentiles agentsApplied,
+                  Percentiles clientsRouted, Percentiles apiAnswer, byte[] record) {
+    }
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\"\\s*:\\s*\"(\\d+)\"");
+    private static final long AGENT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
+    private final ApiClient api;
+    private final String kafkaBootstrapServers;
+    private final String topicPrefix;
+    private final Path stateDirectory;
+    private final List<ServiceEndpoint> greeterEndpoints;
+
+    PropagationBenchmark(ApiClient api, String kafkaBootstrapServers, String topicPrefix, Path stateDirectory,
+                         List<ServiceEndpoint> greeterEndpoints) {
+        this.api = api;
+        this.kafkaBootstrapServers = kafkaBootstrapServers;
+        this.topicPrefix = topicPrefix;
+        this.stateDirectory = stateDirectory;
+        this.greeterEndpoints = List.copyOf(greeterEndpoints);
+    }
+
+    Result run(int clusters, int changes, int warmUp) throws Exception {
+        String tenant = "bench-" + clusters;
+        api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + tenant + "\"}"), "creating tenant " + tenant);
+        for (int i = 0; i < clusters; i++) {
+            api.expectOk(api.post("/api/v1/tenants/" + tenant + "/clusters",
+                    "{\"name\": \"" + SyntheticTenant.cluster(i) + "\"}"), "registering " + SyntheticTenant.cluster(i));
+        }
+        long initial = putWeights(tenant, 100, 0);
+        List<ClusterAgent> agents = new ArrayList<>();
+        List<ClientWatcher> watchers = new ArrayList<>();
+        ExecutorService watching = Executors.newCachedThreadPool();
+        try {
+            for (int i = 0; i < clusters; i++) {
+                agents.add(ClusterAgent.start(AgentSettings.of(tenant, SyntheticTenant.cluster(i), kafkaBootstrapServers)
+                        .withTopicPrefix(topicPrefix)
+                        .withXdsPort(0)
+                        .withStateDirectory(stateDirectory.resolve(tenant))
+                        .withEndpoints(greeterEndpoints)));
+            }
+            awaitAllApplied(agents, initial, System.nanoTime());
+            for (int index : watchedIndexes(clusters)) {
+                ClientWatcher watcher = new ClientWatcher(SyntheticTenant.cluster(index), agents.get(index).xdsPort());
+                watcher.awaitVersion("v1", PATIENCE);
+                watchers.add(watcher);
+            }
+
+            List<Double> propagation = new ArrayList<>();
+            List<Double> applied = new ArrayList<>();
+            List<Double> routed = new ArrayList<>();
+            List<Double> answers = new ArrayList<>();
+            for (int change = 0; change < warmUp + changes; change++) {
+                boolean toV2 = change % 2 == 0;
+                String expected = toV2 ? "v2" : "v1";
+                List<Future<Long>> seen = new ArrayList<>();
+                for (ClientWatcher watcher : watchers) {
+                    seen.add(watching.submit(() -> watcher.awaitVersion(expected, PATIENCE)));
+                }
+                long sent = System.nanoTime();
+                long revision = toV2 ? putWeights(tenant, 0, 100) : putWeights(tenant, 100, 0);
+                long answered = System.nanoTime();
+                long allApplied = awaitAllApplied(agents, revision, answered);
+                long lastRouted = Long.MIN_VALUE;
+                for (Future<Long> client : seen) {
+                    lastRouted = Math.max(lastRouted, client.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+                }
+                if (change >= warmUp) {
+                    applied.add(Percentiles.millisSince(answered, allApplied));
+                    routed.add(Percentiles.millisSince(answered, lastRouted));
+                    propagation.add(Percentiles.millisSince(answered, Math.max(allApplied, lastRouted)));
+                    answers.add(Percentiles.millisSince(sent, answered));
+                }
+                // Changes do not overlap: each one starts from a settled system.
+                Thread.sleep(50);
+            }
+            byte[] record = latestRecord(tenant, SyntheticTenant.cluster(0));
+            return new Result(clusters, watchers.stream().map(ClientWatcher::cluster).toList(),
+                    Percentiles.of(propagation), Percentiles.of(applied), Percentiles.of(routed), Percentiles.of(answers),
+                    record);
+        } finally {
+            watching.shutdownNow();
+            watchers.forEach(ClientWatcher::close);
+            // Each agent takes a moment to stop its consumer; a hundred one after another would take half a minute.
+            agents.parallelStream().forEach(ClusterAgent::close);
+        }
+    }
+
+    /** The first, middle and last cluster: one real client each is enough to prove a real client got the change. */
+    private static Set<Integer> watchedIndexes(int clusters) {
+        Set<Integer> indexes = new LinkedHashSet<>();
+        indexes.add(0);
+        indexes.add(clusters / 2);
+        indexes.add(clusters - 1);
+        return indexes;
+    }
+
+    private long putWeights(String tenant, int v1, int v2) {
+        ApiClient.Answer answer = api.expectOk(api.put("/api/v1/tenants/" + tenant + "/policies/greeter-split", """
+                {"kind": "TrafficRoute", "target": {"service": "greeter"},
+                 "spec": {"split": [{"subset": {"version": "v1"}, "weight": %d},
+                                    {"subset": {"version": "v2"}, "weight": %d}]}}""".formatted(v1, v2)),
+                "changing the greeter split of " + tenant);
+        Matcher version = RESOURCE_VERSION.matcher(answer.body());
+        if (!version.find()) {
+            throw new IllegalStateException("the API's answer names no resourceVersion: " + answer.body());
+        }
+        return Long.parseLong(version.group(1));
+    }
+
+    /** Polls every agent until all serve {@code revision}; returns System.nanoTime() when the last one was seen to. */
+    private static long awaitAllApplied(List<ClusterAgent> agents, long revision, long since) {
+        long deadline = since + PATIENCE.toNanos();
+        List<ClusterAgent> pending = new ArrayList<>(agents);
+        long last = since;
+        while (!pending.isEmpty()) {
+            long now = System.nanoTime();
+            if (pending.removeIf(agent -> agent.appliedRevision() >= revision)) {
+                last = now;
+            }
+            if (pending.isEmpty()) {
+                break;
+            }
+            if (now > deadline) {
+                throw new IllegalStateException(pending.size() + " of " + agents.size() + " agents did not apply revision "
+                        + revision + " within " + PATIENCE.toSeconds() + " s, e.g. " + pending.get(0).settings().cluster());
+            }
+            LockSupport.parkNanos(AGENT_POLL_NANOS);
+        }
+        return last;
+    }
+
+    /** The record the distributor last published for {@code cluster}, read back from the tenant's topic. */
+    private byte[] latestRecord(String tenant, String cluster) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try (KafkaConsumer<String, byte[]> consumer =
+                     new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+            String topic = KafkaTopics.desired(topicPrefix, tenant);
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            byte[] latest = null;
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (cluster.equals(record.key()) && record.value() != null) {
+                        latest = record.value();
+                    }
+                }
+            }
+            if (latest == null) {
+                throw new IllegalStateException("no record for " + cluster + " on " + topic);
+            }
+            return latest;
+        }
+    }
+}
