@@ -2,6 +2,8 @@ package dev.fedmesh.agent;
 
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.signing.ConfigVerifier;
+import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.value.PropertyResolver;
 import java.nio.file.Path;
@@ -14,8 +16,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one cluster agent needs to run: whose config it serves, where it reads it, where it serves
- * xDS, where it keeps its last-known-good config, and any static local endpoints.
+ * What one cluster agent needs to run: whose config it serves, where it reads it, whose signature
+ * it trusts, where it serves xDS, where it keeps its last-known-good config, and any static local
+ * endpoints.
  *
  * <p>Read from Micronaut configuration (application.yml, system properties, environment):
  * <ul>
@@ -28,6 +31,8 @@ import java.util.Optional;
  *   <li>{@code fedmesh.agent.state-dir} (FEDMESH_AGENT_STATE_DIR), default {@code fedmesh-agent-state}</li>
  *   <li>{@code fedmesh.agent.endpoints} (FEDMESH_AGENT_ENDPOINTS): entries
  *       {@code service|host:port|k=v,k=v}, as a YAML list or separated by {@code ;}</li>
+ *   <li>{@code fedmesh.agent.config-verifying-keys} (FEDMESH_AGENT_CONFIG_VERIFYING_KEYS), required:
+ *       the control plane's public key files (PEM), as a YAML list or separated by {@code ,}</li>
  * </ul>
  */
 public record AgentSettings(
@@ -37,7 +42,8 @@ public record AgentSettings(
         String topicPrefix,
         int xdsPort,
         Path stateDirectory,
-        List<ServiceEndpoint> endpoints) {
+        List<ServiceEndpoint> endpoints,
+        ConfigVerifier configVerifier) {
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -55,29 +61,44 @@ public record AgentSettings(
         }
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         endpoints = List.copyOf(endpoints);
+        if (configVerifier == null) {
+            throw missing("config-verifying-keys", "/etc/fedmesh/config-verifying-key.pem");
+        }
     }
 
-    /** Settings with the defaults for everything but the tenant, cluster and Kafka address. */
-    public static AgentSettings of(String tenant, String cluster, String kafkaBootstrapServers) {
+    /**
+     * Settings with the defaults for everything but the tenant, cluster, Kafka address and the
+     * control plane's public keys, the only signers whose configs the agent applies.
+     */
+    public static AgentSettings of(String tenant, String cluster, String kafkaBootstrapServers,
+                                   ConfigVerifier configVerifier) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, DEFAULT_TOPIC_PREFIX,
-                DEFAULT_XDS_PORT, DEFAULT_STATE_DIRECTORY, List.of());
+                DEFAULT_XDS_PORT, DEFAULT_STATE_DIRECTORY, List.of(), configVerifier);
     }
 
     public AgentSettings withXdsPort(int port) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints);
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints,
+                configVerifier);
     }
 
     public AgentSettings withStateDirectory(Path directory) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints);
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints,
+                configVerifier);
     }
 
     public AgentSettings withTopicPrefix(String prefix) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints);
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints,
+                configVerifier);
     }
 
     public AgentSettings withEndpoints(List<ServiceEndpoint> staticEndpoints) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                staticEndpoints);
+                staticEndpoints, configVerifier);
+    }
+
+    public AgentSettings withConfigVerifier(ConfigVerifier verifier) {
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
+                endpoints, verifier);
     }
 
     /** The tenant's compacted desired-config topic: {@code <topicPrefix>.<tenant>.desired}. */
@@ -102,7 +123,28 @@ public record AgentSettings(
         Path stateDir = text(properties, "state-dir").map(Path::of).orElse(DEFAULT_STATE_DIRECTORY);
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
-        return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries));
+        return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries),
+                configVerifier(properties));
+    }
+
+    /** Reads every trusted public key file now, so a wrong path stops the start instead of refusing every config. */
+    private static ConfigVerifier configVerifier(PropertyResolver properties) {
+        String property = "config-verifying-keys";
+        List<Path> files = properties.get(PREFIX + property, io.micronaut.core.type.Argument.listOf(String.class))
+                .orElse(List.of()).stream()
+                .map(String::trim)
+                .filter(file -> !file.isEmpty())
+                .map(Path::of)
+                .toList();
+        if (files.isEmpty()) {
+            throw missing(property, "/etc/fedmesh/config-verifying-key.pem");
+        }
+        try {
+            return ConfigVerifier.readPublicKeys(files);
+        } catch (InvalidKeyFileException e) {
+            throw invalid(property, files.toString(), "PEM files of the control plane's Ed25519 public keys ("
+                    + e.getMessage() + ")");
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
+import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.status.StatusReporter;
@@ -9,6 +11,7 @@ import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.v1.DesiredConfig;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +68,8 @@ public final class ClusterAgent implements AutoCloseable {
         DesiredConfigConsumer consumer;
         try {
             consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.desiredTopic(),
-                    settings.tenant(), settings.cluster(), applier::offer);
+                    settings.tenant(), settings.cluster(), new EnvelopeVerifier(settings.configVerifier()),
+                    applier::offer);
         } catch (RuntimeException e) {
             adsServer.close();
             status.close();
@@ -98,6 +102,20 @@ public final class ClusterAgent implements AutoCloseable {
     /** The revision of the desired config being served, or -1 before the first. */
     public long appliedRevision() {
         return applier.appliedRevision();
+    }
+
+    /**
+     * The last desired-config record this agent refused since it started (unsigned, signed by an
+     * untrusted key, a signature or digest that does not match), with why; it stays until another
+     * is refused, also after a later valid config was applied.
+     */
+    public Optional<ConfigRefusal> lastRefusal() {
+        return consumer.lastRefusal();
+    }
+
+    /** How many desired-config records this agent refused since it started. */
+    public long refusedRecords() {
+        return consumer.refusedRecords();
     }
 
     /** Applies a config as if it had come from Kafka: only when it is newer than the applied one. */

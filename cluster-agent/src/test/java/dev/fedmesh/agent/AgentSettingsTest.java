@@ -4,22 +4,72 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.micronaut.context.ApplicationContext;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AgentSettingsTest {
 
+    @TempDir
+    static Path keys;
+    private static ConfigSigningKey controlPlane;
+    private static Path verifyingKey;
+
+    @BeforeAll
+    static void controlPlaneKey() throws IOException {
+        controlPlane = ConfigSigningKey.generate();
+        verifyingKey = keys.resolve("config-verifying-key.pem");
+        controlPlane.writePublicKey(verifyingKey);
+    }
+
     @Test
-    void onlyTenantAndClusterAreRequiredEverythingElseHasLaptopDefaults() {
+    void onlyTenantClusterAndTheControlPlanesKeyAreRequiredEverythingElseHasLaptopDefaults() {
         AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "eu-west-1"));
 
         assertThat(settings).isEqualTo(new AgentSettings("acme", "eu-west-1", "localhost:9092", "fedmesh", 18000,
-                Path.of("fedmesh-agent-state"), List.of()));
+                Path.of("fedmesh-agent-state"), List.of(), ConfigVerifier.trusting(controlPlane.publicKey())));
         assertThat(settings.desiredTopic()).isEqualTo("fedmesh.acme.desired");
+    }
+
+    @Test
+    void withoutTheControlPlanesPublicKeyTheAgentDoesNotStartAndSaysWhatToSet() {
+        assertThatThrownBy(() -> readExactly(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "c1")))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.config-verifying-keys")
+                .hasMessageContaining("FEDMESH_AGENT_CONFIG_VERIFYING_KEYS");
+    }
+
+    @Test
+    void duringARotationTheAgentTrustsEveryKeyFileGiven() throws IOException {
+        ConfigSigningKey next = ConfigSigningKey.generate();
+        Path nextFile = keys.resolve("next-" + next.keyId() + ".pem");
+        next.writePublicKey(nextFile);
+
+        AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "c1",
+                "fedmesh.agent.config-verifying-keys", verifyingKey + ", " + nextFile));
+
+        assertThat(settings.configVerifier().keyIds()).containsExactlyInAnyOrder(controlPlane.keyId(), next.keyId());
+    }
+
+    @Test
+    void aVerifyingKeyFileThatIsNoKeyIsNamedWithTheProblem() throws IOException {
+        Path notAKey = Files.writeString(keys.resolve("notes.txt"), "not a key");
+
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "c1",
+                "fedmesh.agent.config-verifying-keys", notAKey.toString())))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.config-verifying-keys")
+                .hasMessageContaining(notAKey.toString())
+                .hasMessageContaining("BEGIN PUBLIC KEY");
     }
 
     @Test
@@ -85,7 +135,14 @@ class AgentSettingsTest {
                 .hasMessageContaining("service|host:port|k=v,k=v");
     }
 
+    /** Reads the properties, trusting the control plane's key unless they say otherwise. */
     private static AgentSettings read(Map<String, Object> properties) {
+        Map<String, Object> withKey = new HashMap<>(properties);
+        withKey.putIfAbsent("fedmesh.agent.config-verifying-keys", verifyingKey.toString());
+        return readExactly(withKey);
+    }
+
+    private static AgentSettings readExactly(Map<String, Object> properties) {
         try (ApplicationContext context = ApplicationContext.builder()
                 .deduceEnvironment(false)
                 .properties(properties)

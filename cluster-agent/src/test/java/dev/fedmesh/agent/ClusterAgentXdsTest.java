@@ -5,6 +5,8 @@ import static dev.fedmesh.agent.Configs.greeterSplit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fedmesh.testing.xds.ProxylessClients;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -143,7 +145,7 @@ class ClusterAgentXdsTest {
         try (ClusterAgent canary = ClusterAgent.start(settings());
              ClusterAgent stable = ClusterAgent.start(new AgentSettings(TENANT, "us-east-1",
                      other.kafkaBootstrapServers(), other.topicPrefix(), 0, other.stateDirectory(),
-                     other.endpoints()))) {
+                     other.endpoints(), other.configVerifier()))) {
             registerBackends(canary);
             registerBackends(stable);
             canary.offer(greeterSplit(TENANT, CLUSTER, 1, 0, 100));
@@ -166,7 +168,8 @@ class ClusterAgentXdsTest {
     }
 
     private AgentSettings settings() throws IOException {
-        return AgentSettings.of(TENANT, CLUSTER, "127.0.0.1:" + closedPort())
+        return AgentSettings.of(TENANT, CLUSTER, "127.0.0.1:" + closedPort(),
+                        ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
                 .withXdsPort(0)
                 .withStateDirectory(stateDir);
     }

@@ -5,12 +5,15 @@ import static dev.fedmesh.agent.Configs.greeterSplit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.xds.ProxylessClients;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.grpc.ManagedChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,6 +40,7 @@ class DesiredConfigFromKafkaTest {
     private static final String CLUSTER = "eu-west-1";
     private static final int CALLS = 1000;
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final ConfigSigningKey CONTROL_PLANE = ConfigSigningKey.generate();
 
     @TempDir
     Path stateDir;
@@ -46,7 +50,8 @@ class DesiredConfigFromKafkaTest {
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
         String topic = KafkaTopics.desired(prefix, TENANT);
-        AgentSettings settings = AgentSettings.of(TENANT, CLUSTER, bootstrap)
+        AgentSettings settings = AgentSettings.of(TENANT, CLUSTER, bootstrap,
+                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
                 .withTopicPrefix(prefix)
                 .withXdsPort(0)
                 .withStateDirectory(stateDir);
@@ -59,9 +64,9 @@ class DesiredConfigFromKafkaTest {
             agent.inventory().register(v2.endpoint(SERVICE, Map.of("version", "v2")));
             createCompactedTopic(bootstrap, topic, 3);
 
-            publish(producer, topic, "us-east-1", sealed(greeterSplit(TENANT, "us-east-1", 50, 100, 0)));
-            publish(producer, topic, CLUSTER, tampered(greeterSplit(TENANT, CLUSTER, 99, 100, 0)));
-            publish(producer, topic, CLUSTER, sealed(greeterSplit(TENANT, CLUSTER, 1, 20, 80)));
+            publish(producer, topic, "us-east-1", signed(greeterSplit(TENANT, "us-east-1", 50, 100, 0)));
+            publish(producer, topic, CLUSTER, digestMismatch(greeterSplit(TENANT, CLUSTER, 99, 100, 0)));
+            publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 1, 20, 80)));
             awaitAppliedRevision(agent, 1);
 
             ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
@@ -73,16 +78,16 @@ class DesiredConfigFromKafkaTest {
                 Traffic.assertShare(counts.getOrDefault("v2", 0), CALLS, 0.8);
                 assertThat(agent.appliedRevision()).isEqualTo(1);
 
-                publish(producer, topic, CLUSTER, sealed(greeterSplit(TENANT, CLUSTER, 2, 100, 0)));
+                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 2, 100, 0)));
                 awaitAppliedRevision(agent, 2);
                 traffic.awaitOnly(Set.of("v1"), 50);
                 assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1");
 
                 // Same key, same partition: the older and the duplicate revision are read before
                 // revision 3, which keeps v1 only; had either been applied, v2 would have answered.
-                publish(producer, topic, CLUSTER, sealed(greeterSplit(TENANT, CLUSTER, 1, 0, 100)));
-                publish(producer, topic, CLUSTER, sealed(greeterSplit(TENANT, CLUSTER, 2, 0, 100)));
-                publish(producer, topic, CLUSTER, sealed(greeterSplit(TENANT, CLUSTER, 3, 100, 0)));
+                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 1, 0, 100)));
+                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 2, 0, 100)));
+                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 3, 100, 0)));
                 awaitAppliedRevision(agent, 3);
                 assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1");
             } finally {
@@ -91,17 +96,95 @@ class DesiredConfigFromKafkaTest {
         }
     }
 
-    private static DesiredConfigEnvelope sealed(DesiredConfig config) {
-        return DesiredConfigEnvelopes.seal(config);
+    @Test
+    void recordsThatDoNotVerifyAreRefusedAndTheAgentKeepsServingItsRevision() throws Exception {
+        String tenant = "globex";
+        String bootstrap = TestKafka.broker().bootstrapServers();
+        String prefix = TestKafka.topicPrefix(getClass());
+        String topic = KafkaTopics.desired(prefix, tenant);
+        AgentSettings settings = AgentSettings.of(tenant, CLUSTER, bootstrap,
+                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
+                .withTopicPrefix(prefix)
+                .withXdsPort(0)
+                .withStateDirectory(stateDir);
+        ConfigSigningKey stranger = ConfigSigningKey.generate();
+
+        try (ClusterAgent agent = ClusterAgent.start(settings);
+             Backend v1 = Backend.start("v1");
+             Backend v2 = Backend.start("v2");
+             KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            agent.inventory().register(v1.endpoint(SERVICE, Map.of("version", "v1")));
+            agent.inventory().register(v2.endpoint(SERVICE, Map.of("version", "v2")));
+            createCompactedTopic(bootstrap, topic, 1);
+            publish(producer, topic, CLUSTER, signed(greeterSplit(tenant, CLUSTER, 1, 0, 100)));
+            awaitAppliedRevision(agent, 1);
+            assertThat(agent.lastRefusal()).isEmpty();
+
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-b", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.call();
+                assertThat(traffic.sample(100)).containsOnlyKeys("v2");
+
+                // Each would send every call to v1, and each is a newer revision than the one served.
+                publish(producer, topic, CLUSTER, flippedByte(greeterSplit(tenant, CLUSTER, 2, 100, 0)));
+                assertRefused(agent, 1, ConfigRefusal.Reason.BAD_SIGNATURE, CONTROL_PLANE.keyId());
+                publish(producer, topic, CLUSTER, stranger.signed(DesiredConfigEnvelopes.seal(
+                        greeterSplit(tenant, CLUSTER, 3, 100, 0))));
+                assertRefused(agent, 2, ConfigRefusal.Reason.UNKNOWN_KEY, stranger.keyId());
+                publish(producer, topic, CLUSTER, DesiredConfigEnvelopes.seal(greeterSplit(tenant, CLUSTER, 4, 100, 0)));
+                assertRefused(agent, 3, ConfigRefusal.Reason.UNSIGNED, "");
+
+                assertThat(agent.appliedRevision()).isEqualTo(1);
+                assertThat(traffic.sample(CALLS)).containsOnlyKeys("v2");
+
+                publish(producer, topic, CLUSTER, signed(greeterSplit(tenant, CLUSTER, 5, 100, 0)));
+                awaitAppliedRevision(agent, 5);
+                traffic.awaitOnly(Set.of("v1"), 50);
+                assertThat(agent.lastRefusal()).get().extracting(ConfigRefusal::reason)
+                        .isEqualTo(ConfigRefusal.Reason.UNSIGNED);
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
     }
 
-    /** An envelope whose config was changed after sealing: its digest no longer matches. */
-    private static DesiredConfigEnvelope tampered(DesiredConfig config) {
-        DesiredConfigEnvelope envelope = DesiredConfigEnvelopes.seal(config);
-        return envelope.toBuilder()
+    private static DesiredConfigEnvelope signed(DesiredConfig config) {
+        return CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config));
+    }
+
+    /** A signed envelope whose config was changed after sealing: its digest no longer matches. */
+    private static DesiredConfigEnvelope digestMismatch(DesiredConfig config) {
+        return signed(config).toBuilder()
                 .setConfig(ByteString.copyFrom(config.toBuilder().setRevision(config.getRevision() + 1).build()
                         .toByteArray()))
                 .build();
+    }
+
+    /** A signed envelope with one byte of its config flipped after signing, and a digest made to match. */
+    private static DesiredConfigEnvelope flippedByte(DesiredConfig config) {
+        byte[] bytes = DesiredConfigEnvelopes.deterministicBytes(config);
+        bytes[bytes.length - 1] ^= 1;
+        return signed(config).toBuilder()
+                .setConfig(ByteString.copyFrom(bytes))
+                .setSha256(ByteString.copyFrom(DesiredConfigEnvelopes.sha256(bytes)))
+                .build();
+    }
+
+    private static void assertRefused(ClusterAgent agent, long refusals, ConfigRefusal.Reason reason, String keyId)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (agent.refusedRecords() < refusals && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(agent.refusedRecords()).as("refused records").isEqualTo(refusals);
+        ConfigRefusal refusal = agent.lastRefusal().orElseThrow();
+        assertThat(refusal.reason()).isEqualTo(reason);
+        assertThat(refusal.keyId()).isEqualTo(keyId);
+        assertThat(refusal.tenant()).isEqualTo("globex");
+        assertThat(refusal.cluster()).isEqualTo(CLUSTER);
+        assertThat(refusal.offset()).isEqualTo(refusals);
+        assertThat(agent.appliedRevision()).isEqualTo(1);
     }
 
     private static void publish(KafkaProducer<byte[], byte[]> producer, String topic, String cluster,

@@ -4,6 +4,8 @@ import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -14,12 +16,15 @@ import java.util.Map;
 
 /**
  * control-api, the distributor and any number of cluster agents in one JVM, wired to one
- * PostgreSQL database and one Kafka broker: what production runs as separate processes.
+ * PostgreSQL database and one Kafka broker: what production runs as separate processes. The
+ * stack makes one config signing key at start: the distributor signs with it, every agent trusts
+ * its public key.
  */
 public final class FedmeshStack implements AutoCloseable {
     private final Options options;
     private final ControlApiServer api;
     private final ConfigDistributor distributor;
+    private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
     private final Map<String, ClusterAgent> agents = new LinkedHashMap<>();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
@@ -43,7 +48,7 @@ public final class FedmeshStack implements AutoCloseable {
         started.push(api);
         try {
             this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
-                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()));
+                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey));
             started.push(distributor);
         } catch (RuntimeException e) {
             close();
@@ -58,7 +63,8 @@ public final class FedmeshStack implements AutoCloseable {
 
     /** Starts the agent of one cluster, serving xDS on a free port. */
     public synchronized ClusterAgent startAgent(String tenant, String cluster) {
-        AgentSettings settings = AgentSettings.of(tenant, cluster, options.kafkaBootstrapServers())
+        AgentSettings settings = AgentSettings.of(tenant, cluster, options.kafkaBootstrapServers(),
+                        ConfigVerifier.trusting(signingKey.publicKey()))
                 .withTopicPrefix(options.topicPrefix())
                 .withXdsPort(0)
                 .withStateDirectory(options.stateDirectory().resolve(cluster));

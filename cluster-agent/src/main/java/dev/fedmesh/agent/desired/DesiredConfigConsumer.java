@@ -3,11 +3,15 @@ package dev.fedmesh.agent.desired;
 import dev.fedmesh.api.v1.DesiredConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one cluster's desired configs from the tenant's compacted topic: every partition, from the
  * beginning, without a consumer group. Keeps only records keyed by this cluster, verifies their
- * envelope and hands the config on; waits (retrying) until the distributor has created the topic,
- * and picks up partitions added later.
+ * envelope (signature and digest) and hands the config on, remembering the last record it refused;
+ * waits (retrying) until the distributor has created the topic, and picks up partitions added later.
  */
 public final class DesiredConfigConsumer implements AutoCloseable {
 
@@ -39,18 +43,22 @@ public final class DesiredConfigConsumer implements AutoCloseable {
     private final String cluster;
     private final String topic;
     private final byte[] key;
+    private final EnvelopeVerifier verifier;
     private final BiConsumer<DesiredConfig, String> sink;
+    private final AtomicReference<ConfigRefusal> lastRefusal = new AtomicReference<>();
+    private final AtomicLong refusals = new AtomicLong();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean closed;
     private boolean started;
 
     public DesiredConfigConsumer(String bootstrapServers, String topic, String tenant, String cluster,
-                                 BiConsumer<DesiredConfig, String> sink) {
+                                 EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = topic;
         this.key = cluster.getBytes(StandardCharsets.UTF_8);
+        this.verifier = verifier;
         this.sink = sink;
         this.consumer = new KafkaConsumer<>(properties(bootstrapServers, tenant, cluster),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -153,14 +161,28 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         }
         DesiredConfig config;
         try {
-            config = EnvelopeVerifier.open(record.value());
+            config = verifier.open(record.value());
         } catch (InvalidEnvelopeException e) {
-            LOG.warn("tenant={} cluster={} skipping record at offset {} ({}): {}; the current config stays in"
-                    + " place until a valid newer record arrives", tenant, cluster, record.offset(), where,
-                    e.getMessage());
+            String keyId = e.keyId().isEmpty() ? "none" : e.keyId();
+            LOG.warn("tenant={} cluster={} refused record at offset {} ({}), key id {}: {} ({}); the current config"
+                    + " stays in place until a valid newer record arrives", tenant, cluster, record.offset(), where,
+                    keyId, e.reason(), e.getMessage());
+            lastRefusal.set(new ConfigRefusal(tenant, cluster, where, record.offset(), e.keyId(), e.reason(),
+                    e.getMessage(), Instant.now()));
+            refusals.incrementAndGet();
             return;
         }
         sink.accept(config, "Kafka " + where);
+    }
+
+    /** The last record of this cluster that was refused, if any since the start; it stays until another is refused. */
+    public Optional<ConfigRefusal> lastRefusal() {
+        return Optional.ofNullable(lastRefusal.get());
+    }
+
+    /** How many records of this cluster were refused since the start. */
+    public long refusedRecords() {
+        return refusals.get();
     }
 
     private void sleep(long millis) {

@@ -43,7 +43,7 @@ public final class LastKnownGood {
             return Optional.empty();
         }
         try {
-            return Optional.of(EnvelopeVerifier.open(bytes));
+            return Optional.of(EnvelopeVerifier.openWrittenByThisAgent(bytes));
         } catch (InvalidEnvelopeException e) {
             LOG.warn("Last-known-good config {} is damaged ({}); ignoring it until Kafka delivers a config",
                     file, e.getMessage());

@@ -16,6 +16,8 @@ import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.xds.ProxylessClients;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -52,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentReportsWhereItStandsTest {
 
     private static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    private static final ConfigSigningKey CONTROL_PLANE = ConfigSigningKey.generate();
 
     @TempDir
     Path stateDir;
@@ -184,12 +187,12 @@ class AgentReportsWhereItStandsTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, tenant), cluster,
-                    DesiredConfigEnvelopes.seal(config).toByteArray())).get();
+                    CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
         }
     }
 
     private AgentSettings settings(String cluster) {
-        return AgentSettings.of(tenant, cluster, bootstrap)
+        return AgentSettings.of(tenant, cluster, bootstrap, ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
                 .withTopicPrefix(prefix)
                 .withXdsPort(0)
                 .withStateDirectory(stateDir);

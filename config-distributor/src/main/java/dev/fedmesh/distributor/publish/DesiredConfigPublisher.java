@@ -1,6 +1,5 @@
 package dev.fedmesh.distributor.publish;
 
-import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
@@ -74,21 +73,13 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         ensureTopic(KafkaTopics.status(topicPrefix, tenant));
         List<Future<?>> sends = new ArrayList<>();
         for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
-            DesiredConfigEnvelope envelope = signed(DesiredConfigEnvelopes.seal(entry.getValue()));
+            DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
             sends.add(producer.send(new ProducerRecord<>(topic, entry.getKey(), envelope.toByteArray())));
         }
         producer.flush();
         for (Future<?> send : sends) {
             await(send, "publishing to " + topic);
         }
-    }
-
-    /** The signature covers the config bytes exactly as sent, so agents verify what they parse. */
-    private DesiredConfigEnvelope signed(DesiredConfigEnvelope sealed) {
-        return sealed.toBuilder()
-                .setKeyId(signingKey.keyId())
-                .setSignature(ByteString.copyFrom(signingKey.sign(sealed.getConfig().toByteArray())))
-                .build();
     }
 
     private void ensureTopic(String topic) {

@@ -1,5 +1,7 @@
 package dev.fedmesh.trust.signing;
 
+import com.google.protobuf.ByteString;
+import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -126,6 +128,14 @@ public final class ConfigSigningKey {
         } catch (NoSuchAlgorithmException | InvalidKeyException | SignatureException e) {
             throw new IllegalStateException("Java 17 signs with Ed25519 keys", e);
         }
+    }
+
+    /** The envelope with this key's signature of its {@code config} bytes and this key's id. */
+    public DesiredConfigEnvelope signed(DesiredConfigEnvelope envelope) {
+        return envelope.toBuilder()
+                .setKeyId(keyId)
+                .setSignature(ByteString.copyFrom(sign(envelope.getConfig().toByteArray())))
+                .build();
     }
 
     public PublicKey publicKey() {

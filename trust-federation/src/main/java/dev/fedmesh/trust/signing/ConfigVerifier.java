@@ -1,5 +1,6 @@
 package dev.fedmesh.trust.signing;
 
+import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,6 +117,11 @@ public record ConfigVerifier(Map<String, PublicKey> keysById) {
 
     public Set<String> keyIds() {
         return new TreeSet<>(keysById.keySet());
+    }
+
+    /** Checks the envelope's signature of its {@code config} bytes. */
+    public Check check(DesiredConfigEnvelope envelope) {
+        return check(envelope.getKeyId(), envelope.getConfig().toByteArray(), envelope.getSignature().toByteArray());
     }
 
     /** Checks that {@code signature} over {@code data} was made with the trusted key named {@code keyId}. */

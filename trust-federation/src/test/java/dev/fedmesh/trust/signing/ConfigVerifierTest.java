@@ -3,6 +3,8 @@ package dev.fedmesh.trust.signing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +76,19 @@ class ConfigVerifierTest {
 
         assertThat(ConfigVerifier.trusting(key.publicKey())
                 .check(key.keyId(), CONFIG, Arrays.copyOf(key.sign(CONFIG), 10)))
+                .isEqualTo(ConfigVerifier.Check.BAD_SIGNATURE);
+    }
+
+    @Test
+    void aSignedEnvelopeVerifiesUntilItsConfigChanges() {
+        ConfigSigningKey key = ConfigSigningKey.generate();
+        DesiredConfigEnvelope signed = key.signed(DesiredConfigEnvelope.newBuilder()
+                .setConfig(ByteString.copyFrom(CONFIG)).build());
+        ConfigVerifier agent = ConfigVerifier.trusting(key.publicKey());
+
+        assertThat(signed.getKeyId()).isEqualTo(key.keyId());
+        assertThat(agent.check(signed)).isEqualTo(ConfigVerifier.Check.VALID);
+        assertThat(agent.check(signed.toBuilder().setConfig(ByteString.copyFromUtf8("revision 8")).build()))
                 .isEqualTo(ConfigVerifier.Check.BAD_SIGNATURE);
     }
 
