@@ -4,6 +4,7 @@ import dev.fedmesh.api.v1.AuditServiceGrpc;
 import dev.fedmesh.api.v1.ClusterServiceGrpc;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
+import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import dev.fedmesh.api.v1.TokenServiceGrpc;
 import io.grpc.BindableService;
@@ -44,7 +45,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
     private static final Logger LOG = LoggerFactory.getLogger(ManagementGrpcServer.class);
     private static final List<String> SERVICES = List.of(TenantServiceGrpc.SERVICE_NAME, ClusterServiceGrpc.SERVICE_NAME,
             ServiceServiceGrpc.SERVICE_NAME, PolicyServiceGrpc.SERVICE_NAME, TokenServiceGrpc.SERVICE_NAME,
-            AuditServiceGrpc.SERVICE_NAME);
+            AuditServiceGrpc.SERVICE_NAME, StatusServiceGrpc.SERVICE_NAME);
     private final int configuredPort;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
@@ -58,7 +59,8 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                          ServiceGrpcService services,
                          PolicyGrpcService policies,
                          TokenGrpcService tokens,
-                         AuditGrpcService audit) {
+                         AuditGrpcService audit,
+                         StatusGrpcService status) {
         if (port < 0 || port > 65535) {
             throw new ConfigurationException("fedmesh.api.grpc.port must be 0 (any free port) to 65535, not " + port);
         }
@@ -73,6 +75,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                 .addService(authenticated(policies, authentication))
                 .addService(authenticated(tokens, authentication))
                 .addService(authenticated(audit, authentication))
+                .addService(authenticated(status, authentication))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())

@@ -2,8 +2,6 @@ package dev.fedmesh.controlapi.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fedmesh.controlapi.RunningApi;
-import org.jooq.JSONB;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,8 +17,6 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
-import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
-import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +31,12 @@ class StatusApiTest {
     private static final byte[] CONFIG_B = sha(2);
 
     private RunningApi running;
+    private StatusRows rows;
 
     @BeforeAll
     void start() {
         running = RunningApi.start(getClass(), Map.of("fedmesh.api.status.stale-after", "2s"));
+        rows = new StatusRows(running.db);
     }
 
     @AfterAll
@@ -50,13 +48,13 @@ class StatusApiTest {
     void everyClusterShowsDesiredAndAppliedRevisionSyncAndEachProxy() {
         String tenant = tenantWithClusters("east", "west", "north");
         UUID id = tenantId(tenant);
-        published(id, "east", 5, CONFIG_A);
-        published(id, "west", 5, CONFIG_A);
-        reported(id, "east", 5, CONFIG_A);
-        proxy(id, "east", "frontend-1", "SYNCED", null);
-        reported(id, "west", 4, CONFIG_B);
-        proxy(id, "west", "gateway", "NACKED", "listener 'greeter': unknown filter");
-        proxy(id, "west", "sidecar-2", "STALE", null);
+        rows.published(id, "east", 5, CONFIG_A);
+        rows.published(id, "west", 5, CONFIG_A);
+        rows.reported(id, "east", 5, CONFIG_A);
+        rows.proxy(id, "east", "frontend-1", "SYNCED", null);
+        rows.reported(id, "west", 4, CONFIG_B);
+        rows.proxy(id, "west", "gateway", "NACKED", "listener 'greeter': unknown filter");
+        rows.proxy(id, "west", "sidecar-2", "STALE", null);
 
         JsonNode status = get("/api/v1/tenants/" + tenant + "/status");
 
@@ -95,8 +93,8 @@ class StatusApiTest {
     void quietClusterIsShownStaleWithItsLastSeenTimeAndFreshAgainAtItsNextHeartbeat() {
         String tenant = tenantWithClusters("east");
         UUID id = tenantId(tenant);
-        published(id, "east", 3, CONFIG_A);
-        reported(id, "east", 3, CONFIG_A);
+        rows.published(id, "east", 3, CONFIG_A);
+        rows.reported(id, "east", 3, CONFIG_A);
         String path = "/api/v1/tenants/" + tenant + "/clusters/east/status";
         String lastSeen = get(path).get("lastHeartbeat").asText();
 
@@ -107,7 +105,7 @@ class StatusApiTest {
         assertThat(quiet.get("inSync").asBoolean()).isTrue();
         assertThat(running.db.fetchCount(CLUSTER_STATUS, CLUSTER_STATUS.TENANT_ID.eq(id))).isEqualTo(1);
 
-        reported(id, "east", 3, CONFIG_A);
+        rows.reported(id, "east", 3, CONFIG_A);
         JsonNode back = await(path, status -> !status.get("stale").asBoolean());
         assertThat(OffsetDateTime.parse(back.get("lastHeartbeat").asText()))
                 .isAfter(OffsetDateTime.parse(lastSeen));
@@ -144,38 +142,6 @@ class StatusApiTest {
 
     private UUID tenantId(String tenant) {
         return running.db.select(TENANTS.ID).from(TENANTS).where(TENANTS.NAME.eq(tenant)).fetchSingle(TENANTS.ID);
-    }
-
-    private void published(UUID tenant, String cluster, long revision, byte[] sha256) {
-        running.db.insertInto(PUBLISHED_CONFIGS)
-                .set(PUBLISHED_CONFIGS.TENANT_ID, tenant).set(PUBLISHED_CONFIGS.CLUSTER, cluster)
-                .set(PUBLISHED_CONFIGS.REVISION, revision).set(PUBLISHED_CONFIGS.CONFIG_SHA256, sha256)
-                .execute();
-    }
-
-    /** What the distributor stores for an agent's report: received now, by the database's clock. */
-    private void reported(UUID tenant, String cluster, long revision, byte[] sha256) {
-        OffsetDateTime at = OffsetDateTime.now();
-        running.db.insertInto(CLUSTER_STATUS)
-                .set(CLUSTER_STATUS.TENANT_ID, tenant).set(CLUSTER_STATUS.CLUSTER, cluster)
-                .set(CLUSTER_STATUS.APPLIED_REVISION, revision).set(CLUSTER_STATUS.CONFIG_SHA256, sha256)
-                .set(CLUSTER_STATUS.APPLIED_AT, at).set(CLUSTER_STATUS.XDS_VERSION, revision + ".0-abc")
-                .set(CLUSTER_STATUS.HEARTBEAT_SEQUENCE, 1L).set(CLUSTER_STATUS.REPORTED_AT, at)
-                .set(CLUSTER_STATUS.RECEIVED_AT, DSL.currentOffsetDateTime())
-                .onConflict(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER).doUpdate()
-                .set(CLUSTER_STATUS.RECEIVED_AT, DSL.currentOffsetDateTime())
-                .execute();
-    }
-
-    private void proxy(UUID tenant, String cluster, String node, String state, String error) {
-        running.db.insertInto(PROXY_STATUS)
-                .set(PROXY_STATUS.TENANT_ID, tenant).set(PROXY_STATUS.CLUSTER, cluster)
-                .set(PROXY_STATUS.NODE_ID, node).set(PROXY_STATUS.STATE, state).set(PROXY_STATUS.ERROR, error)
-                .set(PROXY_STATUS.TYPES, JSONB.valueOf("[{\"typeUrl\": \"type.googleapis.com/envoy.config.listener.v3.Listener\","
-                        + " \"ackedVersion\": \"5.0-abc\", \"sentVersion\": \"5.0-abc\", \"nackedVersion\": \"\","
-                        + " \"error\": \"\"}]"))
-                .set(PROXY_STATUS.CONNECTED_AT, OffsetDateTime.now())
-                .execute();
     }
 
     private JsonNode get(String path) {
