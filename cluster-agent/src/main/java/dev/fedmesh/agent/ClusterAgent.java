@@ -79,9 +79,9 @@ public final class ClusterAgent implements AutoCloseable {
         consumer.start();
         status.start();
         LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
-                        + " state in {}", settings.tenant(), settings.cluster(), adsServer.port(),
-                settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
-                settings.stateDirectory().toAbsolutePath());
+                        + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
+                adsServer.port(), settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
+                settings.stateDirectory().toAbsolutePath(), settings.configVerifier().keyIds());
         return agent;
     }
 
