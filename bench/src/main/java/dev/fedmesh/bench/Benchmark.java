@@ -125,8 +125,8 @@ public final class Benchmark {
                 List<ServiceEndpoint> greeter = List.of(
                         new ServiceEndpoint("greeter", "127.0.0.1", v1.port(), Map.of("version", "v1")),
                         new ServiceEndpoint("greeter", "127.0.0.1", v2.port(), Map.of("version", "v2")));
-                PropagationBenchmark propagation = new PropagationBenchmark(new ApiClient(stack.apiUrl(), token),
-                        kafka.bootstrapServers(), "fedmesh-bench", state.resolve("agents"), greeter);
+                PropagationBenchmark propagation = new PropagationBenchmark(stack, new ApiClient(stack.apiUrl(), token),
+                        kafka.bootstrapServers(), "fedmesh-bench", greeter);
                 List<PropagationBenchmark.Result> results = new ArrayList<>();
                 for (int clusters : settings.clusters()) {
                     progress("propagation: %d cluster(s), %d changes after %d warm-up", clusters, settings.changes(),

@@ -1,10 +1,10 @@
 package dev.fedmesh.bench;
 
-import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.standalone.ApiClient;
+import dev.fedmesh.standalone.FedmeshStack;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -12,7 +12,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -44,18 +43,19 @@ final class PropagationBenchmark {
     private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\"\\s*:\\s*\"(\\d+)\"");
     private static final long AGENT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
+    private final FedmeshStack stack;
     private final ApiClient api;
     private final String kafkaBootstrapServers;
     private final String topicPrefix;
-    private final Path stateDirectory;
     private final List<ServiceEndpoint> greeterEndpoints;
 
-    PropagationBenchmark(ApiClient api, String kafkaBootstrapServers, String topicPrefix, Path stateDirectory,
+    /** {@code topicPrefix} is the one the stack was started with. */
+    PropagationBenchmark(FedmeshStack stack, ApiClient api, String kafkaBootstrapServers, String topicPrefix,
                          List<ServiceEndpoint> greeterEndpoints) {
+        this.stack = stack;
         this.api = api;
         this.kafkaBootstrapServers = kafkaBootstrapServers;
         this.topicPrefix = topicPrefix;
-        this.stateDirectory = stateDirectory;
         this.greeterEndpoints = List.copyOf(greeterEndpoints);
     }
 
@@ -72,11 +72,9 @@ final class PropagationBenchmark {
         ExecutorService watching = Executors.newCachedThreadPool();
         try {
             for (int i = 0; i < clusters; i++) {
-                agents.add(ClusterAgent.start(AgentSettings.of(tenant, SyntheticTenant.cluster(i), kafkaBootstrapServers)
-                        .withTopicPrefix(topicPrefix)
-                        .withXdsPort(0)
-                        .withStateDirectory(stateDirectory.resolve(tenant))
-                        .withEndpoints(greeterEndpoints)));
+                ClusterAgent agent = stack.startAgent(tenant, SyntheticTenant.cluster(i));
+                greeterEndpoints.forEach(agent.inventory()::register);
+                agents.add(agent);
             }
             awaitAllApplied(agents, initial, System.nanoTime());
             for (int index : watchedIndexes(clusters)) {
@@ -120,7 +118,8 @@ final class PropagationBenchmark {
         } finally {
             watching.shutdownNow();
             watchers.forEach(ClientWatcher::close);
-            // Each agent takes a moment to stop its consumer; a hundred one after another would take half a minute.
+            // The stack would stop them only at its end; idle agents of a finished row would share the CPU with the next.
+            // Each takes a moment to stop its consumer: a hundred one after another would take half a minute.
             agents.parallelStream().forEach(ClusterAgent::close);
         }
     }
