@@ -77,7 +77,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status);
         consumer.start();
-        status.start();
+        status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
         LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
                         + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
                 adsServer.port(), settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),

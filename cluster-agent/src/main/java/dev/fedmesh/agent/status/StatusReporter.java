@@ -2,6 +2,7 @@ package dev.fedmesh.agent.status;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.ProxyStatus;
@@ -48,6 +49,7 @@ public final class StatusReporter implements AutoCloseable {
     private boolean dirty = true;
     private boolean closed;
     private volatile boolean failing;
+    private volatile Supplier<String> lastRefusal = () -> "";
 
     /**
      * A reporter for one cluster; {@code servedXdsVersion} gives the version of the snapshot being
@@ -94,9 +96,20 @@ public final class StatusReporter implements AutoCloseable {
         changed();
     }
 
-    /** Starts reporting on its own daemon thread. */
-    public synchronized void start() {
+    /**
+     * Starts reporting on its own daemon thread; {@code lastRefusal} says why the agent last
+     * refused a desired-config record (empty when it refused none), read for every report.
+     */
+    public synchronized void start(Supplier<String> lastRefusal) {
+        this.lastRefusal = lastRefusal;
         thread.start();
+    }
+
+    /** A refusal as one line for a person: what was refused, where, by which key, when and why. */
+    public static String describe(ConfigRefusal refusal) {
+        return refusal.reason() + ": record " + refusal.source() + " (key id "
+                + (refusal.keyId().isEmpty() ? "none" : refusal.keyId()) + ") refused at " + refusal.refusedAt()
+                + ": " + refusal.detail();
     }
 
     private synchronized void changed() {
@@ -134,12 +147,13 @@ public final class StatusReporter implements AutoCloseable {
         // proxies are answered, and those answers report changes here.
         String served = servedXdsVersion.get();
         List<ProxyStatus> connected = proxies.proxies(served);
+        String refusal = lastRefusal.get();
         synchronized (this) {
-            return build(served, connected);
+            return build(served, connected, refusal);
         }
     }
 
-    private ClusterStatus build(String served, List<ProxyStatus> connected) {
+    private ClusterStatus build(String served, List<ProxyStatus> connected, String refusal) {
         ClusterStatus.Builder status = ClusterStatus.newBuilder()
                 .setTenant(tenant)
                 .setCluster(cluster)
@@ -148,7 +162,8 @@ public final class StatusReporter implements AutoCloseable {
                 .setXdsVersion(served == null ? "" : served)
                 .addAllProxies(connected)
                 .setReportedAt(ProxyTracker.timestamp(Instant.now()))
-                .setHeartbeatSequence(++sequence);
+                .setHeartbeatSequence(++sequence)
+                .setLastRefusal(refusal);
         if (appliedAt != null) {
             status.setAppliedAt(ProxyTracker.timestamp(appliedAt));
         }

@@ -172,6 +172,22 @@ class AgentReportsWhereItStandsTest {
         }
     }
 
+    @Test
+    void recordSignedByAnUntrustedKeyIsRefusedAndTheReportSaysWhy() throws Exception {
+        ConfigSigningKey forger = ConfigSigningKey.generate();
+        try (ClusterAgent agent = ClusterAgent.start(settings("south"));
+             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
+            publish("south", greeter("south", 8), forger);
+            publish("south", greeter("south", 9), CONTROL_PLANE);
+
+            ClusterStatus status = reports.await("revision 9 applied and the refusal named",
+                    report -> report.getAppliedRevision() == 9 && !report.getLastRefusal().isEmpty());
+
+            assertThat(status.getLastRefusal()).startsWith("UNKNOWN_KEY: record " + KafkaTopics.desired(prefix, tenant))
+                    .contains("key id " + forger.keyId());
+        }
+    }
+
     private static Optional<ProxyStatus> proxy(ClusterStatus report, String node) {
         return report.getProxiesList().stream().filter(p -> p.getNodeId().equals(node)).findFirst();
     }
@@ -182,12 +198,16 @@ class AgentReportsWhereItStandsTest {
     }
 
     private void publish(String cluster, DesiredConfig config) throws Exception {
+        publish(cluster, config, CONTROL_PLANE);
+    }
+
+    private void publish(String cluster, DesiredConfig config, ConfigSigningKey key) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, tenant), cluster,
-                    CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
+                    key.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
         }
     }
 
