@@ -49,6 +49,9 @@ public final class Benchmark {
             int floorSamples = 200;
             Path out = Path.of("bench", "target");
             for (int i = 0; i < args.length; i += 2) {
+                if (args[i].equals("--help")) {
+                    throw new IllegalArgumentException(USAGE);
+                }
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(args[i] + " needs a value\n" + USAGE);
                 }
@@ -76,7 +79,7 @@ public final class Benchmark {
             settings = Settings.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.exit(2);
+            System.exit(args.length > 0 && args[0].equals("--help") ? 0 : 2);
             return;
         }
         Files.createDirectories(settings.out());
