@@ -2,6 +2,7 @@ package dev.fedmesh.controlapi.store;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -31,7 +32,7 @@ public record StatusOfCluster(
     /** The agent runs the very config last published for its cluster: same revision, same bytes. */
     public boolean inSync() {
         return desiredRevision != null && desiredRevision.equals(appliedRevision)
-                && java.util.Arrays.equals(desiredSha256, appliedSha256);
+                && Arrays.equals(desiredSha256, appliedSha256);
     }
 
     /**
