@@ -6,6 +6,8 @@ import dev.fedmesh.agent.desired.LastKnownGood;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +43,9 @@ final class AgentHeapBenchmark {
         Path directory = stateDirectory.resolve("run-" + RUNS.incrementAndGet());
         saveLastKnownGood(directory, cluster, services, policies);
         long before = usedHeapAfterGc();
-        AgentSettings settings = AgentSettings.of(TENANT, cluster, kafkaBootstrapServers)
+        // The config arrives as the agent's own last-known-good file, which it trusts without a signature.
+        AgentSettings settings = AgentSettings.of(TENANT, cluster, kafkaBootstrapServers,
+                        ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
                 .withTopicPrefix("fedmesh-bench-heap")
                 .withXdsPort(0)
                 .withStateDirectory(directory)
