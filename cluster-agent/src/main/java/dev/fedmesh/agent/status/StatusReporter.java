@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends this cluster's {@link ClusterStatus} to the tenant's status topic, keyed by cluster: at
- * once after every change (a config applied, a proxy connecting, ACKing, NACKing or leaving) and
- * at least every heartbeat interval. Runs on its own thread, so neither xDS nor the desired-config
+ * Sends this cluster's {@link ClusterStatus} to the tenant's status topic, keyed by cluster:
+ * within 50 ms of every change (a config applied, a proxy connecting, ACKing, NACKing or leaving)
+ * and at least every heartbeat interval. Runs on its own thread, so neither xDS nor the desired-config
  * consumer ever waits for Kafka; a report that cannot be sent is superseded by the next one.
  */
 public final class StatusReporter implements AutoCloseable {
@@ -33,6 +33,8 @@ public final class StatusReporter implements AutoCloseable {
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
+    // The most a burst of changes delays its report; also bounds reports to 20 a second.
+    private static final Duration MIN_GAP = Duration.ofMillis(50);
 
     private final String tenant;
     private final String cluster;
@@ -120,14 +122,18 @@ public final class StatusReporter implements AutoCloseable {
     private void run() {
         while (true) {
             synchronized (this) {
-                long deadline = System.nanoTime() + heartbeatInterval.toNanos();
-                while (!dirty && !closed) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
+                long now = System.nanoTime();
+                long heartbeat = now + heartbeatInterval.toNanos();
+                // A proxy connecting sends several requests at once: one report covers them all.
+                long earliest = now + MIN_GAP.toNanos();
+                while (!closed) {
+                    now = System.nanoTime();
+                    long until = dirty ? earliest : heartbeat;
+                    if (now >= until) {
                         break;
                     }
                     try {
-                        wait(Math.max(1, left / 1_000_000));
+                        wait(Math.max(1, (until - now) / 1_000_000));
                     } catch (InterruptedException e) {
                         return;
                     }
