@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /** Draws propagation p50 and p99 against cluster count (log scale), with the floor and the target, as a PNG. */
 final class PropagationPlot {
@@ -183,6 +184,6 @@ final class PropagationPlot {
     }
 
     private static String format(double millis) {
-        return millis >= 100 ? String.valueOf(Math.round(millis)) : String.format(java.util.Locale.ROOT, "%.1f", millis);
+        return millis >= 100 ? String.valueOf(Math.round(millis)) : String.format(Locale.ROOT, "%.1f", millis);
     }
 }

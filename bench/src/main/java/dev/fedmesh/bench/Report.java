@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** One run's readings: the table for people, and the same numbers as CSV and JSON for tools. */
 record Report(Machine machine, String startedAt, int changes, List<PropagationBenchmark.Result> propagation,
@@ -130,7 +131,7 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 
-    private java.util.Optional<PropagationBenchmark.Result> find(int clusters) {
+    private Optional<PropagationBenchmark.Result> find(int clusters) {
         return propagation.stream().filter(result -> result.clusters() == clusters).findFirst();
     }
 
