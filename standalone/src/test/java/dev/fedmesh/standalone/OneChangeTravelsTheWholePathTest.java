@@ -108,6 +108,17 @@ class OneChangeTravelsTheWholePathTest {
             assertThat(after.getOrDefault("v1", 0) + after.getOrDefault("v2", 0)).isEqualTo(SAMPLE);
         }
         System.out.println("Propagation, API 200 → first call answered by v2: " + arrivedMillis + " ms");
+
+        await(() -> everyClusterReportsInSyncAt(second), "the API to show every cluster in sync at revision " + second);
+        String status = api.get("/api/v1/tenants/" + TENANT + "/status").body();
+        assertThat(status).contains("\"state\":\"SYNCED\"").doesNotContain("NACKED");
+    }
+
+    private boolean everyClusterReportsInSyncAt(long revision) {
+        String status = api.get("/api/v1/tenants/" + TENANT + "/status").body();
+        return CLUSTERS.stream().allMatch(cluster -> status.matches("(?s).*\"cluster\":\"" + cluster
+                + "\",\"desiredRevision\":\"?" + revision + "\"?.*"))
+                && !status.contains("\"inSync\":false");
     }
 
     private long applySplit(int v1, int v2) {
