@@ -31,6 +31,8 @@ public final class Benchmark {
             usage: java -jar bench/target/fedmesh-bench.jar [--clusters 1,10,100] [--changes 100] [--warm-up 20]
                    [--services 10000] [--policies 10000] [--compile-rounds 20] [--floor-samples 200]
                    [--out bench/target]""";
+    // The shared machine's load as each phase begins and at the end: a busy machine explains a slow reading.
+    private static final List<Double> LOAD_AVERAGES = new ArrayList<>();
 
     private Benchmark() {
     }
@@ -144,13 +146,17 @@ public final class Benchmark {
                 FloorBenchmark.Result floor = new FloorBenchmark(postgres.createDatabase("bench_floor"),
                         postgres.username(), postgres.password(), kafka.bootstrapServers())
                         .run(sized.record(), settings.floorSamples());
-                return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap);
+                LOAD_AVERAGES.add(Machine.loadAverage());
+                return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap,
+                        List.copyOf(LOAD_AVERAGES));
             }
         }
     }
 
     private static void progress(String format, Object... args) {
-        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] " + format.formatted(args));
+        LOAD_AVERAGES.add(Machine.loadAverage());
+        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] " + format.formatted(args)
+                + " (load average " + Machine.loadAverage() + ")");
     }
 
     private static void deleteRecursively(Path directory) throws IOException {

@@ -18,6 +18,15 @@ record Machine(int processors, String cpuModel, long memoryMiB, String java, Str
                 System.getProperty("os.name") + " " + System.getProperty("os.version"));
     }
 
+    /** The 1-minute load average (runnable threads, all processes), or -1 where /proc/loadavg is missing. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     String summary() {
         return processors + " cores (" + cpuModel + "), " + Math.round(memoryMiB / 1024.0) + " GiB, " + java;
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /** One run's readings: the table for people, and the same numbers as CSV and JSON for tools. */
 record Report(Machine machine, String startedAt, int changes, List<PropagationBenchmark.Result> propagation,
-              FloorBenchmark.Result floor, CompileBenchmark.Result compile, List<AgentHeapBenchmark.Result> heap) {
+              FloorBenchmark.Result floor, CompileBenchmark.Result compile, List<AgentHeapBenchmark.Result> heap,
+              List<Double> loadAverages) {
 
     static final double TARGET_P99_AT_100_MS = 250;
     static final double TARGET_FLOOR_RATIO_AT_10 = 3;
@@ -25,6 +26,7 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
     void print(PrintStream out) {
         out.println();
         out.println("fedmesh benchmark, " + startedAt + ", on " + machine.summary());
+        out.println("1-minute load average as each phase began and at the end (every process on the machine): " + loadAverages);
         out.println();
         out.println("Propagation: API 200 -> every agent applied the revision and a real xDS client was routed by it ("
                 + changes + " changes per row)");
@@ -110,6 +112,7 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         json.put("startedAt", startedAt);
         json.put("machine", machine);
         json.put("changesPerClusterCount", changes);
+        json.put("loadAverages", loadAverages);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (PropagationBenchmark.Result result : propagation) {
             Map<String, Object> row = new LinkedHashMap<>();
