@@ -152,7 +152,10 @@ final class PropagationPlot {
                 g.drawLine(previousX, previousY, x, y);
             }
             g.fillOval(x - 5, y - 5, 10, 10);
-            g.drawString(format(millis) + " ms", x + 8, labelBelow ? y + 16 : y - 8);
+            String label = format(millis) + " ms";
+            // Upper labels sit left of the point, clear of the line rising to the next one.
+            int labelX = labelBelow || previousX < 0 ? x + 8 : x - 8 - g.getFontMetrics().stringWidth(label);
+            g.drawString(label, labelX, labelBelow ? y + 18 : y - 8);
             previousX = x;
             previousY = y;
         }
