@@ -7,6 +7,7 @@ import dev.fedmesh.distributor.status.PublishedConfigs;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
 import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
 import org.jooq.Record1;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,9 @@ public final class OutboxRelay implements Runnable {
     private final DesiredConfigPublisher publisher;
     private final TenantStateReader reader = new TenantStateReader();
     private final Duration pollInterval;
+    private static final String SERIALIZATION_FAILURE = "40001";
     private volatile boolean running = true;
+    private boolean retryAtOnce;
 
     public OutboxRelay(DSLContext dsl, String jdbcUrl, String username, String password,
                        DesiredConfigPublisher publisher, Duration pollInterval) {
@@ -53,7 +56,7 @@ public final class OutboxRelay implements Runnable {
             try {
                 int published = publishPending();
                 backoff = pollInterval;
-                if (published < TENANTS_PER_PASS) {
+                if (published < TENANTS_PER_PASS && !retryAtOnce) {
                     listener.await(pollInterval);
                 }
             } catch (InterruptedException e) {
@@ -81,9 +84,20 @@ public final class OutboxRelay implements Runnable {
                 .limit(TENANTS_PER_PASS)
                 .fetch(Record1::value1);
         int published = 0;
+        retryAtOnce = false;
         for (UUID tenant : tenants) {
-            if (running && publishTenant(tenant)) {
-                published++;
+            try {
+                if (running && publishTenant(tenant)) {
+                    published++;
+                }
+            } catch (DataAccessException e) {
+                if (!SERIALIZATION_FAILURE.equals(e.sqlState())) {
+                    throw e;
+                }
+                // The tenant changed while its snapshot was being published: its newer change is
+                // already in the outbox, so publish again at once rather than back off.
+                LOG.debug("Tenant {} changed while it was being published; publishing its newer state", tenant);
+                retryAtOnce = true;
             }
         }
         return published;
