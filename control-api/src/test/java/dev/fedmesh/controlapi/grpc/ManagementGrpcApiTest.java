@@ -36,6 +36,7 @@ import dev.fedmesh.api.v1.ReissueBootstrapCredentialRequest;
 import dev.fedmesh.api.v1.RevokeTokenRequest;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
+import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import dev.fedmesh.api.v1.TokenServiceGrpc;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
@@ -197,7 +198,7 @@ class ManagementGrpcApiTest {
         Map<String, MethodDescriptor<?, ?>> methods = Stream.of(TenantServiceGrpc.getServiceDescriptor(),
                         ClusterServiceGrpc.getServiceDescriptor(), ServiceServiceGrpc.getServiceDescriptor(),
                         PolicyServiceGrpc.getServiceDescriptor(), TokenServiceGrpc.getServiceDescriptor(),
-                        AuditServiceGrpc.getServiceDescriptor())
+                        AuditServiceGrpc.getServiceDescriptor(), StatusServiceGrpc.getServiceDescriptor())
                 .flatMap(service -> service.getMethods().stream())
                 .collect(Collectors.toMap(MethodDescriptor::getFullMethodName, method -> method));
         List<GrpcurlExample> examples = GrpcurlExample.in(Path.of("..", "docs", "grpc.md"));
