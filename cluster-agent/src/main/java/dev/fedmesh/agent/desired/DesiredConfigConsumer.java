@@ -48,6 +48,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
     private final AtomicReference<ConfigRefusal> lastRefusal = new AtomicReference<>();
     private final AtomicLong refusals = new AtomicLong();
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Object pause = new Object();
     private final Thread thread;
     private volatile boolean closed;
     private boolean started;
@@ -185,12 +186,17 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         return refusals.get();
     }
 
+    /** Waits between retries; {@link #close()} ends the wait at once without interrupting the thread. */
     private void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
+        synchronized (pause) {
+            try {
+                if (!closed) {
+                    pause.wait(millis);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
         }
     }
 
@@ -201,8 +207,11 @@ public final class DesiredConfigConsumer implements AutoCloseable {
             consumer.close(Duration.ZERO);
             return;
         }
+        // Wake the poll and any retry wait; an interrupt could land inside the consumer's own close.
         consumer.wakeup();
-        thread.interrupt();
+        synchronized (pause) {
+            pause.notifyAll();
+        }
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
