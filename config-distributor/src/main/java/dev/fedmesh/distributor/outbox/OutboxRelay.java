@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.UUID;
@@ -119,8 +120,8 @@ public final class OutboxRelay implements Runnable {
             Optional<TenantState> state = reader.read(tx, tenantId);
             if (state.isPresent()) {
                 SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(state.get());
-                publisher.publish(state.get().tenant(), configs);
-                PublishedConfigs.record(tx, tenantId, configs);
+                Map<String, byte[]> published = publisher.publish(state.get().tenant(), configs);
+                PublishedConfigs.record(tx, tenantId, state.get().revision(), published);
                 LOG.info("Published tenant {} revision {} to {} cluster(s) {} in {} ms",
                         state.get().tenant(), state.get().revision(), configs.size(), configs.keySet(),
                         (System.nanoTime() - started) / 1_000_000);

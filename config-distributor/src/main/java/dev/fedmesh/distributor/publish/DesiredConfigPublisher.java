@@ -65,21 +65,24 @@ public final class DesiredConfigPublisher implements AutoCloseable {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
     }
 
-    /** Sends every config and returns once all are acknowledged; throws if any is not. */
-    public void publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
+    /** Sends every config and returns, once all are acknowledged, each one's SHA-256 by cluster; throws if any is not. */
+    public Map<String, byte[]> publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
         ensureTopic(topic);
         // The agents' reports come back on the tenant's status topic, compacted like this one.
         ensureTopic(KafkaTopics.status(topicPrefix, tenant));
         List<Future<?>> sends = new ArrayList<>();
+        Map<String, byte[]> sha256ByCluster = new java.util.TreeMap<>();
         for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
             DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
+            sha256ByCluster.put(entry.getKey(), envelope.getSha256().toByteArray());
             sends.add(producer.send(new ProducerRecord<>(topic, entry.getKey(), envelope.toByteArray())));
         }
         producer.flush();
         for (Future<?> send : sends) {
             await(send, "publishing to " + topic);
         }
+        return sha256ByCluster;
     }
 
     private void ensureTopic(String topic) {
