@@ -63,16 +63,14 @@ public class ClusterController {
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ClusterSpec spec = ClusterJson.read(body);
-        if (Boolean.TRUE.equals(dryRun)) {
-            TenantStore.Preview<ClusterStore.Registered> preview = tenants.preview(tenant, principal.subject(),
-                    change -> clusters.create(change, spec));
-            return JsonResponses.preview(preview, ClusterJson.write(preview.result().cluster()));
-        }
-        ClusterStore.Registered registered = tenants.change(tenant, principal.subject(), change -> clusters.create(change, spec));
-        ObjectNode json = ClusterJson.write(registered.cluster());
-        json.put("bootstrapCredential", registered.bootstrapCredential());
-        return JsonResponses.resource(HttpStatus.CREATED, json, registered.cluster().resourceVersion())
-                .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + registered.cluster().name());
+        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> clusters.create(change, spec),
+                registered -> ClusterJson.write(registered.cluster()),
+                registered -> {
+                    ObjectNode json = ClusterJson.write(registered.cluster());
+                    json.put("bootstrapCredential", registered.bootstrapCredential());
+                    return JsonResponses.resource(HttpStatus.CREATED, json, registered.cluster().resourceVersion())
+                            .header("Location", "/api/v1/tenants/" + tenant + "/clusters/" + registered.cluster().name());
+                });
     }
 
     /** Replaces a registered cluster's region, zone, network and labels. */
@@ -88,13 +86,10 @@ public class ClusterController {
         Access.require(principal, tenant, Permission.WRITE);
         ClusterSpec spec = ClusterJson.read(body, name);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            TenantStore.Preview<ClusterStore.ReplaceResult> preview = tenants.preview(tenant, principal.subject(),
-                    change -> clusters.replace(change, spec, expected));
-            return JsonResponses.preview(preview, ClusterJson.write(preview.result().cluster()));
-        }
-        Cluster cluster = tenants.change(tenant, principal.subject(), change -> clusters.replace(change, spec, expected)).cluster();
-        return JsonResponses.resource(HttpStatus.OK, ClusterJson.write(cluster), cluster.resourceVersion());
+        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> clusters.replace(change, spec, expected),
+                replaced -> ClusterJson.write(replaced.cluster()),
+                replaced -> JsonResponses.resource(HttpStatus.OK, ClusterJson.write(replaced.cluster()),
+                        replaced.cluster().resourceVersion()));
     }
 
     /** Deregisters a cluster; its agent keeps serving the last config it had. */
@@ -107,12 +102,7 @@ public class ClusterController {
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            return JsonResponses.preview(tenants.preview(tenant, principal.subject(),
-                    change -> clusters.delete(change, name, expected)), null);
-        }
-        tenants.change(tenant, principal.subject(), change -> clusters.delete(change, name, expected));
-        return HttpResponse.noContent();
+        return TenantWrites.delete(tenants, tenant, principal, dryRun, change -> clusters.delete(change, name, expected));
     }
 
     /** Issues a new bootstrap credential for the cluster's agent; the old one stops working. */

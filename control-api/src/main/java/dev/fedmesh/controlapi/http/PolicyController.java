@@ -67,16 +67,13 @@ public class PolicyController {
         Access.require(principal, tenant, Permission.WRITE);
         PolicyDocument document = PolicyJson.read(PolicyJson.parse(body), name);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(tenant, principal.subject(),
-                    change -> policies.apply(change, document, expected));
-            return JsonResponses.preview(preview, preview.result().policy().toJson());
-        }
-        PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(),
-                change -> policies.apply(change, document, expected));
-        boolean created = result instanceof PolicyStore.Applied applied && applied.created();
-        return JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson(),
-                result.policy().resourceVersion());
+        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> policies.apply(change, document, expected),
+                result -> result.policy().toJson(),
+                result -> {
+                    boolean created = result instanceof PolicyStore.Applied applied && applied.created();
+                    return JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson(),
+                            result.policy().resourceVersion());
+                });
     }
 
     @Get("/{name}")
@@ -114,11 +111,6 @@ public class PolicyController {
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            return JsonResponses.preview(tenants.preview(tenant, principal.subject(),
-                    change -> policies.delete(change, name, expected)), null);
-        }
-        tenants.change(tenant, principal.subject(), change -> policies.delete(change, name, expected));
-        return HttpResponse.noContent();
+        return TenantWrites.delete(tenants, tenant, principal, dryRun, change -> policies.delete(change, name, expected));
     }
 }

@@ -66,15 +66,10 @@ public class ServiceController {
         Access.require(principal, tenant, Permission.WRITE);
         Map<String, String> labels = readLabels(name, body);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            TenantStore.Preview<ServiceStore.Applied> preview = tenants.preview(tenant, principal.subject(),
-                    change -> services.apply(change, name, labels, expected));
-            return JsonResponses.preview(preview, ServiceStore.write(preview.result().service()));
-        }
-        ServiceStore.Applied applied = tenants.change(tenant, principal.subject(),
-                change -> services.apply(change, name, labels, expected));
-        return JsonResponses.resource(applied.created() ? HttpStatus.CREATED : HttpStatus.OK,
-                ServiceStore.write(applied.service()), applied.service().resourceVersion());
+        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> services.apply(change, name, labels, expected),
+                applied -> ServiceStore.write(applied.service()),
+                applied -> JsonResponses.resource(applied.created() ? HttpStatus.CREATED : HttpStatus.OK,
+                        ServiceStore.write(applied.service()), applied.service().resourceVersion()));
     }
 
     @Get("/{name}")
@@ -110,17 +105,10 @@ public class ServiceController {
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        if (Boolean.TRUE.equals(dryRun)) {
-            return JsonResponses.preview(tenants.preview(tenant, principal.subject(), change -> {
-                services.delete(change, name, expected);
-                return Boolean.TRUE;
-            }), null);
-        }
-        tenants.change(tenant, principal.subject(), change -> {
+        return TenantWrites.delete(tenants, tenant, principal, dryRun, change -> {
             services.delete(change, name, expected);
             return Boolean.TRUE;
         });
-        return HttpResponse.noContent();
     }
 
     private static Map<String, String> readLabels(String name, String body) {

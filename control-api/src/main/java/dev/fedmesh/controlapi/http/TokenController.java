@@ -75,12 +75,12 @@ public class TokenController {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         TokenRequest request = TokenJson.read(body, maxTtl, OffsetDateTime.now(ZoneOffset.UTC));
         Access.requireMayGrant(principal, tenant, request.role());
-        if (Boolean.TRUE.equals(dryRun)) {
-            TenantStore.Preview<TokenStore.Minted> preview = tenants.preview(tenant, principal.subject(),
-                    change -> tokens.mint(change, request));
-            return JsonResponses.preview(preview, TokenJson.write(preview.result().token()));
-        }
-        TokenStore.Minted minted = tenants.change(tenant, principal.subject(), change -> tokens.mint(change, request));
+        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> tokens.mint(change, request),
+                minted -> TokenJson.write(minted.token()), minted -> answerMinted(tenant, minted));
+    }
+
+    /** 201 with the secret, shown this once and never cached. */
+    private static HttpResponse<String> answerMinted(String tenant, TokenStore.Minted minted) {
         ObjectNode json = TokenJson.write(minted.token());
         json.put("token", minted.secret());
         return JsonResponses.json(HttpStatus.CREATED, json)
@@ -125,13 +125,8 @@ public class TokenController {
             schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> revoke(Principal principal, String tenant, String id, @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
-        if (Boolean.TRUE.equals(dryRun)) {
-            return JsonResponses.preview(tenants.preview(tenant, principal.subject(), change -> tokens.revoke(change, id,
-                    token -> Access.requireMayGrant(principal, tenant, token.role()))), null);
-        }
-        tenants.change(tenant, principal.subject(), change -> tokens.revoke(change, id,
+        return TenantWrites.delete(tenants, tenant, principal, dryRun, change -> tokens.revoke(change, id,
                 token -> Access.requireMayGrant(principal, tenant, token.role())));
-        return HttpResponse.noContent();
     }
 
     /** The mint request's shape, for the OpenAPI document. */
