@@ -9,7 +9,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -44,6 +46,21 @@ public final class EmbeddedKafka implements KafkaBroker {
         if (portOrZeroForFree < 0 || portOrZeroForFree > 65535) {
             throw new IllegalArgumentException("port " + portOrZeroForFree + " is out of range: use 0 for a free port, or 1-65535");
         }
+        return start(logDirOrNullForTemp, portOrZeroForFree, null);
+    }
+
+    /**
+     * Starts a broker on a free port and a temporary directory whose only client listener is
+     * SASL_PLAINTEXT with SCRAM-SHA-512 and SCRAM-SHA-256, authorizing with Kafka's
+     * StandardAuthorizer: {@code superUser} may do anything, every other principal only what an
+     * ACL allows. The super user's SCRAM-SHA-512 credential exists before the broker starts;
+     * add others with {@code Admin.alterUserScramCredentials}.
+     */
+    public static EmbeddedKafka startSecured(String superUser, String superUserPassword) {
+        return start(null, 0, SecuredListeners.of(superUser, superUserPassword));
+    }
+
+    private static EmbeddedKafka start(Path logDirOrNullForTemp, int portOrZeroForFree, SecuredListeners secured) {
         ServerLogLevels.warnOnly(ServerLogLevels.KAFKA_BROKER);
         boolean temporary = logDirOrNullForTemp == null;
         try {
@@ -52,7 +69,10 @@ public final class EmbeddedKafka implements KafkaBroker {
             int port = portOrZeroForFree == 0 ? FreePort.find() : portOrZeroForFree;
             int controllerPort = FreePort.findOtherThan(port);
             Properties config = brokerConfig(logDirectory, port, controllerPort);
-            format(config);
+            if (secured != null) {
+                config.putAll(secured.brokerConfig(port, controllerPort));
+            }
+            format(config, secured == null ? List.of() : secured.formatArguments());
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
             EmbeddedKafka broker = new EmbeddedKafka(server, "localhost:" + port, logDirectory, temporary);
             try {
@@ -97,7 +117,7 @@ public final class EmbeddedKafka implements KafkaBroker {
         return config;
     }
 
-    private static void format(Properties config) throws IOException {
+    private static void format(Properties config, List<String> extraArguments) throws IOException {
         Path configFile = Files.createTempFile("fedmesh-kafka-", ".properties");
         try {
             try (Writer writer = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
@@ -106,9 +126,10 @@ public final class EmbeddedKafka implements KafkaBroker {
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             int status;
             try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-                status = StorageTool.execute(
-                        new String[] {"format", "--ignore-formatted", "-t", clusterId(config), "-c", configFile.toString()},
-                        printStream);
+                List<String> arguments = new ArrayList<>(List.of(
+                        "format", "--ignore-formatted", "-t", clusterId(config), "-c", configFile.toString()));
+                arguments.addAll(extraArguments);
+                status = StorageTool.execute(arguments.toArray(String[]::new), printStream);
             }
             if (status != 0) {
                 throw new IllegalStateException("formatting Kafka's log directory " + config.getProperty("log.dirs")
