@@ -1,0 +1,23 @@
+package dev.fedmesh.trust.x509;
+
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+
+/** A trust domain's self-signed root: CA without a path length limit, carrying {@code spiffe://<trust domain>}. */
+public final class RootCertificate {
+
+    private RootCertificate() {
+    }
+
+    public static X509Certificate selfSigned(KeyPair keys, TrustDomain trustDomain, Instant notBefore, Duration ttl) {
+        return CertificateBuilder.forKey(keys.getPublic())
+                .commonName("fedmesh root " + trustDomain.name())
+                .validity(notBefore, notBefore.plus(ttl))
+                .uriSan(trustDomain.id().toUri())
+                .ca(null)
+                .selfSigned(keys.getPrivate());
+    }
+}
