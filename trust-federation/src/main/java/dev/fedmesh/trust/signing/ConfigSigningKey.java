@@ -2,6 +2,8 @@ package dev.fedmesh.trust.signing;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -10,15 +12,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.SignatureException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.List;
 
@@ -32,11 +31,15 @@ public final class ConfigSigningKey {
     private final PrivateKey privateKey;
     private final PublicKey publicKey;
     private final String keyId;
+    // The private key decoded once into BouncyCastle's Ed25519, which signs many times faster than the
+    // JDK's: the distributor signs one record per cluster on every change.
+    private final Ed25519PrivateKeyParameters signingKey;
 
     private ConfigSigningKey(PrivateKey privateKey, PublicKey publicKey) {
         this.privateKey = privateKey;
         this.publicKey = publicKey;
         this.keyId = ConfigVerifier.keyId(publicKey);
+        this.signingKey = Ed25519Keys.signing(privateKey);
     }
 
     /** A fresh key pair from the platform's secure random source. */
@@ -120,14 +123,9 @@ public final class ConfigSigningKey {
 
     /** The Ed25519 signature of {@code data}. */
     public byte[] sign(byte[] data) {
-        try {
-            Signature signer = Signature.getInstance(ConfigVerifier.ALGORITHM);
-            signer.initSign(privateKey);
-            signer.update(data);
-            return signer.sign();
-        } catch (NoSuchAlgorithmException | InvalidKeyException | SignatureException e) {
-            throw new IllegalStateException("Java 17 signs with Ed25519 keys", e);
-        }
+        byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+        signingKey.sign(Ed25519.Algorithm.Ed25519, null, data, 0, data.length, signature, 0);
+        return signature;
     }
 
     /** The envelope with this key's signature of its {@code config} bytes and this key's id. */

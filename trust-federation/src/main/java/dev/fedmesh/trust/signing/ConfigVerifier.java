@@ -1,18 +1,17 @@
 package dev.fedmesh.trust.signing;
 
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.SignatureException;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,9 +27,13 @@ import java.util.TreeSet;
  * control plane's signing key be rotated: agents trust the old and the new key until every record
  * signed with the old one has been replaced.
  */
-public record ConfigVerifier(Map<String, PublicKey> keysById) {
+public final class ConfigVerifier {
 
     static final String ALGORITHM = "Ed25519";
+    private static final int SIGNATURE_LENGTH = Ed25519.SIGNATURE_SIZE;
+    private final Map<String, PublicKey> keysById;
+    // The same keys, decoded once into BouncyCastle's Ed25519: it verifies many times faster than the JDK's.
+    private final Map<String, Ed25519PublicKeyParameters> verifyingKeys;
 
     /** What checking one signature found. */
     public enum Check {
@@ -44,11 +47,19 @@ public record ConfigVerifier(Map<String, PublicKey> keysById) {
         BAD_SIGNATURE
     }
 
-    public ConfigVerifier {
+    public ConfigVerifier(Map<String, PublicKey> keysById) {
         if (keysById.isEmpty()) {
             throw new IllegalArgumentException("a config verifier needs at least one trusted public key");
         }
-        keysById = Map.copyOf(keysById);
+        this.keysById = Map.copyOf(keysById);
+        Map<String, Ed25519PublicKeyParameters> decoded = new TreeMap<>();
+        this.keysById.forEach((id, key) -> decoded.put(id, Ed25519Keys.verifying(key)));
+        this.verifyingKeys = Map.copyOf(decoded);
+    }
+
+    /** The trusted public keys by key id. */
+    public Map<String, PublicKey> keysById() {
+        return keysById;
     }
 
     /** Trusts exactly these Ed25519 public keys. */
@@ -129,21 +140,26 @@ public record ConfigVerifier(Map<String, PublicKey> keysById) {
         if (keyId.isEmpty() || signature.length == 0) {
             return Check.UNSIGNED;
         }
-        PublicKey key = keysById.get(keyId);
+        Ed25519PublicKeyParameters key = verifyingKeys.get(keyId);
         if (key == null) {
             return Check.UNKNOWN_KEY;
         }
-        try {
-            Signature verifier = Signature.getInstance(ALGORITHM);
-            verifier.initVerify(key);
-            verifier.update(data);
-            return verifier.verify(signature) ? Check.VALID : Check.BAD_SIGNATURE;
-        } catch (SignatureException e) {
-            // A signature of the wrong length or encoding is simply not a match.
+        // A signature of the wrong length is simply not a match.
+        if (signature.length != SIGNATURE_LENGTH) {
             return Check.BAD_SIGNATURE;
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("Java 17 verifies Ed25519 with Ed25519 keys", e);
         }
+        boolean valid = key.verify(Ed25519.Algorithm.Ed25519, null, data, 0, data.length, signature, 0);
+        return valid ? Check.VALID : Check.BAD_SIGNATURE;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ConfigVerifier verifier && verifier.keysById.equals(keysById);
+    }
+
+    @Override
+    public int hashCode() {
+        return keysById.hashCode();
     }
 
     /** Names the trusted key ids only. */

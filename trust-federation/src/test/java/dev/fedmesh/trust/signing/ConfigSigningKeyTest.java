@@ -8,6 +8,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,5 +94,28 @@ class ConfigSigningKeyTest {
         assertThatThrownBy(() -> ConfigSigningKey.read(file))
                 .isInstanceOf(InvalidKeyFileException.class)
                 .hasMessageContaining("cannot read signing key file " + file);
+    }
+
+    @Test
+    void signaturesAreStandardEd25519BothWays() throws Exception {
+        ConfigSigningKey key = ConfigSigningKey.generate();
+        byte[] data = "revision 42 of cluster east".getBytes(StandardCharsets.UTF_8);
+
+        Signature jdk = Signature.getInstance("Ed25519");
+        jdk.initVerify(key.publicKey());
+        jdk.update(data);
+        assertThat(jdk.verify(key.sign(data))).isTrue();
+
+        KeyPair other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Signature signer = Signature.getInstance("Ed25519");
+        signer.initSign(other.getPrivate());
+        signer.update(data);
+        byte[] signedByTheJdk = signer.sign();
+        ConfigVerifier verifier = ConfigVerifier.trusting(other.getPublic());
+        String keyId = ConfigVerifier.keyId(other.getPublic());
+        assertThat(verifier.check(keyId, data, signedByTheJdk)).isEqualTo(ConfigVerifier.Check.VALID);
+        data[0] ^= 1;
+        assertThat(verifier.check(keyId, data, signedByTheJdk)).isEqualTo(ConfigVerifier.Check.BAD_SIGNATURE);
+        assertThat(verifier.check(keyId, data, new byte[12])).isEqualTo(ConfigVerifier.Check.BAD_SIGNATURE);
     }
 }
