@@ -1,5 +1,9 @@
 package dev.fedmesh.api;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
 /**
  * The names of a tenant's Kafka topics: one pair per tenant, so Kafka ACLs can confine each
  * cluster's agent to its own tenant.
@@ -19,5 +23,27 @@ public final class KafkaTopics {
     /** Agents' reports: applied revisions, proxy acknowledgements, inventory. */
     public static String status(String prefix, String tenant) {
         return prefix + "." + tenant + ".status";
+    }
+
+    /**
+     * The partition of a tenant's desired topic that holds {@code cluster}'s records, when the topic
+     * has {@code partitions} partitions: the first four bytes of the SHA-256 of the cluster's name
+     * (UTF-8), read as an unsigned big-endian number, modulo the partition count. The distributor
+     * writes each record there and the cluster's agent reads only that partition, so an agent
+     * fetches its own records rather than every cluster's. Any language can compute it.
+     */
+    public static int desiredPartition(String cluster, int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("a topic has at least one partition, not " + partitions);
+        }
+        byte[] digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256").digest(cluster.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+        long unsigned = ((digest[0] & 0xFFL) << 24) | ((digest[1] & 0xFFL) << 16) | ((digest[2] & 0xFFL) << 8)
+                | (digest[3] & 0xFFL);
+        return (int) (unsigned % partitions);
     }
 }

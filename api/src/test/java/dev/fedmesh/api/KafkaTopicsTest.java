@@ -1,0 +1,40 @@
+package dev.fedmesh.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class KafkaTopicsTest {
+
+    @Test
+    void aTenantHasOneTopicPair() {
+        assertThat(KafkaTopics.desired("fedmesh", "acme")).isEqualTo("fedmesh.acme.desired");
+        assertThat(KafkaTopics.status("fedmesh", "acme")).isEqualTo("fedmesh.acme.status");
+    }
+
+    @Test
+    void aClustersPartitionIsFixedByItsNameAlone() {
+        // sha256("east") begins 0x6bdb262b = 1809524267; sha256("west") begins 0x76a79620 = 1990694432.
+        assertThat(KafkaTopics.desiredPartition("east", 8)).isEqualTo((int) (1809524267L % 8));
+        assertThat(KafkaTopics.desiredPartition("west", 8)).isEqualTo((int) (1990694432L % 8));
+        assertThat(KafkaTopics.desiredPartition("east", 1)).isZero();
+    }
+
+    @Test
+    void clustersSpreadOverThePartitions() {
+        Map<Integer, Integer> perPartition = new HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            perPartition.merge(KafkaTopics.desiredPartition(String.format("c%03d", i), 8), 1, Integer::sum);
+        }
+        assertThat(perPartition).hasSize(8);
+        assertThat(perPartition.values()).allSatisfy(count -> assertThat(count).isBetween(4, 25));
+    }
+
+    @Test
+    void aTopicHasAtLeastOnePartition() {
+        assertThatThrownBy(() -> KafkaTopics.desiredPartition("east", 0)).hasMessageContaining("at least one partition");
+    }
+}
