@@ -1,0 +1,101 @@
+package dev.fedmesh.trust.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateRequest;
+import dev.fedmesh.trust.x509.CertificateUris;
+import dev.fedmesh.trust.x509.KeyType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+class BuiltInCertificateAuthorityTest {
+
+    private static final TrustDomain ACME = TrustDomain.of("acme.fedmesh.dev");
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theRootKeyIsInAFileOnlyItsOwnerCanRead() throws Exception {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), CLOCK);
+
+        ca.roots(ACME);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ca.keyFile(ACME)))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca")))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void aRestartKeepsTheSameRoot() {
+        List<X509Certificate> before = BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME);
+
+        List<X509Certificate> after = BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME);
+
+        assertThat(after).isEqualTo(before);
+    }
+
+    @Test
+    void eachTrustDomainHasItsOwnRoot() {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+
+        X509Certificate acme = ca.roots(ACME).get(0);
+        X509Certificate globex = ca.roots(TrustDomain.of("globex.fedmesh.dev")).get(0);
+
+        assertThat(acme.getPublicKey()).isNotEqualTo(globex.getPublicKey());
+        assertThat(CertificateUris.of(globex)).containsExactly("spiffe://globex.fedmesh.dev");
+    }
+
+    @Test
+    void anIntermediateIsSignedByTheTrustDomainsRootWithTheAskedTtlAndPathLength() throws Exception {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+        KeyPair agentKeys = KeyType.EC_P256.generate();
+        CertificateRequest csr = CertificateRequest.create(agentKeys, "east", List.of(ACME.id().toUri()), true);
+
+        SignedIntermediate signed = ca.signIntermediate(new IntermediateSigningRequest(ACME, csr, Duration.ofDays(7), 1));
+
+        X509Certificate root = ca.roots(ACME).get(0);
+        signed.certificate().verify(root.getPublicKey());
+        assertThat(signed.chain()).containsExactly(signed.certificate(), root);
+        assertThat(signed.certificate().getPublicKey()).isEqualTo(agentKeys.getPublic());
+        assertThat(signed.certificate().getBasicConstraints()).isEqualTo(1);
+        assertThat(signed.certificate().getNotAfter().toInstant()).isEqualTo(CLOCK.instant().plus(Duration.ofDays(7)));
+        assertThat(ca.constrainsNames()).isTrue();
+    }
+
+    @Test
+    void itSaysOnceAndClearlyThatItIsNotForProduction() {
+        Logger logger = (Logger) LoggerFactory.getLogger(BuiltInCertificateAuthority.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+            ca.roots(ACME);
+            ca.signIntermediate(IntermediateSigningRequest.leavesOnly(ACME,
+                    CertificateRequest.create(KeyType.EC_P256.generate(), "east", List.of(), true), Duration.ofDays(1)));
+        } finally {
+            logger.detachAppender(appender);
+        }
+
+        List<ILoggingEvent> warnings = appender.list.stream().filter(event -> event.getLevel() == Level.WARN).toList();
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0).getFormattedMessage()).contains("NOT FOR PRODUCTION").contains(dir.toString());
+    }
+}
