@@ -5,6 +5,8 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
+import dev.fedmesh.policy.trafficpermission.TrafficPermissionTranslator;
 import dev.fedmesh.policy.trafficroute.TrafficRouteTranslator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -13,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -42,7 +46,14 @@ import java.util.TreeSet;
  * the last taking every call); one ROUND_ROBIN EDS cluster and ClusterLoadAssignment per endpoint
  * subset the routes refer to. Endpoints of services the config does not list are left out. A
  * subset pinned to another cluster gets an empty assignment: an agent knows only its own
- * cluster's endpoints until cross-cluster inventory exists.
+ * cluster's endpoints until cross-cluster inventory exists. A cluster calling a STRICT service
+ * speaks mutual TLS to it ({@link MtlsModeTranslator}).
+ *
+ * <p>Per local endpoint port: the server Listener a proxyless gRPC server on that port asks for
+ * ({@link ServerListeners}), with the service's mTLS ({@link MtlsModeTranslator}) and RBAC filters
+ * ({@link TrafficPermissionTranslator}). Every proxy of a cluster gets the same resources, so a
+ * port is one service's: should endpoints of several services share a port, the first service by
+ * name has it.
  */
 public final class ProxyConfigTranslator {
 
@@ -60,6 +71,7 @@ public final class ProxyConfigTranslator {
                 .sorted(Comparator.comparing(ServiceEndpoint::host).thenComparingInt(ServiceEndpoint::port))
                 .toList();
 
+        String trustDomain = config.getTrust().getTrustDomain();
         List<Listener> listeners = new ArrayList<>();
         List<RouteConfiguration> routes = new ArrayList<>();
         Map<String, EndpointSubset> subsetsByCluster = new TreeMap<>();
@@ -76,10 +88,28 @@ public final class ProxyConfigTranslator {
         List<Cluster> clusters = new ArrayList<>();
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
         for (EndpointSubset subset : subsetsByCluster.values()) {
-            clusters.add(edsCluster(subset.clusterName()));
+            clusters.add(edsCluster(subset.clusterName(),
+                    MtlsModeTranslator.clientTransportSocket(subset.service(), trustDomain, config.getPoliciesList())));
             assignments.add(loadAssignment(config.getCluster(), subset, sortedEndpoints));
         }
+        listeners.addAll(serverListeners(config, services, sortedEndpoints));
+        listeners.sort(Comparator.comparing(Listener::getName));
         return new XdsResources(listeners, routes, clusters, assignments);
+    }
+
+    private static List<Listener> serverListeners(
+            DesiredConfig config, TreeSet<String> services, List<ServiceEndpoint> endpoints) {
+        Map<Integer, String> serviceByPort = new TreeMap<>();
+        for (ServiceEndpoint endpoint : endpoints) {
+            if (services.contains(endpoint.service())) {
+                serviceByPort.merge(endpoint.port(), endpoint.service(), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+            }
+        }
+        List<Listener> listeners = new ArrayList<>();
+        serviceByPort.forEach((port, service) -> listeners.add(ServerListeners.listener(service, port,
+                TrafficPermissionTranslator.httpFilters(service, config.getTrust().getTrustDomain(), config.getPoliciesList()),
+                MtlsModeTranslator.serverTransportSocket(service, config.getPoliciesList()))));
+        return listeners;
     }
 
     private static ConfigSource ads() {
@@ -114,14 +144,15 @@ public final class ProxyConfigTranslator {
                 .build();
     }
 
-    private static Cluster edsCluster(String name) {
-        return Cluster.newBuilder()
+    private static Cluster edsCluster(String name, Optional<TransportSocket> tls) {
+        Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
                 .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()))
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
-                .setConnectTimeout(CONNECT_TIMEOUT)
-                .build();
+                .setConnectTimeout(CONNECT_TIMEOUT);
+        tls.ifPresent(cluster::setTransportSocket);
+        return cluster.build();
     }
 
     private static ClusterLoadAssignment loadAssignment(

@@ -14,11 +14,14 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat.TypeRegistry;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.pgv.validate.Validate;
 import io.envoyproxy.pgv.validate.Validate.FieldRules;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -33,7 +36,18 @@ final class EnvoyConstraints {
     static final TypeRegistry TYPES = TypeRegistry.newBuilder()
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+            .add(DownstreamTlsContext.getDescriptor())
+            .add(UpstreamTlsContext.getDescriptor())
             .build();
+
+    /**
+     * Deprecated fields we set on purpose: grpc-java checks a server's SPIFFE id only through
+     * {@code match_subject_alt_names}; Envoy reads {@code match_typed_subject_alt_names}, set beside
+     * it, and ignores the deprecated list when both are set.
+     */
+    private static final Set<String> DEPRECATED_FOR_GRPC = Set.of(
+            "envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.match_subject_alt_names");
 
     private EnvoyConstraints() {
     }
@@ -68,7 +82,7 @@ final class EnvoyConstraints {
             String at = path + "." + field.getName();
             FieldRules rules = field.getOptions().getExtension(Validate.rules);
             boolean set = field.isRepeated() ? message.getRepeatedFieldCount(field) > 0 : message.hasField(field);
-            if (set && field.getOptions().getDeprecated()) {
+            if (set && field.getOptions().getDeprecated() && !DEPRECATED_FOR_GRPC.contains(field.getFullName())) {
                 out.add(at + ": deprecated field is set");
             }
             if (field.isRepeated()) {

@@ -1,6 +1,9 @@
 package dev.fedmesh.policy.xds;
 
 import static dev.fedmesh.policy.xds.DesiredConfigs.config;
+import static dev.fedmesh.policy.xds.DesiredConfigs.meshDefault;
+import static dev.fedmesh.policy.xds.DesiredConfigs.meshMtls;
+import static dev.fedmesh.policy.xds.DesiredConfigs.permission;
 import static dev.fedmesh.policy.xds.DesiredConfigs.split;
 import static dev.fedmesh.policy.xds.DesiredConfigs.trafficRoute;
 import static dev.fedmesh.policy.xds.DesiredConfigs.versionSplit;
@@ -9,6 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.MeshTrust;
+import dev.fedmesh.api.v1.MtlsModeSpec;
+import dev.fedmesh.api.v1.TrafficPermissionSpec;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -36,7 +43,8 @@ class ProxyConfigTranslatorTest {
     void withoutPoliciesEachServiceRoutesToAllItsEndpoints() {
         XdsResources resources = translator.translate(config(7, "greeter", "frontend"), ENDPOINTS);
 
-        assertThat(resources.listeners()).extracting(l -> l.getName()).containsExactly("frontend", "greeter");
+        assertThat(resources.listeners()).filteredOn(Listener::hasApiListener)
+                .extracting(l -> l.getName()).containsExactly("frontend", "greeter");
         assertThat(resources.routes()).extracting(r -> r.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
                 .containsExactly("outbound|frontend", "outbound|greeter");
         assertThat(resources.clusters()).extracting(Cluster::getName)
@@ -110,6 +118,47 @@ class ProxyConfigTranslatorTest {
 
         assertThat(XdsJson.render(translator.translate(config, reversed)))
                 .isEqualTo(XdsJson.render(translator.translate(config, ENDPOINTS)));
+    }
+
+    @Test
+    void eachLocalPortOfAServiceGetsTheServerListenerAProxylessServerAsksFor() throws Exception {
+        XdsResources resources = translator.translate(config(1, "greeter", "frontend"), ENDPOINTS);
+
+        assertThat(resources.listeners()).extracting(Listener::getName).containsExactly(
+                "frontend", "greeter",
+                "grpc/server?xds.resource.listening_address=0.0.0.0:8080",
+                "grpc/server?xds.resource.listening_address=0.0.0.0:9090");
+        Listener server = resources.listeners().get(2);
+        assertThat(server.getAddress().getSocketAddress().getAddress()).isEqualTo("0.0.0.0");
+        assertThat(server.getAddress().getSocketAddress().getPortValue()).isEqualTo(8080);
+        assertThat(server.getFilterChains(0).hasTransportSocket()).as("plaintext without an MtlsMode").isFalse();
+        HttpConnectionManager manager = server.getFilterChains(0).getFilters(0).getTypedConfig()
+                .unpack(HttpConnectionManager.class);
+        assertThat(manager.getRouteConfig().getVirtualHosts(0).getRoutes(0).hasNonForwardingAction()).isTrue();
+        assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
+                .containsExactly(ProxyConfigTranslator.ROUTER_FILTER);
+    }
+
+    @Test
+    void strictMeshWithPermissionsSecuresServersAndCallers() throws Exception {
+        DesiredConfig config = config(9, "greeter", "frontend").toBuilder()
+                .setTrust(MeshTrust.newBuilder().setTrustDomain("acme.example"))
+                .addPolicies(meshMtls(MtlsModeSpec.Mode.MODE_STRICT))
+                .addPolicies(meshDefault(TrafficPermissionSpec.Action.ACTION_DENY))
+                .addPolicies(permission("greeter-callers", "greeter", TrafficPermissionSpec.Action.ACTION_ALLOW, "frontend"))
+                .build();
+
+        XdsResources resources = translator.translate(config, ENDPOINTS);
+
+        assertThat(resources.clusters()).allMatch(Cluster::hasTransportSocket);
+        Listener greeterServer = resources.listeners().stream()
+                .filter(l -> l.getName().equals(ServerListeners.name(8080))).findFirst().orElseThrow();
+        assertThat(greeterServer.getFilterChains(0).getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+        HttpConnectionManager manager = greeterServer.getFilterChains(0).getFilters(0).getTypedConfig()
+                .unpack(HttpConnectionManager.class);
+        assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
+                .containsExactly("fedmesh.traffic-permission.allow", ProxyConfigTranslator.ROUTER_FILTER);
+        assertValidAndGolden("strict-mesh-with-permissions", resources);
     }
 
     @Test
