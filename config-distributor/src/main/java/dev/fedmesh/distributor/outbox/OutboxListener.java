@@ -24,6 +24,7 @@ final class OutboxListener implements AutoCloseable {
     private final Properties credentials;
     private Connection connection;
     private boolean warned;
+    private volatile boolean closed;
 
     OutboxListener(String jdbcUrl, String username, String password) {
         this.jdbcUrl = jdbcUrl;
@@ -36,6 +37,9 @@ final class OutboxListener implements AutoCloseable {
 
     /** Returns when a change was notified or {@code timeout} passed, whichever is first. */
     void await(Duration timeout) throws InterruptedException {
+        if (closed) {
+            return;
+        }
         try {
             if (connection == null) {
                 connection = DriverManager.getConnection(jdbcUrl, credentials);
@@ -53,6 +57,10 @@ final class OutboxListener implements AutoCloseable {
                 throw new InterruptedException();
             }
         } catch (SQLException e) {
+            if (closed) {
+                // close() shut the connection under this wait: the relay is stopping, nothing failed.
+                return;
+            }
             if (!warned) {
                 LOG.warn("Cannot listen for outbox notifications ({}); polling every {} ms until PostgreSQL answers",
                         e.getMessage(), timeout.toMillis());
@@ -76,6 +84,7 @@ final class OutboxListener implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         closeQuietly();
     }
 }

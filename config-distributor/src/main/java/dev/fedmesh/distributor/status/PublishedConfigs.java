@@ -19,6 +19,25 @@ public final class PublishedConfigs {
     }
 
     /**
+     * Locks the tenant's recorded rows until the transaction ends and returns the newest revision
+     * among them, or -1 when none is recorded. In the relay's REPEATABLE READ transaction, a row
+     * updated after the transaction's snapshot fails this with a serialization failure (40001): a
+     * relay whose snapshot is older than another's finished publish learns it before it sends
+     * anything, not after.
+     */
+    public static long lockNewestRevision(DSLContext tx, UUID tenantId) {
+        return tx.select(PUBLISHED_CONFIGS.REVISION)
+                .from(PUBLISHED_CONFIGS)
+                .where(PUBLISHED_CONFIGS.TENANT_ID.eq(tenantId))
+                .forUpdate()
+                .fetch(PUBLISHED_CONFIGS.REVISION)
+                .stream()
+                .mapToLong(Long::longValue)
+                .max()
+                .orElse(-1);
+    }
+
+    /**
      * Records, in one statement, every config just published for the tenant at {@code revision};
      * call inside the relay's transaction.
      */
