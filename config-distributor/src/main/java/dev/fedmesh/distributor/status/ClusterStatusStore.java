@@ -15,6 +15,11 @@ import org.jooq.impl.DSL;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -37,61 +42,86 @@ public final class ClusterStatusStore {
     /** What storing a report did. */
     public enum Outcome { STORED, OLDER_THAN_STORED, UNKNOWN_TENANT }
 
+    /** One agent's report, sent on {@code tenant}'s status topic. */
+    public record TenantReport(String tenant, ClusterStatus report) {
+    }
+
     /** Stores the report of a cluster of {@code tenant}, in one transaction. */
     public Outcome store(String tenant, ClusterStatus report) {
+        return storeAll(List.of(new TenantReport(tenant, report))).get(0);
+    }
+
+    /**
+     * Stores several reports in one transaction (one commit for a burst of reports, as after a
+     * change every cluster reports at once); returns each one's outcome, in order. Either all are
+     * stored or, on an error, none.
+     */
+    public List<Outcome> storeAll(List<TenantReport> reports) {
         return dsl.transactionResult(configuration -> {
             DSLContext tx = configuration.dsl();
-            Optional<UUID> tenantId = tx.select(TENANTS.ID).from(TENANTS).where(TENANTS.NAME.eq(tenant))
-                    .fetchOptional(TENANTS.ID);
-            if (tenantId.isEmpty()) {
-                return Outcome.UNKNOWN_TENANT;
+            Map<String, Optional<UUID>> tenantIds = new HashMap<>();
+            List<Outcome> outcomes = new ArrayList<>(reports.size());
+            for (TenantReport report : reports) {
+                Optional<UUID> tenantId = tenantIds.computeIfAbsent(report.tenant(), tenant -> tx.select(TENANTS.ID)
+                        .from(TENANTS).where(TENANTS.NAME.eq(tenant)).fetchOptional(TENANTS.ID));
+                outcomes.add(tenantId.isEmpty() ? Outcome.UNKNOWN_TENANT : store(tx, tenantId.get(), report.report()));
             }
-            int stored = tx.insertInto(CLUSTER_STATUS)
-                    .set(CLUSTER_STATUS.TENANT_ID, tenantId.get())
-                    .set(CLUSTER_STATUS.CLUSTER, report.getCluster())
-                    .set(CLUSTER_STATUS.APPLIED_REVISION, report.getAppliedRevision())
-                    .set(CLUSTER_STATUS.CONFIG_SHA256, report.getConfigSha256().isEmpty() ? null
-                            : report.getConfigSha256().toByteArray())
-                    .set(CLUSTER_STATUS.APPLIED_AT, report.hasAppliedAt() ? time(report.getAppliedAt()) : null)
-                    .set(CLUSTER_STATUS.XDS_VERSION, report.getXdsVersion())
-                    .set(CLUSTER_STATUS.LAST_REFUSAL, report.getLastRefusal().isEmpty() ? null : report.getLastRefusal())
-                    .set(CLUSTER_STATUS.HEARTBEAT_SEQUENCE, report.getHeartbeatSequence())
-                    .set(CLUSTER_STATUS.REPORTED_AT, time(report.getReportedAt()))
-                    .set(CLUSTER_STATUS.RECEIVED_AT, DSL.currentOffsetDateTime())
-                    .onConflict(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER)
-                    .doUpdate()
-                    .set(CLUSTER_STATUS.APPLIED_REVISION, DSL.excluded(CLUSTER_STATUS.APPLIED_REVISION))
-                    .set(CLUSTER_STATUS.CONFIG_SHA256, DSL.excluded(CLUSTER_STATUS.CONFIG_SHA256))
-                    .set(CLUSTER_STATUS.APPLIED_AT, DSL.excluded(CLUSTER_STATUS.APPLIED_AT))
-                    .set(CLUSTER_STATUS.XDS_VERSION, DSL.excluded(CLUSTER_STATUS.XDS_VERSION))
-                    .set(CLUSTER_STATUS.LAST_REFUSAL, DSL.excluded(CLUSTER_STATUS.LAST_REFUSAL))
-                    .set(CLUSTER_STATUS.HEARTBEAT_SEQUENCE, DSL.excluded(CLUSTER_STATUS.HEARTBEAT_SEQUENCE))
-                    .set(CLUSTER_STATUS.REPORTED_AT, DSL.excluded(CLUSTER_STATUS.REPORTED_AT))
-                    .set(CLUSTER_STATUS.RECEIVED_AT, DSL.excluded(CLUSTER_STATUS.RECEIVED_AT))
-                    .where(DSL.row(CLUSTER_STATUS.REPORTED_AT, CLUSTER_STATUS.HEARTBEAT_SEQUENCE)
-                            .lt(DSL.row(DSL.excluded(CLUSTER_STATUS.REPORTED_AT),
-                                    DSL.excluded(CLUSTER_STATUS.HEARTBEAT_SEQUENCE))))
-                    .execute();
-            if (stored == 0) {
-                return Outcome.OLDER_THAN_STORED;
-            }
-            tx.deleteFrom(PROXY_STATUS)
-                    .where(PROXY_STATUS.TENANT_ID.eq(tenantId.get()).and(PROXY_STATUS.CLUSTER.eq(report.getCluster())))
-                    .execute();
-            for (ProxyStatus proxy : report.getProxiesList()) {
-                tx.insertInto(PROXY_STATUS)
-                        .set(PROXY_STATUS.TENANT_ID, tenantId.get())
-                        .set(PROXY_STATUS.CLUSTER, report.getCluster())
-                        .set(PROXY_STATUS.NODE_ID, proxy.getNodeId())
-                        .set(PROXY_STATUS.STATE, proxy.getState().name())
-                        .set(PROXY_STATUS.ERROR, proxy.getError().isEmpty() ? null : proxy.getError())
-                        .set(PROXY_STATUS.TYPES, JSONB.valueOf(PolicyJson.toText(types(proxy))))
-                        .set(PROXY_STATUS.CONNECTED_AT, proxy.hasConnectedAt() ? time(proxy.getConnectedAt()) : null)
-                        .onConflictDoNothing()
-                        .execute();
-            }
-            return Outcome.STORED;
+            return outcomes;
         });
+    }
+
+    /** Whether {@code report} replaces {@code stored}: it was reported later, or at the same time with a later heartbeat. */
+    public static boolean isNewer(ClusterStatus report, ClusterStatus stored) {
+        int byTime = Comparator.comparingLong(Timestamp::getSeconds).thenComparingInt(Timestamp::getNanos)
+                .compare(report.getReportedAt(), stored.getReportedAt());
+        return byTime > 0 || (byTime == 0 && report.getHeartbeatSequence() > stored.getHeartbeatSequence());
+    }
+
+    private static Outcome store(DSLContext tx, UUID tenantId, ClusterStatus report) {
+        int stored = tx.insertInto(CLUSTER_STATUS)
+                .set(CLUSTER_STATUS.TENANT_ID, tenantId)
+                .set(CLUSTER_STATUS.CLUSTER, report.getCluster())
+                .set(CLUSTER_STATUS.APPLIED_REVISION, report.getAppliedRevision())
+                .set(CLUSTER_STATUS.CONFIG_SHA256, report.getConfigSha256().isEmpty() ? null
+                        : report.getConfigSha256().toByteArray())
+                .set(CLUSTER_STATUS.APPLIED_AT, report.hasAppliedAt() ? time(report.getAppliedAt()) : null)
+                .set(CLUSTER_STATUS.XDS_VERSION, report.getXdsVersion())
+                .set(CLUSTER_STATUS.LAST_REFUSAL, report.getLastRefusal().isEmpty() ? null : report.getLastRefusal())
+                .set(CLUSTER_STATUS.HEARTBEAT_SEQUENCE, report.getHeartbeatSequence())
+                .set(CLUSTER_STATUS.REPORTED_AT, time(report.getReportedAt()))
+                .set(CLUSTER_STATUS.RECEIVED_AT, DSL.currentOffsetDateTime())
+                .onConflict(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER)
+                .doUpdate()
+                .set(CLUSTER_STATUS.APPLIED_REVISION, DSL.excluded(CLUSTER_STATUS.APPLIED_REVISION))
+                .set(CLUSTER_STATUS.CONFIG_SHA256, DSL.excluded(CLUSTER_STATUS.CONFIG_SHA256))
+                .set(CLUSTER_STATUS.APPLIED_AT, DSL.excluded(CLUSTER_STATUS.APPLIED_AT))
+                .set(CLUSTER_STATUS.XDS_VERSION, DSL.excluded(CLUSTER_STATUS.XDS_VERSION))
+                .set(CLUSTER_STATUS.LAST_REFUSAL, DSL.excluded(CLUSTER_STATUS.LAST_REFUSAL))
+                .set(CLUSTER_STATUS.HEARTBEAT_SEQUENCE, DSL.excluded(CLUSTER_STATUS.HEARTBEAT_SEQUENCE))
+                .set(CLUSTER_STATUS.REPORTED_AT, DSL.excluded(CLUSTER_STATUS.REPORTED_AT))
+                .set(CLUSTER_STATUS.RECEIVED_AT, DSL.excluded(CLUSTER_STATUS.RECEIVED_AT))
+                .where(DSL.row(CLUSTER_STATUS.REPORTED_AT, CLUSTER_STATUS.HEARTBEAT_SEQUENCE)
+                        .lt(DSL.row(DSL.excluded(CLUSTER_STATUS.REPORTED_AT),
+                                DSL.excluded(CLUSTER_STATUS.HEARTBEAT_SEQUENCE))))
+                .execute();
+        if (stored == 0) {
+            return Outcome.OLDER_THAN_STORED;
+        }
+        tx.deleteFrom(PROXY_STATUS)
+                .where(PROXY_STATUS.TENANT_ID.eq(tenantId).and(PROXY_STATUS.CLUSTER.eq(report.getCluster())))
+                .execute();
+        if (report.getProxiesCount() == 0) {
+            return Outcome.STORED;
+        }
+        var proxies = tx.insertInto(PROXY_STATUS, PROXY_STATUS.TENANT_ID, PROXY_STATUS.CLUSTER, PROXY_STATUS.NODE_ID,
+                PROXY_STATUS.STATE, PROXY_STATUS.ERROR, PROXY_STATUS.TYPES, PROXY_STATUS.CONNECTED_AT);
+        for (ProxyStatus proxy : report.getProxiesList()) {
+            proxies = proxies.values(tenantId, report.getCluster(), proxy.getNodeId(), proxy.getState().name(),
+                    proxy.getError().isEmpty() ? null : proxy.getError(), JSONB.valueOf(PolicyJson.toText(types(proxy))),
+                    proxy.hasConnectedAt() ? time(proxy.getConnectedAt()) : null);
+        }
+        proxies.onConflictDoNothing().execute();
+        return Outcome.STORED;
     }
 
     private static ArrayNode types(ProxyStatus proxy) {

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -83,6 +86,37 @@ public final class StatusIngester implements Runnable {
     }
 
     private void ingest(ConsumerRecords<String, byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        // After a change every cluster reports at once: keep each cluster's newest report of the poll
+        // (newest as the store judges it, since a late report may arrive after a newer one) and store
+        // them in one commit.
+        Map<String, ClusterStatusStore.TenantReport> newest = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            report(record).ifPresent(report -> newest.merge(report.tenant() + "/" + report.report().getCluster(), report,
+                    (kept, later) -> ClusterStatusStore.isNewer(later.report(), kept.report()) ? later : kept));
+            done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+        }
+        List<ClusterStatusStore.TenantReport> reports = List.copyOf(newest.values());
+        List<ClusterStatusStore.Outcome> outcomes;
+        try {
+            outcomes = store.storeAll(reports);
+        } catch (RuntimeException e) {
+            LOG.warn("Storing {} status report(s) at once failed ({}); storing them one by one", reports.size(),
+                    e.toString());
+            ingestOneByOne(records);
+            return;
+        }
+        for (int i = 0; i < reports.size(); i++) {
+            warnIfUnknown(reports.get(i), outcomes.get(i));
+        }
+        consumer.commitSync(done);
+    }
+
+    /** Stores each report in its own transaction; a partition whose report fails is read again from there. */
+    private void ingestOneByOne(ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         Set<TopicPartition> failed = new HashSet<>();
         for (ConsumerRecord<String, byte[]> record : records) {
@@ -91,7 +125,7 @@ public final class StatusIngester implements Runnable {
                 continue;
             }
             try {
-                handle(record);
+                report(record).ifPresent(report -> warnIfUnknown(report, store.store(report.tenant(), report.report())));
                 done.put(partition, new OffsetAndMetadata(record.offset() + 1));
             } catch (RuntimeException e) {
                 LOG.warn("Storing the status report at {}-{}@{} failed ({}); it is read again in {} ms",
@@ -108,11 +142,12 @@ public final class StatusIngester implements Runnable {
         }
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record) {
+    /** The record's report, or empty (logged) when it is not one this topic may carry. */
+    private Optional<ClusterStatusStore.TenantReport> report(ConsumerRecord<String, byte[]> record) {
         String where = record.topic() + "-" + record.partition() + "@" + record.offset();
         var topic = topics.matcher(record.topic());
         if (!topic.matches() || record.value() == null) {
-            return;
+            return Optional.empty();
         }
         String tenant = topic.group(1);
         ClusterStatus report;
@@ -120,18 +155,21 @@ public final class StatusIngester implements Runnable {
             report = ClusterStatus.parseFrom(record.value());
         } catch (InvalidProtocolBufferException e) {
             LOG.warn("tenant={} skipping status record {}: not a ClusterStatus ({})", tenant, where, e.getMessage());
-            return;
+            return Optional.empty();
         }
         // A tenant's topic speaks only for that tenant, and a record only for the cluster it is keyed by.
         if (!report.getTenant().equals(tenant) || !report.getCluster().equals(record.key())) {
             LOG.warn("tenant={} skipping status record {}: it claims tenant={} cluster={} but was sent on {} keyed"
                     + " by '{}'", tenant, where, report.getTenant(), report.getCluster(), record.topic(), record.key());
-            return;
+            return Optional.empty();
         }
-        ClusterStatusStore.Outcome outcome = store.store(tenant, report);
+        return Optional.of(new ClusterStatusStore.TenantReport(tenant, report));
+    }
+
+    private static void warnIfUnknown(ClusterStatusStore.TenantReport report, ClusterStatusStore.Outcome outcome) {
         if (outcome == ClusterStatusStore.Outcome.UNKNOWN_TENANT) {
-            LOG.warn("tenant={} cluster={} skipping status record {}: no such tenant in the database", tenant,
-                    report.getCluster(), where);
+            LOG.warn("tenant={} cluster={} skipping a status report: no such tenant in the database", report.tenant(),
+                    report.report().getCluster());
         }
     }
 

@@ -119,14 +119,48 @@ class StatusIngestionTest {
         }
     }
 
+    @Test
+    void aBurstOfReportsIsStoredInOneGoNewestFirstPerCluster() {
+        // A tenant of its own: this test's reports must not outrank the other test's.
+        UUID initech = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, initech).set(TENANTS.NAME, "initech").set(TENANTS.REVISION, 7L).execute();
+        ClusterStatusStore store = new ClusterStatusStore(db);
+        Instant now = Instant.now();
+        List<ClusterStatusStore.Outcome> outcomes = store.storeAll(List.of(
+                new ClusterStatusStore.TenantReport("initech", report("east", 7, new byte[32], now, 20,
+                        proxy("a", ProxySyncState.SYNCED, ""), proxy("b", ProxySyncState.STALE, ""))),
+                new ClusterStatusStore.TenantReport("initech", report("east", 6, new byte[32], now.minusSeconds(5), 19)),
+                new ClusterStatusStore.TenantReport("nobody", report("east", 9, new byte[32], now, 21)),
+                new ClusterStatusStore.TenantReport("initech", report("west", 7, new byte[32], now, 20))));
+
+        assertThat(outcomes).containsExactly(ClusterStatusStore.Outcome.STORED,
+                ClusterStatusStore.Outcome.OLDER_THAN_STORED, ClusterStatusStore.Outcome.UNKNOWN_TENANT,
+                ClusterStatusStore.Outcome.STORED);
+        assertThat(status(initech, "east").getAppliedRevision()).isEqualTo(7L);
+        assertThat(proxies(initech, "east")).extracting(ProxyStatusRecord::getNodeId).containsExactlyInAnyOrder("a", "b");
+        assertThat(status(initech, "west").getAppliedRevision()).isEqualTo(7L);
+        assertThat(ClusterStatusStore.isNewer(report("east", 1, new byte[32], now, 2),
+                report("east", 1, new byte[32], now, 1))).isTrue();
+        assertThat(ClusterStatusStore.isNewer(report("east", 1, new byte[32], now.minusMillis(1), 9),
+                report("east", 1, new byte[32], now, 1))).isFalse();
+    }
+
     private ClusterStatusRecord status(String cluster) {
+        return status(tenantId, cluster);
+    }
+
+    private ClusterStatusRecord status(UUID tenant, String cluster) {
         return db.selectFrom(CLUSTER_STATUS)
-                .where(CLUSTER_STATUS.TENANT_ID.eq(tenantId).and(CLUSTER_STATUS.CLUSTER.eq(cluster))).fetchOne();
+                .where(CLUSTER_STATUS.TENANT_ID.eq(tenant).and(CLUSTER_STATUS.CLUSTER.eq(cluster))).fetchOne();
     }
 
     private List<ProxyStatusRecord> proxies(String cluster) {
+        return proxies(tenantId, cluster);
+    }
+
+    private List<ProxyStatusRecord> proxies(UUID tenant, String cluster) {
         return db.selectFrom(PROXY_STATUS)
-                .where(PROXY_STATUS.TENANT_ID.eq(tenantId).and(PROXY_STATUS.CLUSTER.eq(cluster))).fetch();
+                .where(PROXY_STATUS.TENANT_ID.eq(tenant).and(PROXY_STATUS.CLUSTER.eq(cluster))).fetch();
     }
 
     private static ClusterStatus report(String cluster, long revision, byte[] sha256, Instant at, long sequence,
