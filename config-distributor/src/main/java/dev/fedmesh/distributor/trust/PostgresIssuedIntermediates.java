@@ -1,0 +1,66 @@
+package dev.fedmesh.distributor.trust;
+
+import dev.fedmesh.trust.ca.SignedIntermediate;
+import dev.fedmesh.trust.issuance.IntermediateOwner;
+import dev.fedmesh.trust.issuance.IssuedIntermediate;
+import dev.fedmesh.trust.issuance.IssuedIntermediates;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.Pem;
+import java.nio.ByteBuffer;
+import java.time.ZoneOffset;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
+
+/**
+ * Issued intermediates in PostgreSQL (table {@code intermediates}), shared by every control-plane
+ * instance. Issuing for a key holds a transaction-scoped advisory lock on it: a second instance
+ * asking for the same key waits, then reads the first one's certificate; the primary key on the
+ * key's SHA-256 forbids a second row whatever happens.
+ */
+public final class PostgresIssuedIntermediates implements IssuedIntermediates {
+
+    /**
+     * The two-key advisory lock space ("fi" for fedmesh intermediates), apart from the one-key space
+     * the outbox relay's per-tenant locks use, so the two never wait on each other.
+     */
+    private static final int LOCK_CLASS = 0x6669;
+
+    private final DSLContext dsl;
+
+    public PostgresIssuedIntermediates(DSLContext dsl) {
+        this.dsl = dsl;
+    }
+
+    @Override
+    public IssuedIntermediate issueOnce(IntermediateOwner owner, byte[] publicKeySha256, Supplier<IssuedIntermediate> issue) {
+        return dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            tx.select(DSL.field("pg_advisory_xact_lock({0}, {1})", Object.class, DSL.val(LOCK_CLASS),
+                    DSL.val(lockKey(publicKeySha256)))).fetch();
+            var existing = tx.selectFrom(INTERMEDIATES).where(INTERMEDIATES.PUBLIC_KEY_SHA256.eq(publicKeySha256)).fetchOne();
+            if (existing != null) {
+                return new IssuedIntermediate(
+                        new IntermediateOwner(existing.getTenantId(), existing.getCluster(), TrustDomain.of(existing.getTrustDomain())),
+                        existing.getPublicKeySha256(), new SignedIntermediate(Pem.certificates(existing.getChainPem())));
+            }
+            IssuedIntermediate issued = issue.get();
+            tx.insertInto(INTERMEDIATES)
+                    .set(INTERMEDIATES.PUBLIC_KEY_SHA256, publicKeySha256)
+                    .set(INTERMEDIATES.TENANT_ID, owner.tenantId())
+                    .set(INTERMEDIATES.CLUSTER, owner.cluster())
+                    .set(INTERMEDIATES.TRUST_DOMAIN, owner.trustDomain().name())
+                    .set(INTERMEDIATES.CHAIN_PEM, issued.signed().chainPem())
+                    .set(INTERMEDIATES.NOT_AFTER, issued.signed().certificate().getNotAfter().toInstant().atOffset(ZoneOffset.UTC))
+                    .execute();
+            return issued;
+        });
+    }
+
+    /** The key within {@link #LOCK_CLASS}: the first 4 bytes of the SHA-256 (a collision only serialises two keys). */
+    private static int lockKey(byte[] publicKeySha256) {
+        return ByteBuffer.wrap(publicKeySha256, 0, Integer.BYTES).getInt();
+    }
+}
