@@ -1,0 +1,346 @@
+package dev.fedmesh.trust.vault;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateBuilder;
+import dev.fedmesh.trust.x509.CertificateRequest;
+import dev.fedmesh.trust.x509.KeyType;
+import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
+import io.github.jopenlibs.vault.json.Json;
+import io.github.jopenlibs.vault.json.JsonArray;
+import io.github.jopenlibs.vault.json.JsonObject;
+import io.github.jopenlibs.vault.json.JsonValue;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A test double of the few Vault HTTP endpoints fedmesh calls, written from Vault's API documentation
+ * (PKI secrets engine: sign-intermediate, list issuers, read issuer; AppRole login). It is not Vault:
+ * it checks what Vault would check for these calls (the X-Vault-Token header, the namespace header,
+ * the AppRole login body, the paths and the parameters) and signs with a real root key.
+ */
+final class VaultPkiDouble implements AutoCloseable {
+
+    /** sign-intermediate's parameters as documented (Vault 1.19+); others are ignored with a warning, as Vault does. */
+    private static final Set<String> SIGN_INTERMEDIATE_PARAMETERS = Set.of("csr", "common_name", "alt_names", "ip_sans",
+            "uri_sans", "other_sans", "ttl", "format", "max_path_length", "key_usage", "exclude_cn_from_sans",
+            "use_csr_values", "permitted_dns_domains", "excluded_dns_domains", "permitted_ip_ranges", "excluded_ip_ranges",
+            "permitted_email_addresses", "excluded_email_addresses", "permitted_uri_domains", "excluded_uri_domains", "ou",
+            "organization", "country", "locality", "province", "street_address", "postal_code", "serial_number",
+            "not_before_duration", "not_after", "signature_bits", "skid", "use_pss", "issuer_ref");
+    private static final Set<String> ADDED_IN_1_19 = Set.of("excluded_dns_domains", "permitted_ip_ranges",
+            "excluded_ip_ranges", "permitted_email_addresses", "excluded_email_addresses", "permitted_uri_domains",
+            "excluded_uri_domains");
+
+    private final HttpServer server;
+    private final String mount;
+    private final String namespace;
+    private final Map<String, KeyPair> issuerKeys = new LinkedHashMap<>();
+    private final Map<String, X509Certificate> issuers = new LinkedHashMap<>();
+    private final Set<String> tokensWithPolicy = Collections.synchronizedSet(new HashSet<>());
+    private final Set<String> tokensWithoutPolicy = Collections.synchronizedSet(new HashSet<>());
+    private final Map<String, String> appRoleSecrets = new LinkedHashMap<>();
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    private volatile JsonObject lastSignParameters;
+    private volatile boolean olderThan119;
+    private volatile int leaseSeconds = 3600;
+    private volatile int logins;
+    private volatile int nextFailureStatus;
+    private volatile String nextFailureError;
+
+    private VaultPkiDouble(String mount, String namespace) throws IOException {
+        this.mount = mount;
+        this.namespace = namespace;
+        addRoot();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/", this::handle);
+        server.start();
+    }
+
+    /** A double serving PKI mount {@code mount}, in Enterprise namespace {@code namespace} (null: none). */
+    static VaultPkiDouble start(String mount, String namespace) throws IOException {
+        return new VaultPkiDouble(mount, namespace);
+    }
+
+    URI address() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** A token whose policy allows the calls docs/trust.md lists. */
+    String tokenWithPolicy() {
+        String token = "hvs." + UUID.randomUUID();
+        tokensWithPolicy.add(token);
+        return token;
+    }
+
+    /** A valid token without the policy: Vault answers 403 permission denied on sign-intermediate. */
+    String tokenWithoutPolicy() {
+        String token = "hvs." + UUID.randomUUID();
+        tokensWithoutPolicy.add(token);
+        return token;
+    }
+
+    void addAppRole(String roleId, String secretId) {
+        appRoleSecrets.put(roleId, secretId);
+    }
+
+    void leaseSeconds(int seconds) {
+        leaseSeconds = seconds;
+    }
+
+    /** Every token handed out so far stops working, as when a token's TTL ends. */
+    void expireTokens() {
+        tokensWithPolicy.clear();
+        tokensWithoutPolicy.clear();
+    }
+
+    /** Behaves as Vault before 1.19: sign-intermediate ignores permitted_uri_domains (and the other new constraints). */
+    void behaveAsVaultBefore119() {
+        olderThan119 = true;
+    }
+
+    /** The next authenticated call answers {@code status} with {@code error}, as Vault reports a refused request. */
+    void failNextCall(int status, String error) {
+        nextFailureError = error;
+        nextFailureStatus = status;
+    }
+
+    /** A new root issuer beside the old one, as during a root rotation. */
+    X509Certificate addRoot() {
+        KeyPair keys = KeyType.EC_P256.generate();
+        X509Certificate root = RootCertificate.selfSigned(keys, TrustDomain.of("acme.fedmesh.dev"),
+                Instant.now().minus(Duration.ofMinutes(1)), Duration.ofDays(3650));
+        String id = UUID.randomUUID().toString();
+        synchronized (issuers) {
+            issuerKeys.put(id, keys);
+            issuers.put(id, root);
+        }
+        return root;
+    }
+
+    X509Certificate defaultRoot() {
+        synchronized (issuers) {
+            return issuers.values().iterator().next();
+        }
+    }
+
+    /** Every call as "METHOD /v1/path", in order. */
+    List<String> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    JsonObject lastSignParameters() {
+        return lastSignParameters;
+    }
+
+    int logins() {
+        return logins;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            URI uri = exchange.getRequestURI();
+            String path = uri.getPath();
+            boolean list = "LIST".equals(method) || "list=true".equals(uri.getQuery());
+            calls.add((list ? "LIST" : method) + " " + path);
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (namespace != null && !namespace.equals(exchange.getRequestHeaders().getFirst("X-Vault-Namespace"))) {
+                respond(exchange, 404, errors("no handler for route \"" + path.substring(4) + "\". route entry not found."));
+                return;
+            }
+            if (path.equals("/v1/auth/approle/login") && method.equals("POST")) {
+                appRoleLogin(exchange, body);
+                return;
+            }
+            String pki = "/v1/" + mount + "/";
+            if (path.equals(pki + "issuers") && list) {
+                listIssuers(exchange);
+                return;
+            }
+            if (path.startsWith(pki + "issuer/") && path.endsWith("/json") && method.equals("GET")) {
+                readIssuer(exchange, path.substring((pki + "issuer/").length(), path.length() - "/json".length()));
+                return;
+            }
+            if (path.equals(pki + "root/sign-intermediate") && method.equals("POST")) {
+                String token = exchange.getRequestHeaders().getFirst("X-Vault-Token");
+                if (token == null || !(tokensWithPolicy.contains(token) || tokensWithoutPolicy.contains(token))) {
+                    respond(exchange, 403, errors("permission denied", "invalid token"));
+                    return;
+                }
+                if (!tokensWithPolicy.contains(token)) {
+                    respond(exchange, 403, errors("1 error occurred:\n\t* permission denied\n\n"));
+                    return;
+                }
+                if (nextFailureStatus != 0) {
+                    int status = nextFailureStatus;
+                    nextFailureStatus = 0;
+                    respond(exchange, status, errors(nextFailureError));
+                    return;
+                }
+                signIntermediate(exchange, body);
+                return;
+            }
+            respond(exchange, 404, errors("no handler for route \"" + path.substring(4) + "\". route entry not found."));
+        } catch (RuntimeException e) {
+            respond(exchange, 500, errors("double failed: " + e));
+        }
+    }
+
+    private void appRoleLogin(HttpExchange exchange, String body) throws IOException {
+        JsonObject request = Json.parse(body).asObject();
+        JsonValue roleId = request.get("role_id");
+        JsonValue secretId = request.get("secret_id");
+        if (roleId == null || secretId == null || !secretId.asString().equals(appRoleSecrets.get(roleId.asString()))) {
+            respond(exchange, 400, errors("invalid role or secret ID"));
+            return;
+        }
+        logins++;
+        String token = tokenWithPolicy();
+        JsonObject auth = Json.object().add("client_token", token).add("accessor", UUID.randomUUID().toString())
+                .add("policies", Json.array("default", "fedmesh-trust")).add("lease_duration", leaseSeconds)
+                .add("renewable", true);
+        respond(exchange, 200, envelope(Json.NULL, auth, Json.NULL).toString());
+    }
+
+    private void listIssuers(HttpExchange exchange) throws IOException {
+        JsonArray keys = new JsonArray();
+        JsonObject info = Json.object();
+        synchronized (issuers) {
+            for (String id : issuers.keySet()) {
+                keys.add(id);
+                info.add(id, Json.object().add("issuer_name", ""));
+            }
+        }
+        respond(exchange, 200, envelope(Json.object().add("keys", keys).add("key_info", info), Json.NULL, Json.NULL).toString());
+    }
+
+    private void readIssuer(HttpExchange exchange, String id) throws IOException {
+        X509Certificate issuer;
+        synchronized (issuers) {
+            issuer = issuers.get(id);
+        }
+        if (issuer == null) {
+            respond(exchange, 500, errors("unable to find PKI issuer for reference: " + id));
+            return;
+        }
+        String pem = Pem.write(issuer);
+        respond(exchange, 200, envelope(Json.object().add("certificate", pem).add("ca_chain", Json.array(pem))
+                .add("revocation_time", 0), Json.NULL, Json.NULL).toString());
+    }
+
+    private void signIntermediate(HttpExchange exchange, String body) throws IOException {
+        JsonObject parameters = Json.parse(body).asObject();
+        lastSignParameters = parameters;
+        List<String> ignored = new ArrayList<>();
+        for (String name : parameters.names()) {
+            if (!SIGN_INTERMEDIATE_PARAMETERS.contains(name) || (olderThan119 && ADDED_IN_1_19.contains(name))) {
+                ignored.add(name);
+            }
+        }
+        JsonValue csrText = parameters.get("csr");
+        if (csrText == null || csrText.asString().isBlank()) {
+            respond(exchange, 400, errors("\"csr\" is empty"));
+            return;
+        }
+        JsonValue commonName = parameters.get("common_name");
+        if (commonName == null || commonName.asString().isBlank()) {
+            respond(exchange, 400, errors("the common_name field is required"));
+            return;
+        }
+        CertificateRequest csr = CertificateRequest.parse(csrText.asString());
+        int maxPathLength = parameters.get("max_path_length") == null ? -1 : parameters.get("max_path_length").asInt();
+        Duration ttl = ttl(parameters.get("ttl"));
+        String id;
+        synchronized (issuers) {
+            id = issuers.keySet().iterator().next();
+        }
+        X509Certificate root = issuers.get(id);
+        Instant now = Instant.now();
+        CertificateBuilder builder = CertificateBuilder.forKey(csr.publicKey())
+                .commonName(commonName.asString())
+                .validity(now.minusSeconds(30), now.plus(ttl))
+                .ca(maxPathLength < 0 ? null : maxPathLength);
+        JsonValue uriSans = parameters.get("uri_sans");
+        if (uriSans != null) {
+            for (String uri : uriSans.asString().split(",")) {
+                builder.uriSan(URI.create(uri.strip()));
+            }
+        }
+        JsonValue permittedUri = parameters.get("permitted_uri_domains");
+        if (permittedUri != null && !olderThan119) {
+            for (String domain : permittedUri.asString().split(",")) {
+                builder.permitUriHost(domain.strip());
+            }
+        }
+        X509Certificate certificate = builder.signedBy(root, issuerKeys.get(id).getPrivate());
+        String rootPem = Pem.write(root);
+        JsonObject data = Json.object().add("certificate", Pem.write(certificate)).add("issuing_ca", rootPem)
+                .add("ca_chain", Json.array(rootPem))
+                .add("serial_number", certificate.getSerialNumber().toString(16))
+                .add("expiration", certificate.getNotAfter().toInstant().getEpochSecond());
+        JsonValue warnings = ignored.isEmpty() ? Json.NULL
+                : Json.array("Endpoint ignored these unrecognized parameters: " + ignored);
+        respond(exchange, 200, envelope(data, Json.NULL, warnings).toString());
+    }
+
+    /** Vault's duration parameters: a number of seconds, or a number with an s, m or h suffix. */
+    private static Duration ttl(JsonValue value) {
+        if (value == null) {
+            return Duration.ofDays(30);
+        }
+        String text = value.isString() ? value.asString() : String.valueOf(value.asLong());
+        char unit = text.charAt(text.length() - 1);
+        if (Character.isDigit(unit)) {
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        long amount = Long.parseLong(text.substring(0, text.length() - 1));
+        return switch (unit) {
+            case 's' -> Duration.ofSeconds(amount);
+            case 'm' -> Duration.ofMinutes(amount);
+            case 'h' -> Duration.ofHours(amount);
+            default -> throw new IllegalArgumentException("ttl " + text);
+        };
+    }
+
+    /** Vault's response envelope, as every successful call returns it. */
+    private static JsonObject envelope(JsonValue data, JsonValue auth, JsonValue warnings) {
+        return Json.object().add("request_id", UUID.randomUUID().toString()).add("lease_id", "").add("renewable", false)
+                .add("lease_duration", 0).add("data", data).add("wrap_info", Json.NULL).add("warnings", warnings)
+                .add("auth", auth);
+    }
+
+    private static String errors(String... errors) {
+        return Json.object().add("errors", Json.array(errors)).toString();
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+}

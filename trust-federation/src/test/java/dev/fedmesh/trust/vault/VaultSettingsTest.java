@@ -1,0 +1,52 @@
+package dev.fedmesh.trust.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VaultSettingsTest {
+
+    @Test
+    void appRoleSettingsAreReadFromTheirPropertiesWithDefaults() {
+        VaultSettings settings = VaultSettings.fromProperties(Map.of(
+                "fedmesh.trust.vault.address", "https://vault.example.com:8200/",
+                "fedmesh.trust.vault.namespace", "mesh",
+                "fedmesh.trust.vault.auth.method", "approle",
+                "fedmesh.trust.vault.auth.approle.role-id", "5f1e-role",
+                "fedmesh.trust.vault.auth.approle.secret-id-file", "/run/secrets/vault-secret-id"));
+
+        assertThat(settings.address()).isEqualTo(URI.create("https://vault.example.com:8200/"));
+        assertThat(settings.baseAddress()).isEqualTo("https://vault.example.com:8200");
+        assertThat(settings.pkiMount()).isEqualTo("pki");
+        assertThat(settings.namespace()).isEqualTo("mesh");
+        assertThat(settings.auth()).isEqualTo(new VaultAuth.AppRole("approle", "5f1e-role", Path.of("/run/secrets/vault-secret-id")));
+        assertThat(settings.permitUriDomains()).isTrue();
+        assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void tokenAuthNeedsItsTokenFile() {
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200")))
+                .hasMessage("fedmesh.trust.vault.auth.token-file is not set: see \"Configuration\" in docs/trust.md");
+    }
+
+    @Test
+    void anAddressWithoutSchemeIsRefusedWithAnExample() {
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "vault:8200",
+                "fedmesh.trust.vault.auth.token-file", "/t")))
+                .hasMessage("fedmesh.trust.vault.address is \"vault:8200\": give Vault's base URL, e.g."
+                        + " https://vault.example.com:8200");
+    }
+
+    @Test
+    void anUnknownAuthMethodNamesTheOnesThereAre() {
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200",
+                "fedmesh.trust.vault.auth.method", "kubernetes")))
+                .hasMessageStartingWith("fedmesh.trust.vault.auth.method is \"kubernetes\": use token");
+    }
+}
