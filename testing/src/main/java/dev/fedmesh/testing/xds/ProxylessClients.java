@@ -3,6 +3,7 @@ package dev.fedmesh.testing.xds;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.xds.XdsChannelCredentials;
 import io.grpc.xds.XdsNameResolverProvider;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,23 @@ public final class ProxylessClients {
                         "fedmesh-xds-" + SCHEMES.incrementAndGet(), bootstrap(adsHostPort, nodeId)));
         return withResolver(Grpc.newChannelBuilder(
                         provider.getDefaultScheme() + ":///" + service, InsecureChannelCredentials.create()),
+                provider)
+                .build();
+    }
+
+    /**
+     * A channel to {@code service} configured by {@code bootstrap} alone (its ADS server, node and
+     * certificate providers), whose transport security is what the xDS resources say: mutual TLS
+     * where a cluster carries an UpstreamTlsContext, plaintext elsewhere. Channels with an equal
+     * bootstrap share one xDS client, as in one workload.
+     */
+    public static ManagedChannel secureChannel(Map<String, ?> bootstrap, String service) {
+        Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(service, "service");
+        XdsNameResolverProvider provider = PROVIDERS.computeIfAbsent(bootstrap.toString(),
+                key -> XdsNameResolverProvider.createForTest("fedmesh-xds-" + SCHEMES.incrementAndGet(), bootstrap));
+        return withResolver(Grpc.newChannelBuilder(provider.getDefaultScheme() + ":///" + service,
+                        XdsChannelCredentials.create(InsecureChannelCredentials.create())),
                 provider)
                 .build();
     }
