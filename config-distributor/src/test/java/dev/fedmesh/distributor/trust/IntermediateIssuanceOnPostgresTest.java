@@ -146,7 +146,7 @@ class IntermediateIssuanceOnPostgresTest {
     private IntermediateIssuer issuer(CertificateAuthority ca) {
         DSLContext instanceDb = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
         return new IntermediateIssuer(ca, new PostgresIssuedIntermediates(instanceDb), new AuditLogRefusals(instanceDb),
-                IntermediateTerms.DEFAULT);
+                IntermediateTerms.DEFAULT, Clock.systemUTC());
     }
 
     private void awaitABlockedAdvisoryLock() {

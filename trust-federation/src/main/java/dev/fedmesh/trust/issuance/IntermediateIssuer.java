@@ -3,6 +3,8 @@ package dev.fedmesh.trust.issuance;
 import dev.fedmesh.trust.ca.CertificateAuthority;
 import dev.fedmesh.trust.ca.IntermediateSigningRequest;
 import dev.fedmesh.trust.x509.CertificateRequest;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,12 +24,15 @@ public final class IntermediateIssuer {
     private final IssuedIntermediates issued;
     private final RefusalAudit audit;
     private final IntermediateTerms terms;
+    private final Clock clock;
 
-    public IntermediateIssuer(CertificateAuthority ca, IssuedIntermediates issued, RefusalAudit audit, IntermediateTerms terms) {
+    public IntermediateIssuer(CertificateAuthority ca, IssuedIntermediates issued, RefusalAudit audit, IntermediateTerms terms,
+            Clock clock) {
         this.ca = Objects.requireNonNull(ca, "ca");
         this.issued = Objects.requireNonNull(issued, "issued");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.terms = Objects.requireNonNull(terms, "terms");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** The intermediate for the CSR's key, issued now or earlier; throws {@link IntermediateRefusedException} when refused. */
@@ -50,6 +55,12 @@ public final class IntermediateIssuer {
             throw refuse(owner, keyHex, new Refusal(Refusal.Code.KEY_HELD_BY_ANOTHER_CLUSTER,
                     "this key already has an intermediate issued to another cluster or tenant: every cluster must"
                             + " generate its own intermediate key"));
+        }
+        Instant notAfter = result.signed().certificate().getNotAfter().toInstant();
+        if (!clock.instant().isBefore(notAfter)) {
+            // One certificate per key, ever: an expired one is not re-signed, the agent rotates its key.
+            throw refuse(owner, keyHex, new Refusal(Refusal.Code.KEY_EXPIRED, "the intermediate issued for this key"
+                    + " expired at " + notAfter + ": generate a new intermediate key and send its CSR"));
         }
         return result;
     }

@@ -10,6 +10,7 @@ public record Refusal(Code code, String reason) {
         WRONG_URI_SAN,
         EXTRA_SAN,
         NOT_A_CA,
-        KEY_HELD_BY_ANOTHER_CLUSTER
+        KEY_HELD_BY_ANOTHER_CLUSTER,
+        KEY_EXPIRED
     }
 }

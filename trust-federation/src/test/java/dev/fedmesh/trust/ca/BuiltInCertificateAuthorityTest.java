@@ -1,6 +1,7 @@
 package dev.fedmesh.trust.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -49,6 +50,17 @@ class BuiltInCertificateAuthorityTest {
         List<X509Certificate> after = BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME);
 
         assertThat(after).isEqualTo(before);
+    }
+
+    @Test
+    void aRootKeyWithoutItsCertificateIsNotSilentlyReplaced() throws Exception {
+        BuiltInCertificateAuthority first = BuiltInCertificateAuthority.open(dir, CLOCK);
+        first.roots(ACME);
+        Files.delete(first.keyFile(ACME).resolveSibling("root.pem"));
+
+        assertThatThrownBy(() -> BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("restore the certificate, or remove the key to make a new root");
     }
 
     @Test

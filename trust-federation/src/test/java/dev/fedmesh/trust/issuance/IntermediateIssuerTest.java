@@ -33,6 +33,7 @@ class IntermediateIssuerTest {
     private static final TrustDomain ACME = TrustDomain.of("acme.fedmesh.dev");
     private static final IntermediateOwner EAST = new IntermediateOwner(UUID.randomUUID(), "east", ACME);
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:00:00Z"), ZoneOffset.UTC);
+    private static final Clock EIGHT_DAYS_LATER = Clock.offset(CLOCK, Duration.ofDays(8));
 
     @TempDir
     Path dir;
@@ -67,12 +68,18 @@ class IntermediateIssuerTest {
         }
     }
 
+    private final InMemoryIssuedIntermediates store = new InMemoryIssuedIntermediates();
+
     @BeforeEach
     void start() {
         ca = new CountingCa(BuiltInCertificateAuthority.open(dir, CLOCK));
-        issuer = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
+        issuer = issuerAt(CLOCK);
+    }
+
+    private IntermediateIssuer issuerAt(Clock clock) {
+        return new IntermediateIssuer(ca, store,
                 (owner, key, refusal) -> audited.add(owner.cluster() + " " + refusal.code() + " " + key),
-                new IntermediateTerms(Duration.ofDays(7), 0));
+                new IntermediateTerms(Duration.ofDays(7), 0), clock);
     }
 
     @Test
@@ -111,6 +118,17 @@ class IntermediateIssuerTest {
         assertRefused(west, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build(),
                 Refusal.Code.KEY_HELD_BY_ANOTHER_CLUSTER, "another cluster");
         assertThat(audited).singleElement().asString().startsWith("west KEY_HELD_BY_ANOTHER_CLUSTER");
+        assertThat(ca.signed.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyWhoseIntermediateExpiredIsRefusedRatherThanSignedAgain() throws Exception {
+        KeyPair keys = KeyType.EC_P256.generate();
+        issuer.issue(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build());
+        issuer = issuerAt(EIGHT_DAYS_LATER);
+
+        assertRefused(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build(), Refusal.Code.KEY_EXPIRED,
+                "generate a new intermediate key");
         assertThat(ca.signed.get()).isEqualTo(1);
     }
 
