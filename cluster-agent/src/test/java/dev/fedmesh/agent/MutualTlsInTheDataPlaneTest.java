@@ -111,6 +111,25 @@ class MutualTlsInTheDataPlaneTest {
     }
 
     @Test
+    void aRootAddedToTheServersTrustBundleIsTrustedWithoutARestart() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        ClusterPki nextRoot = new ClusterPki(dir.resolve("next-ca"), "acme.fedmesh.dev");
+        ClusterAgent agent = agent("east", config("east", 1, acme, strictMesh()));
+        WorkloadIdentity greeter = workload(acme, acme.clusterIssuer("east"), "shop", GREETER, acme.roots());
+        serve(agent, "east", greeter, freePort());
+        ManagedChannel underNextRoot = channel(agent, workload(nextRoot, nextRoot.clusterIssuer("east"), "shop",
+                "frontend", concat(acme, nextRoot)));
+        assertRefusedInTheTlsHandshake(statusOf(underNextRoot));
+
+        // The first step of a root rotation: the new root joins the bundle. The agent rewrites the
+        // server's files; the running server picks them up at its next refresh.
+        greeter.trustBundleChanged(concat(acme, nextRoot));
+
+        awaitStatus(underNextRoot, Status.Code.OK);
+        assertThat(call(underNextRoot)).isEqualTo(GREETER);
+    }
+
+    @Test
     void trafficPermissionServesAnAllowedIdentityDeniesAnotherAndANewConfigSwapsThemWithoutARestart() throws Exception {
         ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
         SvidIssuer east = acme.clusterIssuer("east");
@@ -226,11 +245,13 @@ class MutualTlsInTheDataPlaneTest {
         assertThat(causes).as("causes of %s", status).anyMatch(SSLException.class::isInstance);
     }
 
-    /** Calls until one ends with {@code code} (the sign the new config arrived); fails after a generous wait. */
-    private static void awaitStatus(ManagedChannel channel, Status.Code code) {
+    /** Calls until one ends with {@code code} (the sign the change arrived); fails after a generous wait. */
+    private static void awaitStatus(ManagedChannel channel, Status.Code code) throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (statusOf(channel).getCode() != code) {
             assertThat(System.nanoTime()).as("a call ending %s", code).isLessThan(deadline);
+            // A refused channel fails calls at once while it backs off; no need to spin.
+            Thread.sleep(50);
         }
     }
 
