@@ -170,6 +170,33 @@ class MutualTlsInTheDataPlaneTest {
         assertThat(call(fromEast)).isEqualTo(GREETER);
     }
 
+    @Test
+    void aDenyRuleForOnePathAndMethodDeniesOnlyThoseCalls() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        Policy denyUnary = Policy.newBuilder().setKind("TrafficPermission").setName("no-unary-for-frontend")
+                .setTarget(Target.newBuilder().setService(ServiceSubset.newBuilder().setService(GREETER)))
+                .setTrafficPermission(TrafficPermissionSpec.newBuilder()
+                        .addRules(TrafficPermissionSpec.Rule.newBuilder()
+                                .setAction(TrafficPermissionSpec.Action.ACTION_DENY)
+                                .addSources(TrafficPermissionSpec.Source.newBuilder().setService("frontend"))
+                                .setHttp(TrafficPermissionSpec.HttpMatch.newBuilder()
+                                        .addMethods("POST")
+                                        .addPaths(TrafficPermissionSpec.PathMatch.newBuilder()
+                                                .setExact("/grpc.testing.SimpleService/UnaryRpc")))))
+                .build();
+        ClusterAgent agent = agent("east", config("east", 1, acme, strictMesh(), denyUnary));
+        serve(agent, "east", workload(acme, east, "shop", GREETER, acme.roots()), freePort());
+        ManagedChannel frontend = channel(agent, workload(acme, east, "shop", "frontend", acme.roots()));
+        ManagedChannel batch = channel(agent, workload(acme, east, "jobs", "batch", acme.roots()));
+
+        assertThat(call(batch)).isEqualTo(GREETER);
+        assertThat(statusOf(frontend).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(streamingStatusOf(frontend).getCode())
+                .as("another method of the service passes the rule and reaches the server, which does not implement it")
+                .isEqualTo(Status.Code.UNIMPLEMENTED);
+    }
+
     private ClusterAgent agent(String cluster, DesiredConfig config) throws IOException {
         ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, cluster, "127.0.0.1:" + freePort(),
                         ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
@@ -226,6 +253,18 @@ class MutualTlsInTheDataPlaneTest {
             SimpleServiceGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(20, TimeUnit.SECONDS)
                     .unaryRpc(SimpleRequest.getDefaultInstance());
+            return Status.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus();
+        }
+    }
+
+    private static Status streamingStatusOf(ManagedChannel channel) {
+        try {
+            SimpleServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .serverStreamingRpc(SimpleRequest.getDefaultInstance())
+                    .forEachRemaining(response -> { });
             return Status.OK;
         } catch (StatusRuntimeException e) {
             return e.getStatus();
