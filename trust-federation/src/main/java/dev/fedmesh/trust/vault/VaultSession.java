@@ -1,5 +1,6 @@
 package dev.fedmesh.trust.vault;
 
+import io.github.jopenlibs.vault.SslConfig;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
@@ -10,11 +11,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,6 +149,9 @@ final class VaultSession {
         if (settings.namespace() != null) {
             config = config.nameSpace(settings.namespace());
         }
+        if (settings.tlsCaFile() != null) {
+            config = config.sslConfig(new SslConfig().pemFile(settings.tlsCaFile().toFile()).build());
+        }
         return config.build();
     }
 
@@ -166,8 +172,15 @@ final class VaultSession {
         int status = e.getHttpStatusCode();
         if (status == 0) {
             Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
+            boolean tls = false;
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                tls |= cause instanceof SSLException || cause instanceof CertificateException;
+                root = cause;
+            }
+            if (tls) {
+                return new VaultCallException(0, "Vault at " + settings.baseAddress() + " presents a TLS certificate this"
+                        + " control plane does not trust, for " + what + " (" + root.getClass().getSimpleName() + "): set "
+                        + VaultSettings.PREFIX + "tls.ca-file to the PEM of the CA that signed Vault's certificate", e);
             }
             return new VaultCallException(0, "Vault at " + settings.baseAddress() + " is unreachable for " + what + " ("
                     + root.getClass().getSimpleName() + "): check fedmesh.trust.vault.address and that Vault is up", e);

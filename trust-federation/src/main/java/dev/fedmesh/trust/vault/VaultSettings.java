@@ -10,10 +10,11 @@ import java.util.Objects;
 /**
  * Where Vault's PKI secrets engine is and how to reach it: address, PKI mount, Enterprise
  * namespace (null for none), auth, whether to ask Vault for the URI name constraint (Vault 1.19
- * and later), and the HTTP timeout. Read from {@code fedmesh.trust.vault.*} properties.
+ * and later), the HTTP timeout, and the PEM file of the CA that signed Vault's TLS certificate
+ * (null: the JDK's trusted CAs). Read from {@code fedmesh.trust.vault.*} properties.
  */
 public record VaultSettings(URI address, String pkiMount, String namespace, VaultAuth auth, boolean permitUriDomains,
-        Duration timeout) {
+        Duration timeout, Path tlsCaFile) {
 
     public static final String PREFIX = "fedmesh.trust.vault.";
 
@@ -29,7 +30,8 @@ public record VaultSettings(URI address, String pkiMount, String namespace, Vaul
      * Reads the settings from properties named {@code fedmesh.trust.vault.<name>}: {@code address}
      * (required), {@code pki-mount} (pki), {@code namespace}, {@code auth.method} (token or approle),
      * {@code auth.token-file}, {@code auth.approle.mount} (approle), {@code auth.approle.role-id},
-     * {@code auth.approle.secret-id-file}, {@code permit-uri-domains} (true), {@code timeout} (PT10S).
+     * {@code auth.approle.secret-id-file}, {@code permit-uri-domains} (true), {@code timeout} (PT10S),
+     * {@code tls.ca-file}.
      */
     public static VaultSettings fromProperties(Map<String, String> properties) {
         URI address = address(required(properties, "address"));
@@ -54,8 +56,10 @@ public record VaultSettings(URI address, String pkiMount, String namespace, Vaul
             throw new IllegalArgumentException(PREFIX + "timeout is \"" + timeout + "\": use an ISO-8601 duration such as PT10S");
         }
         String namespace = properties.get(PREFIX + "namespace");
+        String caFile = properties.get(PREFIX + "tls.ca-file");
         return new VaultSettings(address, properties.getOrDefault(PREFIX + "pki-mount", "pki"),
-                namespace == null || namespace.isBlank() ? null : namespace, auth, Boolean.parseBoolean(permit), parsedTimeout);
+                namespace == null || namespace.isBlank() ? null : namespace, auth, Boolean.parseBoolean(permit), parsedTimeout,
+                caFile == null || caFile.isBlank() ? null : Path.of(caFile.strip()));
     }
 
     private static String required(Map<String, String> properties, String name) {

@@ -1,6 +1,7 @@
 package dev.fedmesh.trust.x509;
 
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -31,7 +33,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Builds one X.509 v3 certificate from what it must say: subject key and name, validity, URI SANs,
+ * Builds one X.509 v3 certificate from what it must say: subject key and name, validity, URI or IP SANs,
  * CA or leaf, key usages, and URI name constraints. The issuer's key type picks the signature
  * algorithm; the serial number is 128 random bits.
  */
@@ -43,7 +45,7 @@ public final class CertificateBuilder {
     private String commonName = "";
     private Instant notBefore;
     private Instant notAfter;
-    private final List<URI> uriSans = new ArrayList<>();
+    private final List<GeneralName> sans = new ArrayList<>();
     private boolean ca;
     private Integer pathLength;
     private int keyUsage;
@@ -73,7 +75,13 @@ public final class CertificateBuilder {
     }
 
     public CertificateBuilder uriSan(URI uri) {
-        uriSans.add(uri);
+        sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri.toString()));
+        return this;
+    }
+
+    /** An IP address SAN, for servers reached by address (a Vault or test server on 127.0.0.1). */
+    public CertificateBuilder ipSan(InetAddress address) {
+        sans.add(new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress())));
         return this;
     }
 
@@ -145,12 +153,10 @@ public final class CertificateBuilder {
                 builder.addExtension(Extension.extendedKeyUsage, false,
                         new ExtendedKeyUsage(extendedKeyUsages.toArray(KeyPurposeId[]::new)));
             }
-            if (!uriSans.isEmpty()) {
-                GeneralName[] names = uriSans.stream()
-                        .map(uri -> new GeneralName(GeneralName.uniformResourceIdentifier, uri.toString()))
-                        .toArray(GeneralName[]::new);
+            if (!sans.isEmpty()) {
                 // With an empty subject the SAN carries the identity alone and must be critical (RFC 5280 4.2.1.6).
-                builder.addExtension(Extension.subjectAlternativeName, commonName.isEmpty(), new GeneralNames(names));
+                builder.addExtension(Extension.subjectAlternativeName, commonName.isEmpty(),
+                        new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
             if (!permittedUriHosts.isEmpty()) {
                 GeneralSubtree[] permitted = permittedUriHosts.stream()

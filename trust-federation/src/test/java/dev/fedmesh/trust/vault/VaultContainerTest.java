@@ -73,7 +73,7 @@ class VaultContainerTest {
         String token = vaultCli("token create -policy=fedmesh-trust -field=token");
         Path tokenFile = Files.writeString(dir.resolve("token"), token);
         VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(new VaultSettings(address(), "pki", null,
-                new VaultAuth.TokenFile(tokenFile), true, Duration.ofSeconds(10)), Clock.systemUTC());
+                new VaultAuth.TokenFile(tokenFile), true, Duration.ofSeconds(10), null), Clock.systemUTC());
         KeyPair keys = KeyType.EC_P256.generate();
 
         SignedIntermediate signed = ca.signIntermediate(new IntermediateSigningRequest(ACME,
@@ -93,7 +93,7 @@ class VaultContainerTest {
         Path secretIdFile = Files.writeString(dir.resolve("secret-id"),
                 vaultCli("write -f -field=secret_id auth/approle/role/fedmesh/secret-id"));
         VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(new VaultSettings(address(), "pki", null,
-                new VaultAuth.AppRole("approle", roleId, secretIdFile), true, Duration.ofSeconds(10)), Clock.systemUTC());
+                new VaultAuth.AppRole("approle", roleId, secretIdFile), true, Duration.ofSeconds(10), null), Clock.systemUTC());
 
         SignedIntermediate signed = ca.signIntermediate(new IntermediateSigningRequest(ACME,
                 CertificateRequest.create(KeyType.EC_P256.generate(), "east", List.of(ACME.id().toUri()), true),

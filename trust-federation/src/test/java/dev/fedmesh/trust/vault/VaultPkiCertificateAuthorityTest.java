@@ -168,7 +168,7 @@ class VaultPkiCertificateAuthorityTest {
         URI address = vault.address();
         vault.close();
         VaultSettings settings = new VaultSettings(address, "pki-acme", NAMESPACE,
-                tokenSettings("hvs.unused", true).auth(), true, Duration.ofSeconds(2));
+                tokenSettings("hvs.unused", true).auth(), true, Duration.ofSeconds(2), null);
         VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(settings, clock);
 
         assertThatThrownBy(() -> ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))))
@@ -214,6 +214,27 @@ class VaultPkiCertificateAuthorityTest {
     }
 
     @Test
+    void overTlsVaultIsTrustedThroughTheConfiguredCaFileAndRefusedWithoutIt() throws Exception {
+        try (VaultPkiDouble tlsVault = VaultPkiDouble.startWithTls("pki-acme", NAMESPACE)) {
+            Path tokenFile = Files.writeString(dir.resolve("tls-token"), tlsVault.tokenWithPolicy());
+            Path caFile = Files.writeString(dir.resolve("vault-ca.pem"), tlsVault.tlsCaPem());
+            VaultAuth auth = new VaultAuth.TokenFile(tokenFile);
+            VaultPkiCertificateAuthority trusting = new VaultPkiCertificateAuthority(
+                    new VaultSettings(tlsVault.address(), "pki-acme", NAMESPACE, auth, true, Duration.ofSeconds(5), caFile), clock);
+            VaultPkiCertificateAuthority notTrusting = new VaultPkiCertificateAuthority(
+                    new VaultSettings(tlsVault.address(), "pki-acme", NAMESPACE, auth, true, Duration.ofSeconds(5), null), clock);
+
+            SignedIntermediate signed = trusting.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)));
+
+            assertThat(CertificateUris.of(signed.certificate())).containsExactly("spiffe://acme.fedmesh.dev");
+            assertThatThrownBy(() -> notTrusting.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))))
+                    .isInstanceOfSatisfying(VaultCallException.class, e -> assertThat(e.status()).isZero())
+                    .hasMessageContaining("presents a TLS certificate this control plane does not trust")
+                    .hasMessageContaining("fedmesh.trust.vault.tls.ca-file");
+        }
+    }
+
+    @Test
     void settingsNeverPrintTheirSecrets() {
         VaultSettings settings = appRoleSettings();
 
@@ -234,7 +255,7 @@ class VaultPkiCertificateAuthorityTest {
             throw new IllegalStateException(e);
         }
         return new VaultSettings(vault.address(), "pki-acme", NAMESPACE, new VaultAuth.TokenFile(file), permitUriDomains,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), null);
     }
 
     private VaultSettings appRoleSettings() {
@@ -245,6 +266,6 @@ class VaultPkiCertificateAuthorityTest {
             throw new IllegalStateException(e);
         }
         return new VaultSettings(vault.address(), "pki-acme", NAMESPACE, new VaultAuth.AppRole("approle", ROLE_ID, secretIdFile),
-                true, Duration.ofSeconds(5));
+                true, Duration.ofSeconds(5), null);
     }
 }

@@ -2,6 +2,8 @@ package dev.fedmesh.trust.vault;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateBuilder;
 import dev.fedmesh.trust.x509.CertificateRequest;
@@ -16,7 +18,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
 
 /**
  * A test double of the few Vault HTTP endpoints fedmesh calls, written from Vault's API documentation
@@ -64,22 +73,68 @@ final class VaultPkiDouble implements AutoCloseable {
     private volatile int nextFailureStatus;
     private volatile String nextFailureError;
 
-    private VaultPkiDouble(String mount, String namespace) throws IOException {
+    private final String tlsCaPem;
+
+    private VaultPkiDouble(String mount, String namespace, boolean tls) throws IOException {
         this.mount = mount;
         this.namespace = namespace;
         addRoot();
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
+        if (tls) {
+            KeyPair caKeys = KeyType.EC_P256.generate();
+            Instant now = Instant.now().minus(Duration.ofMinutes(1));
+            X509Certificate ca = CertificateBuilder.forKey(caKeys.getPublic()).commonName("vault double TLS CA")
+                    .validity(now, now.plus(Duration.ofDays(1))).ca(0).selfSigned(caKeys.getPrivate());
+            KeyPair serverKeys = KeyType.EC_P256.generate();
+            X509Certificate serverCertificate = CertificateBuilder.forKey(serverKeys.getPublic()).commonName("vault")
+                    .validity(now, now.plus(Duration.ofHours(12))).ipSan(local.getAddress())
+                    .keyUsage(KeyUsage.digitalSignature).extendedKeyUsage(KeyPurposeId.id_kp_serverAuth)
+                    .signedBy(ca, caKeys.getPrivate());
+            HttpsServer https = HttpsServer.create(local, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(serverContext(serverKeys, serverCertificate, ca)));
+            server = https;
+            tlsCaPem = Pem.write(ca);
+        } else {
+            server = HttpServer.create(local, 0);
+            tlsCaPem = null;
+        }
         server.createContext("/v1/", this::handle);
         server.start();
     }
 
-    /** A double serving PKI mount {@code mount}, in Enterprise namespace {@code namespace} (null: none). */
+    /** A double serving PKI mount {@code mount}, in Enterprise namespace {@code namespace} (null: none), over HTTP. */
     static VaultPkiDouble start(String mount, String namespace) throws IOException {
-        return new VaultPkiDouble(mount, namespace);
+        return new VaultPkiDouble(mount, namespace, false);
+    }
+
+    /** The same over HTTPS, with a certificate for 127.0.0.1 signed by a CA of its own ({@link #tlsCaPem}). */
+    static VaultPkiDouble startWithTls(String mount, String namespace) throws IOException {
+        return new VaultPkiDouble(mount, namespace, true);
     }
 
     URI address() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create((tlsCaPem == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The PEM of the CA that signed the HTTPS certificate. */
+    String tlsCaPem() {
+        return tlsCaPem;
+    }
+
+    private static SSLContext serverContext(KeyPair keys, X509Certificate certificate, X509Certificate ca) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] password = "double".toCharArray();
+            store.setKeyEntry("vault", keys.getPrivate(), password, new Certificate[] {certificate, ca});
+            KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keyManagers.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("the double's TLS context", e);
+        }
     }
 
     /** A token whose policy allows the calls docs/trust.md lists. */

@@ -18,7 +18,8 @@ class VaultSettingsTest {
                 "fedmesh.trust.vault.namespace", "mesh",
                 "fedmesh.trust.vault.auth.method", "approle",
                 "fedmesh.trust.vault.auth.approle.role-id", "5f1e-role",
-                "fedmesh.trust.vault.auth.approle.secret-id-file", "/run/secrets/vault-secret-id"));
+                "fedmesh.trust.vault.auth.approle.secret-id-file", "/run/secrets/vault-secret-id",
+                "fedmesh.trust.vault.tls.ca-file", "/etc/fedmesh/vault-ca.pem"));
 
         assertThat(settings.address()).isEqualTo(URI.create("https://vault.example.com:8200/"));
         assertThat(settings.baseAddress()).isEqualTo("https://vault.example.com:8200");
@@ -27,6 +28,7 @@ class VaultSettingsTest {
         assertThat(settings.auth()).isEqualTo(new VaultAuth.AppRole("approle", "5f1e-role", Path.of("/run/secrets/vault-secret-id")));
         assertThat(settings.permitUriDomains()).isTrue();
         assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.tlsCaFile()).isEqualTo(Path.of("/etc/fedmesh/vault-ca.pem"));
     }
 
     @Test
