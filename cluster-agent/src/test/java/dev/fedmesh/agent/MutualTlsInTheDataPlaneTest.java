@@ -99,6 +99,27 @@ class MutualTlsInTheDataPlaneTest {
     }
 
     @Test
+    void aPermissiveServiceServesPlaintextCallersInsideAndOutsideTheMesh() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        Policy greeterPermissive = Policy.newBuilder().setKind("MtlsMode").setName("greeter-permissive")
+                .setTarget(Target.newBuilder().setService(ServiceSubset.newBuilder().setService(GREETER)))
+                .setMtlsMode(MtlsModeSpec.newBuilder().setMode(MtlsModeSpec.Mode.MODE_PERMISSIVE))
+                .build();
+        ClusterAgent agent = agent("east", config("east", 1, acme, strictMesh(), greeterPermissive));
+        int port = freePort();
+        serve(agent, "east", workload(acme, east, "shop", GREETER, acme.roots()), port);
+
+        ManagedChannel member = channel(agent, workload(acme, east, "shop", "frontend", acme.roots()));
+        ManagedChannel outsider = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+                .build();
+        resources.add(() -> ProxylessClients.close(outsider));
+
+        assertThat(call(member)).isEqualTo(GREETER);
+        assertThat(call(outsider)).isEqualTo(GREETER);
+    }
+
+    @Test
     void callersRefuseAServerWhoseSvidIsNotOneOfTheServicesIdentities() throws Exception {
         ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
         SvidIssuer east = acme.clusterIssuer("east");
