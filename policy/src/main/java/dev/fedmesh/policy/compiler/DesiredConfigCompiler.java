@@ -1,6 +1,10 @@
 package dev.fedmesh.policy.compiler;
 
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.ByteString;
+import dev.fedmesh.api.v1.ClusterIntermediate;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.api.v1.ServiceSubset;
@@ -24,6 +28,9 @@ import java.util.TreeSet;
 public final class DesiredConfigCompiler {
     private static final Comparator<PolicyDocument> POLICY_ORDER =
             Comparator.comparing(PolicyDocument::kind).thenComparing(PolicyDocument::name);
+    private static final Comparator<IntermediateOfCluster> INTERMEDIATE_ORDER =
+            Comparator.comparing(IntermediateOfCluster::notAfter)
+                    .thenComparing(IntermediateOfCluster::publicKeySha256, ByteString.unsignedLexicographicalComparator());
 
     private DesiredConfigCompiler() {
     }
@@ -39,15 +46,35 @@ public final class DesiredConfigCompiler {
                 .toList();
         SortedMap<String, DesiredConfig> configs = new TreeMap<>();
         for (ClusterInfo cluster : state.clusters()) {
-            configs.put(cluster.name(), DesiredConfig.newBuilder()
+            DesiredConfig.Builder config = DesiredConfig.newBuilder()
                     .setTenant(state.tenant())
                     .setCluster(cluster.name())
                     .setRevision(state.revision())
                     .addAllServices(services)
-                    .addAllPolicies(policies)
-                    .build());
+                    .addAllPolicies(policies);
+            if (!state.trust().trustDomain().isEmpty()) {
+                config.setTrust(MeshTrust.newBuilder()
+                        .setTrustDomain(state.trust().trustDomain())
+                        .addAllRootCertificatesPem(state.trust().rootCertificatesPem()));
+            }
+            state.intermediates().stream()
+                    .filter(intermediate -> intermediate.cluster().equals(cluster.name()))
+                    .sorted(INTERMEDIATE_ORDER)
+                    .map(DesiredConfigCompiler::toWire)
+                    .forEach(config::addIntermediates);
+            configs.put(cluster.name(), config.build());
         }
         return configs;
+    }
+
+    private static ClusterIntermediate toWire(IntermediateOfCluster intermediate) {
+        return ClusterIntermediate.newBuilder()
+                .setPublicKeySha256(intermediate.publicKeySha256())
+                .setChainPem(intermediate.chainPem())
+                .setNotAfter(Timestamp.newBuilder()
+                        .setSeconds(intermediate.notAfter().getEpochSecond())
+                        .setNanos(intermediate.notAfter().getNano()))
+                .build();
     }
 
     /** Declared services plus every service a policy targets. */

@@ -1,5 +1,6 @@
 package dev.fedmesh.policy.compiler;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.document.PolicyDocument;
@@ -12,7 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class DesiredConfigCompilerTest {
     private static final Path GOLDEN = Path.of("src/test/resources/testdata/compiler");
+    private static final String ROOT_PEM = "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n";
 
     @Test
     void everyClusterGetsTheTenantsRouteAtTheTenantsRevision() throws IOException {
@@ -50,6 +54,40 @@ class DesiredConfigCompilerTest {
                 .isEqualTo(DesiredConfigEnvelopes.sha256(envelope.getConfig().toByteArray()));
     }
 
+    @Test
+    void everyClusterCarriesTheTenantsTrustDomainAndRoots() {
+        SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(sampleTenant(2));
+
+        for (DesiredConfig config : configs.values()) {
+            assertThat(config.getTrust().getTrustDomain()).isEqualTo("acme.fedmesh.dev");
+            assertThat(config.getTrust().getRootCertificatesPemList()).containsExactly(ROOT_PEM);
+        }
+    }
+
+    @Test
+    void eachClusterGetsOnlyItsOwnIntermediatesSortedByExpiry() {
+        SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(sampleTenant(2));
+
+        assertThat(configs.get("east").getIntermediatesList())
+                .extracting(intermediate -> intermediate.getChainPem())
+                .containsExactly("east-old-chain", "east-new-chain");
+        assertThat(configs.get("east").getIntermediates(0).getNotAfter().getSeconds())
+                .isEqualTo(Instant.parse("2027-01-01T00:00:00Z").getEpochSecond());
+        assertThat(configs.get("west").getIntermediatesList())
+                .extracting(intermediate -> intermediate.getChainPem())
+                .containsExactly("west-chain");
+    }
+
+    @Test
+    void aStateWithoutTrustCompilesToConfigsWithoutTrust() {
+        TenantState state = sampleTenant(2);
+        DesiredConfig east = DesiredConfigCompiler.compile(new TenantState(state.tenant(), state.revision(),
+                state.clusters(), state.services(), state.policies())).get("east");
+
+        assertThat(east.hasTrust()).isFalse();
+        assertThat(east.getIntermediatesList()).isEmpty();
+    }
+
     @Property(tries = 50)
     void theSameStateInAnyOrderCompilesToTheSameBytes(@ForAll long seed, @ForAll @IntRange(min = 1, max = 30) int routes) {
         TenantState ordered = tenantWithRoutes(routes);
@@ -70,7 +108,17 @@ class DesiredConfigCompilerTest {
                 List.of(new ClusterInfo("west", "us-west1", "a", "net-1", Map.of()),
                         new ClusterInfo("east", "us-east1", "b", "net-1", Map.of("tier", "gold"))),
                 List.of("inventory"),
-                List.of(route("greeter-split", "greeter", 20, 80)));
+                List.of(route("greeter-split", "greeter", 20, 80)),
+                new TenantTrust("acme.fedmesh.dev", List.of(ROOT_PEM)),
+                List.of(intermediate("east", 3, "east-new-chain", "2027-02-01T00:00:00Z"),
+                        intermediate("west", 2, "west-chain", "2027-01-15T00:00:00Z"),
+                        intermediate("east", 1, "east-old-chain", "2027-01-01T00:00:00Z")));
+    }
+
+    private static IntermediateOfCluster intermediate(String cluster, int key, String chainPem, String notAfter) {
+        byte[] sha256 = new byte[32];
+        Arrays.fill(sha256, (byte) key);
+        return new IntermediateOfCluster(cluster, ByteString.copyFrom(sha256), chainPem, Instant.parse(notAfter));
     }
 
     private static TenantState tenantWithRoutes(int routes) {
@@ -82,7 +130,13 @@ class DesiredConfigCompilerTest {
         for (int i = 0; i < 5; i++) {
             clusters.add(new ClusterInfo("c" + i, "r", "z", "n", Map.of("k" + i, "v")));
         }
-        return new TenantState("acme", 3, clusters, List.of("a", "b", "c"), policies);
+        List<IntermediateOfCluster> intermediates = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            intermediates.add(intermediate("c" + i, i + 1, "chain-" + i, "2027-01-0" + (5 - i) + "T00:00:00Z"));
+            intermediates.add(intermediate("c" + i, i + 10, "chain-" + i + "-next", "2027-01-0" + (5 - i) + "T00:00:00Z"));
+        }
+        return new TenantState("acme", 3, clusters, List.of("a", "b", "c"), policies,
+                new TenantTrust("acme.fedmesh.dev", List.of(ROOT_PEM)), intermediates);
     }
 
     private static TenantState shuffle(TenantState state, Random random) {
@@ -91,8 +145,10 @@ class DesiredConfigCompilerTest {
         List<PolicyDocument> policies = new ArrayList<>(state.policies());
         Collections.shuffle(clusters, random);
         Collections.shuffle(services, random);
+        List<IntermediateOfCluster> intermediates = new ArrayList<>(state.intermediates());
         Collections.shuffle(policies, random);
-        return new TenantState(state.tenant(), state.revision(), clusters, services, policies);
+        Collections.shuffle(intermediates, random);
+        return new TenantState(state.tenant(), state.revision(), clusters, services, policies, state.trust(), intermediates);
     }
 
     private static PolicyDocument route(String name, String service, int v1, int v2) {
