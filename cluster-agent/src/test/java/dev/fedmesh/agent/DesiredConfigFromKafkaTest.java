@@ -189,8 +189,10 @@ class DesiredConfigFromKafkaTest {
 
     private static void publish(KafkaProducer<byte[], byte[]> producer, String topic, String cluster,
                                 DesiredConfigEnvelope envelope) throws Exception {
-        producer.send(new ProducerRecord<>(topic, cluster.getBytes(StandardCharsets.UTF_8), envelope.toByteArray()))
-                .get();
+        // Where the distributor writes a cluster's records, and the only partition its agent reads.
+        int partition = KafkaTopics.desiredPartition(cluster, producer.partitionsFor(topic).size());
+        producer.send(new ProducerRecord<>(topic, partition, cluster.getBytes(StandardCharsets.UTF_8),
+                envelope.toByteArray())).get();
     }
 
     private static void createCompactedTopic(String bootstrap, String topic, int partitions) throws Exception {

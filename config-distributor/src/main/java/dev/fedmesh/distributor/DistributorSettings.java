@@ -26,6 +26,12 @@ public record DistributorSettings(
         ConfigSigningKey signingKey) {
 
     static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
+    /**
+     * Partitions of each new desired topic. An agent reads only its cluster's partition, so more
+     * partitions mean fewer other clusters' records fetched per change; each costs the brokers a
+     * little per tenant.
+     */
+    public static final int DEFAULT_TOPIC_PARTITIONS = 8;
 
     public DistributorSettings {
         if (signingKey == null) {
@@ -41,11 +47,12 @@ public record DistributorSettings(
     }
 
     /**
-     * Settings for a laptop: the given database and broker, one partition, replication 1, and a
+     * Settings for a laptop: the given database and broker, the default partitions, replication 1, and a
      * fresh signing key of its own (agents must be given its public key, or use {@link #withSigningKey}).
      */
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
-        return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, 1, (short) 1, Duration.ofSeconds(1),
+        return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, DEFAULT_TOPIC_PARTITIONS, (short) 1,
+                Duration.ofSeconds(1),
                 ConfigSigningKey.generate());
     }
 
@@ -71,7 +78,7 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.db.password", String.class, ""),
                 kafka,
                 properties.get("fedmesh.distributor.topic-prefix", String.class, "fedmesh"),
-                properties.get("fedmesh.distributor.topic-partitions", Integer.class, 1),
+                properties.get("fedmesh.distributor.topic-partitions", Integer.class, DEFAULT_TOPIC_PARTITIONS),
                 properties.get("fedmesh.distributor.topic-replication-factor", Short.class, (short) 1),
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
                 signingKey(properties));

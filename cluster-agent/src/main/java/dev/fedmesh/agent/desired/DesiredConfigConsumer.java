@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.desired;
 
+import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,10 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one cluster's desired configs from the tenant's compacted topic: every partition, from the
+ * Reads one cluster's desired configs from the tenant's compacted topic: only the partition the
+ * distributor writes this cluster's records to ({@link KafkaTopics#desiredPartition}), from the
  * beginning, without a consumer group. Keeps only records keyed by this cluster, verifies their
  * envelope (signature and digest) and hands the config on, remembering the last record it refused;
- * waits (retrying) until the distributor has created the topic, and picks up partitions added later.
+ * waits (retrying) until the distributor has created the topic, and moves to its new partition,
+ * read from the beginning, when partitions are added (the tenant's next change is written there).
  */
 public final class DesiredConfigConsumer implements AutoCloseable {
 
@@ -110,8 +112,8 @@ public final class DesiredConfigConsumer implements AutoCloseable {
                             added.removeAll(assigned);
                             consumer.assign(partitions);
                             consumer.seekToBeginning(added);
-                            LOG.info("tenant={} cluster={} reading {} partition(s) of {} from the beginning",
-                                    tenant, cluster, partitions.size(), topic);
+                            LOG.info("tenant={} cluster={} reading its partition {} of {} from the beginning",
+                                    tenant, cluster, partitions, topic);
                             assigned = partitions;
                         }
                         nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
@@ -143,12 +145,10 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return Set.of();
         }
-        if (infos == null) {
+        if (infos == null || infos.isEmpty()) {
             return Set.of();
         }
-        return infos.stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition()))
-                .collect(Collectors.toSet());
+        return Set.of(new TopicPartition(topic, KafkaTopics.desiredPartition(cluster, infos.size())));
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {

@@ -68,15 +68,25 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     /** Sends every config and returns, once all are acknowledged, each one's SHA-256 by cluster; throws if any is not. */
     public Map<String, byte[]> publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
-        ensureTopic(topic);
-        // The agents' reports come back on the tenant's status topic, compacted like this one.
-        ensureTopic(KafkaTopics.status(topicPrefix, tenant));
-        List<Future<?>> sends = new ArrayList<>();
+        ensureTopic(topic, partitions);
+        // The agents' reports come back on the tenant's status topic, compacted like this one; one
+        // partition is enough, since distributors share the status topics of many tenants.
+        ensureTopic(KafkaTopics.status(topicPrefix, tenant), 1);
+        // Each cluster's records go to the partition its agent reads (the topic's actual partition count:
+        // an existing topic keeps its own), so an agent fetches its own records, not every cluster's.
+        int topicPartitions = producer.partitionsFor(topic).size();
+        // Seal and sign everything before the first send, so the records leave together in few requests.
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(configsByCluster.size());
         Map<String, byte[]> sha256ByCluster = new java.util.TreeMap<>();
         for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
             DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
             sha256ByCluster.put(entry.getKey(), envelope.getSha256().toByteArray());
-            sends.add(producer.send(new ProducerRecord<>(topic, entry.getKey(), envelope.toByteArray())));
+            records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(entry.getKey(), topicPartitions),
+                    entry.getKey(), envelope.toByteArray()));
+        }
+        List<Future<?>> sends = new ArrayList<>(records.size());
+        for (ProducerRecord<String, byte[]> record : records) {
+            sends.add(producer.send(record));
         }
         producer.flush();
         for (Future<?> send : sends) {
@@ -85,7 +95,7 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         return sha256ByCluster;
     }
 
-    private void ensureTopic(String topic) {
+    private void ensureTopic(String topic, int partitions) {
         if (knownTopics.contains(topic)) {
             return;
         }

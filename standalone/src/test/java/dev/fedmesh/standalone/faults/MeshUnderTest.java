@@ -1,0 +1,268 @@
+package dev.fedmesh.standalone.faults;
+
+import dev.fedmesh.agent.AgentSettings;
+import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.distributor.ConfigDistributor;
+import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.sample.v1.GreeterGrpc;
+import dev.fedmesh.sample.v1.HelloRequest;
+import dev.fedmesh.standalone.ApiClient;
+import dev.fedmesh.standalone.sample.GreeterServer;
+import dev.fedmesh.testing.xds.ProxylessClients;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
+import io.grpc.ManagedChannel;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * One tenant's fedmesh with each part started and stopped on its own — control-api, a
+ * distributor in this JVM, and one agent per cluster, optionally with greeter backends (v1 and v2)
+ * behind it — so a fault test can take any part away and bring it back. Agents keep their
+ * last-known-good config under one state directory, so a restarted agent finds it again.
+ */
+final class MeshUnderTest implements AutoCloseable {
+    static final String TENANT = "acme";
+    static final long API_DB_CONNECTION_TIMEOUT_MS = 3000;
+
+    /** Where the database and the broker are, and the topic prefix of this test. */
+    record Servers(String jdbcUrl, String dbUsername, String dbPassword, String kafkaBootstrapServers, String topicPrefix) {
+    }
+
+    private final Servers servers;
+    private final List<String> clusters;
+    private final Path stateDirectory;
+    private final String adminToken = "faults-" + UUID.randomUUID();
+    private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
+    private final Map<String, ClusterAgent> agents = new TreeMap<>();
+    private final Map<String, List<ServiceEndpoint>> endpoints = new TreeMap<>();
+    private final List<GreeterServer> greeters = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final AtomicInteger clientNumber = new AtomicInteger();
+    private ApplicationContext apiContext;
+    private ApiClient api;
+    private ConfigDistributor distributor;
+
+    MeshUnderTest(Servers servers, List<String> clusters, Path stateDirectory) {
+        this.servers = servers;
+        this.clusters = List.copyOf(clusters);
+        this.stateDirectory = stateDirectory;
+    }
+
+    Servers servers() {
+        return servers;
+    }
+
+    List<String> clusters() {
+        return clusters;
+    }
+
+    /** The key the distributor signs with; every agent trusts its public key. */
+    ConfigSigningKey signingKey() {
+        return signingKey;
+    }
+
+    String adminToken() {
+        return adminToken;
+    }
+
+    /**
+     * Starts control-api on a free port (it migrates the schema), configured as the standalone run
+     * configures it plus one operator setting: {@code datasources.default.connection-timeout} of
+     * {@value #API_DB_CONNECTION_TIMEOUT_MS} ms, so that with PostgreSQL down a request is answered within
+     * seconds rather than after Hikari's default 30 s.
+     */
+    void startApi() {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("micronaut.server.host", "127.0.0.1");
+        properties.put("micronaut.server.port", 0);
+        properties.put("fedmesh.api.grpc.port", 0);
+        properties.put("datasources.default.url", servers.jdbcUrl());
+        properties.put("datasources.default.username", servers.dbUsername());
+        properties.put("datasources.default.password", servers.dbPassword());
+        properties.put("datasources.default.connection-timeout", API_DB_CONNECTION_TIMEOUT_MS);
+        properties.put("fedmesh.api.admin-token", adminToken);
+        apiContext = ApplicationContext.builder().deduceEnvironment(false).properties(properties).start();
+        EmbeddedServer server = apiContext.getBean(EmbeddedServer.class);
+        server.start();
+        api = new ApiClient(server.getURI(), adminToken);
+    }
+
+    void stopApi() {
+        apiContext.getBean(EmbeddedServer.class).stop();
+        apiContext.close();
+        apiContext = null;
+    }
+
+    ApiClient api() {
+        return api;
+    }
+
+    void startDistributor() {
+        distributor = ConfigDistributor.start(DistributorSettings.local(servers.jdbcUrl(), servers.dbUsername(),
+                servers.dbPassword(), servers.kafkaBootstrapServers(), servers.topicPrefix()).withSigningKey(signingKey));
+    }
+
+    void stopDistributor() {
+        distributor.close();
+        distributor = null;
+    }
+
+    /** Creates the tenant and registers every cluster through the API. */
+    void registerTenantAndClusters() {
+        api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
+        for (String cluster : clusters) {
+            api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + cluster + "\"}"),
+                    "registering " + cluster);
+        }
+    }
+
+    /** Starts greeter v1 and v2 in every cluster; agents started later serve them as local endpoints. */
+    void startGreeters() {
+        for (String cluster : clusters) {
+            List<ServiceEndpoint> local = new ArrayList<>();
+            for (String version : List.of("v1", "v2")) {
+                GreeterServer greeter = GreeterServer.start(cluster, version);
+                greeters.add(greeter);
+                local.add(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(), Map.of("version", version)));
+            }
+            endpoints.put(cluster, local);
+        }
+    }
+
+    void startAgents() {
+        clusters.forEach(this::startAgent);
+    }
+
+    /** Starts (or starts again) one cluster's agent, serving xDS on a free port. */
+    ClusterAgent startAgent(String cluster) {
+        AgentSettings settings = AgentSettings.of(TENANT, cluster, servers.kafkaBootstrapServers(),
+                        ConfigVerifier.trusting(signingKey.publicKey()))
+                .withTopicPrefix(servers.topicPrefix())
+                .withXdsPort(0)
+                .withStateDirectory(stateDirectory.resolve(cluster))
+                .withEndpoints(endpoints.getOrDefault(cluster, List.of()));
+        ClusterAgent agent = ClusterAgent.start(settings);
+        agents.put(cluster, agent);
+        return agent;
+    }
+
+    void stopAgent(String cluster) {
+        agents.remove(cluster).close();
+    }
+
+    ClusterAgent agent(String cluster) {
+        return agents.get(cluster);
+    }
+
+    /** A new proxyless gRPC client of greeter in the cluster, resolved through the cluster's agent as it runs now. */
+    ManagedChannel newClient(String cluster) {
+        ManagedChannel channel = ProxylessClients.channel("127.0.0.1:" + agents.get(cluster).xdsPort(),
+                "client-" + cluster + "-" + clientNumber.incrementAndGet(), "greeter");
+        channels.add(channel);
+        return channel;
+    }
+
+    /** Which greeter version answered one call (waiting for the client's xDS answers if it has none yet). */
+    static String versionAnswering(ManagedChannel client) {
+        return GreeterGrpc.newBlockingStub(client).withWaitForReady().withDeadlineAfter(10, TimeUnit.SECONDS)
+                .sayHello(HelloRequest.newBuilder().setName("fault test").build()).getVersion();
+    }
+
+    /** Versions answering {@code calls} calls, counted. */
+    static Map<String, Integer> sample(ManagedChannel client, int calls) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (int i = 0; i < calls; i++) {
+            counts.merge(versionAnswering(client), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** Sends greeter's traffic to one version through the API; returns the tenant revision the change made. */
+    long routeAllTo(String version) {
+        int v1 = version.equals("v1") ? 100 : 0;
+        ApiClient.Answer answer = api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/policies/greeter-split", """
+                {"kind": "TrafficRoute", "target": {"service": "greeter"},
+                 "spec": {"split": [{"subset": {"version": "v1"}, "weight": %d},
+                                    {"subset": {"version": "v2"}, "weight": %d}]}}""".formatted(v1, 100 - v1)),
+                "routing greeter to " + version);
+        return revisionOf(answer);
+    }
+
+    static long revisionOf(ApiClient.Answer answer) {
+        return Long.parseLong(answer.body().replaceAll("(?s).*\"resourceVersion\":\"?(\\d+)\"?.*", "$1"));
+    }
+
+    /** The lowest revision any running agent serves. */
+    long lowestAppliedRevision() {
+        return agents.values().stream().mapToLong(ClusterAgent::appliedRevision).min().orElse(-1);
+    }
+
+    /**
+     * Waits until every cluster's agent serves {@code revision} and prints how long that took from
+     * {@code sinceNanos} (a {@link System#nanoTime()}): the fault's end, or the change.
+     */
+    long awaitConvergence(String fault, long revision, long sinceNanos) {
+        awaitEveryCluster(revision);
+        long millis = (System.nanoTime() - sinceNanos) / 1_000_000;
+        System.out.println("Convergence after " + fault + ": " + millis + " ms (" + clusters.size() + " clusters)");
+        return millis;
+    }
+
+    /** Waits until every cluster's agent serves {@code revision} (or a later one). */
+    void awaitEveryCluster(long revision) {
+        awaitEveryCluster(revision, () -> "");
+    }
+
+    /** As {@link #awaitEveryCluster(long)}, adding {@code context} (e.g. a process's log) to a failure. */
+    void awaitEveryCluster(long revision, Supplier<String> context) {
+        Await.until(() -> agents.size() == clusters.size() && lowestAppliedRevision() >= revision,
+                () -> "every cluster to apply revision " + revision + "; applied: " + appliedRevisions() + context.get());
+    }
+
+    /**
+     * Waits until the API's status of the tenant shows every cluster in sync at {@code revision}:
+     * the agents' reports came back through Kafka and the distributor stored them.
+     */
+    void awaitApiShowsEveryClusterInSync(long revision) {
+        String path = "/api/v1/tenants/" + TENANT + "/status";
+        Await.until(() -> {
+            String status = api.get(path).body();
+            return clusters.stream().allMatch(cluster -> status.matches("(?s).*\\{\"cluster\":\"" + cluster
+                    + "\",\"desiredRevision\":\"?" + revision + "\"?,.*")) && !status.contains("\"inSync\":false");
+        }, () -> "the API to show every cluster in sync at revision " + revision + ": " + api.get(path).body());
+    }
+
+    Map<String, Long> appliedRevisions() {
+        Map<String, Long> applied = new TreeMap<>();
+        agents.forEach((cluster, agent) -> applied.put(cluster, agent.appliedRevision()));
+        return applied;
+    }
+
+    /** Stops everything this mesh started, clients first, the API last. */
+    @Override
+    public void close() {
+        channels.forEach(ProxylessClients::close);
+        agents.values().forEach(ClusterAgent::close);
+        agents.clear();
+        greeters.forEach(GreeterServer::close);
+        if (distributor != null) {
+            stopDistributor();
+        }
+        if (apiContext != null) {
+            stopApi();
+        }
+    }
+}
