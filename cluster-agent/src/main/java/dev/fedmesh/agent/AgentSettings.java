@@ -6,6 +6,10 @@ import dev.fedmesh.trust.signing.ConfigVerifier;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.value.PropertyResolver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +37,11 @@ import java.util.Optional;
  *       {@code service|host:port|k=v,k=v}, as a YAML list or separated by {@code ;}</li>
  *   <li>{@code fedmesh.agent.config-verifying-keys} (FEDMESH_AGENT_CONFIG_VERIFYING_KEYS), required:
  *       the control plane's public key files (PEM), as a YAML list or separated by {@code ,}</li>
+ *   <li>{@code fedmesh.agent.kafka.security-protocol} ({@code PLAINTEXT}, {@code SASL_PLAINTEXT} or
+ *       {@code SASL_SSL}), {@code kafka.sasl-mechanism} (default {@code SCRAM-SHA-512}),
+ *       {@code kafka.username} (default {@code <topic-prefix>-agent.<tenant>.<cluster>}),
+ *       {@code kafka.password-file}, {@code kafka.truststore-file}, {@code kafka.truststore-type},
+ *       {@code kafka.truststore-password-file}: see 'Kafka security' in docs/operations.md</li>
  * </ul>
  */
 public record AgentSettings(
@@ -43,7 +52,8 @@ public record AgentSettings(
         int xdsPort,
         Path stateDirectory,
         List<ServiceEndpoint> endpoints,
-        ConfigVerifier configVerifier) {
+        ConfigVerifier configVerifier,
+        KafkaClientSecurity kafkaSecurity) {
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -64,6 +74,16 @@ public record AgentSettings(
         if (configVerifier == null) {
             throw missing("config-verifying-keys", "/etc/fedmesh/config-verifying-key.pem");
         }
+        if (kafkaSecurity == null) {
+            kafkaSecurity = KafkaClientSecurity.plaintext();
+        }
+    }
+
+    /** Settings reaching Kafka over PLAINTEXT. */
+    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
+                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier) {
+        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
+                KafkaClientSecurity.plaintext());
     }
 
     /**
@@ -73,32 +93,46 @@ public record AgentSettings(
     public static AgentSettings of(String tenant, String cluster, String kafkaBootstrapServers,
                                    ConfigVerifier configVerifier) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, DEFAULT_TOPIC_PREFIX,
-                DEFAULT_XDS_PORT, DEFAULT_STATE_DIRECTORY, List.of(), configVerifier);
+                DEFAULT_XDS_PORT, DEFAULT_STATE_DIRECTORY, List.of(), configVerifier, KafkaClientSecurity.plaintext());
     }
 
     public AgentSettings withXdsPort(int port) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints,
-                configVerifier);
+                configVerifier, kafkaSecurity);
     }
 
     public AgentSettings withStateDirectory(Path directory) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints,
-                configVerifier);
+                configVerifier, kafkaSecurity);
     }
 
     public AgentSettings withTopicPrefix(String prefix) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints,
-                configVerifier);
+                configVerifier, kafkaSecurity);
     }
 
     public AgentSettings withEndpoints(List<ServiceEndpoint> staticEndpoints) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                staticEndpoints, configVerifier);
+                staticEndpoints, configVerifier, kafkaSecurity);
     }
 
     public AgentSettings withConfigVerifier(ConfigVerifier verifier) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, verifier);
+                endpoints, verifier, kafkaSecurity);
+    }
+
+    /** The same settings, reaching Kafka with {@code security}. */
+    public AgentSettings withKafkaSecurity(KafkaClientSecurity security) {
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
+                endpoints, configVerifier, security);
+    }
+
+    /**
+     * The Kafka user name the distributor gives this cluster's agent,
+     * {@code <topicPrefix>-agent.<tenant>.<cluster>}: the default of {@code kafka.username}.
+     */
+    public static String defaultKafkaUsername(String topicPrefix, String tenant, String cluster) {
+        return topicPrefix + "-agent." + tenant + "." + cluster;
     }
 
     /** The tenant's compacted desired-config topic: {@code <topicPrefix>.<tenant>.desired}. */
@@ -124,7 +158,76 @@ public record AgentSettings(
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
         return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries),
-                configVerifier(properties));
+                configVerifier(properties), kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)));
+    }
+
+    /** Reads how the agent authenticates to Kafka; a half-given setup stops the start. */
+    static KafkaClientSecurity kafkaSecurity(PropertyResolver properties, String defaultUsername) {
+        String protocolName = text(properties, "kafka.security-protocol").orElse("PLAINTEXT");
+        KafkaClientSecurity.Protocol protocol;
+        try {
+            protocol = KafkaClientSecurity.Protocol.valueOf(protocolName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw invalid("kafka.security-protocol", protocolName, "PLAINTEXT, SASL_PLAINTEXT or SASL_SSL");
+        }
+        if (!protocol.usesSasl()) {
+            for (String setting : List.of("kafka.username", "kafka.password-file", "kafka.truststore-file")) {
+                if (text(properties, setting).isPresent()) {
+                    throw new InvalidAgentSettingsException("Setting " + PREFIX + setting + " is given but "
+                            + PREFIX + "kafka.security-protocol is " + protocol + ", which sends no credentials: set "
+                            + envName("kafka.security-protocol") + "=SASL_SSL (or SASL_PLAINTEXT), or unset "
+                            + envName(setting));
+                }
+            }
+            return KafkaClientSecurity.plaintext();
+        }
+        String mechanismName = text(properties, "kafka.sasl-mechanism").orElse("SCRAM-SHA-512");
+        KafkaClientSecurity.Mechanism mechanism = KafkaClientSecurity.Mechanism.named(mechanismName);
+        if (mechanism == null) {
+            throw invalid("kafka.sasl-mechanism", mechanismName, "SCRAM-SHA-512 or SCRAM-SHA-256");
+        }
+        String username = text(properties, "kafka.username").orElse(defaultUsername);
+        Path passwordFile = text(properties, "kafka.password-file").map(Path::of).orElseThrow(() ->
+                new InvalidAgentSettingsException("Missing setting " + PREFIX + "kafka.password-file: with "
+                        + protocol + " the agent needs its Kafka password in a file. The operator prints it with the"
+                        + " distributor's 'agent-kafka-credential <tenant> <cluster>' command; save it and set "
+                        + envName("kafka.password-file") + "=/etc/fedmesh/kafka-password"));
+        String password = secretFile("kafka.password-file", passwordFile);
+        Path truststore = null;
+        String truststoreType = null;
+        String truststorePassword = null;
+        if (protocol == KafkaClientSecurity.Protocol.SASL_SSL) {
+            truststore = text(properties, "kafka.truststore-file").map(Path::of)
+                    .orElseThrow(() -> missing("kafka.truststore-file", "/etc/fedmesh/kafka-ca.pem"));
+            if (!Files.isReadable(truststore)) {
+                throw invalid("kafka.truststore-file", truststore.toString(), "a readable file of the CA certificates"
+                        + " the brokers' TLS certificates are checked against");
+            }
+            truststoreType = text(properties, "kafka.truststore-type").orElse("PEM");
+            if (!KafkaClientSecurity.TRUSTSTORE_TYPES.contains(truststoreType.toUpperCase(Locale.ROOT))) {
+                throw invalid("kafka.truststore-type", truststoreType, String.join(", ", KafkaClientSecurity.TRUSTSTORE_TYPES));
+            }
+            Optional<Path> truststorePasswordFile = text(properties, "kafka.truststore-password-file").map(Path::of);
+            if (truststorePasswordFile.isPresent()) {
+                truststorePassword = secretFile("kafka.truststore-password-file", truststorePasswordFile.get());
+            }
+        }
+        return new KafkaClientSecurity(protocol, mechanism, username, password, truststore, truststoreType,
+                truststorePassword);
+    }
+
+    /** The file's content without surrounding white space; errors name the file, never its content. */
+    private static String secretFile(String property, Path file) {
+        String content;
+        try {
+            content = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException | UncheckedIOException e) {
+            throw invalid(property, file.toString(), "a file the agent can read (" + e.getClass().getSimpleName() + ")");
+        }
+        if (content.isEmpty()) {
+            throw invalid(property, file.toString(), "a file holding the password, but it is empty");
+        }
+        return content;
     }
 
     /** Reads every trusted public key file now, so a wrong path stops the start instead of refusing every config. */

@@ -54,7 +54,8 @@ public final class ClusterAgent implements AutoCloseable {
         settings.endpoints().forEach(inventory::register);
         inventory.addListener(publisher::inventoryChanged);
 
-        StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.topicPrefix(),
+        StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
+                settings.topicPrefix(),
                 settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::version);
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
@@ -67,7 +68,8 @@ public final class ClusterAgent implements AutoCloseable {
         AdsServer adsServer = AdsServer.start(cache, settings.xdsPort(), status.proxyTracker());
         DesiredConfigConsumer consumer;
         try {
-            consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.desiredTopic(),
+            consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
+                    settings.desiredTopic(),
                     settings.tenant(), settings.cluster(), new EnvelopeVerifier(settings.configVerifier()),
                     applier::offer);
         } catch (RuntimeException e) {

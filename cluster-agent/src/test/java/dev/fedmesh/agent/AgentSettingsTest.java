@@ -135,6 +135,75 @@ class AgentSettingsTest {
                 .hasMessageContaining("service|host:port|k=v,k=v");
     }
 
+    @Test
+    void withScramTheAgentLogsInAsItsOwnPrincipalWithThePasswordFromItsFile() throws IOException {
+        Path password = Files.writeString(keys.resolve("kafka-password"), "agent-s3cret\n");
+
+        AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.agent.kafka.password-file", password.toString()));
+
+        assertThat(settings.kafkaSecurity().username()).isEqualTo("fedmesh-agent.acme.east");
+        assertThat(settings.kafkaSecurity().password()).isEqualTo("agent-s3cret");
+        assertThat(settings.kafkaSecurity().clientConfig()).containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        assertThat(settings.toString()).contains("SASL_PLAINTEXT SCRAM-SHA-512 as fedmesh-agent.acme.east")
+                .doesNotContain("agent-s3cret");
+    }
+
+    @Test
+    void byDefaultTheAgentReachesKafkaOverPlaintext() {
+        AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east"));
+
+        assertThat(settings.kafkaSecurity().protocol()).isEqualTo(KafkaClientSecurity.Protocol.PLAINTEXT);
+    }
+
+    @Test
+    void scramWithoutAPasswordFileSaysWhereThePasswordComesFrom() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SASL_SSL")))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.kafka.password-file")
+                .hasMessageContaining("agent-kafka-credential <tenant> <cluster>")
+                .hasMessageContaining("FEDMESH_AGENT_KAFKA_PASSWORD_FILE");
+    }
+
+    @Test
+    void anEmptyOrMissingPasswordFileIsNamed() throws IOException {
+        Path empty = Files.writeString(keys.resolve("empty-password"), "\n");
+
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.agent.kafka.password-file", empty.toString())))
+                .hasMessageContaining("fedmesh.agent.kafka.password-file = '" + empty + "'")
+                .hasMessageContaining("empty");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.agent.kafka.password-file", keys.resolve("missing").toString())))
+                .hasMessageContaining("fedmesh.agent.kafka.password-file = '" + keys.resolve("missing") + "'")
+                .hasMessageContaining("a file the agent can read");
+    }
+
+    @Test
+    void anUnknownProtocolOrMechanismIsNamedWithTheChoices() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SSL")))
+                .hasMessageContaining("fedmesh.agent.kafka.security-protocol = 'SSL'")
+                .hasMessageContaining("PLAINTEXT, SASL_PLAINTEXT or SASL_SSL");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.agent.kafka.sasl-mechanism", "PLAIN")))
+                .hasMessageContaining("fedmesh.agent.kafka.sasl-mechanism = 'PLAIN'")
+                .hasMessageContaining("SCRAM-SHA-512 or SCRAM-SHA-256");
+    }
+
+    @Test
+    void aPasswordFileWithPlaintextIsRefusedRatherThanIgnored() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.kafka.password-file", "/etc/fedmesh/kafka-password")))
+                .hasMessageContaining("fedmesh.agent.kafka.password-file is given but")
+                .hasMessageContaining("FEDMESH_AGENT_KAFKA_SECURITY_PROTOCOL=SASL_SSL");
+    }
+
     /** Reads the properties, trusting the control plane's key unless they say otherwise. */
     private static AgentSettings read(Map<String, Object> properties) {
         Map<String, Object> withKey = new HashMap<>(properties);

@@ -2,6 +2,8 @@ package dev.fedmesh.distributor;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.fedmesh.distributor.access.AgentAccess;
+import dev.fedmesh.distributor.access.KafkaAgentAccess;
 import dev.fedmesh.distributor.outbox.OutboxRelay;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
 import dev.fedmesh.distributor.status.ClusterStatusStore;
@@ -34,12 +36,15 @@ public final class ConfigDistributor implements AutoCloseable {
         pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
         pool.setInitializationFailTimeout(-1);
         this.dataSource = new HikariDataSource(pool);
-        this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.topicPrefix(),
-                settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey());
+        this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
+                settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
+                settings.provisionsAgentAccess() ? KafkaAgentAccess.connect(settings.kafkaBootstrapServers(),
+                        settings.kafkaSecurity(), settings.topicPrefix(), settings.agentCredentials()) : AgentAccess.NONE);
         this.relay = new OutboxRelay(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false)),
                 settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher, settings.pollInterval());
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
-        this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.topicPrefix(),
+        this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
+                settings.topicPrefix(),
                 new ClusterStatusStore(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false))));
         this.statusThread = new Thread(statusIngester, "fedmesh-status-ingester");
     }

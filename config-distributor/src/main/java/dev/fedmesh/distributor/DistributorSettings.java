@@ -1,13 +1,21 @@
 package dev.fedmesh.distributor;
 
+import dev.fedmesh.distributor.access.AgentCredentials;
+import dev.fedmesh.distributor.access.KafkaClientSecurity;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.core.value.PropertyResolver;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How a distributor connects and behaves. Read from Micronaut configuration: an application.yml
@@ -23,7 +31,9 @@ public record DistributorSettings(
         int topicPartitions,
         short topicReplicationFactor,
         Duration pollInterval,
-        ConfigSigningKey signingKey) {
+        ConfigSigningKey signingKey,
+        KafkaClientSecurity kafkaSecurity,
+        AgentCredentials agentCredentials) {
 
     static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
     /**
@@ -32,6 +42,7 @@ public record DistributorSettings(
      * little per tenant.
      */
     public static final int DEFAULT_TOPIC_PARTITIONS = 8;
+    static final String KAFKA = "fedmesh.distributor.kafka.";
 
     public DistributorSettings {
         if (signingKey == null) {
@@ -44,6 +55,16 @@ public record DistributorSettings(
             throw new IllegalArgumentException("fedmesh.distributor.topic-replication-factor must be at least 1, not "
                     + topicReplicationFactor);
         }
+        if (kafkaSecurity == null) {
+            kafkaSecurity = KafkaClientSecurity.plaintext();
+        }
+        if (kafkaSecurity.protocol().usesSasl() && agentCredentials == null) {
+            throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file is not set: with "
+                    + kafkaSecurity.protocol() + " the distributor gives every cluster's agent its own Kafka credential,"
+                    + " derived from that secret. Create it with 'openssl rand -base64 48 >"
+                    + " /etc/fedmesh/agent-credential-secret' and set"
+                    + " FEDMESH_DISTRIBUTOR_KAFKA_AGENT_CREDENTIAL_SECRET_FILE=/etc/fedmesh/agent-credential-secret");
+        }
     }
 
     /**
@@ -52,14 +73,24 @@ public record DistributorSettings(
      */
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
         return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, DEFAULT_TOPIC_PARTITIONS, (short) 1,
-                Duration.ofSeconds(1),
-                ConfigSigningKey.generate());
+                Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(), null);
     }
 
     /** The same settings, signing with {@code key}. */
     public DistributorSettings withSigningKey(ConfigSigningKey key) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, key);
+                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentCredentials);
+    }
+
+    /** The same settings, reaching Kafka with {@code security} and deriving agents' passwords from {@code credentials}. */
+    public DistributorSettings withKafkaSecurity(KafkaClientSecurity security, AgentCredentials credentials) {
+        return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
+                topicReplicationFactor, pollInterval, signingKey, security, credentials);
+    }
+
+    /** Whether the distributor creates agents' Kafka credentials and ACLs: whenever its own Kafka uses SASL. */
+    public boolean provisionsAgentAccess() {
+        return kafkaSecurity.protocol().usesSasl();
     }
 
     /** Reads the settings; every one has a laptop default, documented in docs/operations.md. */
@@ -81,7 +112,109 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.topic-partitions", Integer.class, DEFAULT_TOPIC_PARTITIONS),
                 properties.get("fedmesh.distributor.topic-replication-factor", Short.class, (short) 1),
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
-                signingKey(properties));
+                signingKey(properties),
+                kafkaSecurity(properties),
+                agentCredentials(properties));
+    }
+
+    /** Reads how the distributor's Kafka clients authenticate; a half-given setup stops the start. */
+    static KafkaClientSecurity kafkaSecurity(PropertyResolver properties) {
+        String protocolName = text(properties, KAFKA + "security-protocol").orElse("PLAINTEXT");
+        KafkaClientSecurity.Protocol protocol;
+        try {
+            protocol = KafkaClientSecurity.Protocol.valueOf(protocolName.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw invalid("security-protocol", protocolName, "PLAINTEXT, SASL_PLAINTEXT or SASL_SSL");
+        }
+        if (!protocol.usesSasl()) {
+            for (String setting : List.of("username", "password-file", "truststore-file", "agent-credential-secret-file")) {
+                if (text(properties, KAFKA + setting).isPresent()) {
+                    throw new IllegalArgumentException(KAFKA + setting + " is set but " + KAFKA + "security-protocol is "
+                            + protocol + ", which sends no credentials: set " + env("security-protocol")
+                            + "=SASL_SSL (or SASL_PLAINTEXT), or unset " + env(setting));
+                }
+            }
+            return KafkaClientSecurity.plaintext();
+        }
+        String mechanismName = text(properties, KAFKA + "sasl-mechanism").orElse("SCRAM-SHA-512");
+        KafkaClientSecurity.Mechanism mechanism = KafkaClientSecurity.Mechanism.named(mechanismName);
+        if (mechanism == null) {
+            throw invalid("sasl-mechanism", mechanismName, "SCRAM-SHA-512 or SCRAM-SHA-256");
+        }
+        String username = text(properties, KAFKA + "username").orElseThrow(() -> missing("username", protocol,
+                "fedmesh-distributor", "the distributor's Kafka user, a super user (see 'Kafka security' in docs/operations.md)"));
+        Path passwordFile = text(properties, KAFKA + "password-file").map(Path::of).orElseThrow(() -> missing(
+                "password-file", protocol, "/etc/fedmesh/kafka-password", "a file holding that user's password"));
+        String password = secretFile("password-file", passwordFile);
+        Path truststore = null;
+        String truststoreType = null;
+        String truststorePassword = null;
+        if (protocol == KafkaClientSecurity.Protocol.SASL_SSL) {
+            truststore = text(properties, KAFKA + "truststore-file").map(Path::of).orElseThrow(() -> missing(
+                    "truststore-file", protocol, "/etc/fedmesh/kafka-ca.pem", "the CA certificates the brokers' TLS"
+                            + " certificates are checked against (PEM, or PKCS12/JKS with truststore-type)"));
+            if (!Files.isReadable(truststore)) {
+                throw invalid("truststore-file", truststore.toString(), "a readable file");
+            }
+            truststoreType = text(properties, KAFKA + "truststore-type").orElse("PEM");
+            if (!KafkaClientSecurity.TRUSTSTORE_TYPES.contains(truststoreType.toUpperCase(Locale.ROOT))) {
+                throw invalid("truststore-type", truststoreType, String.join(", ", KafkaClientSecurity.TRUSTSTORE_TYPES));
+            }
+            Optional<Path> truststorePasswordFile = text(properties, KAFKA + "truststore-password-file").map(Path::of);
+            if (truststorePasswordFile.isPresent()) {
+                truststorePassword = secretFile("truststore-password-file", truststorePasswordFile.get());
+            }
+        }
+        return new KafkaClientSecurity(protocol, mechanism, username, password, truststore, truststoreType,
+                truststorePassword);
+    }
+
+    private static AgentCredentials agentCredentials(PropertyResolver properties) {
+        Optional<Path> file = text(properties, KAFKA + "agent-credential-secret-file").map(Path::of);
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            return AgentCredentials.read(file.get());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file = '" + file.get() + "': "
+                    + e.getMessage());
+        }
+    }
+
+    /** The file's content without surrounding white space; errors name the file, never its content. */
+    private static String secretFile(String setting, Path file) {
+        String content;
+        try {
+            content = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException | UncheckedIOException e) {
+            throw new IllegalArgumentException(KAFKA + setting + " = '" + file + "': the file cannot be read ("
+                    + e.getClass().getSimpleName() + "); make it readable by the distributor (" + env(setting) + ")");
+        }
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException(KAFKA + setting + " = '" + file + "': the file is empty; write the"
+                    + " password into it (" + env(setting) + ")");
+        }
+        return content;
+    }
+
+    private static Optional<String> text(PropertyResolver properties, String name) {
+        return properties.get(name, String.class).map(String::trim).filter(value -> !value.isEmpty());
+    }
+
+    private static String env(String kafkaSetting) {
+        return (KAFKA + kafkaSetting).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static IllegalArgumentException invalid(String setting, String value, String expected) {
+        return new IllegalArgumentException(KAFKA + setting + " = '" + value + "' is not valid: use " + expected
+                + " (" + env(setting) + ")");
+    }
+
+    private static IllegalArgumentException missing(String setting, KafkaClientSecurity.Protocol protocol, String example,
+                                                    String what) {
+        return new IllegalArgumentException(KAFKA + setting + " is not set but " + KAFKA + "security-protocol is "
+                + protocol + ": set it to " + what + ", e.g. " + env(setting) + "=" + example);
     }
 
     /** The signing key is never made up here: agents must already trust it, so a missing one stops the start. */
@@ -110,11 +243,12 @@ public record DistributorSettings(
         return value;
     }
 
-    /** Never prints the password or the private key. */
+    /** Never prints a password, the agent-credential secret or the private key. */
     @Override
     public String toString() {
         return "DistributorSettings[jdbcUrl=" + jdbcUrl + ", dbUsername=" + dbUsername + ", kafka=" + kafkaBootstrapServers
                 + ", topicPrefix=" + topicPrefix + ", partitions=" + topicPartitions + ", replication=" + topicReplicationFactor
-                + ", pollInterval=" + pollInterval + ", signingKeyId=" + signingKey.keyId() + "]";
+                + ", kafkaSecurity=" + kafkaSecurity + ", pollInterval=" + pollInterval + ", signingKeyId=" + signingKey.keyId()
+                + (provisionsAgentAccess() ? ", provisioning agents' Kafka credentials and ACLs" : "") + "]";
     }
 }

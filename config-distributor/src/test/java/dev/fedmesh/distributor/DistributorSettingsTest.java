@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor;
 
+import dev.fedmesh.distributor.access.KafkaClientSecurity;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,5 +105,95 @@ class DistributorSettingsTest {
                 .withSigningKey(key).toString())
                 .doesNotContain(privateKeyLine)
                 .contains("signingKeyId=" + key.keyId());
+    }
+
+    @Test
+    void scramSettingsAreReadWithThePasswordFromItsFileAndNeverShown() throws IOException {
+        Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret\n");
+        Path secret = Files.writeString(dir.resolve("agent-credential-secret"), "0123456789abcdef0123456789abcdef-secret");
+        DistributorSettings settings = read(Map.of(
+                "fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.distributor.kafka.sasl-mechanism", "SCRAM-SHA-256",
+                "fedmesh.distributor.kafka.username", "fedmesh-distributor",
+                "fedmesh.distributor.kafka.password-file", password.toString(),
+                "fedmesh.distributor.kafka.agent-credential-secret-file", secret.toString()));
+
+        assertThat(settings.kafkaSecurity().protocol()).isEqualTo(KafkaClientSecurity.Protocol.SASL_PLAINTEXT);
+        assertThat(settings.kafkaSecurity().mechanism()).isEqualTo(KafkaClientSecurity.Mechanism.SCRAM_SHA_256);
+        assertThat(settings.kafkaSecurity().password()).isEqualTo("kafka-s3cret");
+        assertThat(settings.provisionsAgentAccess()).isTrue();
+        assertThat(settings.toString()).contains("SASL_PLAINTEXT SCRAM-SHA-256 as fedmesh-distributor")
+                .doesNotContain("kafka-s3cret").doesNotContain("0123456789abcdef");
+    }
+
+    @Test
+    void byDefaultKafkaIsPlaintextAndNoAgentAccessIsProvisioned() {
+        DistributorSettings settings = read(Map.of());
+
+        assertThat(settings.kafkaSecurity().protocol()).isEqualTo(KafkaClientSecurity.Protocol.PLAINTEXT);
+        assertThat(settings.provisionsAgentAccess()).isFalse();
+    }
+
+    @Test
+    void anUnknownSecurityProtocolIsNamedWithTheChoices() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SSL_ONLY")))
+                .hasMessageContaining("fedmesh.distributor.kafka.security-protocol = 'SSL_ONLY'")
+                .hasMessageContaining("PLAINTEXT, SASL_PLAINTEXT or SASL_SSL")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_SECURITY_PROTOCOL");
+    }
+
+    @Test
+    void aPasswordFileWithAPlaintextProtocolIsRefusedRatherThanIgnored() throws IOException {
+        Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret");
+
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.password-file", password.toString())))
+                .hasMessageContaining("fedmesh.distributor.kafka.password-file is set but")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_SECURITY_PROTOCOL=SASL_SSL");
+    }
+
+    @Test
+    void saslWithoutAUsernameOrPasswordFileSaysWhichOneIsMissing() throws IOException {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT")))
+                .hasMessageContaining("fedmesh.distributor.kafka.username is not set");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.distributor.kafka.username", "fedmesh-distributor")))
+                .hasMessageContaining("fedmesh.distributor.kafka.password-file is not set")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_PASSWORD_FILE=");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.distributor.kafka.username", "fedmesh-distributor",
+                "fedmesh.distributor.kafka.password-file", dir.resolve("missing").toString())))
+                .hasMessageContaining("fedmesh.distributor.kafka.password-file = '" + dir.resolve("missing") + "'")
+                .hasMessageContaining("cannot be read");
+    }
+
+    @Test
+    void saslWithoutTheAgentCredentialSecretSaysHowToCreateIt() throws IOException {
+        Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret");
+
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
+                "fedmesh.distributor.kafka.username", "fedmesh-distributor",
+                "fedmesh.distributor.kafka.password-file", password.toString())))
+                .hasMessageContaining("fedmesh.distributor.kafka.agent-credential-secret-file is not set")
+                .hasMessageContaining("openssl rand -base64 48")
+                .hasMessageNotContaining("kafka-s3cret");
+    }
+
+    @Test
+    void saslSslNeedsATruststore() throws IOException {
+        Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret");
+
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_SSL",
+                "fedmesh.distributor.kafka.username", "fedmesh-distributor",
+                "fedmesh.distributor.kafka.password-file", password.toString())))
+                .hasMessageContaining("fedmesh.distributor.kafka.truststore-file is not set")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_TRUSTSTORE_FILE=");
+    }
+
+    private DistributorSettings read(Map<String, Object> kafkaProperties) {
+        Map<String, Object> properties = new java.util.HashMap<>(kafkaProperties);
+        properties.put("fedmesh.distributor.signing-key-file", keyFile.toString());
+        try (ApplicationContext context = ApplicationContext.builder().deduceEnvironment(false).properties(properties).start()) {
+            return DistributorSettings.from(context.getEnvironment());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.desired;
 
+import dev.fedmesh.agent.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import java.nio.charset.StandardCharsets;
@@ -57,19 +58,25 @@ public final class DesiredConfigConsumer implements AutoCloseable {
 
     public DesiredConfigConsumer(String bootstrapServers, String topic, String tenant, String cluster,
                                  EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topic, tenant, cluster, verifier, sink);
+    }
+
+    /** A consumer whose Kafka client authenticates with {@code security}. */
+    public DesiredConfigConsumer(String bootstrapServers, KafkaClientSecurity security, String topic, String tenant,
+                                 String cluster, EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = topic;
         this.key = cluster.getBytes(StandardCharsets.UTF_8);
         this.verifier = verifier;
         this.sink = sink;
-        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, tenant, cluster),
+        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant, cluster),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "fedmesh-desired-" + tenant + "-" + cluster);
         this.thread.setDaemon(true);
     }
 
-    static Properties properties(String bootstrapServers, String tenant, String cluster) {
+    static Properties properties(String bootstrapServers, KafkaClientSecurity security, String tenant, String cluster) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "fedmesh-agent-" + tenant + "-" + cluster);
@@ -79,6 +86,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(METADATA_TIMEOUT.toMillis()));
+        security.applyTo(props);
         return props;
     }
 

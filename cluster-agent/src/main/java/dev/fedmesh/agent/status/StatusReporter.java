@@ -2,6 +2,7 @@ package dev.fedmesh.agent.status;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.agent.KafkaClientSecurity;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -59,18 +60,26 @@ public final class StatusReporter implements AutoCloseable {
      */
     public StatusReporter(String bootstrapServers, String topicPrefix, String tenant, String cluster,
                           Duration heartbeatInterval, Supplier<String> servedXdsVersion) {
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, tenant, cluster, heartbeatInterval,
+                servedXdsVersion);
+    }
+
+    /** A reporter whose Kafka producer authenticates with {@code security}. */
+    public StatusReporter(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, String tenant,
+                          String cluster, Duration heartbeatInterval, Supplier<String> servedXdsVersion) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = KafkaTopics.status(topicPrefix, tenant);
         this.heartbeatInterval = heartbeatInterval;
         this.servedXdsVersion = servedXdsVersion;
-        this.producer = new KafkaProducer<>(properties(bootstrapServers, tenant, cluster),
+        this.producer = new KafkaProducer<>(properties(bootstrapServers, security, tenant, cluster),
                 new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "fedmesh-status-" + tenant + "-" + cluster);
         this.thread.setDaemon(true);
     }
 
-    private static Properties properties(String bootstrapServers, String tenant, String cluster) {
+    private static Properties properties(String bootstrapServers, KafkaClientSecurity security, String tenant,
+                                         String cluster) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-agent-status-" + tenant + "-" + cluster);
@@ -79,6 +88,11 @@ public final class StatusReporter implements AutoCloseable {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+        // An idempotent producer whose first login fails (an agent started before the distributor
+        // created its credential) fails every later send too; reports are whole and ordered by their
+        // sequence, so a plain producer that retries the login is the right one.
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        security.applyTo(props);
         return props;
     }
 

@@ -3,6 +3,8 @@ package dev.fedmesh.distributor.publish;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.distributor.access.AgentAccess;
+import dev.fedmesh.distributor.access.KafkaClientSecurity;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,13 +43,25 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     private final short replicationFactor;
     private final ConfigSigningKey signingKey;
     private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+    private final AgentAccess agentAccess;
 
     public DesiredConfigPublisher(String bootstrapServers, String topicPrefix, int partitions, short replicationFactor,
                                   ConfigSigningKey signingKey) {
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, partitions, replicationFactor, signingKey,
+                AgentAccess.NONE);
+    }
+
+    /**
+     * A publisher whose Kafka clients use {@code security}; before each tenant is published,
+     * {@code agentAccess} gives its clusters' agents access to its topics (and closes with it).
+     */
+    public DesiredConfigPublisher(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, int partitions,
+                                  short replicationFactor, ConfigSigningKey signingKey, AgentAccess agentAccess) {
         this.topicPrefix = topicPrefix;
         this.signingKey = signingKey;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
+        this.agentAccess = agentAccess;
         Properties producerConfig = new Properties();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -58,16 +72,20 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-distributor");
+        security.applyTo(producerConfig);
         this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
-        this.admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+        Properties adminConfig = new Properties();
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        security.applyTo(adminConfig);
+        this.admin = Admin.create(adminConfig);
     }
 
     /** Sends every config and returns, once all are acknowledged, each one's SHA-256 by cluster; throws if any is not. */
     public Map<String, byte[]> publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
+        agentAccess.provision(tenant, configsByCluster.keySet());
         ensureTopic(topic, partitions);
         // The agents' reports come back on the tenant's status topic, compacted like this one; one
         // partition is enough, since distributors share the status topics of many tenants.
@@ -133,5 +151,6 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     public void close() {
         producer.close(java.time.Duration.ofSeconds(5));
         admin.close(java.time.Duration.ofSeconds(5));
+        agentAccess.close();
     }
 }

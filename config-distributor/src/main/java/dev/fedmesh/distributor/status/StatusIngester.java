@@ -2,6 +2,7 @@ package dev.fedmesh.distributor.status;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.distributor.access.KafkaClientSecurity;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -45,6 +46,12 @@ public final class StatusIngester implements Runnable {
     private volatile boolean running = true;
 
     public StatusIngester(String bootstrapServers, String topicPrefix, ClusterStatusStore store) {
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, store);
+    }
+
+    /** An ingester whose consumer uses {@code security}. */
+    public StatusIngester(String bootstrapServers, KafkaClientSecurity security, String topicPrefix,
+                          ClusterStatusStore store) {
         this.store = store;
         this.topics = Pattern.compile(Pattern.quote(topicPrefix) + "\\.([a-z0-9-]+)\\.status");
         Properties props = new Properties();
@@ -55,6 +62,7 @@ public final class StatusIngester implements Runnable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, TOPIC_REFRESH_MILLIS);
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        security.applyTo(props);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
