@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor;
 
 import dev.fedmesh.distributor.access.AgentCredentialCommand;
+import dev.fedmesh.distributor.trust.TrustSettings;
 import io.micronaut.context.ApplicationContext;
 
 import java.util.Arrays;
@@ -25,14 +26,16 @@ public final class Main {
             return;
         }
         DistributorSettings settings;
+        TrustSettings trust;
         try (ApplicationContext context = ApplicationContext.builder().deduceEnvironment(false).args(args).start()) {
             settings = DistributorSettings.from(context.getEnvironment());
+            trust = TrustSettings.from(context.getEnvironment());
         } catch (IllegalArgumentException e) {
             System.err.println("fedmesh config-distributor cannot start: " + e.getMessage());
             System.exit(2);
             return;
         }
-        ConfigDistributor distributor = ConfigDistributor.start(settings);
+        ConfigDistributor distributor = ConfigDistributor.start(settings, trust);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             distributor.close();

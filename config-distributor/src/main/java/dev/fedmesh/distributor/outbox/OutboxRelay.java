@@ -68,7 +68,7 @@ public final class OutboxRelay implements Runnable {
     private final OutboxListener listener;
     private final DesiredConfigPublisher publisher;
     private final RelayPauses pauses;
-    private final TenantStateReader reader = new TenantStateReader();
+    private final TenantStateReader reader;
     private final Duration pollInterval;
     private static final String SERIALIZATION_FAILURE = "40001";
     private volatile boolean running = true;
@@ -76,12 +76,25 @@ public final class OutboxRelay implements Runnable {
 
     public OutboxRelay(DSLContext dsl, String jdbcUrl, String username, String password,
                        DesiredConfigPublisher publisher, Duration pollInterval) {
-        this(dsl, jdbcUrl, username, password, publisher, pollInterval, RelayPauses.NONE);
+        this(dsl, jdbcUrl, username, password, publisher, pollInterval, RelayPauses.NONE, new TenantStateReader());
+    }
+
+    /** A relay whose configs carry the roots {@code reader} reads (see {@link TenantStateReader}). */
+    public OutboxRelay(DSLContext dsl, String jdbcUrl, String username, String password,
+                       DesiredConfigPublisher publisher, Duration pollInterval, TenantStateReader reader) {
+        this(dsl, jdbcUrl, username, password, publisher, pollInterval, RelayPauses.NONE, reader);
     }
 
     OutboxRelay(DSLContext dsl, String jdbcUrl, String username, String password,
                 DesiredConfigPublisher publisher, Duration pollInterval, RelayPauses pauses) {
+        this(dsl, jdbcUrl, username, password, publisher, pollInterval, pauses, new TenantStateReader());
+    }
+
+    private OutboxRelay(DSLContext dsl, String jdbcUrl, String username, String password,
+                        DesiredConfigPublisher publisher, Duration pollInterval, RelayPauses pauses,
+                        TenantStateReader reader) {
         this.dsl = dsl;
+        this.reader = reader;
         this.listener = new OutboxListener(jdbcUrl, username, password);
         this.publisher = publisher;
         this.pollInterval = pollInterval;

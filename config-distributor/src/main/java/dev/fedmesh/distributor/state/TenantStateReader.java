@@ -2,10 +2,14 @@ package dev.fedmesh.distributor.state;
 
 import dev.fedmesh.db.jooq.tables.records.ClustersRecord;
 import dev.fedmesh.db.jooq.tables.records.PoliciesRecord;
+import dev.fedmesh.distributor.trust.ClusterIntermediates;
+import dev.fedmesh.distributor.trust.TrustRoots;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.compiler.TenantState;
+import dev.fedmesh.policy.compiler.TenantTrust;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.trust.spiffe.TrustDomain;
 import org.jooq.DSLContext;
 
 import java.util.List;
@@ -19,8 +23,22 @@ import static dev.fedmesh.db.jooq.Tables.POLICIES;
 import static dev.fedmesh.db.jooq.Tables.SERVICES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
-/** Reads everything the compiler needs of one tenant; call it inside one snapshot transaction. */
+/**
+ * Reads everything the compiler needs of one tenant, its trust domain, roots and clusters'
+ * intermediates included; call it inside one snapshot transaction.
+ */
 public final class TenantStateReader {
+    private final Optional<TrustRoots> roots;
+
+    /** A reader whose configs carry the trust domain and intermediates but no roots (no CA to ask). */
+    public TenantStateReader() {
+        this.roots = Optional.empty();
+    }
+
+    /** A reader whose configs carry the roots {@code roots} gives for the tenant's trust domain. */
+    public TenantStateReader(TrustRoots roots) {
+        this.roots = Optional.of(roots);
+    }
 
     /** The tenant's state, or empty when the tenant no longer exists. */
     public Optional<TenantState> read(DSLContext tx, UUID tenantId) {
@@ -37,7 +55,11 @@ public final class TenantStateReader {
         List<PolicyDocument> policies = tx.selectFrom(POLICIES)
                 .where(POLICIES.TENANT_ID.eq(tenantId))
                 .fetch(TenantStateReader::toPolicy);
-        return Optional.of(new TenantState(tenant.get().getName(), tenant.get().getRevision(), clusters, services, policies));
+        TrustDomain trustDomain = TrustDomain.of(tenant.get().getTrustDomain());
+        TenantTrust trust = new TenantTrust(trustDomain.name(),
+                roots.map(known -> known.pem(trustDomain)).orElse(List.of()));
+        return Optional.of(new TenantState(tenant.get().getName(), tenant.get().getRevision(), clusters, services, policies,
+                trust, ClusterIntermediates.unexpired(tx, tenantId)));
     }
 
     private static ClusterInfo toCluster(ClustersRecord row) {

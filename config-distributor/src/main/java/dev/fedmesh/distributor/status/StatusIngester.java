@@ -3,6 +3,7 @@ package dev.fedmesh.distributor.status;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -44,6 +45,7 @@ public final class StatusIngester implements Runnable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Pattern topics;
     private volatile boolean running = true;
+    private volatile IntermediateRequestHandler intermediateRequests = IntermediateRequestHandler.NONE;
 
     public StatusIngester(String bootstrapServers, String topicPrefix, ClusterStatusStore store) {
         this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, store);
@@ -62,8 +64,17 @@ public final class StatusIngester implements Runnable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, TOPIC_REFRESH_MILLIS);
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // A distributor that dies keeps its status partitions until its session expires; 10 s rather
+        // than Kafka's 45 s lets the others take over before the API shows every cluster stale.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         security.applyTo(props);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Hands every newly stored report to {@code handler}, which answers its intermediate request; call before {@link #run}. */
+    public StatusIngester answeringIntermediateRequestsWith(IntermediateRequestHandler handler) {
+        this.intermediateRequests = handler;
+        return this;
     }
 
     /** The consumer group every distributor of one topic prefix joins. */
@@ -119,6 +130,9 @@ public final class StatusIngester implements Runnable {
         }
         for (int i = 0; i < reports.size(); i++) {
             warnIfUnknown(reports.get(i), outcomes.get(i));
+            if (outcomes.get(i) == ClusterStatusStore.Outcome.STORED) {
+                intermediateRequests.answer(reports.get(i).tenant(), reports.get(i).report());
+            }
         }
         consumer.commitSync(done);
     }

@@ -18,9 +18,18 @@ import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
  * Issued intermediates in PostgreSQL (table {@code intermediates}), shared by every control-plane
  * instance. Issuing for a key holds a transaction-scoped advisory lock on it: a second instance
  * asking for the same key waits, then reads the first one's certificate; the primary key on the
- * key's SHA-256 forbids a second row whatever happens.
+ * key's SHA-256 forbids a second row whatever happens. What else a new intermediate changes (the
+ * tenant's revision, its outbox and audit) is written by {@link OnIssued} in the same transaction.
  */
 public final class PostgresIssuedIntermediates implements IssuedIntermediates {
+
+    /** Writes what a newly issued intermediate changes besides its own row, in the transaction that stores it. */
+    @FunctionalInterface
+    public interface OnIssued {
+        OnIssued NOTHING = (tx, issued) -> { };
+
+        void issued(DSLContext tx, IssuedIntermediate issued);
+    }
 
     /**
      * The two-key advisory lock space ("fi" for fedmesh intermediates), apart from the one-key space
@@ -29,9 +38,15 @@ public final class PostgresIssuedIntermediates implements IssuedIntermediates {
     private static final int LOCK_CLASS = 0x6669;
 
     private final DSLContext dsl;
+    private final OnIssued onIssued;
 
     public PostgresIssuedIntermediates(DSLContext dsl) {
+        this(dsl, OnIssued.NOTHING);
+    }
+
+    public PostgresIssuedIntermediates(DSLContext dsl, OnIssued onIssued) {
         this.dsl = dsl;
+        this.onIssued = onIssued;
     }
 
     @Override
@@ -55,6 +70,7 @@ public final class PostgresIssuedIntermediates implements IssuedIntermediates {
                     .set(INTERMEDIATES.CHAIN_PEM, issued.signed().chainPem())
                     .set(INTERMEDIATES.NOT_AFTER, issued.signed().certificate().getNotAfter().toInstant().atOffset(ZoneOffset.UTC))
                     .execute();
+            onIssued.issued(tx, issued);
             return issued;
         });
     }
