@@ -19,6 +19,7 @@ import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.POLICIES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ManagementApiTest {
@@ -109,6 +110,48 @@ class ManagementApiTest {
     @Test
     void weightsThatDoNotAddUpAreRefusedNamingTheField() {
         assertRefused("PUT", policy("greeter-split"), ROUTE.formatted(20, 70), 400, "invalid_request", "spec.split");
+    }
+
+    @Test
+    void aTenantCreatedWithoutATrustDomainGetsItsNameUnderFedmeshLocal() {
+        assertThat(json(api.send("GET", "/api/v1/tenants/" + tenant, null)).get("trustDomain").asText())
+                .isEqualTo(tenant + ".fedmesh.local");
+    }
+
+    @Test
+    void aTenantKeepsTheTrustDomainItWasCreatedWith() {
+        String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
+
+        HttpResponse<String> created = api.send("POST", "/api/v1/tenants",
+                "{\"name\": \"" + name + "\", \"trustDomain\": \"" + name + ".example.com\"}");
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).get("trustDomain").asText()).isEqualTo(name + ".example.com");
+        assertThat(json(api.send("GET", "/api/v1/tenants/" + name, null)).get("trustDomain").asText())
+                .isEqualTo(name + ".example.com");
+    }
+
+    @Test
+    void aTrustDomainThatIsNotOneIsRefusedNamingTheField() {
+        assertRefused("POST", "/api/v1/tenants", "{\"name\": \"t-bad-domain\", \"trustDomain\": \"spiffe://Acme\"}",
+                400, "invalid_request", "trustDomain");
+        assertRefused("POST", "/api/v1/tenants", "{\"name\": \"t-bad-domain\", \"trustDomain\": 7}",
+                400, "invalid_request", "trustDomain");
+    }
+
+    @Test
+    void aTrustDomainBelongsToOneTenantOnly() {
+        assertRefused("POST", "/api/v1/tenants", "{\"name\": \"t-other\", \"trustDomain\": \"" + tenant
+                + ".fedmesh.local\"}", 409, "trust_domain_taken", null);
+    }
+
+    @Test
+    void aTenantsTrustDomainCannotBeChanged() {
+        assertThatThrownBy(() -> db.update(TENANTS).set(TENANTS.TRUST_DOMAIN, "moved.example.com")
+                .where(TENANTS.NAME.eq(tenant)).execute())
+                .hasMessageContaining("cannot be changed");
+        assertThat(json(api.send("GET", "/api/v1/tenants/" + tenant, null)).get("trustDomain").asText())
+                .isEqualTo(tenant + ".fedmesh.local");
     }
 
     @Test

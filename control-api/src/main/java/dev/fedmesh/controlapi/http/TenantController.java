@@ -57,11 +57,12 @@ public class TenantController {
         if (name != null && !Names.isValid(name)) {
             reader.reject("name", "'" + name + "' " + Names.RULE);
         }
+        String trustDomain = reader.optionalString("trustDomain");
         reader.rejectUnknownFields();
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        Tenant tenant = tenants.create(name);
+        Tenant tenant = tenants.create(name, trustDomain);
         return JsonResponses.json(HttpStatus.CREATED, write(tenant))
                 .header("Location", "/api/v1/tenants/" + tenant.name());
     }
@@ -78,6 +79,7 @@ public class TenantController {
     static ObjectNode write(Tenant tenant) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("name", tenant.name());
+        json.put("trustDomain", tenant.trustDomain());
         json.put("revision", String.valueOf(tenant.revision()));
         json.put("createdAt", tenant.createdAt().toString());
         json.put("updatedAt", tenant.updatedAt().toString());

@@ -3,6 +3,7 @@ package dev.fedmesh.controlapi.store;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
-/** A tenant row. */
-public record Tenant(UUID id, String name, long revision, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+/** A tenant row; {@code trustDomain} is fixed when the tenant is created. */
+public record Tenant(UUID id, String name, String trustDomain, long revision, OffsetDateTime createdAt,
+                     OffsetDateTime updatedAt) {
 }

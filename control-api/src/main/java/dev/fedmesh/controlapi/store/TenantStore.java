@@ -10,7 +10,10 @@ import jakarta.inject.Singleton;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
 
+import dev.fedmesh.policy.document.Violation;
+
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.UUID;
@@ -28,14 +31,37 @@ public final class TenantStore {
         this.dsl = dsl;
     }
 
+    /** A tenant with the default trust domain, {@code <name>.fedmesh.local}. */
     public Tenant create(String name) {
+        return create(name, null);
+    }
+
+    /**
+     * A new tenant in {@code trustDomain}, or, when it is null, in the default {@code <name>.fedmesh.local}
+     * (set by the database, migration V6). The database checks the trust domain's form and that no
+     * other tenant has it.
+     */
+    public Tenant create(String name, String trustDomain) {
         try {
-            return toTenant(dsl.insertInto(TENANTS)
+            var insert = dsl.insertInto(TENANTS)
                     .set(TENANTS.ID, UUID.randomUUID())
-                    .set(TENANTS.NAME, name)
-                    .returning()
-                    .fetchSingle());
+                    .set(TENANTS.NAME, name);
+            if (trustDomain != null) {
+                insert = insert.set(TENANTS.TRUST_DOMAIN, trustDomain);
+            }
+            return toTenant(insert.returning().fetchSingle());
         } catch (IntegrityConstraintViolationException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("tenants_trust_domain_format")) {
+                throw ApiException.invalid(List.of(new Violation("trustDomain", "'" + trustDomain + "' is not a trust"
+                        + " domain: use lower-case letters, digits, '.', '-' and '_', at most 255 characters, no scheme,"
+                        + " port or path (e.g. acme.fedmesh.dev)")));
+            }
+            if (message.contains("tenants_trust_domain_unique")) {
+                throw ApiException.conflict("trust_domain_taken", "Trust domain '"
+                        + (trustDomain == null ? name + ".fedmesh.local" : trustDomain)
+                        + "' belongs to another tenant: every tenant has its own; choose another trustDomain");
+            }
             throw ApiException.conflict("already_exists", "Tenant '" + name + "' already exists");
         }
     }
@@ -136,6 +162,7 @@ public final class TenantStore {
     }
 
     static Tenant toTenant(TenantsRecord row) {
-        return new Tenant(row.getId(), row.getName(), row.getRevision(), row.getCreatedAt(), row.getUpdatedAt());
+        return new Tenant(row.getId(), row.getName(), row.getTrustDomain(), row.getRevision(), row.getCreatedAt(),
+                row.getUpdatedAt());
     }
 }

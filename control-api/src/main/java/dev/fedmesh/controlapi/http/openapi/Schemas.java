@@ -16,6 +16,9 @@ public final class Schemas {
     @Schema(name = "Tenant")
     public record Tenant(
             @Schema(example = "acme", description = "a DNS label: 1-63 lowercase letters, digits and '-'") String name,
+            @Schema(example = "acme.fedmesh.dev", description = "the tenant's SPIFFE trust domain: lower-case letters,"
+                    + " digits, '.', '-' and '_'; set once, when the tenant is created (default <name>.fedmesh.local),"
+                    + " never changed") String trustDomain,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "raised by one with every write") String revision,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdAt,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String updatedAt) {
