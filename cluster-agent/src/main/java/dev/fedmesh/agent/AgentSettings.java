@@ -1,5 +1,7 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.trust.BootstrapCredential;
+import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.trust.signing.ConfigVerifier;
@@ -11,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +46,9 @@ import java.util.Optional;
  *       {@code kafka.username} (default {@code <topic-prefix>-agent.<tenant>.<cluster>}),
  *       {@code kafka.password-file}, {@code kafka.truststore-file}, {@code kafka.truststore-type},
  *       {@code kafka.truststore-password-file}: see 'Kafka security' in docs/operations.md</li>
+ *   <li>{@code fedmesh.agent.bootstrap-credential-file} (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE): the file
+ *       holding the cluster's bootstrap credential, which proves its first intermediate request</li>
+ *   <li>{@code fedmesh.agent.svid-ttl} (FEDMESH_AGENT_SVID_TTL), default {@code PT1H}: workload SVIDs' lifetime</li>
  * </ul>
  */
 public record AgentSettings(
@@ -53,7 +60,8 @@ public record AgentSettings(
         Path stateDirectory,
         List<ServiceEndpoint> endpoints,
         ConfigVerifier configVerifier,
-        KafkaClientSecurity kafkaSecurity) {
+        KafkaClientSecurity kafkaSecurity,
+        TrustSettings trust) {
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -77,6 +85,17 @@ public record AgentSettings(
         if (kafkaSecurity == null) {
             kafkaSecurity = KafkaClientSecurity.plaintext();
         }
+        if (trust == null) {
+            trust = TrustSettings.DEFAULT;
+        }
+    }
+
+    /** Settings with no bootstrap credential and the default SVID TTL. */
+    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
+                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier,
+                         KafkaClientSecurity kafkaSecurity) {
+        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
+                kafkaSecurity, TrustSettings.DEFAULT);
     }
 
     /** Settings reaching Kafka over PLAINTEXT. */
@@ -98,33 +117,39 @@ public record AgentSettings(
 
     public AgentSettings withXdsPort(int port) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity);
+                configVerifier, kafkaSecurity, trust);
     }
 
     public AgentSettings withStateDirectory(Path directory) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints,
-                configVerifier, kafkaSecurity);
+                configVerifier, kafkaSecurity, trust);
     }
 
     public AgentSettings withTopicPrefix(String prefix) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity);
+                configVerifier, kafkaSecurity, trust);
     }
 
     public AgentSettings withEndpoints(List<ServiceEndpoint> staticEndpoints) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                staticEndpoints, configVerifier, kafkaSecurity);
+                staticEndpoints, configVerifier, kafkaSecurity, trust);
     }
 
     public AgentSettings withConfigVerifier(ConfigVerifier verifier) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, verifier, kafkaSecurity);
+                endpoints, verifier, kafkaSecurity, trust);
     }
 
     /** The same settings, reaching Kafka with {@code security}. */
     public AgentSettings withKafkaSecurity(KafkaClientSecurity security) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, security);
+                endpoints, configVerifier, security, trust);
+    }
+
+    /** The same settings, getting and using the cluster's intermediate CA as {@code trustSettings} says. */
+    public AgentSettings withTrust(TrustSettings trustSettings) {
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
+                endpoints, configVerifier, kafkaSecurity, trustSettings);
     }
 
     /**
@@ -158,7 +183,8 @@ public record AgentSettings(
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
         return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries),
-                configVerifier(properties), kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)));
+                configVerifier(properties), kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)),
+                trustSettings(properties));
     }
 
     /** Reads how the agent authenticates to Kafka; a half-given setup stops the start. */
@@ -228,6 +254,40 @@ public record AgentSettings(
             throw invalid(property, file.toString(), "a file holding the password, but it is empty");
         }
         return content;
+    }
+
+    /** Reads the bootstrap credential now, so a wrong path stops the start rather than the first intermediate request. */
+    static TrustSettings trustSettings(PropertyResolver properties) {
+        TrustSettings trust = TrustSettings.DEFAULT;
+        Optional<String> ttl = text(properties, "svid-ttl");
+        if (ttl.isPresent()) {
+            Duration parsed;
+            try {
+                parsed = Duration.parse(ttl.get());
+            } catch (DateTimeParseException e) {
+                throw invalid("svid-ttl", ttl.get(), "an ISO-8601 duration such as PT1H");
+            }
+            if (parsed.isNegative() || parsed.isZero()) {
+                throw invalid("svid-ttl", ttl.get(), "a positive duration such as PT1H");
+            }
+            trust = trust.withSvidTtl(parsed);
+        }
+        Optional<Path> file = text(properties, "bootstrap-credential-file").map(Path::of);
+        if (file.isPresent()) {
+            String credential;
+            try {
+                credential = Files.readString(file.get(), StandardCharsets.UTF_8).strip();
+            } catch (IOException | UncheckedIOException e) {
+                throw invalid("bootstrap-credential-file", file.get().toString(), "a file the agent can read ("
+                        + e.getClass().getSimpleName() + ") holding the cluster's bootstrap credential");
+            }
+            if (credential.isEmpty()) {
+                throw invalid("bootstrap-credential-file", file.get().toString(),
+                        "a file holding the cluster's bootstrap credential, but it is empty");
+            }
+            trust = trust.withBootstrapCredential(new BootstrapCredential(credential));
+        }
+        return trust;
     }
 
     /** Reads every trusted public key file now, so a wrong path stops the start instead of refusing every config. */

@@ -5,12 +5,20 @@ import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
 import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
+import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.status.StatusReporter;
+import dev.fedmesh.agent.trust.ClusterTrust;
+import dev.fedmesh.agent.trust.IntermediateKeyFiles;
+import dev.fedmesh.agent.trust.IntermediateRotation;
+import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.v1.DesiredConfig;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,16 +37,19 @@ public final class ClusterAgent implements AutoCloseable {
     private final AdsServer adsServer;
     private final DesiredConfigConsumer consumer;
     private final StatusReporter status;
+    private final ClusterTrust trust;
     private boolean closed;
 
     private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
-                         AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status) {
+                         AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status,
+                         ClusterTrust trust) {
         this.settings = settings;
         this.inventory = inventory;
         this.applier = applier;
         this.adsServer = adsServer;
         this.consumer = consumer;
         this.status = status;
+        this.trust = trust;
     }
 
     /**
@@ -57,11 +68,21 @@ public final class ClusterAgent implements AutoCloseable {
         StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(),
                 settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::version);
+        // Keys and workload files per tenant and cluster, like the last-known-good config: agents may share a state directory.
+        Path trustDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
+        ClusterTrust trust = new ClusterTrust(settings.tenant(), settings.cluster(),
+                new IntermediateRotation(settings.tenant(), settings.cluster(), new IntermediateKeyFiles(trustDirectory),
+                        settings.trust().bootstrapCredential()),
+                new WorkloadSvids(trustDirectory.resolve("workloads")), inventory::endpoints,
+                settings.trust().svidTtl(), status::intermediateChanged, Clock.systemUTC());
+        status.reportIntermediate(trust::request, trust::intermediateNotAfter);
+        inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
                 config -> {
                     publisher.configApplied(config);
                     status.configApplied(config);
+                    trust.configApplied(config);
                 });
         applier.restoreLastKnownGood();
 
@@ -75,10 +96,12 @@ public final class ClusterAgent implements AutoCloseable {
         } catch (RuntimeException e) {
             adsServer.close();
             status.close();
+            trust.close();
             throw e;
         }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status);
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust);
         consumer.start();
+        trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
         LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
                         + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
@@ -120,6 +143,16 @@ public final class ClusterAgent implements AutoCloseable {
         return consumer.refusedRecords();
     }
 
+    /** Where the agent keeps the SVID files of {@code service}'s local workloads in {@code namespace} (usually {@code default}). */
+    public WorkloadCertificateFiles workloadFiles(String namespace, String service) {
+        return trust.files(namespace, service);
+    }
+
+    /** Until when the intermediate CA this cluster issues SVIDs from is valid; empty while it holds none. */
+    public Optional<Instant> intermediateNotAfter() {
+        return trust.intermediateNotAfter();
+    }
+
     /** Applies a config as if it had come from Kafka: only when it is newer than the applied one. */
     boolean offer(DesiredConfig config) {
         return applier.offer(config, "a direct offer");
@@ -132,6 +165,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         closed = true;
         consumer.close();
+        trust.close();
         status.close();
         adsServer.close();
         LOG.info("tenant={} cluster={} agent stopped at revision {}", settings.tenant(), settings.cluster(),

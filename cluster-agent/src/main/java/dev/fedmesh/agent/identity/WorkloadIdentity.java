@@ -24,7 +24,7 @@ public final class WorkloadIdentity {
     private static final Logger LOG = LoggerFactory.getLogger(WorkloadIdentity.class);
 
     private final SpiffeId id;
-    private final SvidIssuer issuer;
+    private SvidIssuer issuer;
     private final WorkloadCertificateFiles files;
     private List<X509Certificate> trustBundle;
     private X509Svid svid;
@@ -63,6 +63,14 @@ public final class WorkloadIdentity {
         LOG.info("SVID for {} issued, valid until {}, to be renewed at {}; files in {}", id, issued.notAfter(),
                 issued.renewAt(), files.directory());
         return true;
+    }
+
+    /**
+     * Issues the SVIDs from now on from {@code next} (the cluster's new intermediate); the SVID being
+     * served stays until its own renewal, valid under the old intermediate until it expires.
+     */
+    public synchronized void issueFrom(SvidIssuer next) {
+        issuer = Objects.requireNonNull(next, "next");
     }
 
     /** Serves {@code roots} as the trust bundle from now on, rewriting the files when an SVID is there. */

@@ -6,11 +6,13 @@ import dev.fedmesh.agent.KafkaClientSecurity;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -53,6 +55,8 @@ public final class StatusReporter implements AutoCloseable {
     private boolean closed;
     private volatile boolean failing;
     private volatile Supplier<String> lastRefusal = () -> "";
+    private volatile Supplier<Optional<IntermediateRequest>> intermediateRequest = Optional::empty;
+    private volatile Supplier<Optional<Instant>> intermediateNotAfter = Optional::empty;
 
     /**
      * A reporter for one cluster; {@code servedXdsVersion} gives the version of the snapshot being
@@ -121,6 +125,21 @@ public final class StatusReporter implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Puts the agent's intermediate request (while it needs one) and its intermediate's expiry (while
+     * it holds one) in every report, both read for each report.
+     */
+    public void reportIntermediate(Supplier<Optional<IntermediateRequest>> request,
+                                   Supplier<Optional<Instant>> notAfter) {
+        this.intermediateRequest = request;
+        this.intermediateNotAfter = notAfter;
+    }
+
+    /** Sends a report at once: the intermediate request or the intermediate changed. */
+    public void intermediateChanged() {
+        changed();
+    }
+
     /** A refusal as one line for a person: what was refused, where, by which key, when and why. */
     public static String describe(ConfigRefusal refusal) {
         return refusal.reason() + ": record " + refusal.source() + " (key id "
@@ -168,9 +187,15 @@ public final class StatusReporter implements AutoCloseable {
         String served = servedXdsVersion.get();
         List<ProxyStatus> connected = proxies.proxies(served);
         String refusal = lastRefusal.get();
+        Optional<IntermediateRequest> request = intermediateRequest.get();
+        Optional<Instant> notAfter = intermediateNotAfter.get();
+        ClusterStatus.Builder status;
         synchronized (this) {
-            return build(served, connected, refusal);
+            status = build(served, connected, refusal).toBuilder();
         }
+        request.ifPresent(status::setIntermediateRequest);
+        notAfter.ifPresent(at -> status.setIntermediateNotAfter(ProxyTracker.timestamp(at)));
+        return status.build();
     }
 
     private ClusterStatus build(String served, List<ProxyStatus> connected, String refusal) {

@@ -1,0 +1,157 @@
+package dev.fedmesh.agent.trust;
+
+import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.IntermediateRequest;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.x509.Pem;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Workload identity in one cluster, end to end on the agent's side: asks for the cluster's
+ * intermediate through the status reports, and once the desired config carries it, keeps an SVID
+ * and the trust bundle (the config's roots) in the files of every local workload, renewed at
+ * half-life, rewritten at once when the bundle changes, and issued from the new intermediate once a
+ * rotation completes.
+ */
+public final class ClusterTrust implements AutoCloseable {
+
+    /** How often SVIDs and the intermediate are looked at for renewal. */
+    public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterTrust.class);
+
+    private final String tenant;
+    private final String cluster;
+    private final IntermediateRotation rotation;
+    private final WorkloadSvids svids;
+    private final Supplier<List<ServiceEndpoint>> endpoints;
+    private final Duration svidTtl;
+    private final Runnable reportChanged;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private TrustDomain trustDomain;
+    private List<String> rootsPem = List.of();
+    private List<X509Certificate> roots = List.of();
+    private boolean rootsChanged;
+    private Optional<IntermediateRequest> reportedRequest = Optional.empty();
+
+    /**
+     * @param endpoints the cluster's local workload endpoints, read at each check
+     * @param reportChanged called when the status report should go out at once (a new request, a new intermediate)
+     */
+    public ClusterTrust(String tenant, String cluster, IntermediateRotation rotation, WorkloadSvids svids,
+                        Supplier<List<ServiceEndpoint>> endpoints, Duration svidTtl, Runnable reportChanged, Clock clock) {
+        this.tenant = Objects.requireNonNull(tenant, "tenant");
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.rotation = Objects.requireNonNull(rotation, "rotation");
+        this.svids = Objects.requireNonNull(svids, "svids");
+        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+        this.svidTtl = Objects.requireNonNull(svidTtl, "svidTtl");
+        this.reportChanged = Objects.requireNonNull(reportChanged, "reportChanged");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "fedmesh-trust-" + tenant + "-" + cluster);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Checks every {@code interval} from now on. */
+    public void start(Duration interval) {
+        scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Takes the trust domain, roots and intermediates of a newly applied config, and acts on them at once. */
+    public void configApplied(DesiredConfig config) {
+        boolean switched;
+        synchronized (this) {
+            String domain = config.getTrust().getTrustDomain();
+            if (!domain.isEmpty()) {
+                trustDomain = TrustDomain.of(domain);
+            }
+            List<String> pem = config.getTrust().getRootCertificatesPemList();
+            if (!pem.equals(rootsPem)) {
+                List<X509Certificate> parsed = new ArrayList<>();
+                pem.forEach(text -> parsed.addAll(Pem.certificates(text)));
+                rootsPem = List.copyOf(pem);
+                roots = List.copyOf(parsed);
+                rootsChanged = true;
+            }
+            switched = rotation.configApplied(config);
+        }
+        if (switched) {
+            reportChanged.run();
+        }
+        scheduler.execute(this::check);
+    }
+
+    /** Looks again now, e.g. when a local workload was registered. */
+    public void endpointsChanged() {
+        scheduler.execute(this::check);
+    }
+
+    /** Where the SVID files of {@code service}'s local workloads in {@code namespace} are written. */
+    public WorkloadCertificateFiles files(String namespace, String service) {
+        return svids.files(namespace, service);
+    }
+
+    /** The request the status report carries now, if the agent needs an intermediate. */
+    public Optional<IntermediateRequest> request() {
+        return rotation.request(clock.instant());
+    }
+
+    /** Until when the intermediate SVIDs are issued from is valid; empty while the agent holds none. */
+    public Optional<Instant> intermediateNotAfter() {
+        return rotation.notAfter();
+    }
+
+    /** Renews what is due as of now, and sends a report at once when the request changed. */
+    private void check() {
+        try {
+            Instant now = clock.instant();
+            Optional<IntermediateRequest> request = rotation.request(now);
+            boolean newRequest;
+            synchronized (this) {
+                newRequest = !request.equals(reportedRequest);
+                reportedRequest = request;
+                Optional<SvidIssuer> issuer = rotation.issuer(svidTtl);
+                if (issuer.isPresent() && trustDomain != null && !roots.isEmpty()) {
+                    svids.refresh(endpoints.get(), issuer.get(), trustDomain, roots, rootsChanged, now);
+                    rootsChanged = false;
+                }
+            }
+            if (newRequest) {
+                reportChanged.run();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("tenant={} cluster={} could not renew workload identities; trying again at the next check",
+                    tenant, cluster, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

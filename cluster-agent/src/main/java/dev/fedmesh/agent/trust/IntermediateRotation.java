@@ -1,0 +1,214 @@
+package dev.fedmesh.agent.trust;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.v1.ClusterIntermediate;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.IntermediateRequest;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.x509.CertificateRequest;
+import dev.fedmesh.trust.x509.Pem;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's intermediate CA as its agent holds it: a key of its own, the certificate the desired
+ * config carries for that key, and the request that asks for it. The first key is asked for with the
+ * bootstrap credential; at two thirds of the intermediate's life a new key is asked for with a
+ * renewal proof, while SVIDs are still issued from the current one until the new certificate
+ * arrives.
+ */
+public final class IntermediateRotation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IntermediateRotation.class);
+
+    private final String tenant;
+    private final String cluster;
+    private final IntermediateKeyFiles keyFiles;
+    private final Optional<BootstrapCredential> credential;
+    private TrustDomain trustDomain;
+    private KeyPair currentKey;
+    private List<X509Certificate> currentChain;
+    private KeyPair nextKey;
+    private IntermediateRequest request;
+    private boolean warnedNoCredential;
+
+    public IntermediateRotation(String tenant, String cluster, IntermediateKeyFiles keyFiles,
+                                Optional<BootstrapCredential> credential) {
+        this.tenant = Objects.requireNonNull(tenant, "tenant");
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.keyFiles = Objects.requireNonNull(keyFiles, "keyFiles");
+        this.credential = Objects.requireNonNull(credential, "credential");
+        this.currentKey = keyFiles.current().orElse(null);
+        this.nextKey = keyFiles.next().orElse(null);
+    }
+
+    /**
+     * Takes the trust domain and this cluster's intermediates from a newly applied config; true when
+     * the intermediate SVIDs are issued from changed (the first one arrived, or the next one
+     * replaced the current one).
+     */
+    public synchronized boolean configApplied(DesiredConfig config) {
+        String domain = config.getTrust().getTrustDomain();
+        if (domain.isEmpty()) {
+            return false;
+        }
+        TrustDomain applied = TrustDomain.of(domain);
+        if (!applied.equals(trustDomain)) {
+            trustDomain = applied;
+            request = null;
+        }
+        if (nextKey != null) {
+            Optional<List<X509Certificate>> next = chainFor(config, nextKey);
+            if (next.isPresent()) {
+                keyFiles.promoteNext();
+                currentKey = nextKey;
+                currentChain = next.get();
+                nextKey = null;
+                request = null;
+                LOG.info("tenant={} cluster={} switched to its new intermediate (key sha256 {}), valid until {};"
+                                + " SVIDs issued from the previous one stay valid until they expire", tenant, cluster,
+                        hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
+                return true;
+            }
+        }
+        if (currentKey != null && currentChain == null) {
+            Optional<List<X509Certificate>> current = chainFor(config, currentKey);
+            if (current.isPresent()) {
+                currentChain = current.get();
+                request = null;
+                LOG.info("tenant={} cluster={} holds its intermediate (key sha256 {}), valid until {}", tenant, cluster,
+                        hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The request to put in every status report now, or empty when the agent holds a current
+     * intermediate that is not yet due for renewal (or knows no trust domain yet).
+     */
+    public synchronized Optional<IntermediateRequest> request(Instant now) {
+        if (trustDomain == null) {
+            return Optional.empty();
+        }
+        if (currentChain != null && !now.isBefore(currentChain.get(0).getNotAfter().toInstant())) {
+            // Expired (the agent was away past its renewal): the control plane will not renew with it.
+            LOG.warn("tenant={} cluster={} intermediate expired at {}; asking for a new one with the bootstrap"
+                    + " credential", tenant, cluster, currentChain.get(0).getNotAfter().toInstant());
+            currentChain = null;
+            currentKey = null;
+            nextKey = null;
+            request = null;
+        }
+        if (request != null) {
+            return Optional.of(request);
+        }
+        if (currentChain == null) {
+            if (credential.isEmpty()) {
+                if (!warnedNoCredential) {
+                    warnedNoCredential = true;
+                    LOG.warn("tenant={} cluster={} has no intermediate CA and no bootstrap credential to ask for one,"
+                            + " so it issues no workload SVIDs: set fedmesh.agent.bootstrap-credential-file"
+                            + " (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE) to the file holding the cluster's bootstrap"
+                            + " credential", tenant, cluster);
+                }
+                return Optional.empty();
+            }
+            if (currentKey == null) {
+                currentKey = keyFiles.newCurrent();
+            }
+            request = firstRequest(now);
+            LOG.info("tenant={} cluster={} asks for its first intermediate (key sha256 {})", tenant, cluster,
+                    hex(currentKey));
+            return Optional.of(request);
+        }
+        if (now.isBefore(renewAt())) {
+            return Optional.empty();
+        }
+        if (nextKey == null) {
+            nextKey = keyFiles.newNext();
+        }
+        request = renewalRequest(now);
+        LOG.info("tenant={} cluster={} asks to renew its intermediate (valid until {}) for a new key (sha256 {})",
+                tenant, cluster, currentChain.get(0).getNotAfter().toInstant(), hex(nextKey));
+        return Optional.of(request);
+    }
+
+    /** The issuer of SVIDs with {@code ttl} from the current intermediate, once the agent holds one. */
+    public synchronized Optional<SvidIssuer> issuer(Duration ttl) {
+        if (currentChain == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new SvidIssuer(trustDomain, currentKey.getPrivate(), currentChain, ttl));
+    }
+
+    /** Until when the current intermediate is valid; empty while the agent holds none. */
+    public synchronized Optional<Instant> notAfter() {
+        return currentChain == null ? Optional.empty() : Optional.of(currentChain.get(0).getNotAfter().toInstant());
+    }
+
+    /** When the agent asks for the next intermediate: at two thirds of the current one's life. */
+    private Instant renewAt() {
+        X509Certificate intermediate = currentChain.get(0);
+        Instant notBefore = intermediate.getNotBefore().toInstant();
+        Duration life = Duration.between(notBefore, intermediate.getNotAfter().toInstant());
+        return notBefore.plus(life.multipliedBy(2).dividedBy(3));
+    }
+
+    private IntermediateRequest firstRequest(Instant now) {
+        CertificateRequest csr = csr(currentKey);
+        byte[] proofBytes = IntermediateRequestProof.proofBytes(tenant, cluster, now.getEpochSecond(), csr.der());
+        return base(csr, now).setCredentialProof(ByteString.copyFrom(credential.orElseThrow().prove(proofBytes))).build();
+    }
+
+    private IntermediateRequest renewalRequest(Instant now) {
+        CertificateRequest csr = csr(nextKey);
+        byte[] proofBytes = IntermediateRequestProof.proofBytes(tenant, cluster, now.getEpochSecond(), csr.der());
+        return base(csr, now).setRenewalProof(IntermediateRequestProof.renewalProof(currentKey, proofBytes)).build();
+    }
+
+    private static IntermediateRequest.Builder base(CertificateRequest csr, Instant now) {
+        return IntermediateRequest.newBuilder()
+                .setCsrDer(ByteString.copyFrom(csr.der()))
+                .setRequestedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()));
+    }
+
+    private CertificateRequest csr(KeyPair keys) {
+        return CertificateRequest.create(keys, "fedmesh intermediate " + cluster + " " + trustDomain.name(),
+                List.of(trustDomain.id().toUri()), true);
+    }
+
+    /** The chain the config carries for {@code keys}, if any, when its certificate is really for that key. */
+    private Optional<List<X509Certificate>> chainFor(DesiredConfig config, KeyPair keys) {
+        byte[] sha256 = IntermediateRequestProof.publicKeySha256(keys);
+        for (ClusterIntermediate intermediate : config.getIntermediatesList()) {
+            if (!Arrays.equals(intermediate.getPublicKeySha256().toByteArray(), sha256)) {
+                continue;
+            }
+            List<X509Certificate> chain = Pem.certificates(intermediate.getChainPem());
+            if (chain.isEmpty() || !Arrays.equals(chain.get(0).getPublicKey().getEncoded(), keys.getPublic().getEncoded())) {
+                LOG.warn("tenant={} cluster={} revision {}: the intermediate listed for key sha256 {} is not a"
+                        + " certificate of that key; ignored", tenant, cluster, config.getRevision(), hex(keys));
+                return Optional.empty();
+            }
+            return Optional.of(chain);
+        }
+        return Optional.empty();
+    }
+
+    private static String hex(KeyPair keys) {
+        return HexFormat.of().formatHex(IntermediateRequestProof.publicKeySha256(keys));
+    }
+}

@@ -1,0 +1,461 @@
+package dev.fedmesh.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
+import dev.fedmesh.agent.trust.BootstrapCredential;
+import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.agent.xds.ProxylessBootstrap;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterIntermediate;
+import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.IntermediateRequest;
+import dev.fedmesh.api.v1.MeshTrust;
+import dev.fedmesh.api.v1.MtlsModeSpec;
+import dev.fedmesh.api.v1.Policy;
+import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.api.v1.Target;
+import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.testing.TestKafka;
+import dev.fedmesh.testing.xds.ProxylessClients;
+import dev.fedmesh.testing.xds.ProxylessServers;
+import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
+import dev.fedmesh.trust.issuance.InMemoryIssuedIntermediates;
+import dev.fedmesh.trust.issuance.IntermediateIssuer;
+import dev.fedmesh.trust.issuance.IntermediateOwner;
+import dev.fedmesh.trust.issuance.IntermediateTerms;
+import dev.fedmesh.trust.issuance.IssuedIntermediate;
+import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateRequest;
+import dev.fedmesh.trust.x509.CertificateUris;
+import dev.fedmesh.trust.x509.Pem;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleResponse;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bouncycastle.util.BigIntegers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's half of workload identity against a real Kafka broker: it asks for its intermediate in
+ * its status reports, and once its desired config carries one, its workloads talk STRICT mTLS on
+ * real proxyless gRPC with the SVIDs it writes, through an automatic intermediate rotation. The
+ * control plane's half is played here by the trust-federation issuer it uses, over the real topics.
+ */
+class WorkloadIdentityFromTheControlPlaneTest {
+
+    private static final String TENANT = "acme";
+    private static final String CLUSTER = "east";
+    private static final String GREETER = "greeter";
+    private static final String CREDENTIAL = "bootstrap-credential-of-east";
+    private static final TrustDomain DOMAIN = TrustDomain.of("acme.fedmesh.dev");
+    // Short lives, so the test sees a rotation: asked for again at 2/3 (~30 s), SVIDs renewed every ~10 s.
+    private static final Duration INTERMEDIATE_TTL = Duration.ofSeconds(45);
+    private static final Duration SVID_TTL = Duration.ofSeconds(20);
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+    private static final ConfigSigningKey CONTROL_PLANE = ConfigSigningKey.generate();
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<ClusterStatus> reports = new ArrayList<>();
+    private KafkaConsumer<String, byte[]> statusConsumer;
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            resources.get(i).close();
+        }
+    }
+
+    @Test
+    void theAgentGetsItsIntermediateThroughKafkaServesStrictMtlsWithItAndRotatesItWithoutAFailedCall() throws Exception {
+        String bootstrap = TestKafka.broker().bootstrapServers();
+        String prefix = TestKafka.topicPrefix(getClass());
+        createTopics(bootstrap, prefix);
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
+        IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
+                (owner, key, refusal) -> { }, new IntermediateTerms(INTERMEDIATE_TTL, 0), Clock.systemUTC());
+        IntermediateOwner owner = new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN);
+        String rootsPem = Pem.write(ca.roots(DOMAIN));
+        Path stateDir = dir.resolve("agent-state");
+        KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
+        resources.add(producer::close);
+        statusConsumer = statusConsumer(bootstrap, KafkaTopics.status(prefix, TENANT));
+        resources.add(statusConsumer::close);
+
+        ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, CLUSTER, bootstrap,
+                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
+                .withTopicPrefix(prefix)
+                .withXdsPort(0)
+                .withStateDirectory(stateDir)
+                .withTrust(TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(CREDENTIAL))
+                        .withSvidTtl(SVID_TTL)));
+        resources.add(agent);
+        publish(producer, prefix, config(1, rootsPem));
+
+        // The first request: a CSR for the trust domain, proved with the bootstrap credential.
+        IntermediateRequest first = awaitReport("an intermediate request proved by the bootstrap credential",
+                report -> report.getIntermediateRequest().hasCredentialProof()).getIntermediateRequest();
+        assertThat(first.getCredentialProof().toByteArray()).isEqualTo(hmac(CREDENTIAL, proofBytes(first)));
+        CertificateRequest firstCsr = CertificateRequest.fromDer(first.getCsrDer().toByteArray());
+        assertThat(firstCsr.uriSans()).containsExactly("spiffe://acme.fedmesh.dev");
+        assertThat(firstCsr.requestedBasicConstraints().orElseThrow().isCA()).isTrue();
+        Path keyFile = stateDir.resolve(TENANT).resolve(CLUSTER).resolve("intermediate-key.pem");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+        assertThat(agent.intermediateNotAfter()).isEmpty();
+        List<PrivateKey> intermediateKeys = new ArrayList<>();
+        intermediateKeys.add(Pem.privateKey(Files.readString(keyFile)));
+
+        IssuedIntermediate firstIntermediate = controlPlane.issue(owner, firstCsr);
+        publish(producer, prefix, config(2, rootsPem, firstIntermediate));
+        awaitReport("no request and the intermediate's expiry", report -> !report.hasIntermediateRequest()
+                && report.getIntermediateNotAfter().equals(timestamp(firstIntermediate)));
+
+        Server server = serveGreeter(agent);
+        WorkloadCertificateFiles greeterFiles = agent.workloadFiles("default", GREETER);
+        WorkloadCertificateFiles frontendFiles = agent.workloadFiles("default", "frontend");
+        assertValidSvid(greeterFiles, "spiffe://acme.fedmesh.dev/ns/default/sa/greeter", ca.roots(DOMAIN));
+        assertValidSvid(frontendFiles, "spiffe://acme.fedmesh.dev/ns/default/sa/frontend", ca.roots(DOMAIN));
+        assertThat(Files.readString(greeterFiles.trustBundleFile())).isEqualTo(rootsPem);
+        ManagedChannel frontend = ProxylessClients.secureChannel(ProxylessBootstrap.of("localhost:" + agent.xdsPort(),
+                "east/frontend", frontendFiles), GREETER);
+        resources.add(() -> ProxylessClients.close(frontend));
+        assertThat(call(frontend, 20)).isEqualTo(GREETER);
+
+        try (BackToBackCalls traffic = new BackToBackCalls(frontend)) {
+            // At 2/3 of its life the agent asks for the next intermediate, signing with the current one.
+            IntermediateRequest renewal = awaitReport("a renewal request", report ->
+                    report.getIntermediateRequest().hasRenewalProof()).getIntermediateRequest();
+            assertThat(renewal.getRenewalProof().getPublicKeySha256().toByteArray())
+                    .isEqualTo(firstIntermediate.publicKeySha256());
+            assertThat(verifies(firstIntermediate.signed().certificate().getPublicKey(), proofBytes(renewal),
+                    renewal.getRenewalProof().getSignature().toByteArray())).isTrue();
+            CertificateRequest nextCsr = CertificateRequest.fromDer(renewal.getCsrDer().toByteArray());
+            assertThat(nextCsr.publicKeySha256()).isNotEqualTo(firstIntermediate.publicKeySha256());
+            assertThat(Instant.now()).isBefore(firstIntermediate.signed().certificate().getNotAfter().toInstant());
+
+            IssuedIntermediate next = controlPlane.issue(owner, nextCsr);
+            publish(producer, prefix, config(3, rootsPem, firstIntermediate, next));
+            awaitReport("the next intermediate's expiry", report -> !report.hasIntermediateRequest()
+                    && report.getIntermediateNotAfter().equals(timestamp(next)));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+            intermediateKeys.add(Pem.privateKey(Files.readString(keyFile)));
+            assertThat(intermediateKeys.get(1).getEncoded()).isNotEqualTo(intermediateKeys.get(0).getEncoded());
+
+            // Each workload's next SVID comes from the new intermediate; gRPC reads it within its refresh interval.
+            awaitIssuedBy(greeterFiles, next);
+            awaitIssuedBy(frontendFiles, next);
+            long callsBefore = traffic.succeeded.get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(traffic.succeeded.get()).as("calls after the switch").isGreaterThan(callsBefore);
+            assertThat(call(frontend, 5)).isEqualTo(GREETER);
+            traffic.stop();
+            System.out.printf("%d calls from frontend to greeter across the intermediate rotation, %d failed%n",
+                    traffic.succeeded.get() + traffic.failures.size(), traffic.failures.size());
+            assertThat(traffic.failures).as("failed calls across the rotation").isEmpty();
+            assertThat(traffic.succeeded.get()).isGreaterThan(100);
+        }
+
+        assertNoReportCarriesAnIntermediateKeyOrTheCredential(intermediateKeys);
+        ProxylessServers.stop(server);
+    }
+
+    private Server serveGreeter(ClusterAgent agent) throws Exception {
+        int port = freePort();
+        agent.inventory().register(new ServiceEndpoint(GREETER, "127.0.0.1", port, Map.of()));
+        // The caller is a local workload too: registering it is what gives it an identity.
+        agent.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", freePort(), Map.of()));
+        awaitFile(agent.workloadFiles("default", GREETER).certificateFile());
+        awaitFile(agent.workloadFiles("default", "frontend").certificateFile());
+        Server server = ProxylessServers.start(ProxylessBootstrap.of("localhost:" + agent.xdsPort(), "east/" + GREETER,
+                        agent.workloadFiles("default", GREETER)), port,
+                new SimpleServiceGrpc.SimpleServiceImplBase() {
+                    @Override
+                    public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> response) {
+                        response.onNext(SimpleResponse.newBuilder().setResponseMessage(GREETER).build());
+                        response.onCompleted();
+                    }
+                });
+        resources.add(() -> ProxylessServers.stop(server));
+        return server;
+    }
+
+    /** Calls greeter back to back on its own thread, keeping every failure. */
+    private static final class BackToBackCalls implements AutoCloseable {
+        final AtomicLong succeeded = new AtomicLong();
+        final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        BackToBackCalls(ManagedChannel channel) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        call(channel, 5);
+                        succeeded.incrementAndGet();
+                    } catch (StatusRuntimeException e) {
+                        failures.add(Instant.now() + " " + e.getStatus());
+                    }
+                }
+            }, "greeter-traffic");
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(10_000);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
+    }
+
+    private static String call(ManagedChannel channel, int seconds) {
+        return SimpleServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(seconds, TimeUnit.SECONDS)
+                .unaryRpc(SimpleRequest.getDefaultInstance())
+                .getResponseMessage();
+    }
+
+    private static void assertValidSvid(WorkloadCertificateFiles files, String spiffeId, List<X509Certificate> roots)
+            throws Exception {
+        List<X509Certificate> chain = Pem.certificates(Files.readString(files.certificateFile()));
+        assertThat(CertificateUris.of(chain.get(0))).containsExactly(spiffeId);
+        PKIXParameters parameters = new PKIXParameters(new HashSet<>(roots.stream()
+                .map(root -> new TrustAnchor(root, null)).toList()));
+        parameters.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(chain),
+                parameters);
+        PrivateKey key = Pem.privateKey(Files.readString(files.privateKeyFile()));
+        assertThat(verifies(chain.get(0).getPublicKey(), new byte[] {1}, sign(key, new byte[] {1}))).isTrue();
+    }
+
+    private static void awaitIssuedBy(WorkloadCertificateFiles files, IssuedIntermediate intermediate) throws Exception {
+        X509Certificate issuer = intermediate.signed().certificate();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            List<X509Certificate> chain = Pem.certificates(Files.readString(files.certificateFile()));
+            if (chain.size() > 1 && chain.get(1).equals(issuer)) {
+                chain.get(0).verify(issuer.getPublicKey());
+                return;
+            }
+            assertThat(System.nanoTime()).as("an SVID from the new intermediate in %s", files.directory())
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private void assertNoReportCarriesAnIntermediateKeyOrTheCredential(List<PrivateKey> keys) throws Exception {
+        awaitReport("any later report", report -> true);
+        List<byte[]> secrets = new ArrayList<>();
+        for (PrivateKey key : keys) {
+            secrets.add(key.getEncoded());
+            secrets.add(BigIntegers.asUnsignedByteArray(32, ((ECPrivateKey) key).getS()));
+        }
+        secrets.add(CREDENTIAL.getBytes(StandardCharsets.UTF_8));
+        assertThat(reports).isNotEmpty();
+        for (ClusterStatus report : reports) {
+            byte[] bytes = report.toByteArray();
+            for (byte[] secret : secrets) {
+                assertThat(indexOf(bytes, secret)).as("a secret in report %s", report.getHeartbeatSequence()).isEqualTo(-1);
+            }
+        }
+    }
+
+    private ClusterStatus awaitReport(String what, Predicate<ClusterStatus> expected)
+            throws InvalidProtocolBufferException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> record : statusConsumer.poll(Duration.ofMillis(200))) {
+                ClusterStatus report = ClusterStatus.parseFrom(record.value());
+                reports.add(report);
+                if (expected.test(report)) {
+                    return report;
+                }
+            }
+        }
+        throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for a status report with " + what + "; the latest"
+                + " was " + (reports.isEmpty() ? "none" : reports.get(reports.size() - 1)));
+    }
+
+    private static byte[] proofBytes(IntermediateRequest request) {
+        byte[] text = ("fedmesh-intermediate-request\n" + TENANT + "\n" + CLUSTER + "\n"
+                + request.getRequestedAt().getSeconds() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] csr = request.getCsrDer().toByteArray();
+        byte[] bytes = Arrays.copyOf(text, text.length + csr.length);
+        System.arraycopy(csr, 0, bytes, text.length, csr.length);
+        return bytes;
+    }
+
+    private static byte[] hmac(String credential, byte[] bytes) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(MessageDigest.getInstance("SHA-256")
+                .digest(credential.getBytes(StandardCharsets.UTF_8)), "HmacSHA256"));
+        return mac.doFinal(bytes);
+    }
+
+    private static boolean verifies(PublicKey key, byte[] bytes, byte[] signatureBytes) throws Exception {
+        Signature signature = Signature.getInstance("SHA256withECDSA");
+        signature.initVerify(key);
+        signature.update(bytes);
+        return signature.verify(signatureBytes);
+    }
+
+    private static byte[] sign(PrivateKey key, byte[] bytes) throws Exception {
+        Signature signature = Signature.getInstance("SHA256withECDSA");
+        signature.initSign(key);
+        signature.update(bytes);
+        return signature.sign();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static Timestamp timestamp(IssuedIntermediate intermediate) {
+        return Timestamp.newBuilder()
+                .setSeconds(intermediate.signed().certificate().getNotAfter().toInstant().getEpochSecond()).build();
+    }
+
+    private static DesiredConfig config(long revision, String rootsPem, IssuedIntermediate... intermediates) {
+        DesiredConfig.Builder config = DesiredConfig.newBuilder()
+                .setTenant(TENANT)
+                .setCluster(CLUSTER)
+                .setRevision(revision)
+                .addServices(Service.newBuilder().setName(GREETER))
+                .addPolicies(Policy.newBuilder().setKind("MtlsMode").setName("mesh-strict")
+                        .setTarget(Target.newBuilder().setMesh(true))
+                        .setMtlsMode(MtlsModeSpec.newBuilder().setMode(MtlsModeSpec.Mode.MODE_STRICT)))
+                .setTrust(MeshTrust.newBuilder().setTrustDomain(DOMAIN.name()).addRootCertificatesPem(rootsPem));
+        for (IssuedIntermediate intermediate : intermediates) {
+            config.addIntermediates(ClusterIntermediate.newBuilder()
+                    .setPublicKeySha256(com.google.protobuf.ByteString.copyFrom(intermediate.publicKeySha256()))
+                    .setChainPem(intermediate.signed().chainPem())
+                    .setNotAfter(timestamp(intermediate)));
+        }
+        return config.build();
+    }
+
+    private static void publish(KafkaProducer<byte[], byte[]> producer, String prefix, DesiredConfig config)
+            throws Exception {
+        producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, TENANT), CLUSTER.getBytes(StandardCharsets.UTF_8),
+                CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
+    }
+
+    private static void createTopics(String bootstrap, String prefix) throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            admin.createTopics(List.of(
+                    new NewTopic(KafkaTopics.desired(prefix, TENANT), 1, (short) 1)
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                    new NewTopic(KafkaTopics.status(prefix, TENANT), 1, (short) 1))).all().get();
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<String, byte[]> statusConsumer(String bootstrap, String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        consumer.seekToBeginning(List.of(partition));
+        return consumer;
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!Files.exists(file)) {
+            assertThat(System.nanoTime()).as("%s written", file).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
