@@ -36,7 +36,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class DesiredConfigPublisher implements AutoCloseable {
     private static final long SEND_TIMEOUT_SECONDS = 30;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Properties producerConfig;
+    private KafkaProducer<String, byte[]> producer;
     private final Admin admin;
     private final String topicPrefix;
     private final int partitions;
@@ -66,14 +67,17 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // publish() flushes after its last send, so lingering adds no delay; it lets a tenant's records
+        // leave in one request per partition rather than one by one.
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "fedmesh-distributor");
         security.applyTo(producerConfig);
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+        this.producerConfig = producerConfig;
+        this.producer = newProducer();
         Properties adminConfig = new Properties();
         adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
@@ -90,27 +94,47 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         // The agents' reports come back on the tenant's status topic, compacted like this one; one
         // partition is enough, since distributors share the status topics of many tenants.
         ensureTopic(KafkaTopics.status(topicPrefix, tenant), 1);
-        // Each cluster's records go to the partition its agent reads (the topic's actual partition count:
-        // an existing topic keeps its own), so an agent fetches its own records, not every cluster's.
-        int topicPartitions = producer.partitionsFor(topic).size();
-        // Seal and sign everything before the first send, so the records leave together in few requests.
-        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(configsByCluster.size());
         Map<String, byte[]> sha256ByCluster = new java.util.TreeMap<>();
-        for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
-            DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
-            sha256ByCluster.put(entry.getKey(), envelope.getSha256().toByteArray());
-            records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(entry.getKey(), topicPartitions),
-                    entry.getKey(), envelope.toByteArray()));
-        }
-        List<Future<?>> sends = new ArrayList<>(records.size());
-        for (ProducerRecord<String, byte[]> record : records) {
-            sends.add(producer.send(record));
-        }
-        producer.flush();
-        for (Future<?> send : sends) {
-            await(send, "publishing to " + topic);
+        try {
+            // Each cluster's records go to the partition its agent reads (the topic's actual partition count:
+            // an existing topic keeps its own), so an agent fetches its own records, not every cluster's.
+            int topicPartitions = producer.partitionsFor(topic).size();
+            // Seal and sign everything before the first send, so the records leave together in few requests.
+            List<ProducerRecord<String, byte[]>> records = new ArrayList<>(configsByCluster.size());
+            for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
+                DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
+                sha256ByCluster.put(entry.getKey(), envelope.getSha256().toByteArray());
+                records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(entry.getKey(), topicPartitions),
+                        entry.getKey(), envelope.toByteArray()));
+            }
+            List<Future<?>> sends = new ArrayList<>(records.size());
+            for (ProducerRecord<String, byte[]> record : records) {
+                sends.add(producer.send(record));
+            }
+            producer.flush();
+            for (Future<?> send : sends) {
+                await(send, "publishing to " + topic);
+            }
+        } catch (RuntimeException e) {
+            replaceProducer();
+            throw e;
         }
         return sha256ByCluster;
+    }
+
+    private KafkaProducer<String, byte[]> newProducer() {
+        return new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * After a failed publish the next one starts with a new producer: an idempotent producer that
+     * once failed to authenticate (its user created after it started, say) or lost its producer id
+     * refuses every later send. Closing waits for what the old one still has in flight, so none of
+     * its records can land after the new one's.
+     */
+    private void replaceProducer() {
+        producer.close(java.time.Duration.ofSeconds(SEND_TIMEOUT_SECONDS));
+        producer = newProducer();
     }
 
     private void ensureTopic(String topic, int partitions) {
