@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,16 +99,17 @@ class ControlPlaneOutageTest {
         postgres = EmbeddedPostgres.start(postgresData, postgresPort);
         long restarted = System.nanoTime();
         long downSeconds = Math.round((restarted - stopped) / 1e9);
-        ApiClient.Answer change = writeRoute(next);
-        while (change.status() != 200) {
-            Await.pause(Duration.ofMillis(100));
-            change = writeRoute(next);
-        }
-        long revision = MeshUnderTest.revisionOf(change);
+        AtomicReference<ApiClient.Answer> change = new AtomicReference<>();
+        Await.until(() -> {
+            change.set(writeRoute(next));
+            return change.get().status() == 200;
+        }, () -> "the API to accept a write again, with no operator action; last answer: " + change.get());
+        long revision = MeshUnderTest.revisionOf(change.get());
         System.out.println("The API accepted a write " + (System.nanoTime() - restarted) / 1_000_000
                 + " ms after PostgreSQL was back");
-        mesh.awaitConvergence("PostgreSQL was down for " + downSeconds + " s (from its return)", revision, restarted);
-        mesh.awaitApiShowsEveryClusterInSync(revision);
+        String fault = "PostgreSQL was down for " + downSeconds + " s (from its return)";
+        mesh.awaitConvergence(fault, revision, restarted);
+        mesh.awaitApiShowsEveryClusterInSync(fault, revision, restarted);
         CLUSTERS.forEach(cluster -> Await.until(() -> next.equals(MeshUnderTest.versionAnswering(clients.get(cluster))),
                 cluster + "'s client to follow the change"));
     }
@@ -150,8 +152,9 @@ class ControlPlaneOutageTest {
         String next = routed.equals("v1") ? "v2" : "v1";
         long changed = System.nanoTime();
         long revision = mesh.routeAllTo(next);
-        mesh.awaitConvergence("the whole control plane was down (from the first change after its return)", revision, changed);
-        mesh.awaitApiShowsEveryClusterInSync(revision);
+        String fault = "the whole control plane was down (from the first change after its return)";
+        mesh.awaitConvergence(fault, revision, changed);
+        mesh.awaitApiShowsEveryClusterInSync(fault, revision, changed);
         CLUSTERS.forEach(cluster -> Await.until(() -> next.equals(MeshUnderTest.versionAnswering(clients.get(cluster))),
                 cluster + "'s client to follow the change"));
     }

@@ -107,9 +107,10 @@ class DistributorKilledMidPublishTest {
 
         long restarted = System.nanoTime();
         second = DistributorProcess.start(mesh.servers(), signingKeyFile, work.resolve("distributor-2.log"));
-        mesh.awaitConvergence("the distributor was killed mid-publish (new distributor process started)", change, restarted);
+        String fault = "the distributor was killed mid-publish (new distributor process started)";
+        mesh.awaitConvergence(fault, change, restarted);
         assertThat(mesh.appliedRevisions().values()).containsOnly(change);
-        mesh.awaitApiShowsEveryClusterInSync(change);
+        mesh.awaitApiShowsEveryClusterInSync(fault, change, restarted);
         Await.until(() -> unpublishedOutboxRows() == 0, () -> "the new distributor to mark the change published:\n"
                 + second.output());
     }

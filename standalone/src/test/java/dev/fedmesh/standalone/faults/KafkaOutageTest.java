@@ -78,8 +78,9 @@ class KafkaOutageTest {
 
         kafka = EmbeddedKafka.start(kafkaLogs, kafkaPort);
         long restarted = System.nanoTime();
-        mesh.awaitConvergence("Kafka was down for " + OUTAGE.toSeconds() + " s", latest, restarted);
-        mesh.awaitApiShowsEveryClusterInSync(latest);
+        String fault = "Kafka was down for " + OUTAGE.toSeconds() + " s";
+        mesh.awaitConvergence(fault, latest, restarted);
+        mesh.awaitApiShowsEveryClusterInSync(fault, latest, restarted);
         String expected = version;
         for (String cluster : CLUSTERS) {
             ManagedChannel client = mesh.newClient(cluster);
@@ -102,8 +103,9 @@ class KafkaOutageTest {
 
         kafka = EmbeddedKafka.start(kafkaLogs, kafkaPort);
         long restarted = System.nanoTime();
-        mesh.awaitConvergence("an agent restarted while Kafka was down (from Kafka's return)", madeWhileAway, restarted);
-        mesh.awaitApiShowsEveryClusterInSync(madeWhileAway);
+        String fault = "an agent restarted while Kafka was down (from Kafka's return)";
+        mesh.awaitConvergence(fault, madeWhileAway, restarted);
+        mesh.awaitApiShowsEveryClusterInSync(fault, madeWhileAway, restarted);
         Await.until(() -> "v1".equals(MeshUnderTest.versionAnswering(client)), "east's client to follow the change made while it was away");
     }
 }
