@@ -108,7 +108,8 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
                 && clock.instant().isBefore(existing.getNotAfter().toInstant())) {
             return Outcome.ALREADY_ISSUED;
         }
-        byte[] proofBytes = RequestProof.bytes(tenant, cluster, request.getRequestedAt().getSeconds(), csr.der());
+        byte[] proofBytes = RequestProof.bytes(tenant, cluster, request.getRequestedAt().getSeconds(),
+                request.getCsrDer().toByteArray());
         Optional<ProofRefusal> proofProblem = proofProblem(tenant, owner, request, proofBytes);
         if (proofProblem.isPresent()) {
             return refuse(tenant, owner, keyHex, proofProblem.get());
