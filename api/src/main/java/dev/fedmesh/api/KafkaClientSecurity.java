@@ -1,4 +1,4 @@
-package dev.fedmesh.distributor.access;
+package dev.fedmesh.api;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,8 +9,9 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * How every Kafka client of the distributor (producer, consumer, admin) authenticates: PLAINTEXT,
- * or SASL with SCRAM over plaintext or TLS. The password is never shown by {@link #toString()}.
+ * How a Kafka client of fedmesh authenticates — the distributor's producer, consumers and admin
+ * client, an agent's desired-config consumer and status producer: PLAINTEXT, or SASL with SCRAM
+ * over plaintext or TLS. The password is never shown by {@link #toString()}.
  */
 public record KafkaClientSecurity(Protocol protocol, Mechanism mechanism, String username, String password,
                                   Path truststoreFile, String truststoreType, String truststorePassword) {

@@ -1,4 +1,4 @@
-package dev.fedmesh.distributor.access;
+package dev.fedmesh.api;
 
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.security.JaasContext;

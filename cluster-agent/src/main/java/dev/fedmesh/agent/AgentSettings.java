@@ -2,6 +2,7 @@ package dev.fedmesh.agent;
 
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.trust.signing.ConfigVerifier;

@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.api.KafkaClientSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,7 +1,7 @@
 package dev.fedmesh.distributor;
 
 import dev.fedmesh.distributor.access.AgentCredentials;
-import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.core.value.PropertyResolver;

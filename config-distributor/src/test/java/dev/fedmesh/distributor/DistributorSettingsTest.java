@@ -1,6 +1,6 @@
 package dev.fedmesh.distributor;
 
-import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.BeforeEach;

@@ -7,7 +7,7 @@ import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
 import dev.fedmesh.distributor.access.AgentCredentialCommand;
 import dev.fedmesh.distributor.access.AgentCredentials;
-import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestPostgres;

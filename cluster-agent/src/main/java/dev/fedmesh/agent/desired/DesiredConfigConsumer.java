@@ -1,6 +1,6 @@
 package dev.fedmesh.agent.desired;
 
-import dev.fedmesh.agent.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import java.nio.charset.StandardCharsets;

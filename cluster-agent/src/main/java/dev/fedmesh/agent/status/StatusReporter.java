@@ -2,7 +2,7 @@ package dev.fedmesh.agent.status;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
-import dev.fedmesh.agent.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;

@@ -4,7 +4,7 @@ import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.distributor.access.AgentAccess;
-import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.apache.kafka.clients.admin.Admin;

@@ -2,7 +2,7 @@ package dev.fedmesh.distributor.status;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.v1.ClusterStatus;
-import dev.fedmesh.distributor.access.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.testing.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramMechanism;

@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.db.Migrations;
 import dev.fedmesh.distributor.ConfigDistributor;
