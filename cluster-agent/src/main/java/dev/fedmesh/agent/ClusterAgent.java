@@ -74,7 +74,7 @@ public final class ClusterAgent implements AutoCloseable {
                 new IntermediateRotation(settings.tenant(), settings.cluster(), new IntermediateKeyFiles(trustDirectory),
                         settings.trust().bootstrapCredential()),
                 new WorkloadSvids(trustDirectory.resolve("workloads")), inventory::endpoints,
-                settings.trust().svidTtl(), status::intermediateChanged, Clock.systemUTC());
+                settings.trust().svidTtl(), status::reportNow, Clock.systemUTC());
         status.reportIntermediate(trust::request, trust::intermediateNotAfter);
         inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
@@ -92,7 +92,7 @@ public final class ClusterAgent implements AutoCloseable {
             consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                     settings.desiredTopic(),
                     settings.tenant(), settings.cluster(), new EnvelopeVerifier(settings.configVerifier()),
-                    applier::offer);
+                    applier::offer, status::reportNow);
         } catch (RuntimeException e) {
             adsServer.close();
             status.close();

@@ -48,6 +48,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
     private final byte[] key;
     private final EnvelopeVerifier verifier;
     private final BiConsumer<DesiredConfig, String> sink;
+    private final Runnable refused;
     private final AtomicReference<ConfigRefusal> lastRefusal = new AtomicReference<>();
     private final AtomicLong refusals = new AtomicLong();
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -58,18 +59,23 @@ public final class DesiredConfigConsumer implements AutoCloseable {
 
     public DesiredConfigConsumer(String bootstrapServers, String topic, String tenant, String cluster,
                                  EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
-        this(bootstrapServers, KafkaClientSecurity.plaintext(), topic, tenant, cluster, verifier, sink);
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topic, tenant, cluster, verifier, sink, () -> { });
     }
 
-    /** A consumer whose Kafka client authenticates with {@code security}. */
+    /**
+     * A consumer whose Kafka client authenticates with {@code security}; {@code refused} is told
+     * at once when a record is refused (the agent reports it without waiting for a heartbeat).
+     */
     public DesiredConfigConsumer(String bootstrapServers, KafkaClientSecurity security, String topic, String tenant,
-                                 String cluster, EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
+                                 String cluster, EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink,
+                                 Runnable refused) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = topic;
         this.key = cluster.getBytes(StandardCharsets.UTF_8);
         this.verifier = verifier;
         this.sink = sink;
+        this.refused = refused;
         this.consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant, cluster),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "fedmesh-desired-" + tenant + "-" + cluster);
@@ -179,6 +185,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
             lastRefusal.set(new ConfigRefusal(tenant, cluster, where, record.offset(), e.keyId(), e.reason(),
                     e.getMessage(), Instant.now()));
             refusals.incrementAndGet();
+            refused.run();
             return;
         }
         sink.accept(config, "Kafka " + where);

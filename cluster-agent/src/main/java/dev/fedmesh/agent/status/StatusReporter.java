@@ -135,8 +135,11 @@ public final class StatusReporter implements AutoCloseable {
         this.intermediateNotAfter = notAfter;
     }
 
-    /** Sends a report at once: the intermediate request or the intermediate changed. */
-    public void intermediateChanged() {
+    /**
+     * Sends a report at once, for something the report reads when it is made: the intermediate
+     * request or the intermediate changed, or a desired-config record was refused.
+     */
+    public void reportNow() {
         changed();
     }
 
