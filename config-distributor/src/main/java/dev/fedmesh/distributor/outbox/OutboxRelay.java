@@ -63,7 +63,8 @@ import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 public final class OutboxRelay implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int TENANTS_PER_PASS = 50;
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    // A retry costs one query, so even a long outage is retried often: the change goes out soon after.
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private final DSLContext dsl;
     private final OutboxListener listener;
     private final DesiredConfigPublisher publisher;
