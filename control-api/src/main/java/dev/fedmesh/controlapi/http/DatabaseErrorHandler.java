@@ -1,0 +1,62 @@
+package dev.fedmesh.controlapi.http;
+
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.server.exceptions.ExceptionHandler;
+import jakarta.inject.Singleton;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request the database could not serve: 503 with Retry-After when PostgreSQL does not
+ * answer (no connection within the pool's timeout, or a connection lost), so a client knows that
+ * nothing was changed and that retrying is right; any other database error is a 500. Neither
+ * names SQL, the database's address or a credential.
+ */
+@Produces
+@Singleton
+public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessException, HttpResponse<String>> {
+    private static final Logger LOG = LoggerFactory.getLogger(DatabaseErrorHandler.class);
+    static final int RETRY_AFTER_SECONDS = 5;
+    // SQLSTATE class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
+    private static final List<String> UNAVAILABLE_STATES = List.of("08", "57P01", "57P02", "57P03");
+
+    @Override
+    public HttpResponse<String> handle(HttpRequest request, DataAccessException exception) {
+        if (isUnavailable(exception)) {
+            LOG.warn("{} {} answered 503: the database does not answer ({})", request.getMethodName(),
+                    request.getPath(), exception.getCause() == null ? exception.getClass().getSimpleName()
+                            : exception.getCause().getClass().getSimpleName());
+            return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .contentType(Problems.CONTENT_TYPE)
+                    .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
+                    .body(Problems.body(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
+                            "The database does not answer; nothing was changed. Retry in " + RETRY_AFTER_SECONDS
+                                    + " s", List.of()));
+        }
+        LOG.error("{} {} failed in the database", request.getMethodName(), request.getPath(), exception);
+        return HttpResponse.<String>status(HttpStatus.INTERNAL_SERVER_ERROR)
+                .contentType(Problems.CONTENT_TYPE)
+                .body(Problems.body(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                        "The server failed to handle the request; it has been logged, retry later", List.of()));
+    }
+
+    static boolean isUnavailable(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && UNAVAILABLE_STATES.stream().anyMatch(sql.getSQLState()::startsWith)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
