@@ -4,10 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.fedmesh.db.jooq.tables.records.IntermediatesRecord;
 import dev.fedmesh.policy.compiler.IntermediateOfCluster;
 import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.UUID;
@@ -36,20 +36,8 @@ public final class ClusterIntermediates {
     /** The chain as a CA returned it, less any self-signed certificate: agents get the root from the trust bundle. */
     static String withoutRoot(String chainPem) {
         List<X509Certificate> chain = Pem.certificates(chainPem).stream()
-                .filter(certificate -> !selfSigned(certificate))
+                .filter(certificate -> !RootCertificate.isRoot(certificate))
                 .toList();
         return Pem.write(chain);
-    }
-
-    private static boolean selfSigned(X509Certificate certificate) {
-        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            certificate.verify(certificate.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 }

@@ -8,10 +8,10 @@ import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.InvalidPemException;
 import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.json.JsonValue;
 import io.github.jopenlibs.vault.response.LogicalResponse;
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -96,7 +96,7 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
             candidates.add(certificate(data, "certificate", path));
             candidates.addAll(chain(data, path));
             for (X509Certificate candidate : candidates) {
-                if (selfSigned(candidate) && !roots.contains(candidate)) {
+                if (RootCertificate.isRoot(candidate) && !roots.contains(candidate)) {
                     roots.add(candidate);
                 }
             }
@@ -154,18 +154,6 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
             chain.addAll(Pem.certificates(element.asString()));
         }
         return chain;
-    }
-
-    private static boolean selfSigned(X509Certificate certificate) {
-        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            certificate.verify(certificate.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 
     @Override

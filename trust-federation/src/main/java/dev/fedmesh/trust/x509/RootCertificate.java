@@ -1,6 +1,7 @@
 package dev.fedmesh.trust.x509;
 
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -19,5 +20,18 @@ public final class RootCertificate {
                 .uriSan(trustDomain.id().toUri())
                 .ca(null)
                 .selfSigned(keys.getPrivate());
+    }
+
+    /** Whether {@code certificate} is a root: issued by itself and signed by its own key. */
+    public static boolean isRoot(X509Certificate certificate) {
+        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(certificate.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 }
