@@ -8,17 +8,15 @@ import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.standalone.ApiClient;
+import dev.fedmesh.standalone.ControlApiServer;
 import dev.fedmesh.standalone.sample.GreeterServer;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.grpc.ManagedChannel;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,7 +33,6 @@ import java.util.function.Supplier;
  */
 final class MeshUnderTest implements AutoCloseable {
     static final String TENANT = "acme";
-    static final long API_DB_CONNECTION_TIMEOUT_MS = 3000;
 
     /** Where the database and the broker are, and the topic prefix of this test. */
     record Servers(String jdbcUrl, String dbUsername, String dbPassword, String kafkaBootstrapServers, String topicPrefix) {
@@ -51,7 +48,7 @@ final class MeshUnderTest implements AutoCloseable {
     private final List<GreeterServer> greeters = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger clientNumber = new AtomicInteger();
-    private ApplicationContext apiContext;
+    private ControlApiServer apiServer;
     private ApiClient api;
     private ConfigDistributor distributor;
 
@@ -78,32 +75,15 @@ final class MeshUnderTest implements AutoCloseable {
         return adminToken;
     }
 
-    /**
-     * Starts control-api on a free port (it migrates the schema), configured as the standalone run
-     * configures it plus one operator setting: {@code datasources.default.connection-timeout} of
-     * {@value #API_DB_CONNECTION_TIMEOUT_MS} ms, so that with PostgreSQL down a request is answered within
-     * seconds rather than after Hikari's default 30 s.
-     */
+    /** Starts control-api on a free port (it migrates the schema), as the standalone run does. */
     void startApi() {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("micronaut.server.host", "127.0.0.1");
-        properties.put("micronaut.server.port", 0);
-        properties.put("fedmesh.api.grpc.port", 0);
-        properties.put("datasources.default.url", servers.jdbcUrl());
-        properties.put("datasources.default.username", servers.dbUsername());
-        properties.put("datasources.default.password", servers.dbPassword());
-        properties.put("datasources.default.connection-timeout", API_DB_CONNECTION_TIMEOUT_MS);
-        properties.put("fedmesh.api.admin-token", adminToken);
-        apiContext = ApplicationContext.builder().deduceEnvironment(false).properties(properties).start();
-        EmbeddedServer server = apiContext.getBean(EmbeddedServer.class);
-        server.start();
-        api = new ApiClient(server.getURI(), adminToken);
+        apiServer = ControlApiServer.start(servers.jdbcUrl(), servers.dbUsername(), servers.dbPassword(), adminToken, 0, 0);
+        api = new ApiClient(apiServer.url(), adminToken);
     }
 
     void stopApi() {
-        apiContext.getBean(EmbeddedServer.class).stop();
-        apiContext.close();
-        apiContext = null;
+        apiServer.close();
+        apiServer = null;
     }
 
     ApiClient api() {
@@ -265,7 +245,7 @@ final class MeshUnderTest implements AutoCloseable {
         if (distributor != null) {
             stopDistributor();
         }
-        if (apiContext != null) {
+        if (apiServer != null) {
             stopApi();
         }
     }
