@@ -11,6 +11,7 @@ import dev.fedmesh.distributor.status.ClusterStatusStore;
 import dev.fedmesh.distributor.status.StatusIngester;
 import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
 import dev.fedmesh.distributor.trust.IntermediateRequests;
+import dev.fedmesh.distributor.trust.TrustRootRecords;
 import dev.fedmesh.distributor.trust.TrustRoots;
 import dev.fedmesh.distributor.trust.TrustSettings;
 import dev.fedmesh.trust.ca.CertificateAuthority;
@@ -53,7 +54,7 @@ public final class ConfigDistributor implements AutoCloseable {
         Optional<CertificateAuthority> ca = trust.map(given -> given.openCa(Clock.systemUTC()));
         this.relay = new OutboxRelay(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false)),
                 settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher, settings.pollInterval(),
-                ca.map(TrustRoots::new).map(TenantStateReader::new).orElseGet(TenantStateReader::new));
+                ca.map(given -> new TrustRoots(given, new TrustRootRecords(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false))))).map(TenantStateReader::new).orElseGet(TenantStateReader::new));
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
         this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(),
