@@ -1,0 +1,87 @@
+package dev.fedmesh.controlapi.http;
+
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.controlapi.trust.ExpiryWarning;
+import dev.fedmesh.controlapi.trust.TrustJson;
+import dev.fedmesh.controlapi.trust.TrustStore;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.util.List;
+
+/** The expiry watch of a tenant's trust: {@code /api/v1/tenants/{tenant}/trust}. */
+@Tag(name = "Trust")
+@Controller("/api/v1/tenants/{tenant}")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class TrustController {
+    private final TenantStore tenants;
+    private final TrustStore trust;
+    private final ExpiryWarning warning;
+
+    public TrustController(TenantStore tenants, TrustStore trust, ExpiryWarning warning) {
+        this.tenants = tenants;
+        this.trust = trust;
+        this.warning = warning;
+    }
+
+    @Get("/trust")
+    @Operation(operationId = "getTenantTrust", summary = "The tenant's trust domain, its roots' expiry, and each registered"
+            + " cluster's current intermediates: expiring when the newest one expires within fedmesh.api.trust.expiry-warning"
+            + " (or has expired), missing when the cluster never had one.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantTrustSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> tenant(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.READ);
+        return JsonResponses.ok(TrustJson.write(trust.read(tenants.require(tenant)), warning));
+    }
+
+    /** The shape of a root, for the OpenAPI document. */
+    @Schema(name = "TrustRoot")
+    public record RootSchema(@Schema(description = "SHA-256 (hex) of the root certificate's DER") String sha256,
+                             String notBefore, String notAfter,
+                             @Schema(description = "seconds from now until notAfter; negative once past") long secondsLeft,
+                             @Schema(description = "when a distributor first recorded the root") String firstSeen) {
+    }
+
+    /** The shape of an intermediate, for the OpenAPI document. */
+    @Schema(name = "ClusterIntermediate")
+    public record IntermediateSchema(@Schema(description = "SHA-256 (hex) of the intermediate's public key") String publicKeySha256,
+                                     String notAfter, long secondsLeft, String issuedAt) {
+    }
+
+    /** The shape of one cluster's trust, for the OpenAPI document. */
+    @Schema(name = "ClusterTrust")
+    public record ClusterTrustSchema(@Schema(example = "east") String cluster,
+                                     @Schema(description = "the newest intermediate expires within the warning window, or has expired") boolean expiring,
+                                     @Schema(description = "the cluster was never issued an intermediate") boolean missing,
+                                     @Schema(description = "every unexpired intermediate (two while the agent rotates), or the last one when all expired")
+                                     List<IntermediateSchema> intermediates) {
+    }
+
+    /** The shape of the summary, for the OpenAPI document. */
+    @Schema(name = "TrustSummary")
+    public record SummarySchema(int clusters, List<String> expiring, List<String> missing,
+                                @Schema(description = "the earliest expiry among the clusters' newest intermediates") String earliestIntermediateNotAfter,
+                                Long earliestIntermediateSecondsLeft) {
+    }
+
+    /** The shape of a tenant's trust, for the OpenAPI document. */
+    @Schema(name = "TenantTrust")
+    public record TenantTrustSchema(String tenant, String trustDomain, long expiryWarningSeconds,
+                                    @Schema(description = "the database's clock when this was read; secondsLeft counts from it") String at,
+                                    List<RootSchema> roots, List<ClusterTrustSchema> clusters, SummarySchema summary) {
+    }
+}

@@ -1,0 +1,40 @@
+package dev.fedmesh.controlapi.trust;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A tenant's trust as the database holds it, read at {@code now} (the database's clock): the roots
+ * its trust domain's CA presented and each registered cluster's current intermediates.
+ */
+public record TenantTrust(String tenant, String trustDomain, OffsetDateTime now, List<Root> roots,
+                          List<ClusterTrust> clusters) {
+
+    /** A root the trust domain's CA presented, as the distributor recorded it. */
+    public record Root(byte[] sha256, OffsetDateTime notBefore, OffsetDateTime notAfter, OffsetDateTime firstSeen) {
+    }
+
+    /** An intermediate issued to a cluster. */
+    public record Intermediate(byte[] publicKeySha256, OffsetDateTime notAfter, OffsetDateTime issuedAt) {
+    }
+
+    /**
+     * A registered cluster and its current intermediates, oldest expiry first: every unexpired one
+     * (two while its agent rotates), or, when all have expired, the last one; none if it never had one.
+     */
+    public record ClusterTrust(String cluster, List<Intermediate> intermediates) {
+
+        /** The intermediate that expires last; empty when the cluster never had one. */
+        public Optional<Intermediate> newest() {
+            return intermediates.stream().max(Comparator.comparing(Intermediate::notAfter));
+        }
+    }
+
+    /** Seconds from {@code now} until {@code notAfter}; negative once it is past. */
+    public long secondsLeft(OffsetDateTime notAfter) {
+        return Duration.between(now, notAfter).toSeconds();
+    }
+}
