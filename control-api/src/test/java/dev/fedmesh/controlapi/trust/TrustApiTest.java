@@ -8,6 +8,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -148,6 +152,29 @@ class TrustApiTest {
         HttpResponse<String> refused = running.send(owner, "GET", "/prometheus", null);
         assertThat(refused.statusCode()).isEqualTo(403);
         assertThat(refused.body()).doesNotContain("fedmesh_trust");
+    }
+
+    @Test
+    void withItsOwnPortTheMetricsAreServedThereAndNotOnTheApiPort() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        try (RunningApi separate = RunningApi.start(getClass(), Map.of("endpoints.all.port", port))) {
+            String tenant = tenantWithClusters(separate, "east");
+            issue(separate.db, tenant, "east", 3);
+            HttpClient http = HttpClient.newHttpClient();
+            URI metrics = URI.create("http://127.0.0.1:" + port + "/prometheus");
+
+            HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(metrics)
+                    .header("Authorization", "Bearer " + separate.adminToken).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(scraped.statusCode()).isEqualTo(200);
+            assertThat(gauge(scraped.body(), "fedmesh_trust_clusters_expiring", "tenant=\"" + tenant + "\"")).isEqualTo(1.0);
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(separate.send(separate.adminToken, "GET", "/prometheus", null).statusCode()).isEqualTo(404);
+        }
     }
 
     @Test
