@@ -29,6 +29,7 @@ public final class TrustJson {
             node.put("firstSeen", text(root.firstSeen()));
         }
         ObjectNode summary = JsonNodeFactory.instance.objectNode();
+        summary.put("clusters", trust.clusters().size());
         ArrayNode expiring = summary.putArray("expiring");
         ArrayNode missing = summary.putArray("missing");
         OffsetDateTime earliest = null;
@@ -57,7 +58,6 @@ public final class TrustJson {
                 earliest = newest.get().notAfter();
             }
         }
-        summary.put("clusters", trust.clusters().size());
         summary.put("earliestIntermediateNotAfter", text(earliest));
         if (earliest == null) {
             summary.putNull("earliestIntermediateSecondsLeft");
