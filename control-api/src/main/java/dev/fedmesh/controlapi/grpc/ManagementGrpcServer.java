@@ -7,6 +7,7 @@ import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import dev.fedmesh.api.v1.TokenServiceGrpc;
+import dev.fedmesh.api.v1.TrustServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -45,7 +46,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
     private static final Logger LOG = LoggerFactory.getLogger(ManagementGrpcServer.class);
     private static final List<String> SERVICES = List.of(TenantServiceGrpc.SERVICE_NAME, ClusterServiceGrpc.SERVICE_NAME,
             ServiceServiceGrpc.SERVICE_NAME, PolicyServiceGrpc.SERVICE_NAME, TokenServiceGrpc.SERVICE_NAME,
-            AuditServiceGrpc.SERVICE_NAME, StatusServiceGrpc.SERVICE_NAME);
+            AuditServiceGrpc.SERVICE_NAME, StatusServiceGrpc.SERVICE_NAME, TrustServiceGrpc.SERVICE_NAME);
     private final int configuredPort;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
@@ -60,7 +61,8 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                          PolicyGrpcService policies,
                          TokenGrpcService tokens,
                          AuditGrpcService audit,
-                         StatusGrpcService status) {
+                         StatusGrpcService status,
+                         TrustGrpcService trust) {
         if (port < 0 || port > 65535) {
             throw new ConfigurationException("fedmesh.api.grpc.port must be 0 (any free port) to 65535, not " + port);
         }
@@ -76,6 +78,7 @@ public final class ManagementGrpcServer implements ApplicationEventListener<Star
                 .addService(authenticated(tokens, authentication))
                 .addService(authenticated(audit, authentication))
                 .addService(authenticated(status, authentication))
+                .addService(authenticated(trust, authentication))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(ProtoReflectionService.newInstance())
                 .addService(health.getHealthService())

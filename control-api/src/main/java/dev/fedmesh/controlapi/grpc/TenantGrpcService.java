@@ -36,7 +36,9 @@ final class TenantGrpcService extends TenantServiceGrpc.TenantServiceImplBase {
             if (!Names.isValid(name)) {
                 throw ApiException.invalid(List.of(new Violation("name", "'" + name + "' " + Names.RULE)));
             }
-            return WireResources.tenant(tenants.create(name));
+            String trustDomain = request.getTenant().getTrustDomain();
+            // The database checks the trust domain's form and refuses it naming trustDomain, as over REST.
+            return WireResources.tenant(tenants.create(name, trustDomain.isEmpty() ? null : trustDomain));
         });
     }
 

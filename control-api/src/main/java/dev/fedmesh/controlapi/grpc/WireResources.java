@@ -30,6 +30,7 @@ final class WireResources {
     static Tenant tenant(dev.fedmesh.controlapi.store.Tenant tenant) {
         return Tenant.newBuilder()
                 .setName(tenant.name())
+                .setTrustDomain(tenant.trustDomain())
                 .setRevision(tenant.revision())
                 .setCreatedAt(timestamp(tenant.createdAt()))
                 .setUpdatedAt(timestamp(tenant.updatedAt()))

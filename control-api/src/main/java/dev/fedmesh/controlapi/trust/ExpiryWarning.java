@@ -37,6 +37,11 @@ public final class ExpiryWarning {
         return window;
     }
 
+    /** Whether {@code cluster} is flagged expiring: its newest intermediate is within the window or past. */
+    public boolean flags(TenantTrust.ClusterTrust cluster, OffsetDateTime now) {
+        return cluster.newest().map(newest -> flags(newest.notAfter(), now)).orElse(false);
+    }
+
     /** Whether something expiring at {@code notAfter} is within the window of {@code now}, or already past. */
     public boolean flags(OffsetDateTime notAfter, OffsetDateTime now) {
         return !notAfter.isAfter(now.plus(window));

@@ -33,6 +33,12 @@ public record TenantTrust(String tenant, String trustDomain, OffsetDateTime now,
         }
     }
 
+    /** The earliest expiry among the clusters' newest intermediates; empty when no cluster has one. */
+    public Optional<OffsetDateTime> earliestIntermediateNotAfter() {
+        return clusters.stream().flatMap(cluster -> cluster.newest().stream())
+                .map(Intermediate::notAfter).min(Comparator.naturalOrder());
+    }
+
     /** Seconds from {@code now} until {@code notAfter}; negative once it is past. */
     public long secondsLeft(OffsetDateTime notAfter) {
         return Duration.between(now, notAfter).toSeconds();

@@ -32,15 +32,14 @@ public final class TrustJson {
         summary.put("clusters", trust.clusters().size());
         ArrayNode expiring = summary.putArray("expiring");
         ArrayNode missing = summary.putArray("missing");
-        OffsetDateTime earliest = null;
         ArrayNode clusters = json.putArray("clusters");
         for (TenantTrust.ClusterTrust cluster : trust.clusters()) {
             ObjectNode node = clusters.addObject();
             node.put("cluster", cluster.cluster());
-            Optional<TenantTrust.Intermediate> newest = cluster.newest();
-            boolean flagged = newest.map(i -> warning.flags(i.notAfter(), trust.now())).orElse(false);
+            boolean flagged = warning.flags(cluster, trust.now());
+            boolean none = cluster.newest().isEmpty();
             node.put("expiring", flagged);
-            node.put("missing", newest.isEmpty());
+            node.put("missing", none);
             ArrayNode intermediates = node.putArray("intermediates");
             for (TenantTrust.Intermediate intermediate : cluster.intermediates()) {
                 ObjectNode entry = intermediates.addObject();
@@ -52,17 +51,16 @@ public final class TrustJson {
             if (flagged) {
                 expiring.add(cluster.cluster());
             }
-            if (newest.isEmpty()) {
+            if (none) {
                 missing.add(cluster.cluster());
-            } else if (earliest == null || newest.get().notAfter().isBefore(earliest)) {
-                earliest = newest.get().notAfter();
             }
         }
-        summary.put("earliestIntermediateNotAfter", text(earliest));
-        if (earliest == null) {
+        Optional<OffsetDateTime> earliest = trust.earliestIntermediateNotAfter();
+        summary.put("earliestIntermediateNotAfter", text(earliest.orElse(null)));
+        if (earliest.isEmpty()) {
             summary.putNull("earliestIntermediateSecondsLeft");
         } else {
-            summary.put("earliestIntermediateSecondsLeft", trust.secondsLeft(earliest));
+            summary.put("earliestIntermediateSecondsLeft", trust.secondsLeft(earliest.get()));
         }
         json.set("summary", summary);
         return json;

@@ -39,6 +39,7 @@ import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantServiceGrpc;
 import dev.fedmesh.api.v1.TokenServiceGrpc;
+import dev.fedmesh.api.v1.TrustServiceGrpc;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
 import dev.fedmesh.api.v1.ListPoliciesResponse;
 import dev.fedmesh.api.v1.ListServicesRequest;
@@ -194,11 +195,37 @@ class ManagementGrpcApiTest {
     }
 
     @Test
+    void aTenantIsCreatedInTheTrustDomainItAsksForAndABadOrTakenOneIsRefusedByName() {
+        String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        String trustDomain = name + ".example.com";
+
+        Tenant created = client.tenants(TOKEN).createTenant(CreateTenantRequest.newBuilder()
+                .setTenant(Tenant.newBuilder().setName(name).setTrustDomain(trustDomain)).build());
+
+        assertThat(created.getTrustDomain()).isEqualTo(trustDomain);
+        assertThat(client.tenants(TOKEN).getTenant(GetTenantRequest.newBuilder().setName(name).build()).getTrustDomain())
+                .isEqualTo(trustDomain);
+        assertThat(client.tenants(TOKEN).getTenant(GetTenantRequest.newBuilder().setName(tenant).build()).getTrustDomain())
+                .as("the default").isEqualTo(tenant + ".fedmesh.local");
+        String other = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        StatusRuntimeException bad = assertRefused(() -> client.tenants(TOKEN).createTenant(CreateTenantRequest.newBuilder()
+                        .setTenant(Tenant.newBuilder().setName(other).setTrustDomain("spiffe://Acme.example.com:8443/x"))
+                        .build()),
+                Status.Code.INVALID_ARGUMENT, "invalid_request", "trustDomain");
+        assertThat(detail(StatusProto.fromThrowable(bad), BadRequest.class).getFieldViolations(0).getDescription())
+                .contains("'spiffe://Acme.example.com:8443/x' is not a trust domain");
+        assertRefused(() -> client.tenants(TOKEN).createTenant(CreateTenantRequest.newBuilder()
+                        .setTenant(Tenant.newBuilder().setName(other).setTrustDomain(trustDomain)).build()),
+                Status.Code.FAILED_PRECONDITION, "trust_domain_taken");
+    }
+
+    @Test
     void everyGrpcurlExampleInTheDocsIsAnswered() throws IOException {
         Map<String, MethodDescriptor<?, ?>> methods = Stream.of(TenantServiceGrpc.getServiceDescriptor(),
                         ClusterServiceGrpc.getServiceDescriptor(), ServiceServiceGrpc.getServiceDescriptor(),
                         PolicyServiceGrpc.getServiceDescriptor(), TokenServiceGrpc.getServiceDescriptor(),
-                        AuditServiceGrpc.getServiceDescriptor(), StatusServiceGrpc.getServiceDescriptor())
+                        AuditServiceGrpc.getServiceDescriptor(), StatusServiceGrpc.getServiceDescriptor(),
+                        TrustServiceGrpc.getServiceDescriptor())
                 .flatMap(service -> service.getMethods().stream())
                 .collect(Collectors.toMap(MethodDescriptor::getFullMethodName, method -> method));
         List<GrpcurlExample> examples = GrpcurlExample.in(Path.of("..", "docs", "grpc.md"));
