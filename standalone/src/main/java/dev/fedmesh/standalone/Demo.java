@@ -1,6 +1,7 @@
 package dev.fedmesh.standalone;
 
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.standalone.sample.GreeterServer;
 import dev.fedmesh.standalone.sample.TrafficClient;
@@ -12,14 +13,17 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./fedmesh demo}: PostgreSQL, Kafka, control-api, the distributor and two clusters with
  * a sample greeter service (v1 and v2) and a client sending it traffic through xDS, in one JVM
- * until Ctrl-C.
+ * until Ctrl-C. Each agent starts with its cluster's bootstrap credential, so it gets an
+ * intermediate from the built-in CA and writes SVID files for greeter.
  */
 public final class Demo {
     static final String TENANT = "demo";
@@ -73,26 +77,30 @@ public final class Demo {
                 postgres.password(), kafka.bootstrapServers(), "fedmesh", token, apiPort, grpcPort, agentState)));
         ApiClient api = new ApiClient(stack.apiUrl(), token);
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating tenant " + TENANT);
+        Map<String, String> credentials = new LinkedHashMap<>();
         for (String cluster : CLUSTERS) {
-            api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + cluster + "\"}"),
-                    "registering cluster " + cluster);
+            ApiClient.Answer registered = api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
+                    "{\"name\": \"" + cluster + "\"}"), "registering cluster " + cluster);
+            credentials.put(cluster, PolicyJson.parse(registered.body()).path("bootstrapCredential").asText());
         }
         api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/policies/greeter-split", ROUTE), "creating the route");
 
         for (String cluster : CLUSTERS) {
-            ClusterAgent agent = stack.startAgent(TENANT, cluster);
+            ClusterAgent agent = stack.startAgent(TENANT, cluster, credentials.get(cluster));
             for (String version : List.of("v1", "v2")) {
                 GreeterServer greeter = keep(GreeterServer.start(cluster, version));
                 agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(),
                         Map.of("version", version)));
             }
         }
+        awaitIntermediates(stack);
         System.out.println();
         System.out.println("fedmesh is running.");
         System.out.println("  API          " + stack.apiUrl() + "   (OpenAPI UI: " + stack.apiUrl().resolve("/openapi/ui/") + ")");
         System.out.println("  gRPC API     " + stack.grpcAddress());
         System.out.println("  admin token  " + token);
         System.out.println("  tenant       " + TENANT + ", clusters " + String.join(" and ", CLUSTERS));
+        System.out.println("  SVID files   " + agentState + "/<cluster>/" + TENANT + "/<cluster>/workloads/default/greeter/");
         System.out.println();
         System.out.println("Move 80% of greeter's traffic to v2:");
         System.out.println("  export FEDMESH_API=" + stack.apiUrl() + " FEDMESH_TOKEN=" + token);
@@ -104,6 +112,30 @@ public final class Demo {
         System.out.println();
         for (String cluster : CLUSTERS) {
             keep(TrafficClient.start(cluster, "127.0.0.1:" + stack.agent(cluster).xdsPort(), System.out, 2000));
+        }
+    }
+
+    /**
+     * Waits until every agent holds its intermediate, so the traffic clients subscribe to xDS after
+     * the configs that carry the intermediates, not while they arrive.
+     */
+    private static void awaitIntermediates(FedmeshStack stack) {
+        System.out.println("Waiting for each cluster's intermediate CA...");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (String cluster : CLUSTERS) {
+            while (stack.agent(cluster).intermediateNotAfter().isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    System.out.println("Cluster " + cluster + " has no intermediate after 60 s: its workloads get no SVIDs"
+                            + " until it does (see the distributor's log).");
+                    return;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.fedmesh.standalone;
 
 import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.agent.trust.BootstrapCredential;
+import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
@@ -18,7 +20,9 @@ import java.util.Map;
  * control-api, the distributor and any number of cluster agents in one JVM, wired to one
  * PostgreSQL database and one Kafka broker: what production runs as separate processes. The
  * stack makes one config signing key at start: the distributor signs with it, every agent trusts
- * its public key.
+ * its public key. The distributor issues the clusters' intermediates from the built-in CA in
+ * {@code <state directory>/ca}, so an agent started with its cluster's bootstrap credential gets
+ * an intermediate and keeps its local workloads' SVID files current.
  */
 public final class FedmeshStack implements AutoCloseable {
     private final Options options;
@@ -48,7 +52,8 @@ public final class FedmeshStack implements AutoCloseable {
         started.push(api);
         try {
             this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
-                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey));
+                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey),
+                    dev.fedmesh.distributor.trust.TrustSettings.builtIn(options.stateDirectory().resolve("ca")));
             started.push(distributor);
         } catch (RuntimeException e) {
             close();
@@ -56,18 +61,32 @@ public final class FedmeshStack implements AutoCloseable {
         }
     }
 
-    /** Starts control-api (which migrates the schema) and the distributor. */
+    /** Starts control-api (which migrates the schema) and the distributor with the built-in CA. */
     public static FedmeshStack start(Options options) {
         return new FedmeshStack(options);
     }
 
-    /** Starts the agent of one cluster, serving xDS on a free port. */
-    public synchronized ClusterAgent startAgent(String tenant, String cluster) {
+    /** Starts the agent of one cluster, serving xDS on a free port, without a credential: it issues no SVIDs. */
+    public ClusterAgent startAgent(String tenant, String cluster) {
+        return startAgent(tenant, cluster, TrustSettings.DEFAULT);
+    }
+
+    /**
+     * Starts the agent of one cluster, serving xDS on a free port, with the cluster's bootstrap
+     * credential (from the API's answer to registering it): the agent asks for its intermediate
+     * and issues its local workloads' SVIDs.
+     */
+    public ClusterAgent startAgent(String tenant, String cluster, String bootstrapCredential) {
+        return startAgent(tenant, cluster, TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(bootstrapCredential)));
+    }
+
+    private synchronized ClusterAgent startAgent(String tenant, String cluster, TrustSettings trust) {
         AgentSettings settings = AgentSettings.of(tenant, cluster, options.kafkaBootstrapServers(),
                         ConfigVerifier.trusting(signingKey.publicKey()))
                 .withTopicPrefix(options.topicPrefix())
                 .withXdsPort(0)
-                .withStateDirectory(options.stateDirectory().resolve(cluster));
+                .withStateDirectory(options.stateDirectory().resolve(cluster))
+                .withTrust(trust);
         ClusterAgent agent = ClusterAgent.start(settings);
         agents.put(cluster, agent);
         started.push(agent);
