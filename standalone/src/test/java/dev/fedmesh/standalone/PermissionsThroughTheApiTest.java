@@ -76,7 +76,9 @@ class PermissionsThroughTheApiTest {
                 dir.resolve("agents")));
         running.add(stack::close);
         ApiClient api = new ApiClient(stack.apiUrl(), token);
-        api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
+        // The tenant's trust domain is the one this test issues its workloads' SVIDs in.
+        api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + ACME.name() + "\"}"),
+                "creating the tenant");
         api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + CLUSTER + "\"}"),
                 "registering " + CLUSTER);
         for (String service : List.of("greeter", "frontend", "batch")) {
