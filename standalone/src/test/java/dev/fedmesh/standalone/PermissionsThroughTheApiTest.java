@@ -10,6 +10,7 @@ import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
+import dev.fedmesh.testing.FreePort;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
@@ -24,10 +25,7 @@ import dev.fedmesh.trust.x509.KeyType;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
@@ -38,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +50,6 @@ class PermissionsThroughTheApiTest {
     private static final String TENANT = "acme";
     private static final String CLUSTER = "east";
     private static final TrustDomain ACME = TrustDomain.of("acme.fedmesh.dev");
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
@@ -90,11 +86,11 @@ class PermissionsThroughTheApiTest {
         apply(api, "zero-trust", """
                 {"kind": "TrafficPermission", "target": {"mesh": true}, "spec": {"default": "DENY"}}""");
         long first = apply(api, "greeter-callers", callers("frontend"));
-        await(() -> agent.appliedRevision() >= first, "the agent to apply revision " + first);
+        Await.until(() -> agent.appliedRevision() >= first, "the agent to apply revision " + first);
 
         BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
         SvidIssuer east = clusterIssuer(ca);
-        int port = freePort();
+        int port = FreePort.find();
         agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", port, Map.of()));
         Server server = ProxylessServers.start(bootstrap(agent, identity(east, ca, "shop", "greeter")), port, greeter());
         running.add(() -> ProxylessServers.stop(server));
@@ -102,17 +98,17 @@ class PermissionsThroughTheApiTest {
         ManagedChannel batch = channel(agent, identity(east, ca, "jobs", "batch"));
 
         assertThat(call(frontend).getMessage()).startsWith("Hello");
-        assertThat(statusOf(batch)).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(GreeterCalls.statusOf(batch, "test")).isEqualTo(Status.Code.PERMISSION_DENIED);
 
         long answeredAt = System.nanoTime();
         long second = apply(api, "greeter-callers", callers("batch"));
-        await(() -> statusOf(frontend) == Status.Code.PERMISSION_DENIED, "frontend to be denied");
+        Await.until(() -> GreeterCalls.statusOf(frontend, "test") == Status.Code.PERMISSION_DENIED, "frontend to be denied");
         System.out.println("API 200 → first call refused by the changed permission: "
                 + (System.nanoTime() - answeredAt) / 1_000_000 + " ms");
         assertThat(agent.appliedRevision()).isGreaterThanOrEqualTo(second);
 
         assertThat(call(batch).getMessage()).startsWith("Hello");
-        assertThat(statusOf(frontend)).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(GreeterCalls.statusOf(frontend, "test")).isEqualTo(Status.Code.PERMISSION_DENIED);
     }
 
     private static String callers(String service) {
@@ -165,29 +161,5 @@ class PermissionsThroughTheApiTest {
     private static HelloReply call(ManagedChannel channel) {
         return GreeterGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(20, TimeUnit.SECONDS)
                 .sayHello(HelloRequest.newBuilder().setName("test").build());
-    }
-
-    private static Status.Code statusOf(ManagedChannel channel) {
-        try {
-            GreeterGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .sayHello(HelloRequest.newBuilder().setName("test").build());
-            return Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited %d s for %s", PATIENCE.toSeconds(), what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

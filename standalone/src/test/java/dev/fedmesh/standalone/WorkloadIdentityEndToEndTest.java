@@ -13,6 +13,7 @@ import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
+import dev.fedmesh.testing.FreePort;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
@@ -25,10 +26,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertPathValidator;
@@ -44,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -101,7 +98,7 @@ class WorkloadIdentityEndToEndTest {
             api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/services/" + service, "{}"), "declaring " + service);
         }
 
-        int greeterPort = freePort();
+        int greeterPort = FreePort.find();
         Map<String, Long> startedAt = new LinkedHashMap<>();
         for (String cluster : CLUSTERS_OF_ACME) {
             startedAt.put(cluster, System.nanoTime());
@@ -111,7 +108,7 @@ class WorkloadIdentityEndToEndTest {
         ClusterAgent west = stack.agent("west");
         west.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", greeterPort, Map.of()));
         // The caller is a local workload of east: registering it is what gives it an identity.
-        east.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", freePort(), Map.of()));
+        east.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", FreePort.find(), Map.of()));
         // Until agents exchange inventories, east learns west's greeter as an endpoint in its own inventory.
         east.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", greeterPort, Map.of()));
 
@@ -122,7 +119,8 @@ class WorkloadIdentityEndToEndTest {
         for (String cluster : CLUSTERS_OF_ACME) {
             ClusterAgent agent = stack.agent(cluster);
             String workload = cluster.equals("west") ? "west/greeter" : "east/frontend";
-            await(() -> agent.intermediateNotAfter().isPresent() && Files.exists(files.get(workload).certificateFile()),
+            Await.within(PATIENCE,
+                    () -> agent.intermediateNotAfter().isPresent() && Files.exists(files.get(workload).certificateFile()),
                     cluster + "'s intermediate and the SVID files of " + workload);
             millisToSvidFiles.put(cluster, (System.nanoTime() - startedAt.get(cluster)) / 1_000_000);
         }
@@ -138,7 +136,7 @@ class WorkloadIdentityEndToEndTest {
 
         long strict = apply(api, "mesh-strict", """
                 {"kind": "MtlsMode", "target": {"mesh": true}, "spec": {"mode": "STRICT"}}""");
-        await(() -> east.appliedRevision() >= strict && west.appliedRevision() >= strict,
+        Await.within(PATIENCE, () -> east.appliedRevision() >= strict && west.appliedRevision() >= strict,
                 "both agents to apply revision " + strict);
         Server server = ProxylessServers.start(ProxylessBootstrap.of("127.0.0.1:" + west.xdsPort(), "west/greeter",
                 files.get("west/greeter")), greeterPort, greeter("west"));
@@ -153,7 +151,7 @@ class WorkloadIdentityEndToEndTest {
         HelloReply reply = GreeterGrpc.newBlockingStub(frontend).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
                 .sayHello(HelloRequest.newBuilder().setName("east").build());
         assertThat(reply.getCluster()).isEqualTo("west");
-        assertThat(statusOf(plaintext)).as("a caller without an SVID").isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(GreeterCalls.statusOf(plaintext, "outsider")).as("a caller without an SVID").isEqualTo(Status.Code.UNAVAILABLE);
 
         JsonNode audit = json(api.expectOk(api.get("/api/v1/tenants/" + TENANT + "/audit?kind=Intermediate"),
                 "reading the audit log"));
@@ -208,29 +206,5 @@ class WorkloadIdentityEndToEndTest {
                 replies.onCompleted();
             }
         };
-    }
-
-    private static Status.Code statusOf(ManagedChannel channel) {
-        try {
-            GreeterGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .sayHello(HelloRequest.newBuilder().setName("outsider").build());
-            return Status.Code.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited %d s for %s", PATIENCE.toSeconds(), what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone.faults;
 
+import dev.fedmesh.standalone.Await;
 import dev.fedmesh.standalone.ApiClient;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.EmbeddedPostgres;

@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone.faults;
 
+import dev.fedmesh.standalone.Await;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;

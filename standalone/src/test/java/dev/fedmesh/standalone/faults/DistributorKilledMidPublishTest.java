@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone.faults;
 
+import dev.fedmesh.standalone.Await;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;

@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone.faults;
 
+import dev.fedmesh.standalone.Await;
 import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.distributor.ConfigDistributor;

@@ -1,5 +1,6 @@
 package dev.fedmesh.standalone.faults;
 
+import dev.fedmesh.standalone.Await;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
