@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.FaultInjectionSpec;
 import dev.fedmesh.api.v1.Policy;
+import dev.fedmesh.policy.document.ClaimKeys;
 import dev.fedmesh.policy.document.Durations;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
@@ -15,10 +16,7 @@ import dev.fedmesh.policy.document.Target;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /** The {@code FaultInjection} kind: reading, validation and wire form of {@link FaultInjection}. */
 public final class FaultInjectionKind implements PolicyKind<FaultInjection> {
@@ -116,25 +114,7 @@ public final class FaultInjectionKind implements PolicyKind<FaultInjection> {
      * service contradict each other, while faults for different callers sit side by side.
      */
     public Set<String> claims(Target target, List<ServiceSelector> from, FaultInjection spec) {
-        Set<String> keys = new TreeSet<>();
-        if (from.isEmpty()) {
-            keys.add(targetKey(target) + " from every source");
-        }
-        for (ServiceSelector source : from) {
-            keys.add(targetKey(target) + " from " + selectorKey(source));
-        }
-        return keys;
-    }
-
-    private static String targetKey(Target target) {
-        return target instanceof Target.Service service ? selectorKey(service.selector()) : "mesh";
-    }
-
-    private static String selectorKey(ServiceSelector selector) {
-        Map<String, String> subset = selector.subset();
-        return "service " + selector.service() + (subset.isEmpty() ? "" : subset.entrySet().stream()
-                .map(label -> label.getKey() + "=" + label.getValue())
-                .collect(Collectors.joining(",", " subset ", "")));
+        return ClaimKeys.perSource(target, from, "");
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.RateLimitSpec;
+import dev.fedmesh.policy.document.ClaimKeys;
 import dev.fedmesh.policy.document.Durations;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
@@ -15,10 +16,7 @@ import dev.fedmesh.policy.document.Target;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /** The {@code RateLimit} kind: reading, validation and wire form of {@link RateLimit}. */
 public final class RateLimitKind implements PolicyKind<RateLimit> {
@@ -141,14 +139,7 @@ public final class RateLimitKind implements PolicyKind<RateLimit> {
      */
     public Set<String> claims(Target target, List<ServiceSelector> from, RateLimit spec) {
         String requests = spec.match() == null ? "every request" : describe(spec.match());
-        Set<String> keys = new TreeSet<>();
-        if (from.isEmpty()) {
-            keys.add(targetKey(target) + " from every source for " + requests);
-        }
-        for (ServiceSelector source : from) {
-            keys.add(targetKey(target) + " from " + selectorKey(source) + " for " + requests);
-        }
-        return keys;
+        return ClaimKeys.perSource(target, from, " for " + requests);
     }
 
     private static String describe(RateLimit.RequestMatch match) {
@@ -160,17 +151,6 @@ public final class RateLimitKind implements PolicyKind<RateLimit> {
             parts.add("path " + match.path().type().field() + " " + match.path().value());
         }
         return String.join(" ", parts);
-    }
-
-    private static String targetKey(Target target) {
-        return target instanceof Target.Service service ? selectorKey(service.selector()) : "mesh";
-    }
-
-    private static String selectorKey(ServiceSelector selector) {
-        Map<String, String> subset = selector.subset();
-        return "service " + selector.service() + (subset.isEmpty() ? "" : subset.entrySet().stream()
-                .map(label -> label.getKey() + "=" + label.getValue())
-                .collect(Collectors.joining(",", " subset ", "")));
     }
 
     @Override
