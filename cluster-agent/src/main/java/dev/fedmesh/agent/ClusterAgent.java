@@ -76,6 +76,7 @@ public final class ClusterAgent implements AutoCloseable {
                 new WorkloadSvids(trustDirectory.resolve("workloads")), inventory::endpoints,
                 settings.trust().svidTtl(), status::reportNow, Clock.systemUTC());
         status.reportIntermediate(trust::request, trust::intermediateNotAfter);
+        status.reportSvidRoot(trust::svidRootSha256);
         inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),

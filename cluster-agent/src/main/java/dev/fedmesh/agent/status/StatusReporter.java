@@ -11,6 +11,7 @@ import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -57,6 +58,7 @@ public final class StatusReporter implements AutoCloseable {
     private volatile Supplier<String> lastRefusal = () -> "";
     private volatile Supplier<Optional<IntermediateRequest>> intermediateRequest = Optional::empty;
     private volatile Supplier<Optional<Instant>> intermediateNotAfter = Optional::empty;
+    private volatile Supplier<Optional<String>> svidRootSha256 = Optional::empty;
 
     /**
      * A reporter for one cluster; {@code servedXdsVersion} gives the version of the snapshot being
@@ -136,8 +138,16 @@ public final class StatusReporter implements AutoCloseable {
     }
 
     /**
+     * Puts the hex SHA-256 of the root every workload SVID of the agent chains to (while there is one)
+     * in every report as {@code svid_root_sha256}, read for each report.
+     */
+    public void reportSvidRoot(Supplier<Optional<String>> rootSha256) {
+        this.svidRootSha256 = rootSha256;
+    }
+
+    /**
      * Sends a report at once, for something the report reads when it is made: the intermediate
-     * request or the intermediate changed, or a desired-config record was refused.
+     * request, the intermediate or the SVIDs' root changed, or a desired-config record was refused.
      */
     public void reportNow() {
         changed();
@@ -192,12 +202,14 @@ public final class StatusReporter implements AutoCloseable {
         String refusal = lastRefusal.get();
         Optional<IntermediateRequest> request = intermediateRequest.get();
         Optional<Instant> notAfter = intermediateNotAfter.get();
+        Optional<String> svidRoot = svidRootSha256.get();
         ClusterStatus.Builder status;
         synchronized (this) {
             status = build(served, connected, refusal).toBuilder();
         }
         request.ifPresent(status::setIntermediateRequest);
         notAfter.ifPresent(at -> status.setIntermediateNotAfter(ProxyTracker.timestamp(at)));
+        svidRoot.ifPresent(hex -> status.setSvidRootSha256(ByteString.copyFrom(HexFormat.of().parseHex(hex))));
         return status.build();
     }
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * intermediate through the status reports, and once the desired config carries it, keeps an SVID
  * and the trust bundle (the config's roots) in the files of every local workload, renewed at
  * half-life, rewritten at once when the bundle changes, and issued from the new intermediate once a
- * rotation completes.
+ * rotation completes; at once when that intermediate chains to another root (a root rotation).
  */
 public final class ClusterTrust implements AutoCloseable {
 
@@ -45,11 +46,12 @@ public final class ClusterTrust implements AutoCloseable {
     private final Runnable reportChanged;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
+    private final List<Runnable> identitiesWritten = new CopyOnWriteArrayList<>();
     private TrustDomain trustDomain;
     private List<String> rootsPem = List.of();
     private List<X509Certificate> roots = List.of();
-    private boolean rootsChanged;
     private Optional<IntermediateRequest> reportedRequest = Optional.empty();
+    private Optional<String> reportedSvidRoot = Optional.empty();
 
     /**
      * @param endpoints the cluster's local workload endpoints, read at each check
@@ -91,7 +93,6 @@ public final class ClusterTrust implements AutoCloseable {
                 pem.forEach(text -> parsed.addAll(Pem.certificates(text)));
                 rootsPem = List.copyOf(pem);
                 roots = List.copyOf(parsed);
-                rootsChanged = true;
             }
             switched = rotation.configApplied(config);
         }
@@ -111,6 +112,37 @@ public final class ClusterTrust implements AutoCloseable {
         return svids.files(namespace, service);
     }
 
+    /**
+     * Calls {@code listener} after every check that wrote any local workload's SVID files (a first or
+     * renewed SVID, or the same SVID with a new trust bundle), on the thread that wrote them, so a
+     * server of the identities (e.g. SDS) can push {@link #material} again.
+     */
+    public void onIdentitiesWritten(Runnable listener) {
+        identitiesWritten.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * What the SVID files of {@code service}'s local workloads in {@code namespace} hold now (SVID
+     * chain, key, bundle), without reading them; empty before the first SVID was written.
+     */
+    public Optional<WorkloadIdentityMaterial> material(String namespace, String service) {
+        return svids.material(namespace, service);
+    }
+
+    /**
+     * Hex SHA-256 of the root the current intermediate chains to, once every local workload's SVID
+     * was issued from that intermediate (so the control plane may retire any other root); empty
+     * while the agent holds no intermediate or a workload still has an SVID from another one.
+     */
+    public synchronized Optional<String> svidRootSha256() {
+        Optional<IntermediateRotation.CurrentIntermediate> current = rotation.current();
+        if (current.isEmpty() || current.get().rootSha256().isEmpty() || trustDomain == null
+                || !svids.allIssuedBy(endpoints.get(), trustDomain, current.get().certificate())) {
+            return Optional.empty();
+        }
+        return Optional.of(current.get().rootSha256());
+    }
+
     /** The request the status report carries now, if the agent needs an intermediate. */
     public Optional<IntermediateRequest> request() {
         return rotation.request(clock.instant());
@@ -121,27 +153,44 @@ public final class ClusterTrust implements AutoCloseable {
         return rotation.notAfter();
     }
 
-    /** Renews what is due as of now, and sends a report at once when the request changed. */
+    /** Renews what is due as of now, and sends a report at once when the request or the SVIDs' root changed. */
     private void check() {
         try {
             Instant now = clock.instant();
             Optional<IntermediateRequest> request = rotation.request(now);
-            boolean newRequest;
+            boolean newReport;
+            int written = 0;
             synchronized (this) {
-                newRequest = !request.equals(reportedRequest);
+                newReport = !request.equals(reportedRequest);
                 reportedRequest = request;
                 Optional<SvidIssuer> issuer = rotation.issuer(svidTtl);
-                if (issuer.isPresent() && trustDomain != null && !roots.isEmpty()) {
-                    svids.refresh(endpoints.get(), issuer.get(), trustDomain, roots, rootsChanged, now);
-                    rootsChanged = false;
+                Optional<IntermediateRotation.CurrentIntermediate> current = rotation.current();
+                if (issuer.isPresent() && current.isPresent() && trustDomain != null && !roots.isEmpty()) {
+                    written = svids.refresh(endpoints.get(), issuer.get(), current.get().rootSha256(), trustDomain,
+                            roots, now);
                 }
+                Optional<String> svidRoot = svidRootSha256();
+                newReport |= !svidRoot.equals(reportedSvidRoot);
+                reportedSvidRoot = svidRoot;
             }
-            if (newRequest) {
+            if (written > 0) {
+                identitiesWritten.forEach(this::tell);
+            }
+            if (newReport) {
                 reportChanged.run();
             }
         } catch (RuntimeException e) {
             LOG.error("tenant={} cluster={} could not renew workload identities; trying again at the next check",
                     tenant, cluster, e);
+        }
+    }
+
+    private void tell(Runnable listener) {
+        try {
+            listener.run();
+        } catch (RuntimeException e) {
+            LOG.error("tenant={} cluster={} a listener of written workload identities failed; the files are written"
+                    + " and the next write tells it again", tenant, cluster, e);
         }
     }
 

@@ -7,12 +7,14 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.Pem;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * config carries for that key, and the request that asks for it. The first key is asked for with the
  * bootstrap credential; at two thirds of the intermediate's life a new key is asked for with a
  * renewal proof, while SVIDs are still issued from the current one until the new certificate
- * arrives.
+ * arrives. A config naming a signing root other than the one the current intermediate chains to (a
+ * root rotation) has the new key asked for at once, the same way.
  */
 public final class IntermediateRotation {
 
@@ -42,6 +45,9 @@ public final class IntermediateRotation {
     private KeyPair nextKey;
     private IntermediateRequest request;
     private boolean warnedNoCredential;
+    private List<X509Certificate> bundle = List.of();
+    private String signingRootSha256 = "";
+    private String currentRootSha256 = "";
 
     public IntermediateRotation(String tenant, String cluster, IntermediateKeyFiles keyFiles,
                                 Optional<BootstrapCredential> credential) {
@@ -54,9 +60,9 @@ public final class IntermediateRotation {
     }
 
     /**
-     * Takes the trust domain and this cluster's intermediates from a newly applied config; true when
-     * the intermediate SVIDs are issued from changed (the first one arrived, or the next one
-     * replaced the current one).
+     * Takes the trust domain, roots, signing root and this cluster's intermediates from a newly
+     * applied config; true when the intermediate SVIDs are issued from changed (the first one
+     * arrived, or the next one replaced the current one).
      */
     public synchronized boolean configApplied(DesiredConfig config) {
         String domain = config.getTrust().getTrustDomain();
@@ -68,6 +74,18 @@ public final class IntermediateRotation {
             trustDomain = applied;
             request = null;
         }
+        List<X509Certificate> roots = new ArrayList<>();
+        config.getTrust().getRootCertificatesPemList().forEach(pem -> roots.addAll(Pem.certificates(pem)));
+        bundle = List.copyOf(roots);
+        signingRootSha256 = HexFormat.of().formatHex(config.getTrust().getSigningRootSha256().toByteArray());
+        boolean switched = takeIntermediate(config);
+        currentRootSha256 = currentChain == null ? ""
+                : IntermediateChainRoot.of(currentChain, bundle, signingRootSha256)
+                        .map(CertificateFingerprint::sha256Hex).orElse("");
+        return switched;
+    }
+
+    private boolean takeIntermediate(DesiredConfig config) {
         if (nextKey != null) {
             Optional<List<X509Certificate>> next = chainFor(config, nextKey);
             if (next.isPresent()) {
@@ -134,15 +152,24 @@ public final class IntermediateRotation {
                     hex(currentKey));
             return Optional.of(request);
         }
-        if (now.isBefore(renewAt())) {
+        boolean newRoot = IntermediateChainRoot.needsNewRoot(currentChain, bundle, signingRootSha256);
+        if (now.isBefore(renewAt()) && !newRoot) {
             return Optional.empty();
         }
+        // A key kept from before a restart is asked for again: one new key per need.
         if (nextKey == null) {
             nextKey = keyFiles.newNext();
         }
         request = renewalRequest(now);
-        LOG.info("tenant={} cluster={} asks to renew its intermediate (valid until {}) for a new key (sha256 {})",
-                tenant, cluster, currentChain.get(0).getNotAfter().toInstant(), hex(nextKey));
+        if (newRoot) {
+            LOG.info("tenant={} cluster={} asks at once for a new intermediate under signing root {} (its current one,"
+                            + " valid until {}, chains to root {}) for a new key (sha256 {})", tenant, cluster,
+                    signingRootSha256, currentChain.get(0).getNotAfter().toInstant(),
+                    currentRootSha256.isEmpty() ? "none of the bundle" : currentRootSha256, hex(nextKey));
+        } else {
+            LOG.info("tenant={} cluster={} asks to renew its intermediate (valid until {}) for a new key (sha256 {})",
+                    tenant, cluster, currentChain.get(0).getNotAfter().toInstant(), hex(nextKey));
+        }
         return Optional.of(request);
     }
 
@@ -152,6 +179,12 @@ public final class IntermediateRotation {
             return Optional.empty();
         }
         return Optional.of(new SvidIssuer(trustDomain, currentKey.getPrivate(), currentChain, ttl));
+    }
+
+    /** The intermediate SVIDs are issued from now, and the root it chains to; empty while the agent holds none. */
+    public synchronized Optional<CurrentIntermediate> current() {
+        return currentChain == null ? Optional.empty()
+                : Optional.of(new CurrentIntermediate(currentChain.get(0), currentRootSha256));
     }
 
     /** Until when the current intermediate is valid; empty while the agent holds none. */
@@ -206,6 +239,13 @@ public final class IntermediateRotation {
             return Optional.of(chain);
         }
         return Optional.empty();
+    }
+
+    /**
+     * An intermediate the agent holds: its certificate, and the hex SHA-256 of the root of the
+     * applied bundle it chains to (empty when none of them verifies it).
+     */
+    public record CurrentIntermediate(X509Certificate certificate, String rootSha256) {
     }
 
     private static String hex(KeyPair keys) {
