@@ -55,7 +55,8 @@ public final class DesiredConfigCompiler {
             if (!state.trust().trustDomain().isEmpty()) {
                 config.setTrust(MeshTrust.newBuilder()
                         .setTrustDomain(state.trust().trustDomain())
-                        .addAllRootCertificatesPem(state.trust().rootCertificatesPem()));
+                        .addAllRootCertificatesPem(state.trust().rootCertificatesPem())
+                        .setSigningRootSha256(state.trust().signingRootSha256()));
             }
             state.intermediates().stream()
                     .filter(intermediate -> intermediate.cluster().equals(cluster.name()))

@@ -61,6 +61,23 @@ class DesiredConfigCompilerTest {
         for (DesiredConfig config : configs.values()) {
             assertThat(config.getTrust().getTrustDomain()).isEqualTo("acme.fedmesh.dev");
             assertThat(config.getTrust().getRootCertificatesPemList()).containsExactly(ROOT_PEM);
+            assertThat(config.getTrust().getSigningRootSha256()).isEmpty();
+        }
+    }
+
+    @Test
+    void duringARootRotationEveryClusterIsToldTheRootNewIntermediatesAreIssuedUnder() {
+        byte[] sha256 = new byte[32];
+        Arrays.fill(sha256, (byte) 7);
+        ByteString newRoot = ByteString.copyFrom(sha256);
+        TenantState sample = sampleTenant(2);
+        TenantState rotating = new TenantState(sample.tenant(), sample.revision(), sample.clusters(), sample.services(),
+                sample.policies(), new TenantTrust("acme.fedmesh.dev", List.of(ROOT_PEM, ROOT_PEM), newRoot),
+                sample.intermediates());
+
+        for (DesiredConfig config : DesiredConfigCompiler.compile(rotating).values()) {
+            assertThat(config.getTrust().getRootCertificatesPemList()).hasSize(2);
+            assertThat(config.getTrust().getSigningRootSha256()).isEqualTo(newRoot);
         }
     }
 
