@@ -3,6 +3,14 @@ path "pki/root/sign-intermediate" {
   capabilities = ["create", "update"]
 }
 
+# Root rotation: sign under the root a rotation names, and make the new root issuer.
+path "pki/issuer/+/sign-intermediate" {
+  capabilities = ["create", "update"]
+}
+path "pki/issuers/generate/root/internal" {
+  capabilities = ["create", "update"]
+}
+
 # The mount's issuers, for the roots in every cluster's trust bundle.
 path "pki/issuers" {
   capabilities = ["list"]

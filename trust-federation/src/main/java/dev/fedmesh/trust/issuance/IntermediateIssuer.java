@@ -37,18 +37,27 @@ public final class IntermediateIssuer {
 
     /** The intermediate for the CSR's key, issued now or earlier; throws {@link IntermediateRefusedException} when refused. */
     public IssuedIntermediate issue(IntermediateOwner owner, CertificateRequest csr) {
+        return issue(owner, csr, Optional.empty());
+    }
+
+    /**
+     * The same, signed under the root whose SHA-256 fingerprint is {@code rootSha256Hex} (64 lower-case hex
+     * digits; empty: the CA's default root). A key that already has its intermediate gets that one back,
+     * whichever root signed it: one certificate per key.
+     */
+    public IssuedIntermediate issue(IntermediateOwner owner, CertificateRequest csr, Optional<String> rootSha256Hex) {
         byte[] keySha256 = csr.publicKeySha256();
         String keyHex = HexFormat.of().formatHex(keySha256);
         Optional<Refusal> problem = IntermediateRequestCheck.problem(owner.trustDomain(), csr);
         if (problem.isPresent()) {
             throw refuse(owner, keyHex, problem.get());
         }
+        IntermediateSigningRequest request = new IntermediateSigningRequest(owner.trustDomain(), csr, terms.ttl(),
+                terms.maxPathLength(), rootSha256Hex);
         IssuedIntermediate result = issued.issueOnce(owner, keySha256, () -> {
-            IntermediateSigningRequest request =
-                    new IntermediateSigningRequest(owner.trustDomain(), csr, terms.ttl(), terms.maxPathLength());
             IssuedIntermediate signed = new IssuedIntermediate(owner, keySha256, ca.signIntermediate(request));
-            LOG.info("Issued intermediate for {}: key sha256 {}, valid until {}", owner, keyHex,
-                    signed.signed().certificate().getNotAfter().toInstant());
+            LOG.info("Issued intermediate for {}: key sha256 {}, root sha256 {}, valid until {}", owner, keyHex,
+                    rootSha256Hex.orElse("(the CA's default)"), signed.signed().certificate().getNotAfter().toInstant());
             return signed;
         });
         if (!result.owner().equals(owner)) {

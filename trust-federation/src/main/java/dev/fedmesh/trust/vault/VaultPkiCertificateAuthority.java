@@ -5,40 +5,67 @@ import dev.fedmesh.trust.ca.CertificateAuthorityException;
 import dev.fedmesh.trust.ca.IntermediateSigningRequest;
 import dev.fedmesh.trust.ca.SignedIntermediate;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.InvalidPemException;
+import dev.fedmesh.trust.x509.KeyType;
 import dev.fedmesh.trust.x509.Pem;
 import dev.fedmesh.trust.x509.RootCertificate;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.json.JsonValue;
 import io.github.jopenlibs.vault.response.LogicalResponse;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A trust domain's root held by Vault's PKI secrets engine: Vault signs the clusters' intermediate
- * CSRs ({@code root/sign-intermediate}) and lists the mount's issuers for the roots. The calls and
- * the policy they need are in docs/trust.md.
+ * A trust domain's root held by Vault's PKI secrets engine (1.11+, several issuers per mount): Vault
+ * signs the clusters' intermediate CSRs under the mount's default issuer ({@code root/sign-intermediate})
+ * or under the root a request names ({@code issuer/<id>/sign-intermediate}), makes new root issuers
+ * for a rotation ({@code issuers/generate/root/internal}) and lists the mount's issuers for the roots.
+ * The calls and the policy they need are in docs/trust.md.
  */
 public final class VaultPkiCertificateAuthority implements CertificateAuthority {
 
+    private static final Logger LOG = LoggerFactory.getLogger(VaultPkiCertificateAuthority.class);
     private static final String NAME_CONSTRAINTS_OID = "2.5.29.30";
+    private static final DateTimeFormatter ISSUER_NAME_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
 
     private final VaultSettings settings;
+    private final Clock clock;
     private final VaultSession session;
+    /** The mount's root issuers by the SHA-256 of their certificate, as last read or created. */
+    private final Map<String, RootIssuer> rootIssuers = new ConcurrentHashMap<>();
+
+    /** A root issuer of the mount: Vault's id for it and its certificate. */
+    private record RootIssuer(String id, X509Certificate certificate) {
+    }
 
     public VaultPkiCertificateAuthority(VaultSettings settings, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
         this.session = new VaultSession(settings, clock);
     }
 
+    /**
+     * Signs under the mount's default issuer ({@code root/sign-intermediate}), or, when the request names a
+     * root, under that root's issuer ({@code issuer/<id>/sign-intermediate}), found by its fingerprint among
+     * the mount's issuers.
+     */
     @Override
     public SignedIntermediate signIntermediate(IntermediateSigningRequest request) {
         TrustDomain trustDomain = request.trustDomain();
+        RootIssuer root = request.rootSha256Hex().map(this::rootIssuer).orElse(null);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("csr", request.csr().toPem());
         body.put("common_name", "fedmesh intermediate " + trustDomain.name());
@@ -51,7 +78,8 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         if (settings.permitUriDomains()) {
             body.put("permitted_uri_domains", trustDomain.name());
         }
-        String path = settings.pkiMount() + "/root/sign-intermediate";
+        String path = root == null ? settings.pkiMount() + "/root/sign-intermediate"
+                : settings.pkiMount() + "/issuer/" + root.id() + "/sign-intermediate";
         JsonObject data = data(session.write(path, body), path);
         X509Certificate certificate = certificate(data, "certificate", path);
         List<X509Certificate> chain = new ArrayList<>();
@@ -62,7 +90,82 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
             }
         }
         check(certificate, request, path);
+        if (root != null) {
+            checkSignedBy(certificate, root, path);
+        }
         return new SignedIntermediate(chain);
+    }
+
+    /**
+     * A new root issuer on the mount ({@code issuers/generate/root/internal}): common name
+     * {@code fedmesh root <trust domain> <time>}, URI SAN {@code spiffe://<trust domain>}, the configured
+     * root TTL and key type, named {@code fedmesh-<trust domain>-<time>} in Vault. Vault keeps the mount's
+     * default issuer as it was (unless {@code default_follows_latest_issuer} is set on the mount), so the
+     * new root signs only requests that name it.
+     */
+    @Override
+    public X509Certificate createRoot(TrustDomain trustDomain) {
+        String time = ISSUER_NAME_TIME.format(clock.instant());
+        String issuerName = "fedmesh-" + trustDomain.name().replaceAll("[^a-z0-9-]", "-") + "-" + time;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("common_name", "fedmesh root " + trustDomain.name() + " " + time);
+        body.put("exclude_cn_from_sans", true);
+        body.put("uri_sans", trustDomain.id().toString());
+        body.put("ttl", settings.rootTtl().toSeconds() + "s");
+        body.put("key_type", settings.rootKeyType() == KeyType.RSA ? "rsa" : "ec");
+        body.put("key_bits", switch (settings.rootKeyType()) {
+            case EC_P256 -> 256;
+            case EC_P384 -> 384;
+            case RSA -> 2048;
+        });
+        body.put("issuer_name", issuerName);
+        body.put("format", "pem");
+        String path = settings.pkiMount() + "/issuers/generate/root/internal";
+        JsonObject data = data(session.write(path, body), path);
+        X509Certificate root = certificate(data, "certificate", path);
+        JsonValue issuerId = data.get("issuer_id");
+        String vault = "Vault at " + settings.baseAddress() + " (" + path + ")";
+        if (issuerId == null || !issuerId.isString() || issuerId.asString().isBlank()) {
+            throw new CertificateAuthorityException(vault + " answered without \"issuer_id\": the mount is not a"
+                    + " multi-issuer PKI mount; root rotation needs Vault 1.11 or later");
+        }
+        if (!RootCertificate.isRoot(root) || !CertificateUris.of(root).equals(List.of(trustDomain.id().toString()))) {
+            throw new CertificateAuthorityException(vault + " returned a certificate that is not a self-signed root of "
+                    + trustDomain.id() + " (URI SANs " + CertificateUris.of(root) + ")");
+        }
+        String sha256Hex = CertificateFingerprint.sha256Hex(root);
+        rootIssuers.put(sha256Hex, new RootIssuer(issuerId.asString(), root));
+        LOG.info("Vault at {} created root issuer {} ({}) on mount {} for trust domain {}: SHA-256 {}, valid until {}",
+                settings.baseAddress(), issuerId.asString(), issuerName, settings.pkiMount(), trustDomain, sha256Hex,
+                root.getNotAfter().toInstant());
+        return root;
+    }
+
+    private RootIssuer rootIssuer(String sha256Hex) {
+        RootIssuer known = rootIssuers.get(sha256Hex);
+        if (known != null) {
+            return known;
+        }
+        // Not seen yet: created by another control-plane instance or in Vault directly. Read the issuers again.
+        List<X509Certificate> roots = readRoots();
+        known = rootIssuers.get(sha256Hex);
+        if (known == null) {
+            throw new CertificateAuthorityException("Vault at " + settings.baseAddress() + " holds no root issuer with"
+                    + " SHA-256 " + sha256Hex + " on mount " + settings.pkiMount() + " (its roots: "
+                    + roots.stream().map(CertificateFingerprint::sha256Hex).toList() + "): name one of these, or create"
+                    + " the root first (createRoot: POST /v1/" + settings.pkiMount() + "/issuers/generate/root/internal)");
+        }
+        return known;
+    }
+
+    private void checkSignedBy(X509Certificate certificate, RootIssuer root, String path) {
+        try {
+            certificate.verify(root.certificate().getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new CertificateAuthorityException("Vault at " + settings.baseAddress() + " (" + path + ") returned an"
+                    + " intermediate not signed by root " + CertificateFingerprint.sha256Hex(root.certificate())
+                    + " (issuer " + root.id() + "): " + e.getMessage(), e);
+        }
     }
 
     private void check(X509Certificate certificate, IntermediateSigningRequest request, String path) {
@@ -86,14 +189,23 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
     /** Every self-signed certificate among the mount's issuers and their chains: the roots during a rotation too. */
     @Override
     public List<X509Certificate> roots(TrustDomain trustDomain) {
+        return readRoots();
+    }
+
+    /** Reads the mount's issuers, remembers which of them are roots, and returns every root among them and their chains. */
+    private List<X509Certificate> readRoots() {
         String issuersPath = settings.pkiMount() + "/issuers";
         List<String> ids = session.list(issuersPath);
         List<X509Certificate> roots = new ArrayList<>();
         for (String id : ids) {
             String path = settings.pkiMount() + "/issuer/" + id + "/json";
             JsonObject data = data(session.read(path), path);
+            X509Certificate issuer = certificate(data, "certificate", path);
+            if (RootCertificate.isRoot(issuer)) {
+                rootIssuers.put(CertificateFingerprint.sha256Hex(issuer), new RootIssuer(id, issuer));
+            }
             List<X509Certificate> candidates = new ArrayList<>();
-            candidates.add(certificate(data, "certificate", path));
+            candidates.add(issuer);
             candidates.addAll(chain(data, path));
             for (X509Certificate candidate : candidates) {
                 if (RootCertificate.isRoot(candidate) && !roots.contains(candidate)) {

@@ -1,29 +1,47 @@
 package dev.fedmesh.trust.vault;
 
 import java.net.URI;
+import dev.fedmesh.trust.x509.KeyType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Where Vault's PKI secrets engine is and how to reach it: address, PKI mount, Enterprise
  * namespace (null for none), auth, whether to ask Vault for the URI name constraint (Vault 1.19
- * and later), the HTTP timeout, and the PEM file of the CA that signed Vault's TLS certificate
- * (null: the JDK's trusted CAs). Read from {@code fedmesh.trust.vault.*} properties.
+ * and later), the HTTP timeout, the PEM file of the CA that signed Vault's TLS certificate
+ * (null: the JDK's trusted CAs), and the lifetime and key type of the roots a rotation makes. Read
+ * from {@code fedmesh.trust.vault.*} properties.
  */
 public record VaultSettings(URI address, String pkiMount, String namespace, VaultAuth auth, boolean permitUriDomains,
-        Duration timeout, Path tlsCaFile) {
+        Duration timeout, Path tlsCaFile, Duration rootTtl, KeyType rootKeyType) {
 
     public static final String PREFIX = "fedmesh.trust.vault.";
+    /** Ten years, as docs/trust.md tunes the mount's max-lease-ttl (87600h). */
+    public static final Duration DEFAULT_ROOT_TTL = Duration.ofDays(3650);
+    public static final KeyType DEFAULT_ROOT_KEY_TYPE = KeyType.EC_P256;
 
     public VaultSettings {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(pkiMount, "pkiMount");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(rootTtl, "rootTtl");
+        Objects.requireNonNull(rootKeyType, "rootKeyType");
         pkiMount = trimSlashes(pkiMount);
+        if (rootTtl.compareTo(Duration.ofDays(1)) < 0) {
+            throw new IllegalArgumentException(PREFIX + "root-ttl is " + rootTtl + ": a root must live at least a day"
+                    + " (P1D); use e.g. P3650D, within the mount's max-lease-ttl");
+        }
+    }
+
+    /** Settings whose rotations make roots of the default lifetime (ten years) and key type (EC P-256). */
+    public VaultSettings(URI address, String pkiMount, String namespace, VaultAuth auth, boolean permitUriDomains,
+            Duration timeout, Path tlsCaFile) {
+        this(address, pkiMount, namespace, auth, permitUriDomains, timeout, tlsCaFile, DEFAULT_ROOT_TTL, DEFAULT_ROOT_KEY_TYPE);
     }
 
     /**
@@ -31,7 +49,7 @@ public record VaultSettings(URI address, String pkiMount, String namespace, Vaul
      * (required), {@code pki-mount} (pki), {@code namespace}, {@code auth.method} (token or approle),
      * {@code auth.token-file}, {@code auth.approle.mount} (approle), {@code auth.approle.role-id},
      * {@code auth.approle.secret-id-file}, {@code permit-uri-domains} (true), {@code timeout} (PT10S),
-     * {@code tls.ca-file}.
+     * {@code tls.ca-file}, {@code root-ttl} (P3650D), {@code root-key-type} (ec-p256, ec-p384 or rsa-2048).
      */
     public static VaultSettings fromProperties(Map<String, String> properties) {
         URI address = address(required(properties, "address"));
@@ -59,7 +77,33 @@ public record VaultSettings(URI address, String pkiMount, String namespace, Vaul
         String caFile = properties.get(PREFIX + "tls.ca-file");
         return new VaultSettings(address, properties.getOrDefault(PREFIX + "pki-mount", "pki"),
                 namespace == null || namespace.isBlank() ? null : namespace, auth, Boolean.parseBoolean(permit), parsedTimeout,
-                caFile == null || caFile.isBlank() ? null : Path.of(caFile.strip()));
+                caFile == null || caFile.isBlank() ? null : Path.of(caFile.strip()), rootTtl(properties), rootKeyType(properties));
+    }
+
+    private static Duration rootTtl(Map<String, String> properties) {
+        String value = properties.get(PREFIX + "root-ttl");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_ROOT_TTL;
+        }
+        try {
+            return Duration.parse(value.strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(PREFIX + "root-ttl is \"" + value + "\": use an ISO-8601 duration such as P3650D");
+        }
+    }
+
+    private static KeyType rootKeyType(Map<String, String> properties) {
+        String value = properties.get(PREFIX + "root-key-type");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_ROOT_KEY_TYPE;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "ec-p256" -> KeyType.EC_P256;
+            case "ec-p384" -> KeyType.EC_P384;
+            case "rsa-2048" -> KeyType.RSA;
+            default -> throw new IllegalArgumentException(PREFIX + "root-key-type is \"" + value
+                    + "\": use ec-p256 (the default), ec-p384 or rsa-2048");
+        };
     }
 
     private static String required(Map<String, String> properties, String name) {

@@ -13,9 +13,16 @@ public final class RootCertificate {
     private RootCertificate() {
     }
 
+    /** A root named {@code fedmesh root <trust domain>}. */
     public static X509Certificate selfSigned(KeyPair keys, TrustDomain trustDomain, Instant notBefore, Duration ttl) {
+        return selfSigned(keys, trustDomain, "fedmesh root " + trustDomain.name(), notBefore, ttl);
+    }
+
+    /** A root with subject {@code CN=<commonName>}: a root made beside another needs a subject of its own. */
+    public static X509Certificate selfSigned(KeyPair keys, TrustDomain trustDomain, String commonName, Instant notBefore,
+            Duration ttl) {
         return CertificateBuilder.forKey(keys.getPublic())
-                .commonName("fedmesh root " + trustDomain.name())
+                .commonName(commonName)
                 .validity(notBefore, notBefore.plus(ttl))
                 .uriSan(trustDomain.id().toUri())
                 .ca(null)
