@@ -73,14 +73,20 @@ public final class WorkloadSvids {
         int count = 0;
         for (SpiffeId id : wanted) {
             Written current = written.get(id);
-            if (current == null || !now.isBefore(current.svid().renewAt())
-                    || !current.rootSha256().equals(issuerRootSha256)) {
-                write(id, issue(id, issuer, issuerRootSha256, bundle, now, current));
-                count++;
-            } else if (!current.bundle().equals(bundle)) {
-                write(id, new Written(current.svid(), current.keys(), bundle, current.rootSha256()));
-                LOG.info("trust bundle of {} rewritten with {} root(s)", id, bundle.size());
-                count++;
+            try {
+                if (current == null || !now.isBefore(current.svid().renewAt())
+                        || !current.rootSha256().equals(issuerRootSha256)) {
+                    write(id, issue(id, issuer, issuerRootSha256, bundle, now, current));
+                    count++;
+                } else if (!current.bundle().equals(bundle)) {
+                    write(id, new Written(current.svid(), current.keys(), bundle, current.rootSha256()));
+                    LOG.info("trust bundle of {} rewritten with {} root(s)", id, bundle.size());
+                    count++;
+                }
+            } catch (RuntimeException e) {
+                // One workload's files must not hold the others back; its own are tried again at the next check.
+                LOG.error("cannot write the SVID files of {} in {}; trying again at the next check", id,
+                        files(namespaceOf(id), serviceOf(id)).directory(), e);
             }
         }
         return count;
