@@ -8,9 +8,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.KeyType;
+import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -92,6 +95,99 @@ class BuiltInCertificateAuthorityTest {
     }
 
     @Test
+    void aCreatedRootIsListedAfterTheDefaultAndSignsOnlyRequestsThatNameIt() throws Exception {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+        X509Certificate old = ca.roots(ACME).get(0);
+
+        X509Certificate created = ca.createRoot(ACME);
+
+        assertThat(ca.roots(ACME)).containsExactly(old, created);
+        assertThat(RootCertificate.isRoot(created)).isTrue();
+        assertThat(CertificateUris.of(created)).containsExactly("spiffe://acme.fedmesh.dev");
+        assertThat(created.getSubjectX500Principal()).isNotEqualTo(old.getSubjectX500Principal());
+        SignedIntermediate unnamed = ca.signIntermediate(request(Duration.ofDays(7)));
+        unnamed.certificate().verify(old.getPublicKey());
+        assertThat(unnamed.chain()).containsExactly(unnamed.certificate(), old);
+        SignedIntermediate underNew = ca.signIntermediate(request(Duration.ofDays(7)).underRoot(CertificateFingerprint.sha256Hex(created)));
+        underNew.certificate().verify(created.getPublicKey());
+        assertThat(underNew.chain()).containsExactly(underNew.certificate(), created);
+        SignedIntermediate underOld = ca.signIntermediate(request(Duration.ofDays(7)).underRoot(CertificateFingerprint.sha256Hex(old)));
+        underOld.certificate().verify(old.getPublicKey());
+    }
+
+    @Test
+    void aReopenedCaFindsEveryRootAndStillSignsUnderEach() throws Exception {
+        BuiltInCertificateAuthority first = BuiltInCertificateAuthority.open(dir, CLOCK);
+        first.roots(ACME);
+        first.createRoot(ACME);
+        X509Certificate third = first.createRoot(ACME);
+        List<X509Certificate> before = first.roots(ACME);
+
+        BuiltInCertificateAuthority reopened = BuiltInCertificateAuthority.open(dir, CLOCK);
+
+        assertThat(reopened.roots(ACME)).isEqualTo(before).hasSize(3);
+        reopened.signIntermediate(request(Duration.ofDays(7)).underRoot(CertificateFingerprint.sha256Hex(third)))
+                .certificate().verify(third.getPublicKey());
+        assertThat(reopened.createRoot(ACME).getSubjectX500Principal().getName()).contains("fedmesh root acme.fedmesh.dev 4");
+        assertThat(Files.exists(dir.resolve("acme.fedmesh.dev").resolve("root-4.pem"))).isTrue();
+    }
+
+    @Test
+    void anInstallFromBeforeRotationKeepsItsRootAsTheDefault() throws Exception {
+        Path domain = Files.createDirectories(dir.resolve("acme.fedmesh.dev"));
+        KeyPair keys = KeyType.EC_P256.generate();
+        X509Certificate existing = RootCertificate.selfSigned(keys, ACME, CLOCK.instant(), Duration.ofDays(3650));
+        Files.writeString(domain.resolve("root-key.pem"), Pem.write(keys.getPrivate()));
+        Files.writeString(domain.resolve("root.pem"), Pem.write(existing));
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+
+        X509Certificate created = ca.createRoot(ACME);
+
+        assertThat(ca.roots(ACME)).containsExactly(existing, created);
+        ca.signIntermediate(request(Duration.ofDays(7))).certificate().verify(existing.getPublicKey());
+        try (var files = Files.list(domain)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .containsExactlyInAnyOrder("root-key.pem", "root.pem", "root-2-key.pem", "root-2.pem");
+        }
+    }
+
+    @Test
+    void aCreatedRootsKeyIsInAFileOnlyItsOwnerCanRead() throws Exception {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+
+        ca.createRoot(ACME);
+
+        Path key = ca.keyFile(ACME).resolveSibling("root-2-key.pem");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        assertThat(Files.readString(key)).startsWith("-----BEGIN PRIVATE KEY-----");
+    }
+
+    @Test
+    void aRootItDoesNotHoldIsRefusedNamingTheFingerprintAndTheRootsItHolds() {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+        String held = CertificateFingerprint.sha256Hex(ca.roots(ACME).get(0));
+        String globexRoot = CertificateFingerprint.sha256Hex(ca.roots(TrustDomain.of("globex.fedmesh.dev")).get(0));
+
+        assertThatThrownBy(() -> ca.signIntermediate(request(Duration.ofDays(7)).underRoot(globexRoot)))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("holds no root of acme.fedmesh.dev with SHA-256 " + globexRoot)
+                .hasMessageContaining(held)
+                .hasMessageContaining("create the root first");
+    }
+
+    @Test
+    void aCreatedRootWhoseKeyIsMissingStopsTheCaRatherThanSigningWithoutIt() throws Exception {
+        BuiltInCertificateAuthority first = BuiltInCertificateAuthority.open(dir, CLOCK);
+        first.createRoot(ACME);
+        Files.delete(first.keyFile(ACME).resolveSibling("root-2-key.pem"));
+
+        assertThatThrownBy(() -> BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("root-2.pem is there but its key")
+                .hasMessageContaining("restore the key");
+    }
+
+    @Test
     void itSaysOnceAndClearlyThatItIsNotForProduction() {
         Logger logger = (Logger) LoggerFactory.getLogger(BuiltInCertificateAuthority.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -109,5 +205,10 @@ class BuiltInCertificateAuthorityTest {
         List<ILoggingEvent> warnings = appender.list.stream().filter(event -> event.getLevel() == Level.WARN).toList();
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0).getFormattedMessage()).contains("NOT FOR PRODUCTION").contains(dir.toString());
+    }
+
+    private static IntermediateSigningRequest request(Duration ttl) {
+        return IntermediateSigningRequest.leavesOnly(ACME,
+                CertificateRequest.create(KeyType.EC_P256.generate(), "east", List.of(ACME.id().toUri()), true), ttl);
     }
 }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
 import dev.fedmesh.trust.ca.CertificateAuthority;
+import dev.fedmesh.trust.ca.CertificateAuthorityException;
 import dev.fedmesh.trust.ca.IntermediateSigningRequest;
 import dev.fedmesh.trust.ca.SignedIntermediate;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.KeyType;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -60,6 +63,11 @@ class IntermediateIssuerTest {
         @Override
         public List<X509Certificate> roots(TrustDomain trustDomain) {
             return real.roots(trustDomain);
+        }
+
+        @Override
+        public X509Certificate createRoot(TrustDomain trustDomain) {
+            return real.createRoot(trustDomain);
         }
 
         @Override
@@ -107,6 +115,48 @@ class IntermediateIssuerTest {
 
         assertThat(second.signed().certificate()).isEqualTo(first.signed().certificate());
         assertThat(ca.signed.get()).isEqualTo(1);
+    }
+
+    @Test
+    void anIntermediateIsIssuedUnderTheRootTheRequestNames() throws Exception {
+        X509Certificate old = ca.roots(ACME).get(0);
+        X509Certificate created = ca.createRoot(ACME);
+
+        IssuedIntermediate issued = issuer.issue(EAST, Csrs.forKeys(KeyType.EC_P256.generate()).uri("spiffe://acme.fedmesh.dev")
+                .build(), Optional.of(CertificateFingerprint.sha256Hex(created)));
+        IssuedIntermediate unnamed = issuer.issue(EAST, Csrs.forKeys(KeyType.EC_P256.generate()).uri("spiffe://acme.fedmesh.dev")
+                .build(), Optional.empty());
+
+        issued.signed().certificate().verify(created.getPublicKey());
+        assertThat(issued.signed().chain()).last().isEqualTo(created);
+        unnamed.signed().certificate().verify(old.getPublicKey());
+    }
+
+    @Test
+    void aKeyAlreadyIssuedKeepsItsIntermediateWhenAskedAgainUnderAnotherRoot() throws Exception {
+        KeyPair keys = KeyType.EC_P256.generate();
+        IssuedIntermediate first = issuer.issue(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build());
+        X509Certificate created = ca.createRoot(ACME);
+
+        IssuedIntermediate again = issuer.issue(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build(),
+                Optional.of(CertificateFingerprint.sha256Hex(created)));
+
+        assertThat(again.signed().certificate()).isEqualTo(first.signed().certificate());
+        assertThat(ca.signed.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aRootTheCaDoesNotHoldFailsTheIssueWithoutARefusalOrACertificate() throws Exception {
+        KeyPair keys = KeyType.EC_P256.generate();
+        String unknown = "0f".repeat(32);
+
+        assertThatThrownBy(() -> issuer.issue(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build(),
+                Optional.of(unknown)))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining(unknown);
+        assertThat(audited).isEmpty();
+        IssuedIntermediate later = issuer.issue(EAST, Csrs.forKeys(keys).uri("spiffe://acme.fedmesh.dev").build());
+        later.signed().certificate().verify(ca.roots(ACME).get(0).getPublicKey());
     }
 
     @Test

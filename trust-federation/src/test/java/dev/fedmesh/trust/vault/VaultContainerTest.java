@@ -1,10 +1,13 @@
 package dev.fedmesh.trust.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fedmesh.trust.ca.CertificateAuthorityException;
 import dev.fedmesh.trust.ca.IntermediateSigningRequest;
 import dev.fedmesh.trust.ca.SignedIntermediate;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.KeyType;
@@ -21,8 +24,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.images.builder.Transferable;
@@ -30,9 +36,11 @@ import org.testcontainers.vault.VaultContainer;
 
 /**
  * The Vault PKI back end against a real Vault 1.19 in a container, set up as docs/trust.md tells an
- * operator to, with the documented policy; runs only where a Docker engine answers.
+ * operator to, with the documented policy: intermediates with a token and with AppRole, then a root
+ * rotation (a new root issuer, signing under it by name); runs only where a Docker engine answers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @EnabledIf(value = "dev.fedmesh.trust.vault.DockerEngine#answers", disabledReason = "no Docker engine answers (no"
         + " DOCKER_HOST, no docker socket): real Vault is not run here; VaultPkiCertificateAuthorityTest covers the same"
         + " calls against VaultPkiDouble")
@@ -69,6 +77,7 @@ class VaultContainerTest {
     }
 
     @Test
+    @Order(1)
     void aTokenWithTheDocumentedPolicyGetsAConstrainedIntermediate() throws Exception {
         String token = vaultCli("token create -policy=fedmesh-trust -field=token");
         Path tokenFile = Files.writeString(dir.resolve("token"), token);
@@ -88,6 +97,7 @@ class VaultContainerTest {
     }
 
     @Test
+    @Order(2)
     void appRoleWithTheDocumentedPolicyGetsAnIntermediate() throws Exception {
         String roleId = vaultCli("read -field=role_id auth/approle/role/fedmesh/role-id");
         Path secretIdFile = Files.writeString(dir.resolve("secret-id"),
@@ -100,6 +110,41 @@ class VaultContainerTest {
                 Duration.ofDays(7), 0));
 
         assertThat(CertificateUris.of(signed.certificate())).containsExactly("spiffe://acme.fedmesh.dev");
+    }
+
+    /** Last: it leaves a second root on the mount. */
+    @Test
+    @Order(3)
+    void aRotationWithTheDocumentedPolicyMakesANewRootThatSignsOnlyWhenNamed() throws Exception {
+        String token = vaultCli("token create -policy=fedmesh-trust -field=token");
+        Path tokenFile = Files.writeString(dir.resolve("rotation-token"), token);
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(new VaultSettings(address(), "pki", null,
+                new VaultAuth.TokenFile(tokenFile), true, Duration.ofSeconds(10), null), Clock.systemUTC());
+        X509Certificate old = ca.roots(ACME).get(0);
+
+        X509Certificate created = ca.createRoot(ACME);
+
+        assertThat(ca.roots(ACME)).containsExactlyInAnyOrder(old, created);
+        assertThat(CertificateUris.of(created)).containsExactly("spiffe://acme.fedmesh.dev");
+        assertThat(KeyType.of(created.getPublicKey())).contains(KeyType.EC_P256);
+        SignedIntermediate underNew = ca.signIntermediate(request().underRoot(CertificateFingerprint.sha256Hex(created)));
+        underNew.certificate().verify(created.getPublicKey());
+        assertThat(underNew.certificate().getCriticalExtensionOIDs()).contains("2.5.29.30");
+        ca.signIntermediate(request()).certificate().verify(old.getPublicKey());
+        VaultPkiCertificateAuthority restarted = new VaultPkiCertificateAuthority(new VaultSettings(address(), "pki", null,
+                new VaultAuth.TokenFile(tokenFile), true, Duration.ofSeconds(10), null), Clock.systemUTC());
+        restarted.signIntermediate(request().underRoot(CertificateFingerprint.sha256Hex(created))).certificate()
+                .verify(created.getPublicKey());
+        String unknown = "00".repeat(32);
+        assertThatThrownBy(() -> restarted.signIntermediate(request().underRoot(unknown)))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining(unknown);
+    }
+
+    private static IntermediateSigningRequest request() {
+        return new IntermediateSigningRequest(ACME,
+                CertificateRequest.create(KeyType.EC_P256.generate(), "east", List.of(ACME.id().toUri()), true),
+                Duration.ofDays(7), 0);
     }
 
     private URI address() {

@@ -7,9 +7,11 @@ import dev.fedmesh.trust.ca.CertificateAuthorityException;
 import dev.fedmesh.trust.ca.IntermediateSigningRequest;
 import dev.fedmesh.trust.ca.SignedIntermediate;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.KeyType;
+import dev.fedmesh.trust.x509.RootCertificate;
 import io.github.jopenlibs.vault.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -24,7 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Vault PKI back end against {@link VaultPkiDouble}: the exact calls, both auth methods, and every failure. */
+/**
+ * The Vault PKI back end against {@link VaultPkiDouble}: the exact calls, both auth methods, root rotation
+ * (a new root issuer, signing under a named root, an unknown root refused), and every failure.
+ */
 class VaultPkiCertificateAuthorityTest {
 
     private static final TrustDomain ACME = TrustDomain.of("acme.fedmesh.dev");
@@ -211,6 +216,114 @@ class VaultPkiCertificateAuthorityTest {
         assertThat(roots).containsExactlyInAnyOrder(first, second);
         assertThat(vault.calls()).first().isEqualTo("LIST /v1/pki-acme/issuers");
         assertThat(vault.calls()).filteredOn(call -> call.matches("GET /v1/pki-acme/issuer/[0-9a-f-]+/json")).hasSize(2);
+    }
+
+    @Test
+    void aRotationCreatesARootIssuerWithTheDocumentedParametersThatSignsNothingUntilNamed() throws Exception {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+        X509Certificate old = vault.defaultRoot();
+
+        X509Certificate created = ca.createRoot(ACME);
+
+        assertThat(vault.calls()).containsExactly("POST /v1/pki-acme/issuers/generate/root/internal");
+        JsonObject sent = vault.lastGenerateRootParameters();
+        assertThat(sent.names()).containsExactlyInAnyOrder("common_name", "exclude_cn_from_sans", "uri_sans", "ttl",
+                "key_type", "key_bits", "issuer_name", "format");
+        assertThat(sent.get("uri_sans").asString()).isEqualTo("spiffe://acme.fedmesh.dev");
+        assertThat(sent.get("ttl").asString()).isEqualTo("315360000s");
+        assertThat(sent.get("key_type").asString()).isEqualTo("ec");
+        assertThat(sent.get("key_bits").asInt()).isEqualTo(256);
+        assertThat(sent.get("issuer_name").asString()).matches("fedmesh-acme-fedmesh-dev-\\d{8}-\\d{6}-\\d{3}");
+        assertThat(vault.issuerName(vault.issuerId(created))).isEqualTo(sent.get("issuer_name").asString());
+        assertThat(RootCertificate.isRoot(created)).isTrue();
+        assertThat(CertificateUris.of(created)).containsExactly("spiffe://acme.fedmesh.dev");
+        assertThat(KeyType.of(created.getPublicKey())).contains(KeyType.EC_P256);
+        assertThat(created.getSubjectX500Principal()).isNotEqualTo(old.getSubjectX500Principal());
+        assertThat(ca.roots(ACME)).containsExactlyInAnyOrder(old, created);
+        SignedIntermediate unnamed = ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)));
+        unnamed.certificate().verify(old.getPublicKey());
+        assertThat(vault.defaultRoot()).isEqualTo(old);
+    }
+
+    @Test
+    void aRequestNamingTheNewRootIsSignedByThatRootsIssuer() throws Exception {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+        X509Certificate created = ca.createRoot(ACME);
+        KeyPair keys = KeyType.EC_P256.generate();
+
+        SignedIntermediate signed = ca.signIntermediate(request(keys, Duration.ofDays(7))
+                .underRoot(CertificateFingerprint.sha256Hex(created)));
+
+        signed.certificate().verify(created.getPublicKey());
+        assertThat(signed.chain()).containsExactly(signed.certificate(), created);
+        assertThat(signed.certificate().getPublicKey()).isEqualTo(keys.getPublic());
+        assertThat(CertificateUris.of(signed.certificate())).containsExactly("spiffe://acme.fedmesh.dev");
+        assertThat(signed.certificate().getCriticalExtensionOIDs()).contains("2.5.29.30");
+        assertThat(vault.lastSignParameters().get("permitted_uri_domains").asString()).isEqualTo("acme.fedmesh.dev");
+        assertThat(vault.calls()).containsExactly("POST /v1/pki-acme/issuers/generate/root/internal",
+                "POST /v1/pki-acme/issuer/" + vault.issuerId(created) + "/sign-intermediate");
+    }
+
+    @Test
+    void aRootMadeInVaultDirectlyIsFoundThroughTheIssuersListOnceAndThenRemembered() throws Exception {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+        X509Certificate other = vault.addRoot();
+        String otherSha256 = CertificateFingerprint.sha256Hex(other);
+
+        ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(otherSha256))
+                .certificate().verify(other.getPublicKey());
+        ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(otherSha256));
+
+        String sign = "POST /v1/pki-acme/issuer/" + vault.issuerId(other) + "/sign-intermediate";
+        assertThat(vault.calls()).containsExactly("LIST /v1/pki-acme/issuers",
+                "GET /v1/pki-acme/issuer/" + vault.issuerId(vault.defaultRoot()) + "/json",
+                "GET /v1/pki-acme/issuer/" + vault.issuerId(other) + "/json", sign, sign);
+    }
+
+    @Test
+    void aRootTheMountDoesNotHoldIsRefusedWithoutASigningCall() {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+        String unknown = "ab".repeat(32);
+
+        assertThatThrownBy(() -> ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(unknown)))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("holds no root issuer with SHA-256 " + unknown + " on mount pki-acme")
+                .hasMessageContaining(CertificateFingerprint.sha256Hex(vault.defaultRoot()))
+                .hasMessageContaining("create the root first");
+        assertThat(vault.calls()).noneMatch(call -> call.contains("sign-intermediate"));
+    }
+
+    @Test
+    void aTokenWhosePolicyLacksTheRotationPathsIsDeniedNamingThePathAndStillSignsUnderTheDefaultRoot() throws Exception {
+        String token = vault.tokenWithoutRotationPolicy();
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(token, true), clock);
+
+        assertThatThrownBy(() -> ca.createRoot(ACME))
+                .isInstanceOfSatisfying(VaultCallException.class, e -> assertThat(e.status()).isEqualTo(403))
+                .hasMessageContaining("denied POST /v1/pki-acme/issuers/generate/root/internal")
+                .hasMessageContaining("\"Vault policy\" of docs/trust.md")
+                .hasMessageNotContaining(token);
+        X509Certificate other = vault.addRoot();
+        assertThatThrownBy(() -> ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))
+                .underRoot(CertificateFingerprint.sha256Hex(other))))
+                .isInstanceOfSatisfying(VaultCallException.class, e -> assertThat(e.status()).isEqualTo(403))
+                .hasMessageContaining("denied POST /v1/pki-acme/issuer/" + vault.issuerId(other) + "/sign-intermediate");
+        ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))).certificate()
+                .verify(vault.defaultRoot().getPublicKey());
+    }
+
+    @Test
+    void theRootTtlAndKeyTypeComeFromTheSettings() {
+        VaultSettings base = tokenSettings(vault.tokenWithPolicy(), true);
+        VaultSettings settings = new VaultSettings(base.address(), base.pkiMount(), base.namespace(), base.auth(), true,
+                base.timeout(), null, Duration.ofDays(365), KeyType.EC_P384);
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(settings, clock);
+
+        X509Certificate created = ca.createRoot(ACME);
+
+        assertThat(vault.lastGenerateRootParameters().get("ttl").asString()).isEqualTo("31536000s");
+        assertThat(vault.lastGenerateRootParameters().get("key_bits").asInt()).isEqualTo(384);
+        assertThat(KeyType.of(created.getPublicKey())).contains(KeyType.EC_P384);
     }
 
     @Test

@@ -27,12 +27,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -40,9 +41,11 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 
 /**
  * A test double of the few Vault HTTP endpoints fedmesh calls, written from Vault's API documentation
- * (PKI secrets engine: sign-intermediate, list issuers, read issuer; AppRole login). It is not Vault:
- * it checks what Vault would check for these calls (the X-Vault-Token header, the namespace header,
- * the AppRole login body, the paths and the parameters) and signs with a real root key.
+ * (PKI secrets engine: sign-intermediate with the default issuer and with a selected one, generate
+ * root on the multi-issuer API of Vault 1.11+, list issuers, read issuer; AppRole login). It is not
+ * Vault: it checks what Vault would check for these calls (the X-Vault-Token header and the token's
+ * policy, the namespace header, the AppRole login body, the paths and the parameters) and signs with
+ * real root keys. As in Vault, a generated root does not become the mount's default issuer.
  */
 final class VaultPkiDouble implements AutoCloseable {
 
@@ -53,6 +56,14 @@ final class VaultPkiDouble implements AutoCloseable {
             "permitted_email_addresses", "excluded_email_addresses", "permitted_uri_domains", "excluded_uri_domains", "ou",
             "organization", "country", "locality", "province", "street_address", "postal_code", "serial_number",
             "not_before_duration", "not_after", "signature_bits", "skid", "use_pss", "issuer_ref");
+    /** issuers/generate/root/:type's parameters as documented; others are ignored with a warning. */
+    private static final Set<String> GENERATE_ROOT_PARAMETERS = Set.of("issuer_name", "key_name", "key_ref", "common_name",
+            "alt_names", "ip_sans", "uri_sans", "other_sans", "ttl", "format", "private_key_format", "key_type", "key_bits",
+            "max_path_length", "exclude_cn_from_sans", "permitted_dns_domains", "ou", "organization", "country", "locality",
+            "province", "street_address", "postal_code", "serial_number", "not_before_duration", "not_after",
+            "managed_key_name", "managed_key_id");
+    /** Vault's rule for issuer names: word characters, dashes and dots, starting and ending with a word character. */
+    private static final Pattern ISSUER_NAME = Pattern.compile("\\w(([\\w.-]+)?\\w)?");
     private static final Set<String> ADDED_IN_1_19 = Set.of("excluded_dns_domains", "permitted_ip_ranges",
             "excluded_ip_ranges", "permitted_email_addresses", "excluded_email_addresses", "permitted_uri_domains",
             "excluded_uri_domains");
@@ -62,11 +73,13 @@ final class VaultPkiDouble implements AutoCloseable {
     private final String namespace;
     private final Map<String, KeyPair> issuerKeys = new LinkedHashMap<>();
     private final Map<String, X509Certificate> issuers = new LinkedHashMap<>();
-    private final Set<String> tokensWithPolicy = Collections.synchronizedSet(new HashSet<>());
-    private final Set<String> tokensWithoutPolicy = Collections.synchronizedSet(new HashSet<>());
+    private final Map<String, String> issuerNames = new LinkedHashMap<>();
+    private volatile String defaultIssuerId;
+    private final Map<String, Policy> tokens = new ConcurrentHashMap<>();
     private final Map<String, String> appRoleSecrets = new LinkedHashMap<>();
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private volatile JsonObject lastSignParameters;
+    private volatile JsonObject lastGenerateRootParameters;
     private volatile boolean olderThan119;
     private volatile int leaseSeconds = 3600;
     private volatile int logins;
@@ -137,17 +150,34 @@ final class VaultPkiDouble implements AutoCloseable {
         }
     }
 
-    /** A token whose policy allows the calls docs/trust.md lists. */
-    String tokenWithPolicy() {
-        String token = "hvs." + UUID.randomUUID();
-        tokensWithPolicy.add(token);
-        return token;
+    /** What a token's policy allows of the authenticated calls. */
+    private enum Policy {
+        /** The policy docs/trust.md lists. */
+        DOCUMENTED,
+        /** The policy before root rotation: root/sign-intermediate only, neither generating roots nor issuer/+/sign-intermediate. */
+        WITHOUT_ROTATION,
+        /** None of the paths: a valid token of another policy. */
+        NONE
     }
 
-    /** A valid token without the policy: Vault answers 403 permission denied on sign-intermediate. */
+    /** A token whose policy allows the calls docs/trust.md lists. */
+    String tokenWithPolicy() {
+        return token(Policy.DOCUMENTED);
+    }
+
+    /** A valid token without the policy: Vault answers 403 permission denied on every authenticated call. */
     String tokenWithoutPolicy() {
+        return token(Policy.NONE);
+    }
+
+    /** A token whose policy lacks the root rotation paths: 403 on generating roots and on issuer/+/sign-intermediate. */
+    String tokenWithoutRotationPolicy() {
+        return token(Policy.WITHOUT_ROTATION);
+    }
+
+    private String token(Policy policy) {
         String token = "hvs." + UUID.randomUUID();
-        tokensWithoutPolicy.add(token);
+        tokens.put(token, policy);
         return token;
     }
 
@@ -161,8 +191,7 @@ final class VaultPkiDouble implements AutoCloseable {
 
     /** Every token handed out so far stops working, as when a token's TTL ends. */
     void expireTokens() {
-        tokensWithPolicy.clear();
-        tokensWithoutPolicy.clear();
+        tokens.clear();
     }
 
     /** Behaves as Vault before 1.19: sign-intermediate ignores permitted_uri_domains (and the other new constraints). */
@@ -176,22 +205,47 @@ final class VaultPkiDouble implements AutoCloseable {
         nextFailureStatus = status;
     }
 
-    /** A new root issuer beside the old one, as during a root rotation. */
+    /** A new root issuer beside the old one, made in Vault directly (not through fedmesh), as during a root rotation. */
     X509Certificate addRoot() {
         KeyPair keys = KeyType.EC_P256.generate();
         X509Certificate root = RootCertificate.selfSigned(keys, TrustDomain.of("acme.fedmesh.dev"),
-                Instant.now().minus(Duration.ofMinutes(1)), Duration.ofDays(3650));
+                "acme root " + (issuers.size() + 1), Instant.now().minus(Duration.ofMinutes(1)), Duration.ofDays(3650));
+        addIssuer(root, keys, "");
+        return root;
+    }
+
+    private String addIssuer(X509Certificate root, KeyPair keys, String name) {
         String id = UUID.randomUUID().toString();
         synchronized (issuers) {
             issuerKeys.put(id, keys);
             issuers.put(id, root);
+            issuerNames.put(id, name);
+            if (defaultIssuerId == null) {
+                defaultIssuerId = id;
+            }
         }
-        return root;
+        return id;
     }
 
+    /** The certificate of the mount's default issuer, the first root. */
     X509Certificate defaultRoot() {
         synchronized (issuers) {
-            return issuers.values().iterator().next();
+            return issuers.get(defaultIssuerId);
+        }
+    }
+
+    /** Vault's id of the issuer whose certificate is {@code root}. */
+    String issuerId(X509Certificate root) {
+        synchronized (issuers) {
+            return issuers.entrySet().stream().filter(entry -> entry.getValue().equals(root)).map(Map.Entry::getKey)
+                    .findFirst().orElseThrow();
+        }
+    }
+
+    /** The name given to the issuer {@code id} ("" when none was). */
+    String issuerName(String id) {
+        synchronized (issuers) {
+            return issuerNames.get(id);
         }
     }
 
@@ -204,6 +258,10 @@ final class VaultPkiDouble implements AutoCloseable {
 
     JsonObject lastSignParameters() {
         return lastSignParameters;
+    }
+
+    JsonObject lastGenerateRootParameters() {
+        return lastGenerateRootParameters;
     }
 
     int logins() {
@@ -241,28 +299,138 @@ final class VaultPkiDouble implements AutoCloseable {
                 return;
             }
             if (path.equals(pki + "root/sign-intermediate") && method.equals("POST")) {
-                String token = exchange.getRequestHeaders().getFirst("X-Vault-Token");
-                if (token == null || !(tokensWithPolicy.contains(token) || tokensWithoutPolicy.contains(token))) {
-                    respond(exchange, 403, errors("permission denied", "invalid token"));
-                    return;
+                if (allowed(exchange, Policy.WITHOUT_ROTATION)) {
+                    signIntermediate(exchange, body, defaultIssuerId);
                 }
-                if (!tokensWithPolicy.contains(token)) {
-                    respond(exchange, 403, errors("1 error occurred:\n\t* permission denied\n\n"));
-                    return;
+                return;
+            }
+            if (path.startsWith(pki + "issuer/") && path.endsWith("/sign-intermediate") && method.equals("POST")) {
+                String reference = path.substring((pki + "issuer/").length(), path.length() - "/sign-intermediate".length());
+                if (allowed(exchange, Policy.DOCUMENTED)) {
+                    String id = resolveIssuer(reference);
+                    if (id == null) {
+                        respond(exchange, 500, errors("unable to find PKI issuer for reference: " + reference));
+                        return;
+                    }
+                    signIntermediate(exchange, body, id);
                 }
-                if (nextFailureStatus != 0) {
-                    int status = nextFailureStatus;
-                    nextFailureStatus = 0;
-                    respond(exchange, status, errors(nextFailureError));
-                    return;
+                return;
+            }
+            if (path.equals(pki + "issuers/generate/root/internal") && method.equals("POST")) {
+                if (allowed(exchange, Policy.DOCUMENTED)) {
+                    generateRoot(exchange, body);
                 }
-                signIntermediate(exchange, body);
                 return;
             }
             respond(exchange, 404, errors("no handler for route \"" + path.substring(4) + "\". route entry not found."));
         } catch (RuntimeException e) {
             respond(exchange, 500, errors("double failed: " + e));
         }
+    }
+
+    /**
+     * Whether the call's token is valid and its policy at least {@code needed} (DOCUMENTED allows everything,
+     * WITHOUT_ROTATION the calls from before root rotation); otherwise answers 403 as Vault does.
+     */
+    private boolean allowed(HttpExchange exchange, Policy needed) throws IOException {
+        String token = exchange.getRequestHeaders().getFirst("X-Vault-Token");
+        Policy policy = token == null ? null : tokens.get(token);
+        if (policy == null) {
+            respond(exchange, 403, errors("permission denied", "invalid token"));
+            return false;
+        }
+        if (policy == Policy.NONE || (policy == Policy.WITHOUT_ROTATION && needed == Policy.DOCUMENTED)) {
+            respond(exchange, 403, errors("1 error occurred:\n\t* permission denied\n\n"));
+            return false;
+        }
+        if (nextFailureStatus != 0) {
+            int status = nextFailureStatus;
+            nextFailureStatus = 0;
+            respond(exchange, status, errors(nextFailureError));
+            return false;
+        }
+        return true;
+    }
+
+    /** An issuer reference as Vault takes it: the issuer's id, its name, or "default"; null when there is none. */
+    private String resolveIssuer(String reference) {
+        synchronized (issuers) {
+            if (reference.equals("default")) {
+                return defaultIssuerId;
+            }
+            if (issuers.containsKey(reference)) {
+                return reference;
+            }
+            return issuerNames.entrySet().stream().filter(entry -> !entry.getValue().isEmpty()
+                    && entry.getValue().equals(reference)).map(Map.Entry::getKey).findFirst().orElse(null);
+        }
+    }
+
+    /** issuers/generate/root/internal: a new self-signed root issuer with a key kept in the "mount". */
+    private void generateRoot(HttpExchange exchange, String body) throws IOException {
+        JsonObject parameters = Json.parse(body).asObject();
+        lastGenerateRootParameters = parameters;
+        List<String> ignored = new ArrayList<>();
+        for (String name : parameters.names()) {
+            if (!GENERATE_ROOT_PARAMETERS.contains(name)) {
+                ignored.add(name);
+            }
+        }
+        JsonValue commonName = parameters.get("common_name");
+        if (commonName == null || commonName.asString().isBlank()) {
+            respond(exchange, 400, errors("the common_name field is required"));
+            return;
+        }
+        String issuerName = parameters.get("issuer_name") == null ? "" : parameters.get("issuer_name").asString().strip();
+        if (!issuerName.isEmpty()) {
+            if (issuerName.equalsIgnoreCase("default")) {
+                respond(exchange, 400, errors("reserved keyword 'default' can not be used as issuer name"));
+                return;
+            }
+            if (!ISSUER_NAME.matcher(issuerName).matches()) {
+                respond(exchange, 400, errors("issuer name contained invalid characters"));
+                return;
+            }
+            if (resolveIssuer(issuerName) != null) {
+                respond(exchange, 400, errors("issuer name already in use"));
+                return;
+            }
+        }
+        String keyType = parameters.get("key_type") == null ? "rsa" : parameters.get("key_type").asString();
+        int keyBits = parameters.get("key_bits") == null ? 0 : parameters.get("key_bits").asInt();
+        KeyType type;
+        if (keyType.equals("ec") && (keyBits == 0 || keyBits == 256)) {
+            type = KeyType.EC_P256;
+        } else if (keyType.equals("ec") && keyBits == 384) {
+            type = KeyType.EC_P384;
+        } else if (keyType.equals("rsa") && (keyBits == 0 || keyBits == 2048)) {
+            type = KeyType.RSA;
+        } else {
+            respond(exchange, 400, errors("the double supports key_type ec with key_bits 256 or 384, and rsa with 2048;"
+                    + " got " + keyType + " " + keyBits));
+            return;
+        }
+        KeyPair keys = type.generate();
+        Instant now = Instant.now();
+        Duration ttl = ttl(parameters.get("ttl"));
+        CertificateBuilder builder = CertificateBuilder.forKey(keys.getPublic()).commonName(commonName.asString())
+                .validity(now.minusSeconds(30), now.plus(ttl)).ca(null);
+        JsonValue uriSans = parameters.get("uri_sans");
+        if (uriSans != null) {
+            for (String uri : uriSans.asString().split(",")) {
+                builder.uriSan(URI.create(uri.strip()));
+            }
+        }
+        X509Certificate root = builder.selfSigned(keys.getPrivate());
+        String id = addIssuer(root, keys, issuerName);
+        String pem = Pem.write(root);
+        JsonObject data = Json.object().add("expiration", String.valueOf(root.getNotAfter().toInstant().getEpochSecond()))
+                .add("certificate", pem).add("issuing_ca", pem)
+                .add("serial_number", root.getSerialNumber().toString(16)).add("issuer_id", id)
+                .add("issuer_name", issuerName).add("key_id", UUID.randomUUID().toString()).add("key_name", "");
+        JsonValue warnings = ignored.isEmpty() ? Json.NULL
+                : Json.array("Endpoint ignored these unrecognized parameters: " + ignored);
+        respond(exchange, 200, envelope(data, Json.NULL, warnings).toString());
     }
 
     private void appRoleLogin(HttpExchange exchange, String body) throws IOException {
@@ -287,7 +455,7 @@ final class VaultPkiDouble implements AutoCloseable {
         synchronized (issuers) {
             for (String id : issuers.keySet()) {
                 keys.add(id);
-                info.add(id, Json.object().add("issuer_name", ""));
+                info.add(id, Json.object().add("issuer_name", issuerNames.get(id)));
             }
         }
         respond(exchange, 200, envelope(Json.object().add("keys", keys).add("key_info", info), Json.NULL, Json.NULL).toString());
@@ -307,7 +475,7 @@ final class VaultPkiDouble implements AutoCloseable {
                 .add("revocation_time", 0), Json.NULL, Json.NULL).toString());
     }
 
-    private void signIntermediate(HttpExchange exchange, String body) throws IOException {
+    private void signIntermediate(HttpExchange exchange, String body, String id) throws IOException {
         JsonObject parameters = Json.parse(body).asObject();
         lastSignParameters = parameters;
         List<String> ignored = new ArrayList<>();
@@ -329,11 +497,12 @@ final class VaultPkiDouble implements AutoCloseable {
         CertificateRequest csr = CertificateRequest.parse(csrText.asString());
         int maxPathLength = parameters.get("max_path_length") == null ? -1 : parameters.get("max_path_length").asInt();
         Duration ttl = ttl(parameters.get("ttl"));
-        String id;
+        X509Certificate root;
+        KeyPair rootKeys;
         synchronized (issuers) {
-            id = issuers.keySet().iterator().next();
+            root = issuers.get(id);
+            rootKeys = issuerKeys.get(id);
         }
-        X509Certificate root = issuers.get(id);
         Instant now = Instant.now();
         CertificateBuilder builder = CertificateBuilder.forKey(csr.publicKey())
                 .commonName(commonName.asString())
@@ -351,7 +520,7 @@ final class VaultPkiDouble implements AutoCloseable {
                 builder.permitUriHost(domain.strip());
             }
         }
-        X509Certificate certificate = builder.signedBy(root, issuerKeys.get(id).getPrivate());
+        X509Certificate certificate = builder.signedBy(root, rootKeys.getPrivate());
         String rootPem = Pem.write(root);
         JsonObject data = Json.object().add("certificate", Pem.write(certificate)).add("issuing_ca", rootPem)
                 .add("ca_chain", Json.array(rootPem))

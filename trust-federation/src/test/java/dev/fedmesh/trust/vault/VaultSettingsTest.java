@@ -3,6 +3,7 @@ package dev.fedmesh.trust.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fedmesh.trust.x509.KeyType;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,35 @@ class VaultSettingsTest {
         assertThat(settings.permitUriDomains()).isTrue();
         assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(settings.tlsCaFile()).isEqualTo(Path.of("/etc/fedmesh/vault-ca.pem"));
+        assertThat(settings.rootTtl()).isEqualTo(Duration.ofDays(3650));
+        assertThat(settings.rootKeyType()).isEqualTo(KeyType.EC_P256);
+    }
+
+    @Test
+    void theRootsARotationMakesTakeTheirTtlAndKeyTypeFromProperties() {
+        VaultSettings settings = VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200",
+                "fedmesh.trust.vault.auth.token-file", "/t", "fedmesh.trust.vault.root-ttl", "P1825D",
+                "fedmesh.trust.vault.root-key-type", "rsa-2048"));
+
+        assertThat(settings.rootTtl()).isEqualTo(Duration.ofDays(1825));
+        assertThat(settings.rootKeyType()).isEqualTo(KeyType.RSA);
+    }
+
+    @Test
+    void anUnknownRootKeyTypeNamesTheOnesThereAre() {
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200",
+                "fedmesh.trust.vault.auth.token-file", "/t", "fedmesh.trust.vault.root-key-type", "ed25519")))
+                .hasMessage("fedmesh.trust.vault.root-key-type is \"ed25519\": use ec-p256 (the default), ec-p384 or rsa-2048");
+    }
+
+    @Test
+    void aRootTtlThatIsNotADurationOrTooShortIsRefused() {
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200",
+                "fedmesh.trust.vault.auth.token-file", "/t", "fedmesh.trust.vault.root-ttl", "10y")))
+                .hasMessage("fedmesh.trust.vault.root-ttl is \"10y\": use an ISO-8601 duration such as P3650D");
+        assertThatThrownBy(() -> VaultSettings.fromProperties(Map.of("fedmesh.trust.vault.address", "https://vault:8200",
+                "fedmesh.trust.vault.auth.token-file", "/t", "fedmesh.trust.vault.root-ttl", "PT1H")))
+                .hasMessageStartingWith("fedmesh.trust.vault.root-ttl is PT1H: a root must live at least a day");
     }
 
     @Test
