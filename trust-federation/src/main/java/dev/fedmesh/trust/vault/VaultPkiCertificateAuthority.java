@@ -121,7 +121,18 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         body.put("issuer_name", issuerName);
         body.put("format", "pem");
         String path = settings.pkiMount() + "/issuers/generate/root/internal";
-        JsonObject data = data(session.write(path, body), path);
+        LogicalResponse response;
+        try {
+            response = session.write(path, body);
+        } catch (VaultCallException e) {
+            if (e.status() == 404) {
+                throw new VaultCallException(404, e.getMessage() + "; check " + VaultSettings.PREFIX + "pki-mount (\""
+                        + settings.pkiMount() + "\"): if the mount is right, root rotation needs the multi-issuer PKI API"
+                        + " of Vault 1.11 or later", e);
+            }
+            throw e;
+        }
+        JsonObject data = data(response, path);
         X509Certificate root = certificate(data, "certificate", path);
         JsonValue issuerId = data.get("issuer_id");
         String vault = "Vault at " + settings.baseAddress() + " (" + path + ")";

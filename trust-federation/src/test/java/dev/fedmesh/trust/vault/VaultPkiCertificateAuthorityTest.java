@@ -313,6 +313,19 @@ class VaultPkiCertificateAuthorityTest {
     }
 
     @Test
+    void aMountWithoutTheMultiIssuerApiSaysWhatRootRotationNeeds() {
+        VaultSettings base = tokenSettings(vault.tokenWithPolicy(), true);
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(new VaultSettings(base.address(), "pki-legacy",
+                NAMESPACE, base.auth(), true, base.timeout(), null), clock);
+
+        assertThatThrownBy(() -> ca.createRoot(ACME))
+                .isInstanceOfSatisfying(VaultCallException.class, e -> assertThat(e.status()).isEqualTo(404))
+                .hasMessageContaining("POST /v1/pki-legacy/issuers/generate/root/internal")
+                .hasMessageContaining("fedmesh.trust.vault.pki-mount")
+                .hasMessageEndingWith("if the mount is right, root rotation needs the multi-issuer PKI API of Vault 1.11 or later");
+    }
+
+    @Test
     void theRootTtlAndKeyTypeComeFromTheSettings() {
         VaultSettings base = tokenSettings(vault.tokenWithPolicy(), true);
         VaultSettings settings = new VaultSettings(base.address(), base.pkiMount(), base.namespace(), base.auth(), true,
