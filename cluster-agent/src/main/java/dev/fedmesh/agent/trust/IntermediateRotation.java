@@ -48,6 +48,7 @@ public final class IntermediateRotation {
     private List<X509Certificate> bundle = List.of();
     private String signingRootSha256 = "";
     private String currentRootSha256 = "";
+    private boolean needsNewRoot;
 
     public IntermediateRotation(String tenant, String cluster, IntermediateKeyFiles keyFiles,
                                 Optional<BootstrapCredential> credential) {
@@ -82,6 +83,7 @@ public final class IntermediateRotation {
         currentRootSha256 = currentChain == null ? ""
                 : IntermediateChainRoot.of(currentChain, bundle, signingRootSha256)
                         .map(CertificateFingerprint::sha256Hex).orElse("");
+        needsNewRoot = currentChain != null && IntermediateChainRoot.needsNewRoot(currentChain, bundle, signingRootSha256);
         return switched;
     }
 
@@ -152,8 +154,7 @@ public final class IntermediateRotation {
                     hex(currentKey));
             return Optional.of(request);
         }
-        boolean newRoot = IntermediateChainRoot.needsNewRoot(currentChain, bundle, signingRootSha256);
-        if (now.isBefore(renewAt()) && !newRoot) {
+        if (now.isBefore(renewAt()) && !needsNewRoot) {
             return Optional.empty();
         }
         // A key kept from before a restart is asked for again: one new key per need.
@@ -161,7 +162,7 @@ public final class IntermediateRotation {
             nextKey = keyFiles.newNext();
         }
         request = renewalRequest(now);
-        if (newRoot) {
+        if (needsNewRoot) {
             LOG.info("tenant={} cluster={} asks at once for a new intermediate under signing root {} (its current one,"
                             + " valid until {}, chains to root {}) for a new key (sha256 {})", tenant, cluster,
                     signingRootSha256, currentChain.get(0).getNotAfter().toInstant(),
