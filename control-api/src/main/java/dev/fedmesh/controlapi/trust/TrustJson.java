@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
 
 /** A tenant's trust as {@code GET /api/v1/tenants/{tenant}/trust} answers it, with the clusters flagged. */
@@ -27,6 +28,9 @@ public final class TrustJson {
             node.put("notAfter", text(root.notAfter()));
             node.put("secondsLeft", trust.secondsLeft(root.notAfter()));
             node.put("firstSeen", text(root.firstSeen()));
+            node.put("state", root.state().name().toLowerCase(Locale.ROOT));
+            node.put("signingSince", text(root.signingSince()));
+            node.put("retiredAt", text(root.retiredAt()));
         }
         ObjectNode summary = JsonNodeFactory.instance.objectNode();
         summary.put("clusters", trust.clusters().size());
@@ -47,7 +51,10 @@ public final class TrustJson {
                 entry.put("notAfter", text(intermediate.notAfter()));
                 entry.put("secondsLeft", trust.secondsLeft(intermediate.notAfter()));
                 entry.put("issuedAt", text(intermediate.issuedAt()));
+                entry.put("rootSha256", RootFingerprints.hex(intermediate.rootSha256()));
             }
+            node.put("intermediateNotAfter", text(cluster.reported().intermediateNotAfter()));
+            node.put("svidRootSha256", RootFingerprints.hex(cluster.reported().svidRootSha256()));
             if (flagged) {
                 expiring.add(cluster.cluster());
             }

@@ -2,6 +2,7 @@ package dev.fedmesh.controlapi.trust;
 
 import dev.fedmesh.controlapi.store.Tenant;
 import jakarta.inject.Singleton;
+import dev.fedmesh.db.jooq.tables.records.TrustRootsRecord;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record5;
@@ -9,11 +10,14 @@ import org.jooq.impl.DSL;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
@@ -33,25 +37,41 @@ public final class TrustStore {
     /** One tenant's roots and its registered clusters' current intermediates, clusters by name. */
     public TenantTrust read(Tenant tenant) {
         OffsetDateTime now = dsl.select(DSL.currentOffsetDateTime()).fetchSingle().value1();
-        List<TenantTrust.Root> roots = dsl.selectFrom(TRUST_ROOTS)
+        List<TrustRootsRecord> rows = dsl.selectFrom(TRUST_ROOTS)
                 .where(TRUST_ROOTS.TRUST_DOMAIN.eq(tenant.trustDomain()))
                 .orderBy(TRUST_ROOTS.NOT_AFTER, TRUST_ROOTS.SHA256)
-                .fetch(row -> new TenantTrust.Root(row.getSha256(), row.getNotBefore(), row.getNotAfter(), row.getFirstSeen()));
+                .fetch();
+        byte[] signing = rows.stream()
+                .filter(row -> row.getRetiredAt() == null && row.getSigningSince() != null)
+                .max(Comparator.comparing(TrustRootsRecord::getSigningSince))
+                .map(TrustRootsRecord::getSha256)
+                .orElse(null);
+        List<TenantTrust.Root> roots = rows.stream()
+                .map(row -> new TenantTrust.Root(row.getSha256(), row.getNotBefore(), row.getNotAfter(), row.getFirstSeen(),
+                        row.getSigningSince(), row.getRetiredAt(), row.getRetiredAt() != null ? TenantTrust.Root.State.RETIRED
+                        : Arrays.equals(row.getSha256(), signing) ? TenantTrust.Root.State.SIGNING : TenantTrust.Root.State.BUNDLE))
+                .toList();
         Map<String, List<TenantTrust.Intermediate>> issued = new LinkedHashMap<>();
-        dsl.select(CLUSTERS.NAME, INTERMEDIATES.PUBLIC_KEY_SHA256, INTERMEDIATES.NOT_AFTER, INTERMEDIATES.ISSUED_AT)
+        Map<String, TenantTrust.Reported> reported = new LinkedHashMap<>();
+        dsl.select(CLUSTERS.NAME, INTERMEDIATES.PUBLIC_KEY_SHA256, INTERMEDIATES.NOT_AFTER, INTERMEDIATES.ISSUED_AT,
+                        INTERMEDIATES.ROOT_SHA256, CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER, CLUSTER_STATUS.SVID_ROOT_SHA256)
                 .from(CLUSTERS)
                 .leftJoin(INTERMEDIATES).on(INTERMEDIATES.TENANT_ID.eq(CLUSTERS.TENANT_ID)
                         .and(INTERMEDIATES.CLUSTER.eq(CLUSTERS.NAME)))
+                .leftJoin(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
+                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
                 .where(CLUSTERS.TENANT_ID.eq(tenant.id()))
                 .orderBy(CLUSTERS.NAME, INTERMEDIATES.NOT_AFTER)
                 .forEach(row -> {
                     List<TenantTrust.Intermediate> ofCluster = issued.computeIfAbsent(row.value1(), name -> new ArrayList<>());
+                    reported.putIfAbsent(row.value1(), new TenantTrust.Reported(row.value6(), row.value7()));
                     if (row.value2() != null) {
-                        ofCluster.add(new TenantTrust.Intermediate(row.value2(), row.value3(), row.value4()));
+                        ofCluster.add(new TenantTrust.Intermediate(row.value2(), row.value3(), row.value4(), row.value5()));
                     }
                 });
         List<TenantTrust.ClusterTrust> clusters = issued.entrySet().stream()
-                .map(cluster -> new TenantTrust.ClusterTrust(cluster.getKey(), current(cluster.getValue(), now)))
+                .map(cluster -> new TenantTrust.ClusterTrust(cluster.getKey(), current(cluster.getValue(), now),
+                        reported.get(cluster.getKey())))
                 .toList();
         return new TenantTrust(tenant.name(), tenant.trustDomain(), now, roots, clusters);
     }

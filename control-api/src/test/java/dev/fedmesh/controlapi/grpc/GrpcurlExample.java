@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,7 +19,16 @@ record GrpcurlExample(String fullMethodName, String json) {
 
     /** The JSON with the shell variable {@code name} replaced by {@code value}. */
     String json(String name, String value) {
-        return json.replace("'\"$" + name + "\"'", value);
+        return json(Map.of(name, value));
+    }
+
+    /** The JSON with each shell variable named in {@code values} replaced by its value. */
+    String json(Map<String, String> values) {
+        String spliced = json;
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            spliced = spliced.replace("'\"$" + value.getKey() + "\"'", value.getValue());
+        }
+        return spliced;
     }
 
     /** Every such call in {@code document}, in the order a reader would run them. */

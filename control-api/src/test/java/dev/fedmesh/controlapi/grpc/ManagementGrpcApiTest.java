@@ -34,6 +34,7 @@ import dev.fedmesh.api.v1.ListClustersResponse;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
 import dev.fedmesh.api.v1.ReissueBootstrapCredentialRequest;
 import dev.fedmesh.api.v1.RevokeTokenRequest;
+import dev.fedmesh.api.v1.RootRotation;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.api.v1.StatusServiceGrpc;
@@ -85,7 +86,10 @@ import org.junit.jupiter.api.function.Executable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +106,7 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.POLICIES;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
+import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -233,11 +238,20 @@ class ManagementGrpcApiTest {
         assertThat(examples).extracting(GrpcurlExample::fullMethodName).containsAll(methods.keySet());
         Map<String, Object> answers = new HashMap<>();
         String tokenId = "";
+        String rotationId = "";
+        byte[] leftBehind = new byte[0];
         for (GrpcurlExample example : examples) {
-            Object answer = call(methods.get(example.fullMethodName()), example.json("id", tokenId));
+            if (example.fullMethodName().equals("fedmesh.v1.TrustService/RetireRoot")) {
+                leftBehind = recordSigningAndLeftBehindRoots("acme");
+            }
+            Object answer = call(methods.get(example.fullMethodName()), example.json(Map.of("id", tokenId,
+                    "rotation", rotationId, "sha256", Base64.getEncoder().encodeToString(leftBehind))));
             answers.put(example.fullMethodName(), answer);
             if (answer instanceof ApiToken minted && !minted.getToken().isEmpty()) {
                 tokenId = minted.getId();
+            }
+            if (answer instanceof RootRotation started) {
+                rotationId = started.getId();
             }
         }
 
@@ -251,6 +265,29 @@ class ManagementGrpcApiTest {
                 .containsExactly("create greeter-split", "delete greeter-split");
         assertThat(db.fetchCount(POLICIES, POLICIES.TENANT_ID.eq(tenantId("acme"))))
                 .as("the documented DeletePolicy removed the documented policy").isZero();
+        assertThat(((RootRotation) answers.get("fedmesh.v1.TrustService/GetRootRotation")).getId()).isEqualTo(rotationId);
+        assertThat(db.fetchCount(TRUST_ROOTS, TRUST_ROOTS.SHA256.eq(leftBehind).and(TRUST_ROOTS.RETIRED_AT.isNotNull())))
+                .as("the documented RetireRoot retired the root left behind").isOne();
+    }
+
+    /** What the distributor records for the tenant's trust domain: a signing root and one left behind; the latter's SHA-256. */
+    private byte[] recordSigningAndLeftBehindRoots(String tenantName) {
+        String trustDomain = db.select(TENANTS.TRUST_DOMAIN).from(TENANTS).where(TENANTS.NAME.eq(tenantName)).fetchSingle().value1();
+        byte[] leftBehind = new byte[32];
+        for (int root = 1; root <= 2; root++) {
+            byte[] sha256 = new byte[32];
+            Arrays.fill(sha256, (byte) root);
+            db.insertInto(TRUST_ROOTS)
+                    .set(TRUST_ROOTS.TRUST_DOMAIN, trustDomain)
+                    .set(TRUST_ROOTS.SHA256, sha256)
+                    .set(TRUST_ROOTS.PEM, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+                    .set(TRUST_ROOTS.NOT_BEFORE, OffsetDateTime.now().minusDays(1))
+                    .set(TRUST_ROOTS.NOT_AFTER, OffsetDateTime.now().plusDays(3650))
+                    .set(TRUST_ROOTS.SIGNING_SINCE, root == 1 ? OffsetDateTime.now() : null)
+                    .execute();
+            leftBehind = sha256;
+        }
+        return leftBehind;
     }
 
     @Test

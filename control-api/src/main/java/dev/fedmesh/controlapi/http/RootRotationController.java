@@ -1,0 +1,116 @@
+package dev.fedmesh.controlapi.http;
+
+import dev.fedmesh.controlapi.auth.Access;
+import dev.fedmesh.controlapi.auth.Permission;
+import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
+import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.Tenant;
+import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.controlapi.trust.RootRotation;
+import dev.fedmesh.controlapi.trust.RootRotationJson;
+import dev.fedmesh.controlapi.trust.RootRotationStore;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import java.util.List;
+
+/** Root rotations of a tenant's trust domain: {@code /api/v1/tenants/{tenant}/trust/root-rotations}. */
+@Tag(name = "Trust")
+@Controller("/api/v1/tenants/{tenant}/trust/root-rotations")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class RootRotationController {
+    private final TenantStore tenants;
+    private final RootRotationStore rotations;
+
+    public RootRotationController(TenantStore tenants, RootRotationStore rotations) {
+        this.tenants = tenants;
+        this.rotations = rotations;
+    }
+
+    /** Starts a rotation; the distributor makes the new root and moves it through its stages. */
+    @Post
+    @Operation(operationId = "startRootRotation", summary = "Starts a rotation of the tenant's root: a new root joins every"
+            + " cluster's bundle, intermediates are re-issued under it, then the old root is retired, each step once every"
+            + " reporting cluster has the previous one applied. 409 rotation_in_progress while one is open.")
+    @ApiResponse(responseCode = "202", description = "started, in stage requested; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RootRotationSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> start(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.WRITE);
+        RootRotation started = rotations.start(tenant, principal.subject());
+        return JsonResponses.json(HttpStatus.ACCEPTED, RootRotationJson.write(started))
+                .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenant + "/trust/root-rotations/" + started.id());
+    }
+
+    @Get
+    @Operation(operationId = "listRootRotations", summary = "Lists the tenant's root rotations, newest first, a page at a time.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RootRotationPageSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue Integer limit,
+                                     @Nullable @QueryValue String pageToken) {
+        Access.require(principal, tenant, Permission.READ);
+        Page page = Page.of(limit, pageToken);
+        Tenant owner = tenants.require(tenant);
+        return JsonResponses.page(rotations.list(owner, page), RootRotationJson::write);
+    }
+
+    @Get("/{id}")
+    @Operation(operationId = "getRootRotation", summary = "Reads a root rotation with every registered cluster's progress"
+            + " through its current stage.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RootRotationSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> get(Principal principal, String tenant, String id) {
+        Access.require(principal, tenant, Permission.READ);
+        return JsonResponses.ok(RootRotationJson.write(rotations.require(tenants.require(tenant), id)));
+    }
+
+    /** The shape of one cluster's progress, for the OpenAPI document. */
+    @Schema(name = "RootRotationCluster")
+    public record ClusterSchema(@Schema(example = "east") String cluster,
+                                @Schema(description = "the revision the agent last reported applied; null before any") String appliedRevision,
+                                @Schema(description = "SHA-256 (hex) of the root the agent's intermediate and SVIDs chain to; null while it holds none") String svidRootSha256,
+                                @Schema(description = "the agent's intermediate's expiry, as it reported it") String intermediateNotAfter,
+                                @Schema(description = "when its last report arrived; null when it never reported") String lastHeartbeat,
+                                @Schema(description = "the agent has reported; a rotation waits only for reporting clusters") boolean reporting,
+                                @Schema(description = "appliedRevision >= stageRevision, and in stage reissue also svidRootSha256 = newRootSha256") boolean stageApplied) {
+    }
+
+    /** The shape of the summary, for the OpenAPI document. */
+    @Schema(name = "RootRotationSummary")
+    public record SummarySchema(int clusters, int reporting, int stageApplied,
+                                @Schema(description = "the reporting clusters the current stage still waits for") List<String> waitingFor) {
+    }
+
+    /** The shape of a rotation, for the OpenAPI document. */
+    @Schema(name = "RootRotation")
+    public record RootRotationSchema(String id, @Schema(example = "acme") String tenant,
+                                     @Schema(allowableValues = {"requested", "bundle", "reissue", "retire", "done", "failed"}) String stage,
+                                     @Schema(description = "SHA-256 (hex) of the root being replaced; null while requested") String oldRootSha256,
+                                     @Schema(description = "SHA-256 (hex) of the new root; null while requested") String newRootSha256,
+                                     @Schema(description = "the tenant revision carrying the current stage's change; null while requested") String stageRevision,
+                                     String stageSince, @Schema(example = "admin") String requestedBy, String requestedAt,
+                                     @Schema(description = "set once done or failed") String finishedAt,
+                                     @Schema(description = "why it failed") String error,
+                                     List<ClusterSchema> clusters, SummarySchema summary) {
+    }
+
+    /** The shape of a page of rotations, for the OpenAPI document. */
+    @Schema(name = "RootRotationPage")
+    public record RootRotationPageSchema(List<RootRotationSchema> items, String nextPageToken) {
+    }
+}

@@ -1,0 +1,166 @@
+package dev.fedmesh.controlapi.trust;
+
+import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.Tenant;
+import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.db.jooq.tables.records.RootRotationsRecord;
+import dev.fedmesh.policy.document.Violation;
+import jakarta.inject.Singleton;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
+import static dev.fedmesh.db.jooq.Tables.TENANTS;
+
+/**
+ * Root rotations as the API starts and reads them (table {@code root_rotations}); the distributor
+ * moves them through their stages and talks to the CA, control-api only writes the request.
+ */
+@Singleton
+public final class RootRotationStore {
+    /** The audit log's kind for rotations, as the distributor writes it for each stage. */
+    public static final String AUDIT_KIND = "RootRotation";
+    private static final List<String> FINISHED = List.of("done", "failed");
+
+    private final DSLContext dsl;
+    private final TenantStore tenants;
+
+    public RootRotationStore(DSLContext dsl, TenantStore tenants) {
+        this.dsl = dsl;
+        this.tenants = tenants;
+    }
+
+    /**
+     * Starts a rotation of the tenant's root, with its audit entry, in one transaction. The partial
+     * unique index on open rotations decides a race: the loser is refused naming the winner.
+     */
+    public RootRotation start(String tenantName, String actor) {
+        Tenant tenant = tenants.require(tenantName);
+        UUID id = dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            Optional<RootRotationsRecord> inserted = tx.insertInto(ROOT_ROTATIONS)
+                    .set(ROOT_ROTATIONS.TENANT_ID, tenant.id())
+                    .set(ROOT_ROTATIONS.REQUESTED_BY, actor)
+                    .onConflict(ROOT_ROTATIONS.TENANT_ID).where(ROOT_ROTATIONS.STAGE.notIn(FINISHED))
+                    .doNothing()
+                    .returning()
+                    .fetchOptional();
+            if (inserted.isEmpty()) {
+                RootRotationsRecord open = tx.selectFrom(ROOT_ROTATIONS)
+                        .where(ROOT_ROTATIONS.TENANT_ID.eq(tenant.id()).and(ROOT_ROTATIONS.STAGE.notIn(FINISHED)))
+                        .fetchSingle();
+                throw ApiException.conflict("rotation_in_progress", "Tenant '" + tenantName + "' already has root rotation "
+                        + open.getId() + " in stage '" + open.getStage() + "': one rotation at a time. Follow it with"
+                        + " GET /api/v1/tenants/" + tenantName + "/trust/root-rotations/" + open.getId()
+                        + " and start the next one once it is done or failed");
+            }
+            RootRotationsRecord row = inserted.get();
+            tx.insertInto(AUDIT_LOG)
+                    .set(AUDIT_LOG.TENANT_ID, tenant.id())
+                    .set(AUDIT_LOG.REVISION, DSL.select(TENANTS.REVISION).from(TENANTS).where(TENANTS.ID.eq(tenant.id())))
+                    .set(AUDIT_LOG.ACTOR, actor)
+                    .set(AUDIT_LOG.ACTION, "create")
+                    .set(AUDIT_LOG.RESOURCE_KIND, AUDIT_KIND)
+                    .set(AUDIT_LOG.RESOURCE_NAME, row.getId().toString())
+                    .set(AUDIT_LOG.AFTER, DSL.jsonbObject(
+                            DSL.key("tenant").value(tenantName),
+                            DSL.key("stage").value(row.getStage()),
+                            DSL.key("requestedBy").value(actor)))
+                    .execute();
+            return row.getId();
+        });
+        return require(tenant, id.toString());
+    }
+
+    /** One rotation of the tenant, by the id given in {@code id}; 400 naming the field for a malformed one, else 404. */
+    public RootRotation require(Tenant tenant, String id) {
+        UUID uuid = parseId(id);
+        return dsl.selectFrom(ROOT_ROTATIONS)
+                .where(ROOT_ROTATIONS.TENANT_ID.eq(tenant.id()).and(ROOT_ROTATIONS.ID.eq(uuid)))
+                .fetchOptional()
+                .map(row -> toRotation(row, tenant.name(), reports(tenant.id())))
+                .orElseThrow(() -> ApiException.notFound("Root rotation '" + id + "' of tenant '" + tenant.name() + "'"));
+    }
+
+    /** One page of the tenant's rotations, newest first. */
+    public Page.Result<RootRotation> list(Tenant tenant, Page page) {
+        Condition condition = ROOT_ROTATIONS.TENANT_ID.eq(tenant.id());
+        if (page.after() != null) {
+            Cursor after = Cursor.parse(page.after());
+            condition = condition.and(DSL.row(ROOT_ROTATIONS.REQUESTED_AT, ROOT_ROTATIONS.ID).lt(after.requestedAt(), after.id()));
+        }
+        List<RootRotationsRecord> fetched = dsl.selectFrom(ROOT_ROTATIONS)
+                .where(condition)
+                .orderBy(ROOT_ROTATIONS.REQUESTED_AT.desc(), ROOT_ROTATIONS.ID.desc())
+                .limit(page.limit() + 1)
+                .fetch();
+        List<RootRotation.ClusterReport> reports = fetched.isEmpty() ? List.of() : reports(tenant.id());
+        List<RootRotation> rotations = fetched.stream().map(row -> toRotation(row, tenant.name(), reports)).toList();
+        return page.toResult(rotations, rotation -> new Cursor(rotation.requestedAt(), rotation.id()).toString());
+    }
+
+    /** What each registered cluster of the tenant last reported, by cluster name. */
+    private List<RootRotation.ClusterReport> reports(UUID tenantId) {
+        return dsl.select(CLUSTERS.NAME, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.SVID_ROOT_SHA256,
+                        CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER, CLUSTER_STATUS.RECEIVED_AT)
+                .from(CLUSTERS)
+                .leftJoin(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
+                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
+                .where(CLUSTERS.TENANT_ID.eq(tenantId))
+                .orderBy(CLUSTERS.NAME)
+                .fetch(row -> new RootRotation.ClusterReport(row.value1(), row.value5() != null,
+                        row.value2() == null || row.value2() < 0 ? null : row.value2(), row.value3(), row.value4(),
+                        row.value5()));
+    }
+
+    private static RootRotation toRotation(RootRotationsRecord row, String tenant, List<RootRotation.ClusterReport> reports) {
+        return new RootRotation(row.getId(), tenant, row.getStage(), row.getOldRootSha256(), row.getNewRootSha256(),
+                row.getStageRevision(), row.getStageSince(), row.getRequestedBy(), row.getRequestedAt(),
+                row.getFinishedAt(), row.getError(), reports);
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            UUID uuid = UUID.fromString(id);
+            if (uuid.toString().equalsIgnoreCase(id)) {
+                return uuid;
+            }
+        } catch (IllegalArgumentException e) {
+            // refused below
+        }
+        throw ApiException.invalid(List.of(new Violation("id", "'" + id + "' is not a rotation id: pass the id"
+                + " (a UUID such as 1f0c9d2e-4b7a-4c55-9a0e-3d2b8c6f7e10) that starting or listing rotations answered")));
+    }
+
+    /** Where a page of rotations, newest first, continues: before this request time and id. */
+    private record Cursor(OffsetDateTime requestedAt, UUID id) {
+        static Cursor parse(String key) {
+            int bar = key.indexOf('|');
+            try {
+                if (bar > 0) {
+                    return new Cursor(OffsetDateTime.parse(key.substring(0, bar)), UUID.fromString(key.substring(bar + 1)));
+                }
+            } catch (DateTimeParseException | IllegalArgumentException e) {
+                // refused below
+            }
+            throw ApiException.invalid(List.of(new Violation("pageToken",
+                    "is not a token this API issued: pass back nextPageToken from the previous page unchanged")));
+        }
+
+        @Override
+        public String toString() {
+            return requestedAt.toInstant() + "|" + id;
+        }
+    }
+}
