@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.sds.SdsSocket;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.api.KafkaClientSecurity;
@@ -26,8 +27,8 @@ import java.util.Optional;
 
 /**
  * What one cluster agent needs to run: whose config it serves, where it reads it, whose signature
- * it trusts, where it serves xDS, where it keeps its last-known-good config, and any static local
- * endpoints.
+ * it trusts, where it serves xDS and SDS, where it keeps its last-known-good config, and any static
+ * local endpoints.
  *
  * <p>Read from Micronaut configuration (application.yml, system properties, environment):
  * <ul>
@@ -50,6 +51,10 @@ import java.util.Optional;
  *   <li>{@code fedmesh.agent.bootstrap-credential-file} (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE): the file
  *       holding the cluster's bootstrap credential, which proves its first intermediate request</li>
  *   <li>{@code fedmesh.agent.svid-ttl} (FEDMESH_AGENT_SVID_TTL), default {@code PT1H}: workload SVIDs' lifetime</li>
+ *   <li>{@code fedmesh.agent.sds.socket} (FEDMESH_AGENT_SDS_SOCKET), default none (no SDS): the Unix socket
+ *       the agent serves its workloads' SVIDs and the trust bundle on to Envoy proxies</li>
+ *   <li>{@code fedmesh.agent.sds.socket-mode} (FEDMESH_AGENT_SDS_SOCKET_MODE), default {@code 0600}: who may
+ *       connect, {@code 0600} (the agent's user) or {@code 0660} (and its group)</li>
  * </ul>
  */
 public record AgentSettings(
@@ -62,7 +67,8 @@ public record AgentSettings(
         List<ServiceEndpoint> endpoints,
         ConfigVerifier configVerifier,
         KafkaClientSecurity kafkaSecurity,
-        TrustSettings trust) {
+        TrustSettings trust,
+        Optional<SdsSocket> sdsSocket) {
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -89,6 +95,17 @@ public record AgentSettings(
         if (trust == null) {
             trust = TrustSettings.DEFAULT;
         }
+        if (sdsSocket == null) {
+            sdsSocket = Optional.empty();
+        }
+    }
+
+    /** Settings serving no SDS. */
+    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
+                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier,
+                         KafkaClientSecurity kafkaSecurity, TrustSettings trust) {
+        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
+                kafkaSecurity, trust, Optional.empty());
     }
 
     /** Settings with no bootstrap credential and the default SVID TTL. */
@@ -118,39 +135,45 @@ public record AgentSettings(
 
     public AgentSettings withXdsPort(int port) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity, trust);
+                configVerifier, kafkaSecurity, trust, sdsSocket);
     }
 
     public AgentSettings withStateDirectory(Path directory) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints,
-                configVerifier, kafkaSecurity, trust);
+                configVerifier, kafkaSecurity, trust, sdsSocket);
     }
 
     public AgentSettings withTopicPrefix(String prefix) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity, trust);
+                configVerifier, kafkaSecurity, trust, sdsSocket);
     }
 
     public AgentSettings withEndpoints(List<ServiceEndpoint> staticEndpoints) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                staticEndpoints, configVerifier, kafkaSecurity, trust);
+                staticEndpoints, configVerifier, kafkaSecurity, trust, sdsSocket);
     }
 
     public AgentSettings withConfigVerifier(ConfigVerifier verifier) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, verifier, kafkaSecurity, trust);
+                endpoints, verifier, kafkaSecurity, trust, sdsSocket);
     }
 
     /** The same settings, reaching Kafka with {@code security}. */
     public AgentSettings withKafkaSecurity(KafkaClientSecurity security) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, security, trust);
+                endpoints, configVerifier, security, trust, sdsSocket);
     }
 
     /** The same settings, getting and using the cluster's intermediate CA as {@code trustSettings} says. */
     public AgentSettings withTrust(TrustSettings trustSettings) {
         return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, kafkaSecurity, trustSettings);
+                endpoints, configVerifier, kafkaSecurity, trustSettings, sdsSocket);
+    }
+
+    /** The same settings, serving SDS on {@code socket}. */
+    public AgentSettings withSdsSocket(SdsSocket socket) {
+        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
+                endpoints, configVerifier, kafkaSecurity, trust, Optional.of(socket));
     }
 
     /**
@@ -185,7 +208,24 @@ public record AgentSettings(
                 .orElse(List.of());
         return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries),
                 configVerifier(properties), kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)),
-                trustSettings(properties));
+                trustSettings(properties), sdsSocket(properties));
+    }
+
+    /** Reads where SDS is served; none unless {@code sds.socket} is set. */
+    static Optional<SdsSocket> sdsSocket(PropertyResolver properties) {
+        Optional<String> path = text(properties, "sds.socket");
+        String mode = text(properties, "sds.socket-mode").orElse(SdsSocket.OWNER_ONLY);
+        if (path.isEmpty()) {
+            if (text(properties, "sds.socket-mode").isPresent()) {
+                throw missing("sds.socket", "/run/fedmesh/sds.sock");
+            }
+            return Optional.empty();
+        }
+        if (!mode.equals(SdsSocket.OWNER_ONLY) && !mode.equals(SdsSocket.OWNER_AND_GROUP)) {
+            throw invalid("sds.socket-mode", mode, SdsSocket.OWNER_ONLY + " (the agent's user only) or "
+                    + SdsSocket.OWNER_AND_GROUP + " (and its group): whoever connects gets the workloads' private keys");
+        }
+        return Optional.of(new SdsSocket(Path.of(path.get()), mode));
     }
 
     /** Reads how the agent authenticates to Kafka; a half-given setup stops the start. */

@@ -7,6 +7,7 @@ import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.inventory.LocalInventory;
+import dev.fedmesh.agent.sds.SecretDiscovery;
 import dev.fedmesh.agent.status.StatusReporter;
 import dev.fedmesh.agent.trust.ClusterTrust;
 import dev.fedmesh.agent.trust.IntermediateKeyFiles;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One cluster's agent: serves the cluster's proxies over ADS from the newest desired config it has
- * (Kafka, or the last-known-good file until Kafka answers) and its local inventory.
+ * (Kafka, or the last-known-good file until Kafka answers) and its local inventory, and, when a
+ * socket is set, its workloads' SVIDs and the trust bundle over SDS.
  */
 public final class ClusterAgent implements AutoCloseable {
 
@@ -38,11 +40,12 @@ public final class ClusterAgent implements AutoCloseable {
     private final DesiredConfigConsumer consumer;
     private final StatusReporter status;
     private final ClusterTrust trust;
+    private final SecretDiscovery sds;
     private boolean closed;
 
     private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
                          AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status,
-                         ClusterTrust trust) {
+                         ClusterTrust trust, SecretDiscovery sds) {
         this.settings = settings;
         this.inventory = inventory;
         this.applier = applier;
@@ -50,6 +53,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.consumer = consumer;
         this.status = status;
         this.trust = trust;
+        this.sds = sds;
     }
 
     /**
@@ -85,6 +89,14 @@ public final class ClusterAgent implements AutoCloseable {
                     status.configApplied(config);
                     trust.configApplied(config);
                 });
+        SecretDiscovery sds;
+        try {
+            sds = SecretDiscovery.start(settings.sdsSocket(), inventory, trust);
+        } catch (RuntimeException e) {
+            status.close();
+            trust.close();
+            throw e;
+        }
         applier.restoreLastKnownGood();
 
         AdsServer adsServer = AdsServer.start(cache, settings.xdsPort(), status.proxyTracker());
@@ -96,11 +108,12 @@ public final class ClusterAgent implements AutoCloseable {
                     applier::offer, status::reportNow);
         } catch (RuntimeException e) {
             adsServer.close();
+            sds.close();
             status.close();
             trust.close();
             throw e;
         }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust);
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds);
         consumer.start();
         trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
@@ -169,6 +182,7 @@ public final class ClusterAgent implements AutoCloseable {
         trust.close();
         status.close();
         adsServer.close();
+        sds.close();
         LOG.info("tenant={} cluster={} agent stopped at revision {}", settings.tenant(), settings.cluster(),
                 applier.appliedRevision());
     }
