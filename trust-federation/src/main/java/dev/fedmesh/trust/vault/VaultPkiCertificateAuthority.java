@@ -20,9 +20,11 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A trust domain's root held by Vault's PKI secrets engine (1.11+, several issuers per mount): Vault
  * signs the clusters' intermediate CSRs under the mount's default issuer ({@code root/sign-intermediate})
- * or under the root a request names ({@code issuer/<id>/sign-intermediate}), makes new root issuers
+ * or under another root a request names ({@code issuer/<id>/sign-intermediate}), makes new root issuers
  * for a rotation ({@code issuers/generate/root/internal}) and lists the mount's issuers for the roots.
  * The calls and the policy they need are in docs/trust.md.
  */
@@ -44,11 +46,19 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
     private final VaultSettings settings;
     private final Clock clock;
     private final VaultSession session;
-    /** The mount's root issuers by the SHA-256 of their certificate, as last read or created. */
+    /** Where the mount signs under each root, by the root's SHA-256, as last read or created. */
     private final Map<String, RootIssuer> rootIssuers = new ConcurrentHashMap<>();
 
-    /** A root issuer of the mount: Vault's id for it and its certificate. */
-    private record RootIssuer(String id, X509Certificate certificate) {
+    /**
+     * Where the mount signs under {@code root}: at the default issuer ({@code id} empty) when the root is the
+     * default issuer or the top of its chain, so that installs from before rotation keep today's call and
+     * policy; otherwise at the root's own issuer.
+     */
+    private record RootIssuer(Optional<String> id, X509Certificate root) {
+
+        String signPath(String mount) {
+            return id.map(issuer -> mount + "/issuer/" + issuer + "/sign-intermediate").orElse(mount + "/root/sign-intermediate");
+        }
     }
 
     public VaultPkiCertificateAuthority(VaultSettings settings, Clock clock) {
@@ -59,8 +69,8 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
 
     /**
      * Signs under the mount's default issuer ({@code root/sign-intermediate}), or, when the request names a
-     * root, under that root's issuer ({@code issuer/<id>/sign-intermediate}), found by its fingerprint among
-     * the mount's issuers.
+     * root other than the default issuer's, under that root's issuer ({@code issuer/<id>/sign-intermediate}),
+     * found by its fingerprint among the mount's issuers.
      */
     @Override
     public SignedIntermediate signIntermediate(IntermediateSigningRequest request) {
@@ -78,8 +88,7 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         if (settings.permitUriDomains()) {
             body.put("permitted_uri_domains", trustDomain.name());
         }
-        String path = root == null ? settings.pkiMount() + "/root/sign-intermediate"
-                : settings.pkiMount() + "/issuer/" + root.id() + "/sign-intermediate";
+        String path = root == null ? settings.pkiMount() + "/root/sign-intermediate" : root.signPath(settings.pkiMount());
         JsonObject data = data(session.write(path, body), path);
         X509Certificate certificate = certificate(data, "certificate", path);
         List<X509Certificate> chain = new ArrayList<>();
@@ -91,7 +100,7 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         }
         check(certificate, request, path);
         if (root != null) {
-            checkSignedBy(certificate, root, path);
+            checkUnder(certificate, chain, root, path);
         }
         return new SignedIntermediate(chain);
     }
@@ -145,7 +154,7 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
                     + trustDomain.id() + " (URI SANs " + CertificateUris.of(root) + ")");
         }
         String sha256Hex = CertificateFingerprint.sha256Hex(root);
-        rootIssuers.put(sha256Hex, new RootIssuer(issuerId.asString(), root));
+        rootIssuers.put(sha256Hex, new RootIssuer(Optional.of(issuerId.asString()), root));
         LOG.info("Vault at {} created root issuer {} ({}) on mount {} for trust domain {}: SHA-256 {}, valid until {}",
                 settings.baseAddress(), issuerId.asString(), issuerName, settings.pkiMount(), trustDomain, sha256Hex,
                 root.getNotAfter().toInstant());
@@ -157,8 +166,20 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         if (known != null) {
             return known;
         }
-        // Not seen yet: created by another control-plane instance or in Vault directly. Read the issuers again.
-        List<X509Certificate> roots = readRoots();
+        // Not seen yet (first use, or made by another control-plane instance or in Vault): read the issuers again.
+        Map<String, RootIssuer> found = new HashMap<>();
+        List<X509Certificate> roots = readRoots(found);
+        String defaultPath = settings.pkiMount() + "/issuer/default/json";
+        JsonObject defaultIssuer = data(session.read(defaultPath), defaultPath);
+        List<X509Certificate> defaultChain = new ArrayList<>();
+        defaultChain.add(certificate(defaultIssuer, "certificate", defaultPath));
+        defaultChain.addAll(chain(defaultIssuer, defaultPath));
+        for (X509Certificate candidate : defaultChain) {
+            if (RootCertificate.isRoot(candidate)) {
+                found.put(CertificateFingerprint.sha256Hex(candidate), new RootIssuer(Optional.empty(), candidate));
+            }
+        }
+        rootIssuers.putAll(found);
         known = rootIssuers.get(sha256Hex);
         if (known == null) {
             throw new CertificateAuthorityException("Vault at " + settings.baseAddress() + " holds no root issuer with"
@@ -169,13 +190,26 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
         return known;
     }
 
-    private void checkSignedBy(X509Certificate certificate, RootIssuer root, String path) {
-        try {
-            certificate.verify(root.certificate().getPublicKey());
-        } catch (GeneralSecurityException e) {
+    /** The intermediate must chain to the root the request named, whatever changed on the mount meanwhile. */
+    private void checkUnder(X509Certificate certificate, List<X509Certificate> chain, RootIssuer root, String path) {
+        String sha256Hex = CertificateFingerprint.sha256Hex(root.root());
+        boolean under;
+        if (root.id().isPresent()) {
+            try {
+                certificate.verify(root.root().getPublicKey());
+                under = true;
+            } catch (GeneralSecurityException e) {
+                under = false;
+            }
+        } else {
+            under = chain.contains(root.root());
+        }
+        if (!under) {
+            // Forget where this root signs, so that the next request reads the mount's issuers again.
+            rootIssuers.remove(sha256Hex);
             throw new CertificateAuthorityException("Vault at " + settings.baseAddress() + " (" + path + ") returned an"
-                    + " intermediate not signed by root " + CertificateFingerprint.sha256Hex(root.certificate())
-                    + " (issuer " + root.id() + "): " + e.getMessage(), e);
+                    + " intermediate that does not chain to root " + sha256Hex + ", the one asked for: the mount's"
+                    + " issuers changed (a new default issuer?); the next request reads them again");
         }
     }
 
@@ -200,11 +234,11 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
     /** Every self-signed certificate among the mount's issuers and their chains: the roots during a rotation too. */
     @Override
     public List<X509Certificate> roots(TrustDomain trustDomain) {
-        return readRoots();
+        return readRoots(new HashMap<>());
     }
 
-    /** Reads the mount's issuers, remembers which of them are roots, and returns every root among them and their chains. */
-    private List<X509Certificate> readRoots() {
+    /** Every root among the mount's issuers and their chains; each issuer that is itself a root goes into {@code found}. */
+    private List<X509Certificate> readRoots(Map<String, RootIssuer> found) {
         String issuersPath = settings.pkiMount() + "/issuers";
         List<String> ids = session.list(issuersPath);
         List<X509Certificate> roots = new ArrayList<>();
@@ -213,7 +247,7 @@ public final class VaultPkiCertificateAuthority implements CertificateAuthority 
             JsonObject data = data(session.read(path), path);
             X509Certificate issuer = certificate(data, "certificate", path);
             if (RootCertificate.isRoot(issuer)) {
-                rootIssuers.put(CertificateFingerprint.sha256Hex(issuer), new RootIssuer(id, issuer));
+                found.put(CertificateFingerprint.sha256Hex(issuer), new RootIssuer(Optional.of(id), issuer));
             }
             List<X509Certificate> candidates = new ArrayList<>();
             candidates.add(issuer);

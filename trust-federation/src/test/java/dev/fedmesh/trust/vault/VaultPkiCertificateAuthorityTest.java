@@ -277,7 +277,58 @@ class VaultPkiCertificateAuthorityTest {
         String sign = "POST /v1/pki-acme/issuer/" + vault.issuerId(other) + "/sign-intermediate";
         assertThat(vault.calls()).containsExactly("LIST /v1/pki-acme/issuers",
                 "GET /v1/pki-acme/issuer/" + vault.issuerId(vault.defaultRoot()) + "/json",
-                "GET /v1/pki-acme/issuer/" + vault.issuerId(other) + "/json", sign, sign);
+                "GET /v1/pki-acme/issuer/" + vault.issuerId(other) + "/json", "GET /v1/pki-acme/issuer/default/json",
+                sign, sign);
+    }
+
+    @Test
+    void aRequestNamingTheDefaultIssuersRootKeepsTodaysCallSoThePolicyFromBeforeRotationStillWorks() throws Exception {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(
+                tokenSettings(vault.tokenWithoutRotationPolicy(), true), clock);
+        X509Certificate old = vault.defaultRoot();
+        vault.addRoot();
+
+        SignedIntermediate signed = ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))
+                .underRoot(CertificateFingerprint.sha256Hex(old)));
+
+        signed.certificate().verify(old.getPublicKey());
+        assertThat(vault.calls()).last().isEqualTo("POST /v1/pki-acme/root/sign-intermediate");
+    }
+
+    @Test
+    void aMountWithTheChainToAnOwnRootImportedSignsUnderThatRootAtItsDefaultIssuer() throws Exception {
+        X509Certificate ownRoot = vault.defaultRoot();
+        X509Certificate vaultIntermediate = vault.useIntermediateAsDefault();
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+
+        SignedIntermediate signed = ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7))
+                .underRoot(CertificateFingerprint.sha256Hex(ownRoot)));
+
+        signed.certificate().verify(vaultIntermediate.getPublicKey());
+        assertThat(signed.chain()).containsExactly(signed.certificate(), vaultIntermediate, ownRoot);
+        assertThat(ca.roots(ACME)).containsExactly(ownRoot);
+        assertThat(vault.calls()).filteredOn(call -> call.startsWith("POST"))
+                .containsExactly("POST /v1/pki-acme/root/sign-intermediate");
+    }
+
+    @Test
+    void whenTheDefaultIssuerChangedUnderARequestTheIntermediateIsRefusedAndTheIssuersReadAgain() throws Exception {
+        VaultPkiCertificateAuthority ca = new VaultPkiCertificateAuthority(tokenSettings(vault.tokenWithPolicy(), true), clock);
+        X509Certificate old = vault.defaultRoot();
+        String oldSha256 = CertificateFingerprint.sha256Hex(old);
+        ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(oldSha256));
+        vault.useIntermediateAsDefault();
+        X509Certificate other = vault.addRoot();
+        vault.makeDefault(other);
+
+        assertThatThrownBy(() -> ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(oldSha256)))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("does not chain to root " + oldSha256)
+                .hasMessageContaining("the next request reads them again");
+        SignedIntermediate again = ca.signIntermediate(request(KeyType.EC_P256.generate(), Duration.ofDays(7)).underRoot(oldSha256));
+
+        again.certificate().verify(old.getPublicKey());
+        assertThat(vault.calls()).last().isEqualTo("POST /v1/pki-acme/issuer/" + vault.issuerId(old) + "/sign-intermediate");
     }
 
     @Test

@@ -74,6 +74,8 @@ final class VaultPkiDouble implements AutoCloseable {
     private final Map<String, KeyPair> issuerKeys = new LinkedHashMap<>();
     private final Map<String, X509Certificate> issuers = new LinkedHashMap<>();
     private final Map<String, String> issuerNames = new LinkedHashMap<>();
+    /** Each issuer's chain above its own certificate (empty for a root). */
+    private final Map<String, List<X509Certificate>> issuerParents = new LinkedHashMap<>();
     private volatile String defaultIssuerId;
     private final Map<String, Policy> tokens = new ConcurrentHashMap<>();
     private final Map<String, String> appRoleSecrets = new LinkedHashMap<>();
@@ -214,12 +216,47 @@ final class VaultPkiDouble implements AutoCloseable {
         return root;
     }
 
+    /**
+     * An intermediate issuer signed by the default root, with its chain, made the mount's default issuer: a mount
+     * set up with "the chain to your own root imported".
+     */
+    X509Certificate useIntermediateAsDefault() {
+        X509Certificate root = defaultRoot();
+        KeyPair rootKeys;
+        synchronized (issuers) {
+            rootKeys = issuerKeys.get(defaultIssuerId);
+        }
+        KeyPair keys = KeyType.EC_P256.generate();
+        Instant now = Instant.now().minus(Duration.ofMinutes(1));
+        X509Certificate intermediate = CertificateBuilder.forKey(keys.getPublic()).commonName("acme vault intermediate")
+                .validity(now, now.plus(Duration.ofDays(365))).uriSan(URI.create("spiffe://acme.fedmesh.dev")).ca(null)
+                .signedBy(root, rootKeys.getPrivate());
+        String id = addIssuer(intermediate, keys, "", List.of(root));
+        synchronized (issuers) {
+            defaultIssuerId = id;
+        }
+        return intermediate;
+    }
+
+    /** Makes the issuer whose certificate is {@code certificate} the mount's default (pki/config/issuers). */
+    void makeDefault(X509Certificate certificate) {
+        String id = issuerId(certificate);
+        synchronized (issuers) {
+            defaultIssuerId = id;
+        }
+    }
+
     private String addIssuer(X509Certificate root, KeyPair keys, String name) {
+        return addIssuer(root, keys, name, List.of());
+    }
+
+    private String addIssuer(X509Certificate certificate, KeyPair keys, String name, List<X509Certificate> parents) {
         String id = UUID.randomUUID().toString();
         synchronized (issuers) {
             issuerKeys.put(id, keys);
-            issuers.put(id, root);
+            issuers.put(id, certificate);
             issuerNames.put(id, name);
+            issuerParents.put(id, parents);
             if (defaultIssuerId == null) {
                 defaultIssuerId = id;
             }
@@ -227,7 +264,7 @@ final class VaultPkiDouble implements AutoCloseable {
         return id;
     }
 
-    /** The certificate of the mount's default issuer, the first root. */
+    /** The certificate of the mount's default issuer: the first root, unless another issuer was made the default. */
     X509Certificate defaultRoot() {
         synchronized (issuers) {
             return issuers.get(defaultIssuerId);
@@ -295,7 +332,9 @@ final class VaultPkiDouble implements AutoCloseable {
                 return;
             }
             if (path.startsWith(pki + "issuer/") && path.endsWith("/json") && method.equals("GET")) {
-                readIssuer(exchange, path.substring((pki + "issuer/").length(), path.length() - "/json".length()));
+                String reference = path.substring((pki + "issuer/").length(), path.length() - "/json".length());
+                String id = resolveIssuer(reference);
+                readIssuer(exchange, id == null ? reference : id);
                 return;
             }
             if (path.equals(pki + "root/sign-intermediate") && method.equals("POST")) {
@@ -470,9 +509,20 @@ final class VaultPkiDouble implements AutoCloseable {
             respond(exchange, 500, errors("unable to find PKI issuer for reference: " + id));
             return;
         }
-        String pem = Pem.write(issuer);
-        respond(exchange, 200, envelope(Json.object().add("certificate", pem).add("ca_chain", Json.array(pem))
+        respond(exchange, 200, envelope(Json.object().add("certificate", Pem.write(issuer)).add("ca_chain", chainOf(id))
                 .add("revocation_time", 0), Json.NULL, Json.NULL).toString());
+    }
+
+    /** An issuer's ca_chain as Vault 1.11+ answers it: the issuer itself, then every parent up to the root. */
+    private JsonArray chainOf(String id) {
+        JsonArray chain = new JsonArray();
+        synchronized (issuers) {
+            chain.add(Pem.write(issuers.get(id)));
+            for (X509Certificate parent : issuerParents.get(id)) {
+                chain.add(Pem.write(parent));
+            }
+        }
+        return chain;
     }
 
     private void signIntermediate(HttpExchange exchange, String body, String id) throws IOException {
@@ -497,11 +547,11 @@ final class VaultPkiDouble implements AutoCloseable {
         CertificateRequest csr = CertificateRequest.parse(csrText.asString());
         int maxPathLength = parameters.get("max_path_length") == null ? -1 : parameters.get("max_path_length").asInt();
         Duration ttl = ttl(parameters.get("ttl"));
-        X509Certificate root;
-        KeyPair rootKeys;
+        X509Certificate issuer;
+        KeyPair issuerKeyPair;
         synchronized (issuers) {
-            root = issuers.get(id);
-            rootKeys = issuerKeys.get(id);
+            issuer = issuers.get(id);
+            issuerKeyPair = issuerKeys.get(id);
         }
         Instant now = Instant.now();
         CertificateBuilder builder = CertificateBuilder.forKey(csr.publicKey())
@@ -520,10 +570,9 @@ final class VaultPkiDouble implements AutoCloseable {
                 builder.permitUriHost(domain.strip());
             }
         }
-        X509Certificate certificate = builder.signedBy(root, rootKeys.getPrivate());
-        String rootPem = Pem.write(root);
-        JsonObject data = Json.object().add("certificate", Pem.write(certificate)).add("issuing_ca", rootPem)
-                .add("ca_chain", Json.array(rootPem))
+        X509Certificate certificate = builder.signedBy(issuer, issuerKeyPair.getPrivate());
+        JsonObject data = Json.object().add("certificate", Pem.write(certificate)).add("issuing_ca", Pem.write(issuer))
+                .add("ca_chain", chainOf(id))
                 .add("serial_number", certificate.getSerialNumber().toString(16))
                 .add("expiration", certificate.getNotAfter().toInstant().getEpochSecond());
         JsonValue warnings = ignored.isEmpty() ? Json.NULL
