@@ -32,7 +32,7 @@ public final class TrustGauges {
                 .description("Seconds until the cluster's newest intermediate CA expires; negative once it has")
                 .register(registry);
         this.roots = MultiGauge.builder("fedmesh.trust.root.expiry").baseUnit("seconds")
-                .description("Seconds until the tenant's root (by SHA-256 of its DER) expires; negative once it has")
+                .description("Seconds until the tenant's root (by SHA-256 of its DER) expires, while it is in the bundle; negative once it has")
                 .register(registry);
         this.expiring = MultiGauge.builder("fedmesh.trust.clusters.expiring")
                 .description("Clusters whose newest intermediate expires within fedmesh.api.trust.expiry-warning, or has expired")

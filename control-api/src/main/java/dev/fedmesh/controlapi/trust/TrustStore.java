@@ -87,7 +87,7 @@ public final class TrustStore {
 
     /**
      * Every tenant's expiries in one query, for the metrics: per registered cluster the newest
-     * intermediate's not_after (null when it never had one), per recorded root its not_after, and
+     * intermediate's not_after (null when it never had one), per root still in the bundle its not_after, and
      * a row with a null cluster for a tenant without clusters.
      */
     public List<Expiry> everyExpiry() {
@@ -104,7 +104,8 @@ public final class TrustStore {
                         DSL.field("encode({0}, 'hex')", String.class, TRUST_ROOTS.SHA256).as("subject"),
                         TRUST_ROOTS.NOT_AFTER.as("not_after"), now)
                 .from(TRUST_ROOTS)
-                .join(TENANTS).on(TENANTS.TRUST_DOMAIN.eq(TRUST_ROOTS.TRUST_DOMAIN));
+                .join(TENANTS).on(TENANTS.TRUST_DOMAIN.eq(TRUST_ROOTS.TRUST_DOMAIN))
+                .where(TRUST_ROOTS.RETIRED_AT.isNull());
         return intermediates.unionAll(roots).fetch(TrustStore::expiry);
     }
 

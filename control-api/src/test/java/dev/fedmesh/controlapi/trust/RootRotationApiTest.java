@@ -288,6 +288,9 @@ class RootRotationApiTest {
                     assertThat(root.get("retiredAt").isNull()).isFalse();
                 });
 
+        assertThat(send(running.adminToken, "GET", "/prometheus", 200).body()).as("a retired root's expiry is not watched")
+                .doesNotContain(hex).contains(HexFormat.of().formatHex(signing));
+
         send(running.adminToken, "DELETE", roots(rows) + "/" + hex.toUpperCase(), 204);
 
         assertThat(rows.state()).as("retiring a retired root changes nothing").isEqualTo(after);
