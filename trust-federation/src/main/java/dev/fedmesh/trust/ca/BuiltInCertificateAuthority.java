@@ -83,7 +83,7 @@ public final class BuiltInCertificateAuthority implements CertificateAuthority {
 
     /** The default root first ({@code root.pem}), then the created ones in the order they were made. */
     @Override
-    public List<X509Certificate> roots(TrustDomain trustDomain) {
+    public synchronized List<X509Certificate> roots(TrustDomain trustDomain) {
         return rootsOf(trustDomain).stream().map(Root::certificate).toList();
     }
 
@@ -171,8 +171,9 @@ public final class BuiltInCertificateAuthority implements CertificateAuthority {
     private static Root read(Path keyFile, Path certificateFile, int number) throws IOException {
         if (!Files.exists(certificateFile)) {
             throw new IOException("the root key " + keyFile + " is there but its certificate " + certificateFile
-                    + " is not: restore the certificate, or remove the key to make a new root (every cluster of the"
-                    + " trust domain then needs new intermediates)");
+                    + " is not: restore the certificate, or remove the key " + (number == 1
+                    ? "to make a new root (every cluster of the trust domain then needs new intermediates)"
+                    : "if no cluster's intermediate was signed under it (a root creation that stopped half-way)"));
         }
         return new Root(number, Pem.certificate(Files.readString(certificateFile, StandardCharsets.US_ASCII)),
                 Pem.privateKey(Files.readString(keyFile, StandardCharsets.US_ASCII)));

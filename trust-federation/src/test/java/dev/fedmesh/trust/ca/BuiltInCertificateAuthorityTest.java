@@ -188,6 +188,18 @@ class BuiltInCertificateAuthorityTest {
     }
 
     @Test
+    void aCreatedRootKeyWithoutItsCertificateStopsTheCaSayingWhenItIsSafeToRemove() throws Exception {
+        BuiltInCertificateAuthority first = BuiltInCertificateAuthority.open(dir, CLOCK);
+        first.createRoot(ACME);
+        Files.delete(first.keyFile(ACME).resolveSibling("root-2.pem"));
+
+        assertThatThrownBy(() -> BuiltInCertificateAuthority.open(dir, CLOCK).roots(ACME))
+                .isInstanceOf(CertificateAuthorityException.class)
+                .hasMessageContaining("root-2-key.pem is there but its certificate")
+                .hasMessageContaining("if no cluster's intermediate was signed under it");
+    }
+
+    @Test
     void itSaysOnceAndClearlyThatItIsNotForProduction() {
         Logger logger = (Logger) LoggerFactory.getLogger(BuiltInCertificateAuthority.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
