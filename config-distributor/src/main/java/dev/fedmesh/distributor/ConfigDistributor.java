@@ -11,10 +11,10 @@ import dev.fedmesh.distributor.status.ClusterStatusStore;
 import dev.fedmesh.distributor.status.StatusIngester;
 import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
 import dev.fedmesh.distributor.trust.IntermediateRequests;
+import dev.fedmesh.distributor.trust.RootRotations;
 import dev.fedmesh.distributor.trust.TrustRootRecords;
 import dev.fedmesh.distributor.trust.TrustRoots;
 import dev.fedmesh.distributor.trust.TrustSettings;
-import dev.fedmesh.trust.ca.CertificateAuthority;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
@@ -23,53 +23,63 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** A running distributor: a connection pool, a Kafka publisher and the outbox relay thread. */
+/**
+ * A running distributor: a connection pool, a Kafka publisher, the outbox relay thread, status
+ * ingestion and, with workload identity, the root rotation driver.
+ */
 public final class ConfigDistributor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigDistributor.class);
+    /** How often open root rotations are looked at: their stages wait on agents' reports, seconds apart. */
+    private static final Duration ROTATION_PASS = Duration.ofSeconds(1);
     private final HikariDataSource dataSource;
     private final DesiredConfigPublisher publisher;
     private final OutboxRelay relay;
     private final Thread thread;
     private final StatusIngester statusIngester;
     private final Thread statusThread;
+    private final Optional<RootRotations> rotations;
+    private final ScheduledExecutorService rotationDriver;
 
     private ConfigDistributor(DistributorSettings settings, Optional<TrustSettings> trust) {
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(settings.jdbcUrl());
         pool.setUsername(settings.dbUsername());
         pool.setPassword(settings.dbPassword());
-        // One connection for the relay, one for status ingestion, one spare.
-        pool.setMaximumPoolSize(3);
+        // One connection each for the relay, status ingestion and root rotations, one spare (recording
+        // a trust domain's first roots takes a second connection while a publish holds one).
+        pool.setMaximumPoolSize(4);
         pool.setPoolName("fedmesh-distributor");
         // Each tenant is read in one snapshot, so its configs match one revision exactly.
         pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
         pool.setInitializationFailTimeout(-1);
         this.dataSource = new HikariDataSource(pool);
+        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
                 settings.provisionsAgentAccess() ? KafkaAgentAccess.connect(settings.kafkaBootstrapServers(),
                         settings.kafkaSecurity(), settings.topicPrefix(), settings.agentCredentials()) : AgentAccess.NONE);
-        Optional<CertificateAuthority> ca = trust.map(given -> given.openCa(Clock.systemUTC()));
-        this.relay = new OutboxRelay(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false)),
-                settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher, settings.pollInterval(),
-                ca.map(given -> new TrustRoots(given, new TrustRootRecords(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false))))).map(TenantStateReader::new).orElseGet(TenantStateReader::new));
+        Optional<TrustRoots> roots = trust.map(given -> new TrustRoots(given.openCa(Clock.systemUTC()), new TrustRootRecords(dsl)));
+        this.relay = new OutboxRelay(dsl, settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher,
+                settings.pollInterval(), roots.map(TenantStateReader::new).orElseGet(TenantStateReader::new));
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
         this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                settings.topicPrefix(),
-                new ClusterStatusStore(DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false))))
-                .answeringIntermediateRequestsWith(intermediateRequests(trust, ca));
+                settings.topicPrefix(), new ClusterStatusStore(dsl))
+                .answeringIntermediateRequestsWith(roots.<IntermediateRequestHandler>map(known -> new IntermediateRequests(
+                        dsl, known, trust.get().terms(), trust.get().bootstrapCredentialLifetime(), Clock.systemUTC()))
+                        .orElse(IntermediateRequestHandler.NONE));
         this.statusThread = new Thread(statusIngester, "fedmesh-status-ingester");
-    }
-
-    private IntermediateRequestHandler intermediateRequests(Optional<TrustSettings> trust, Optional<CertificateAuthority> ca) {
-        if (trust.isEmpty()) {
-            return IntermediateRequestHandler.NONE;
-        }
-        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
-        return new IntermediateRequests(dsl, ca.orElseThrow(), trust.get().terms(), trust.get().bootstrapCredentialLifetime(),
-                Clock.systemUTC());
+        this.rotations = roots.map(known -> new RootRotations(dsl, known, trust.get().rotationSettle()));
+        this.rotationDriver = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread driver = new Thread(runnable, "fedmesh-root-rotations");
+            driver.setDaemon(true);
+            return driver;
+        });
     }
 
     /**
@@ -89,12 +99,20 @@ public final class ConfigDistributor implements AutoCloseable {
         ConfigDistributor distributor = new ConfigDistributor(settings, trust);
         distributor.thread.start();
         distributor.statusThread.start();
+        distributor.rotations.ifPresent(rotations -> distributor.rotationDriver.scheduleWithFixedDelay(() -> {
+            try {
+                rotations.advance();
+            } catch (RuntimeException e) {
+                LOG.warn("root rotations could not be looked at ({}); looking again in {}", e.toString(), ROTATION_PASS);
+            }
+        }, 0, ROTATION_PASS.toMillis(), TimeUnit.MILLISECONDS));
         LOG.info("Distributor started: {}", settings);
         return distributor;
     }
 
     @Override
     public void close() {
+        rotationDriver.shutdownNow();
         relay.stop();
         statusIngester.stop();
         thread.interrupt();

@@ -56,8 +56,10 @@ public final class TenantStateReader {
                 .where(POLICIES.TENANT_ID.eq(tenantId))
                 .fetch(TenantStateReader::toPolicy);
         TrustDomain trustDomain = TrustDomain.of(tenant.get().getTrustDomain());
-        TenantTrust trust = new TenantTrust(trustDomain.name(),
-                roots.map(known -> known.pem(trustDomain)).orElse(List.of()));
+        TenantTrust trust = roots
+                .map(known -> known.bundle(tx, trustDomain))
+                .map(bundle -> new TenantTrust(trustDomain.name(), bundle.rootsPem(), bundle.signingRootSha256()))
+                .orElseGet(() -> new TenantTrust(trustDomain.name(), List.of()));
         return Optional.of(new TenantState(tenant.get().getName(), tenant.get().getRevision(), clusters, services, policies,
                 trust, ClusterIntermediates.unexpired(tx, tenantId)));
     }

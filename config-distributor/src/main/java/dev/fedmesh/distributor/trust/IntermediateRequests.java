@@ -4,7 +4,7 @@ import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.db.jooq.tables.records.ClustersRecord;
 import dev.fedmesh.db.jooq.tables.records.IntermediatesRecord;
-import dev.fedmesh.trust.ca.CertificateAuthority;
+import dev.fedmesh.distributor.state.TenantRevisions;
 import dev.fedmesh.trust.issuance.IntermediateIssuer;
 import dev.fedmesh.trust.issuance.IntermediateOwner;
 import dev.fedmesh.trust.issuance.IntermediateRefusedException;
@@ -32,7 +32,6 @@ import java.util.UUID;
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
-import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
@@ -48,17 +47,18 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(IntermediateRequests.class);
 
     private final DSLContext dsl;
-    private final CertificateAuthority ca;
+    private final TrustRoots roots;
     private final IntermediateTerms terms;
     private final Duration bootstrapLifetime;
     private final Clock clock;
     private final AuditLogRefusals audit;
     private final RefusalMemory refused = new RefusalMemory();
 
-    public IntermediateRequests(DSLContext dsl, CertificateAuthority ca, IntermediateTerms terms, Duration bootstrapLifetime,
+    /** @param roots the trust domains' roots: the one that signs, and the CA that signs under it */
+    public IntermediateRequests(DSLContext dsl, TrustRoots roots, IntermediateTerms terms, Duration bootstrapLifetime,
                                 Clock clock) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
-        this.ca = Objects.requireNonNull(ca, "ca");
+        this.roots = Objects.requireNonNull(roots, "roots");
         this.terms = Objects.requireNonNull(terms, "terms");
         this.bootstrapLifetime = Objects.requireNonNull(bootstrapLifetime, "bootstrapLifetime");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -127,11 +127,13 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
             return Outcome.REFUSED;
         }
         boolean byCredential = request.hasCredentialProof();
-        IntermediateIssuer issuer = new IntermediateIssuer(ca,
+        IntermediateIssuer issuer = new IntermediateIssuer(roots.ca(),
                 new PostgresIssuedIntermediates(dsl, (tx, issued) -> recordIssued(tx, tenant, issued, byCredential)),
                 audit, terms, clock);
+        // Under the root that signs now: during a root rotation, the new one once clusters have it in their bundles.
+        String signingRoot = HexFormat.of().formatHex(roots.bundle(dsl, owner.trustDomain()).signingRootSha256().toByteArray());
         try {
-            issuer.issue(owner, csr);
+            issuer.issue(owner, csr, Optional.of(signingRoot));
             return Outcome.ISSUED;
         } catch (IntermediateRefusedException e) {
             refused.firstTime(tenant, cluster, keyHex, e.refusal().code().name());
@@ -226,13 +228,7 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
      */
     private static void recordIssued(DSLContext tx, String tenant, IssuedIntermediate issued, boolean byCredential) {
         UUID tenantId = issued.owner().tenantId();
-        long revision = tx.update(TENANTS)
-                .set(TENANTS.REVISION, TENANTS.REVISION.plus(1))
-                .set(TENANTS.UPDATED_AT, OffsetDateTime.now())
-                .where(TENANTS.ID.eq(tenantId))
-                .returning(TENANTS.REVISION)
-                .fetchOne(TENANTS.REVISION);
-        tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenantId).set(OUTBOX.REVISION, revision).execute();
+        long revision = TenantRevisions.bump(tx, tenantId);
         Instant notAfter = issued.signed().certificate().getNotAfter().toInstant();
         tx.insertInto(AUDIT_LOG)
                 .set(AUDIT_LOG.TENANT_ID, tenantId)

@@ -5,9 +5,13 @@ import dev.fedmesh.trust.issuance.IntermediateOwner;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.issuance.IssuedIntermediates;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
 import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -69,10 +73,18 @@ public final class PostgresIssuedIntermediates implements IssuedIntermediates {
                     .set(INTERMEDIATES.TRUST_DOMAIN, owner.trustDomain().name())
                     .set(INTERMEDIATES.CHAIN_PEM, issued.signed().chainPem())
                     .set(INTERMEDIATES.NOT_AFTER, issued.signed().certificate().getNotAfter().toInstant().atOffset(ZoneOffset.UTC))
+                    .set(INTERMEDIATES.ROOT_SHA256, rootSha256(issued.signed()))
                     .execute();
             onIssued.issued(tx, issued);
             return issued;
         });
+    }
+
+    /** The fingerprint of the root that ends the chain the CA returned; null when the chain stops short of it. */
+    private static byte[] rootSha256(SignedIntermediate signed) {
+        List<X509Certificate> chain = signed.chain();
+        X509Certificate last = chain.get(chain.size() - 1);
+        return chain.size() > 1 && RootCertificate.isRoot(last) ? CertificateFingerprint.sha256(last) : null;
     }
 
     /** The key within {@link #LOCK_CLASS}: the first 4 bytes of the SHA-256 (a collision only serialises two keys). */

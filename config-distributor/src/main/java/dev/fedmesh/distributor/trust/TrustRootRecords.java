@@ -1,22 +1,26 @@
 package dev.fedmesh.distributor.trust;
 
+import com.google.protobuf.ByteString;
+import dev.fedmesh.db.jooq.tables.records.TrustRootsRecord;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.Pem;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
 
 /**
- * Records the roots a trust domain's CA presented in table {@code trust_roots}, for control-api's
- * expiry watch. Idempotent: a root already recorded keeps its row and its {@code first_seen}.
+ * A trust domain's roots in table {@code trust_roots}: which are in the bundle every cluster gets
+ * (not retired), and which signs new intermediates (the unretired one with the latest
+ * {@code signing_since}). Recording is idempotent: a root already recorded keeps its row and its
+ * {@code first_seen}.
  */
 public final class TrustRootRecords {
     private final DSLContext dsl;
@@ -25,27 +29,67 @@ public final class TrustRootRecords {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
     }
 
-    /** Records each of {@code roots} under {@code trustDomain}, in one transaction. */
-    public void record(TrustDomain trustDomain, List<X509Certificate> roots) {
+    /** A trust domain's bundle: its unretired roots, oldest first, and the root that signs. */
+    public record Bundle(List<String> rootsPem, ByteString signingRootSha256) {
+        public Bundle {
+            rootsPem = List.copyOf(rootsPem);
+            Objects.requireNonNull(signingRootSha256, "signingRootSha256");
+        }
+    }
+
+    /**
+     * Records the roots a CA presented for a trust domain it had none recorded for, in one
+     * transaction; the first of them signs unless another root of the domain already does.
+     */
+    public void recordPresented(TrustDomain trustDomain, List<X509Certificate> roots) {
         dsl.transaction(configuration -> {
             for (X509Certificate root : roots) {
-                configuration.dsl().insertInto(TRUST_ROOTS)
-                        .set(TRUST_ROOTS.TRUST_DOMAIN, trustDomain.name())
-                        .set(TRUST_ROOTS.SHA256, sha256(root))
-                        .set(TRUST_ROOTS.PEM, Pem.write(root))
-                        .set(TRUST_ROOTS.NOT_BEFORE, root.getNotBefore().toInstant().atOffset(ZoneOffset.UTC))
-                        .set(TRUST_ROOTS.NOT_AFTER, root.getNotAfter().toInstant().atOffset(ZoneOffset.UTC))
-                        .onConflictDoNothing()
+                insert(configuration.dsl(), trustDomain, root);
+            }
+            if (!roots.isEmpty()) {
+                configuration.dsl().update(TRUST_ROOTS)
+                        .set(TRUST_ROOTS.SIGNING_SINCE, DSL.currentOffsetDateTime())
+                        .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                        .and(TRUST_ROOTS.SHA256.eq(CertificateFingerprint.sha256(roots.get(0))))
+                        .andNotExists(DSL.selectOne().from(TRUST_ROOTS)
+                                .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                                .and(TRUST_ROOTS.SIGNING_SINCE.isNotNull()))
                         .execute();
             }
         });
     }
 
-    private static byte[] sha256(X509Certificate certificate) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot fingerprint root " + certificate.getSubjectX500Principal(), e);
+    /** Records a root made for a rotation, in {@code tx}: in the bundle, not signing. */
+    public static void recordCreated(DSLContext tx, TrustDomain trustDomain, X509Certificate root) {
+        insert(tx, trustDomain, root);
+    }
+
+    /** The trust domain's bundle as {@code tx} sees it; empty when no root of it is recorded. */
+    public static Optional<Bundle> bundle(DSLContext tx, TrustDomain trustDomain) {
+        List<TrustRootsRecord> rows = tx.selectFrom(TRUST_ROOTS)
+                .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                .and(TRUST_ROOTS.RETIRED_AT.isNull())
+                .orderBy(TRUST_ROOTS.FIRST_SEEN, TRUST_ROOTS.SHA256)
+                .fetch();
+        if (rows.isEmpty()) {
+            return Optional.empty();
         }
+        TrustRootsRecord signing = rows.stream()
+                .filter(row -> row.getSigningSince() != null)
+                .max((a, b) -> a.getSigningSince().compareTo(b.getSigningSince()))
+                .orElse(rows.get(0));
+        return Optional.of(new Bundle(rows.stream().map(TrustRootsRecord::getPem).toList(),
+                ByteString.copyFrom(signing.getSha256())));
+    }
+
+    private static void insert(DSLContext tx, TrustDomain trustDomain, X509Certificate root) {
+        tx.insertInto(TRUST_ROOTS)
+                .set(TRUST_ROOTS.TRUST_DOMAIN, trustDomain.name())
+                .set(TRUST_ROOTS.SHA256, CertificateFingerprint.sha256(root))
+                .set(TRUST_ROOTS.PEM, Pem.write(root))
+                .set(TRUST_ROOTS.NOT_BEFORE, root.getNotBefore().toInstant().atOffset(ZoneOffset.UTC))
+                .set(TRUST_ROOTS.NOT_AFTER, root.getNotAfter().toInstant().atOffset(ZoneOffset.UTC))
+                .onConflictDoNothing()
+                .execute();
     }
 }

@@ -1,46 +1,44 @@
 package dev.fedmesh.distributor.trust;
 
+import com.google.protobuf.ByteString;
 import dev.fedmesh.trust.ca.CertificateAuthority;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.Pem;
+import org.jooq.DSLContext;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Each trust domain's roots as PEM, asked of the CA once per trust domain and kept: roots change
- * only by a rotation, and every publish of every tenant needs them. Each load is recorded in
- * {@code trust_roots} ({@link TrustRootRecords}) before it is kept, so control-api can show the
- * roots' expiry; a load whose recording fails is not kept, and is tried again on the next publish.
+ * Each trust domain's bundle, as every publish of every tenant needs it: read from
+ * {@code trust_roots} in the caller's transaction, so a config carries exactly the roots of its
+ * revision (a root rotation changes them). The first time a trust domain is seen, the CA is asked
+ * for its roots and they are recorded ({@link TrustRootRecords}), the first one signing; a
+ * recording that fails is tried again on the next publish.
  */
 public final class TrustRoots {
 
     private final CertificateAuthority ca;
-    private final Optional<TrustRootRecords> records;
-    private final Map<TrustDomain, List<String>> cached = new ConcurrentHashMap<>();
+    private final TrustRootRecords records;
 
-    /** Roots kept in memory only, recorded nowhere. */
-    public TrustRoots(CertificateAuthority ca) {
-        this.ca = Objects.requireNonNull(ca, "ca");
-        this.records = Optional.empty();
-    }
-
-    /** Roots recorded by {@code records} whenever a trust domain's are loaded. */
     public TrustRoots(CertificateAuthority ca, TrustRootRecords records) {
         this.ca = Objects.requireNonNull(ca, "ca");
-        this.records = Optional.of(records);
+        this.records = Objects.requireNonNull(records, "records");
     }
 
-    /** The roots every cluster of {@code trustDomain} must trust, one PEM certificate each. */
-    public List<String> pem(TrustDomain trustDomain) {
-        return cached.computeIfAbsent(trustDomain, domain -> {
-            List<X509Certificate> roots = ca.roots(domain);
-            records.ifPresent(recorder -> recorder.record(domain, roots));
-            return roots.stream().map(Pem::write).toList();
+    /** The roots every cluster of {@code trustDomain} must trust now, and the root that signs, as {@code tx} sees them. */
+    public TrustRootRecords.Bundle bundle(DSLContext tx, TrustDomain trustDomain) {
+        return TrustRootRecords.bundle(tx, trustDomain).orElseGet(() -> {
+            List<X509Certificate> roots = ca.roots(trustDomain);
+            if (roots.isEmpty()) {
+                throw new IllegalStateException("the CA " + ca + " presented no root for trust domain " + trustDomain
+                        + ": give it a root (see docs/trust.md) before clusters of that trust domain can get identities");
+            }
+            records.recordPresented(trustDomain, roots);
+            return new TrustRootRecords.Bundle(roots.stream().map(Pem::write).toList(),
+                    ByteString.copyFrom(CertificateFingerprint.sha256(roots.get(0))));
         });
     }
 

@@ -19,16 +19,22 @@ import java.util.Optional;
 /**
  * How the distributor issues the clusters' intermediates ({@code fedmesh.trust.*}): through Vault
  * when {@code fedmesh.trust.vault.address} is set, else through the built-in CA in a directory;
- * the intermediates' terms; and how long an unused bootstrap credential may prove a first request.
+ * the intermediates' terms; how long an unused bootstrap credential may prove a first request; and
+ * how long a root rotation waits, once every cluster reports a stage applied, before the next.
  */
 public record TrustSettings(Optional<VaultSettings> vault, Path builtInCaDirectory, IntermediateTerms terms,
-                            Duration bootstrapCredentialLifetime) {
+                            Duration bootstrapCredentialLifetime, Duration rotationSettle) {
 
     static final String PREFIX = "fedmesh.trust.";
     /** Where the built-in CA keeps its roots unless told otherwise: beside the user's other fedmesh state. */
     public static final Path DEFAULT_BUILT_IN_CA_DIRECTORY = Path.of(System.getProperty("user.home"), ".fedmesh", "ca");
     /** Long enough to install an agent after registering its cluster, short enough that a leaked, unused credential dies. */
     public static final Duration DEFAULT_BOOTSTRAP_CREDENTIAL_LIFETIME = Duration.ofDays(7);
+    /**
+     * Time for workloads to load what their agent wrote (in the bootstrap fedmesh writes, grpc-java's
+     * file_watcher reads its files every 5 s; Envoy gets SDS pushes at once), with a wide margin.
+     */
+    public static final Duration DEFAULT_ROTATION_SETTLE = Duration.ofSeconds(30);
 
     private static final List<String> VAULT_PROPERTIES = List.of("address", "pki-mount", "namespace", "auth.method",
             "auth.token-file", "auth.approle.mount", "auth.approle.role-id", "auth.approle.secret-id-file",
@@ -42,11 +48,21 @@ public record TrustSettings(Optional<VaultSettings> vault, Path builtInCaDirecto
             throw new IllegalArgumentException(PREFIX + "bootstrap-credential-lifetime is " + bootstrapCredentialLifetime
                     + ": it must be positive, e.g. P7D");
         }
+        if (rotationSettle.isNegative()) {
+            throw new IllegalArgumentException(PREFIX + "root-rotation.settle is " + rotationSettle
+                    + ": it must be 0 or more, e.g. PT30S");
+        }
+    }
+
+    /** The same settings with root rotations waiting {@code settle} after each stage is reported applied. */
+    public TrustSettings withRotationSettle(Duration settle) {
+        return new TrustSettings(vault, builtInCaDirectory, terms, bootstrapCredentialLifetime, settle);
     }
 
     /** The built-in CA in {@code directory}, default terms and lifetime: for a laptop and for tests. */
     public static TrustSettings builtIn(Path directory) {
-        return new TrustSettings(Optional.empty(), directory, IntermediateTerms.DEFAULT, DEFAULT_BOOTSTRAP_CREDENTIAL_LIFETIME);
+        return new TrustSettings(Optional.empty(), directory, IntermediateTerms.DEFAULT, DEFAULT_BOOTSTRAP_CREDENTIAL_LIFETIME,
+                DEFAULT_ROTATION_SETTLE);
     }
 
     /** Reads {@code fedmesh.trust.*}; a value that cannot be used stops the start with a message naming it. */
@@ -66,7 +82,8 @@ public record TrustSettings(Optional<VaultSettings> vault, Path builtInCaDirecto
                 properties.get(PREFIX + "intermediate.max-path-length", Integer.class, IntermediateTerms.DEFAULT.maxPathLength()));
         Duration lifetime = properties.get(PREFIX + "bootstrap-credential-lifetime", Duration.class,
                 DEFAULT_BOOTSTRAP_CREDENTIAL_LIFETIME);
-        return new TrustSettings(vault, directory, terms, lifetime);
+        Duration settle = properties.get(PREFIX + "root-rotation.settle", Duration.class, DEFAULT_ROTATION_SETTLE);
+        return new TrustSettings(vault, directory, terms, lifetime, settle);
     }
 
     /** The CA these settings name: Vault's PKI engine, or the built-in CA (which logs that it is not for production). */

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -143,6 +144,28 @@ class StatusIngestionTest {
                 report("east", 1, new byte[32], now, 1))).isTrue();
         assertThat(ClusterStatusStore.isNewer(report("east", 1, new byte[32], now.minusMillis(1), 9),
                 report("east", 1, new byte[32], now, 1))).isFalse();
+    }
+
+    @Test
+    void whatAnAgentReportsOfItsIdentityIsKeptAndClearedWhenItHoldsNone() {
+        UUID globex = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, globex).set(TENANTS.NAME, "globex").set(TENANTS.REVISION, 3L).execute();
+        ClusterStatusStore store = new ClusterStatusStore(db);
+        Instant now = Instant.now();
+        byte[] root = new byte[32];
+        Arrays.fill(root, (byte) 9);
+        Instant notAfter = Instant.parse("2027-03-01T00:00:00Z");
+
+        store.store("globex", report("east", 3, new byte[32], now, 1).toBuilder()
+                .setIntermediateNotAfter(timestamp(notAfter)).setSvidRootSha256(ByteString.copyFrom(root)).build());
+        ClusterStatusRecord holding = status(globex, "east");
+        store.store("globex", report("east", 3, new byte[32], now.plusSeconds(1), 2));
+        ClusterStatusRecord holdingNone = status(globex, "east");
+
+        assertThat(holding.getIntermediateNotAfter().toInstant()).isEqualTo(notAfter);
+        assertThat(holding.getSvidRootSha256()).isEqualTo(root);
+        assertThat(holdingNone.getIntermediateNotAfter()).isNull();
+        assertThat(holdingNone.getSvidRootSha256()).isNull();
     }
 
     private ClusterStatusRecord status(String cluster) {

@@ -104,9 +104,10 @@ class IntermediateRequestsTest {
         ca = BuiltInCertificateAuthority.open(Files.createTempDirectory("fedmesh-ca"), Clock.systemUTC());
         publisher = new DesiredConfigPublisher(TestKafka.broker().bootstrapServers(), topicPrefix, 2, (short) 1,
                 ConfigSigningKey.generate());
+        TrustRoots roots = new TrustRoots(ca, new TrustRootRecords(db));
         relay = new OutboxRelay(db, database.jdbcUrl(), database.username(), database.password(), publisher,
-                Duration.ofSeconds(1), new TenantStateReader(new TrustRoots(ca)));
-        requests = new IntermediateRequests(db, ca, IntermediateTerms.DEFAULT, Duration.ofDays(7), Clock.systemUTC());
+                Duration.ofSeconds(1), new TenantStateReader(roots));
+        requests = new IntermediateRequests(db, roots, IntermediateTerms.DEFAULT, Duration.ofDays(7), Clock.systemUTC());
     }
 
     @AfterAll

@@ -10,6 +10,7 @@ import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.Pem;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -22,6 +23,7 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -76,17 +78,44 @@ class TrustRootRecordsTest {
         Path directory = Files.createTempDirectory("fedmesh-ca");
         TrustDomain domain = TrustDomain.of("pied-piper.example.com");
 
-        List<String> first = new TrustRoots(BuiltInCertificateAuthority.open(directory, Clock.systemUTC()),
-                new TrustRootRecords(db)).pem(domain);
+        TrustRootRecords.Bundle first = new TrustRoots(BuiltInCertificateAuthority.open(directory, Clock.systemUTC()),
+                new TrustRootRecords(db)).bundle(db, domain);
         var firstSeen = db.select(TRUST_ROOTS.FIRST_SEEN).from(TRUST_ROOTS).fetchSingle().value1();
         TrustRoots restarted = new TrustRoots(BuiltInCertificateAuthority.open(directory, Clock.systemUTC()),
                 new TrustRootRecords(db));
-        List<String> again = restarted.pem(domain);
-        restarted.pem(domain);
+        TrustRootRecords.Bundle again = restarted.bundle(db, domain);
+        restarted.bundle(db, domain);
 
         assertThat(again).isEqualTo(first);
         assertThat(db.fetchCount(TRUST_ROOTS)).isEqualTo(1);
         assertThat(db.select(TRUST_ROOTS.FIRST_SEEN).from(TRUST_ROOTS).fetchSingle().value1()).isEqualTo(firstSeen);
+    }
+
+    @Test
+    void theFirstRootACaPresentsSignsAndARetiredRootLeavesTheBundle() throws Exception {
+        TestDatabase database = TestPostgres.newDatabase(getClass());
+        Migrations.apply(database.dataSource());
+        DSLContext db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(Files.createTempDirectory("fedmesh-ca"),
+                Clock.systemUTC());
+        TrustDomain domain = TrustDomain.of("hooli.example.com");
+        X509Certificate original = ca.roots(domain).get(0);
+        TrustRoots roots = new TrustRoots(ca, new TrustRootRecords(db));
+        roots.bundle(db, domain);
+
+        X509Certificate created = ca.createRoot(domain);
+        TrustRootRecords.recordCreated(db, domain, created);
+        TrustRootRecords.Bundle both = roots.bundle(db, domain);
+        db.update(TRUST_ROOTS).set(TRUST_ROOTS.RETIRED_AT, OffsetDateTime.now())
+                .where(TRUST_ROOTS.SHA256.eq(CertificateFingerprint.sha256(original))).execute();
+        db.update(TRUST_ROOTS).set(TRUST_ROOTS.SIGNING_SINCE, OffsetDateTime.now())
+                .where(TRUST_ROOTS.SHA256.eq(CertificateFingerprint.sha256(created))).execute();
+        TrustRootRecords.Bundle onlyNew = roots.bundle(db, domain);
+
+        assertThat(both.rootsPem()).containsExactly(Pem.write(original), Pem.write(created));
+        assertThat(both.signingRootSha256().toByteArray()).isEqualTo(CertificateFingerprint.sha256(original));
+        assertThat(onlyNew.rootsPem()).containsExactly(Pem.write(created));
+        assertThat(onlyNew.signingRootSha256().toByteArray()).isEqualTo(CertificateFingerprint.sha256(created));
     }
 
     private static DesiredConfig awaitConfig(String topicPrefix) throws InterruptedException {

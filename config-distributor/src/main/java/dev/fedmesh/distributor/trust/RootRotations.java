@@ -1,0 +1,239 @@
+package dev.fedmesh.distributor.trust;
+
+import com.google.protobuf.ByteString;
+import dev.fedmesh.db.jooq.tables.records.RootRotationsRecord;
+import dev.fedmesh.distributor.state.TenantRevisions;
+import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
+import org.jooq.DSLContext;
+import org.jooq.Record4;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
+import static dev.fedmesh.db.jooq.Tables.TENANTS;
+import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
+
+/**
+ * Moves each tenant's root rotation (table {@code root_rotations}, started through the API) through
+ * its stages, one step per call of {@link #advance()} for each open rotation:
+ * <ol>
+ *   <li>{@code requested}: the CA makes the new root; it joins the bundle (stage {@code bundle});</li>
+ *   <li>{@code bundle}: once every cluster has that bundle applied, the new root signs new
+ *       intermediates and the configs say so, so agents renew under it (stage {@code reissue});</li>
+ *   <li>{@code reissue}: once every cluster reports its SVIDs chain to the new root, every other root
+ *       leaves the bundle (stage {@code retire});</li>
+ *   <li>{@code retire}: once every cluster has the smaller bundle applied, the rotation is {@code done}.</li>
+ * </ol>
+ * "Every cluster" means every cluster of the tenant whose agent has ever reported (one that never
+ * did holds no identity, and gets the current bundle when it first connects). Between two stages
+ * the driver waits {@code settle} after every cluster reported, for workloads to load the files
+ * their agent wrote. Each stage's change is a tenant revision of its own with an audit entry. A
+ * rotation is held by one distributor at a time ({@code FOR UPDATE SKIP LOCKED}).
+ */
+public final class RootRotations {
+
+    /** The audit log's kind for rotations, as control-api writes it when one is started. */
+    static final String RESOURCE_KIND = "RootRotation";
+    private static final Logger LOG = LoggerFactory.getLogger(RootRotations.class);
+    private static final List<String> OPEN = List.of("requested", "bundle", "reissue", "retire");
+
+    private final DSLContext dsl;
+    private final TrustRoots roots;
+    private final Duration settle;
+
+    public RootRotations(DSLContext dsl, TrustRoots roots, Duration settle) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.roots = Objects.requireNonNull(roots, "roots");
+        this.settle = Objects.requireNonNull(settle, "settle");
+    }
+
+    /** Takes one step for every open rotation that can take one; returns how many changed stage. */
+    public int advance() {
+        List<UUID> open = dsl.select(ROOT_ROTATIONS.ID).from(ROOT_ROTATIONS)
+                .where(ROOT_ROTATIONS.STAGE.in(OPEN))
+                .orderBy(ROOT_ROTATIONS.REQUESTED_AT)
+                .fetch(ROOT_ROTATIONS.ID);
+        int moved = 0;
+        for (UUID id : open) {
+            try {
+                if (dsl.transactionResult(configuration -> step(configuration.dsl(), id))) {
+                    moved++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("root rotation {}: could not take its next step ({}); trying again at the next pass", id,
+                        e.toString());
+            }
+        }
+        return moved;
+    }
+
+    private boolean step(DSLContext tx, UUID id) {
+        RootRotationsRecord rotation = tx.selectFrom(ROOT_ROTATIONS)
+                .where(ROOT_ROTATIONS.ID.eq(id))
+                .and(ROOT_ROTATIONS.STAGE.in(OPEN))
+                .forUpdate().skipLocked()
+                .fetchOne();
+        if (rotation == null) {
+            return false;
+        }
+        var tenant = tx.select(TENANTS.NAME, TENANTS.TRUST_DOMAIN).from(TENANTS)
+                .where(TENANTS.ID.eq(rotation.getTenantId())).fetchSingle();
+        TrustDomain trustDomain = TrustDomain.of(tenant.value2());
+        OffsetDateTime now = tx.select(DSL.currentOffsetDateTime()).fetchSingle().value1();
+        return switch (rotation.getStage()) {
+            case "requested" -> addNewRoot(tx, rotation, tenant.value1(), trustDomain, now);
+            case "bundle" -> settled(tx, rotation, now, false)
+                    && moveOn(tx, rotation, tenant.value1(), "reissue", now, () -> tx.update(TRUST_ROOTS)
+                            .set(TRUST_ROOTS.SIGNING_SINCE, now)
+                            .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                            .and(TRUST_ROOTS.SHA256.eq(rotation.getNewRootSha256()))
+                            .execute());
+            case "reissue" -> settled(tx, rotation, now, true)
+                    && moveOn(tx, rotation, tenant.value1(), "retire", now, () -> tx.update(TRUST_ROOTS)
+                            .set(TRUST_ROOTS.RETIRED_AT, now)
+                            .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                            .and(TRUST_ROOTS.RETIRED_AT.isNull())
+                            .and(TRUST_ROOTS.SHA256.ne(rotation.getNewRootSha256()))
+                            .execute());
+            case "retire" -> settled(tx, rotation, now, false) && finish(tx, rotation, tenant.value1(), now);
+            default -> false;
+        };
+    }
+
+    /** Stage requested: the CA makes the new root, and every cluster's bundle gets it beside the old ones. */
+    private boolean addNewRoot(DSLContext tx, RootRotationsRecord rotation, String tenant, TrustDomain trustDomain,
+                               OffsetDateTime now) {
+        ByteString old = roots.bundle(tx, trustDomain).signingRootSha256();
+        X509Certificate created;
+        try {
+            created = roots.ca().createRoot(trustDomain);
+        } catch (RuntimeException e) {
+            rotation.setStage("failed");
+            rotation.setError("the CA " + roots.ca() + " could not make a new root for " + trustDomain + ": "
+                    + e.getMessage() + "; fix the CA and start a new rotation");
+            rotation.setFinishedAt(now);
+            rotation.store();
+            audit(tx, rotation, tenant);
+            LOG.error("tenant={} root rotation {} failed: {}", tenant, rotation.getId(), rotation.getError());
+            return true;
+        }
+        TrustRootRecords.recordCreated(tx, trustDomain, created);
+        rotation.setOldRootSha256(old.toByteArray());
+        rotation.setNewRootSha256(CertificateFingerprint.sha256(created));
+        enter(tx, rotation, tenant, "bundle", now);
+        LOG.info("tenant={} root rotation {}: new root sha256 {} (valid until {}) added to every bundle at revision {}",
+                tenant, rotation.getId(), hex(rotation.getNewRootSha256()), created.getNotAfter().toInstant(),
+                rotation.getStageRevision());
+        return true;
+    }
+
+    private boolean moveOn(DSLContext tx, RootRotationsRecord rotation, String tenant, String stage, OffsetDateTime now,
+                           Runnable change) {
+        change.run();
+        enter(tx, rotation, tenant, stage, now);
+        LOG.info("tenant={} root rotation {}: every cluster reported its stage applied; now {} at revision {}", tenant,
+                rotation.getId(), stage, rotation.getStageRevision());
+        return true;
+    }
+
+    private boolean finish(DSLContext tx, RootRotationsRecord rotation, String tenant, OffsetDateTime now) {
+        rotation.setStage("done");
+        rotation.setStageSince(now);
+        rotation.setStageReported(null);
+        rotation.setFinishedAt(now);
+        rotation.store();
+        audit(tx, rotation, tenant);
+        LOG.info("tenant={} root rotation {} done: every cluster trusts only root sha256 {}", tenant, rotation.getId(),
+                hex(rotation.getNewRootSha256()));
+        return true;
+    }
+
+    /** Enters {@code stage} with a revision of its own carrying the stage's change to every cluster. */
+    private static void enter(DSLContext tx, RootRotationsRecord rotation, String tenant, String stage,
+                              OffsetDateTime now) {
+        rotation.setStage(stage);
+        rotation.setStageRevision(TenantRevisions.bump(tx, rotation.getTenantId()));
+        rotation.setStageSince(now);
+        rotation.setStageReported(null);
+        rotation.store();
+        audit(tx, rotation, tenant);
+    }
+
+    /**
+     * True once every reporting cluster has the stage's revision applied (and, with {@code newRoot},
+     * reports its SVIDs under the new root) and {@code settle} has passed since that was first seen.
+     */
+    private boolean settled(DSLContext tx, RootRotationsRecord rotation, OffsetDateTime now, boolean newRoot) {
+        boolean applied = waitingFor(tx, rotation, newRoot).isEmpty();
+        if (!applied) {
+            if (rotation.getStageReported() != null) {
+                rotation.setStageReported(null);
+                rotation.store();
+            }
+            return false;
+        }
+        if (rotation.getStageReported() == null) {
+            rotation.setStageReported(now);
+            rotation.store();
+        }
+        return !now.isBefore(rotation.getStageReported().plus(settle));
+    }
+
+    /**
+     * The reporting clusters that do not have the rotation's current stage applied yet. With
+     * {@code newRoot}, a cluster whose agent holds an intermediate must also report every SVID it
+     * wrote under the new root (an agent that holds none has no SVID to re-issue).
+     */
+    static List<String> waitingFor(DSLContext tx, RootRotationsRecord rotation, boolean newRoot) {
+        List<Record4<String, Long, OffsetDateTime, byte[]>> clusters = tx
+                .select(CLUSTERS.NAME, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER,
+                        CLUSTER_STATUS.SVID_ROOT_SHA256)
+                .from(CLUSTERS)
+                .join(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
+                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
+                .where(CLUSTERS.TENANT_ID.eq(rotation.getTenantId()))
+                .orderBy(CLUSTERS.NAME)
+                .fetch();
+        return clusters.stream()
+                .filter(cluster -> cluster.value2() < rotation.getStageRevision()
+                        || newRoot && cluster.value3() != null && !Arrays.equals(cluster.value4(), rotation.getNewRootSha256()))
+                .map(Record4::value1)
+                .toList();
+    }
+
+    private static void audit(DSLContext tx, RootRotationsRecord rotation, String tenant) {
+        tx.insertInto(AUDIT_LOG)
+                .set(AUDIT_LOG.TENANT_ID, rotation.getTenantId())
+                .set(AUDIT_LOG.REVISION, DSL.select(TENANTS.REVISION).from(TENANTS).where(TENANTS.ID.eq(rotation.getTenantId())))
+                .set(AUDIT_LOG.ACTOR, "control-plane")
+                .set(AUDIT_LOG.ACTION, "update")
+                .set(AUDIT_LOG.RESOURCE_KIND, RESOURCE_KIND)
+                .set(AUDIT_LOG.RESOURCE_NAME, rotation.getId().toString())
+                .set(AUDIT_LOG.AFTER, DSL.jsonbObject(
+                        DSL.key("tenant").value(tenant),
+                        DSL.key("stage").value(rotation.getStage()),
+                        DSL.key("oldRootSha256").value(hex(rotation.getOldRootSha256())),
+                        DSL.key("newRootSha256").value(hex(rotation.getNewRootSha256())),
+                        DSL.key("stageRevision").value(rotation.getStageRevision()),
+                        DSL.key("error").value(rotation.getError())))
+                .execute();
+    }
+
+    private static String hex(byte[] sha256) {
+        return sha256 == null ? null : HexFormat.of().formatHex(sha256);
+    }
+}
