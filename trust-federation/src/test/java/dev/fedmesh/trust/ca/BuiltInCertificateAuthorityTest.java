@@ -8,6 +8,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.svid.X509Svid;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
@@ -18,12 +20,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -113,6 +125,21 @@ class BuiltInCertificateAuthorityTest {
         assertThat(underNew.chain()).containsExactly(underNew.certificate(), created);
         SignedIntermediate underOld = ca.signIntermediate(request(Duration.ofDays(7)).underRoot(CertificateFingerprint.sha256Hex(old)));
         underOld.certificate().verify(old.getPublicKey());
+    }
+
+    @Test
+    void svidsUnderEitherRootValidateAgainstABundleOfBothAndOnlyTheirOwnRootAlone() throws Exception {
+        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir, CLOCK);
+        X509Certificate old = ca.roots(ACME).get(0);
+        X509Certificate created = ca.createRoot(ACME);
+
+        List<X509Certificate> underOld = svidChain(ca, Optional.empty());
+        List<X509Certificate> underNew = svidChain(ca, Optional.of(CertificateFingerprint.sha256Hex(created)));
+
+        validate(underOld, old, created);
+        validate(underNew, old, created);
+        validate(underNew, created);
+        assertThatThrownBy(() -> validate(underNew, old)).isInstanceOf(CertPathValidatorException.class);
     }
 
     @Test
@@ -222,5 +249,26 @@ class BuiltInCertificateAuthorityTest {
     private static IntermediateSigningRequest request(Duration ttl) {
         return IntermediateSigningRequest.leavesOnly(ACME,
                 CertificateRequest.create(KeyType.EC_P256.generate(), "east", List.of(ACME.id().toUri()), true), ttl);
+    }
+
+    /** A workload's SVID and its intermediate, the intermediate signed under {@code root} (empty: the default). */
+    private static List<X509Certificate> svidChain(BuiltInCertificateAuthority ca, Optional<String> root) {
+        KeyPair intermediateKeys = KeyType.EC_P256.generate();
+        IntermediateSigningRequest request = IntermediateSigningRequest.leavesOnly(ACME,
+                CertificateRequest.create(intermediateKeys, "east", List.of(ACME.id().toUri()), true), Duration.ofDays(7));
+        SignedIntermediate intermediate = ca.signIntermediate(root.map(request::underRoot).orElse(request));
+        X509Svid svid = new SvidIssuer(ACME, intermediateKeys.getPrivate(), List.of(intermediate.certificate()),
+                Duration.ofHours(1)).issue(ACME.workload("shop", "cart"), KeyType.EC_P256.generate().getPublic(),
+                CLOCK.instant());
+        return List.of(svid.certificate(), intermediate.certificate());
+    }
+
+    private static void validate(List<X509Certificate> chain, X509Certificate... bundle) throws Exception {
+        Set<TrustAnchor> anchors = Arrays.stream(bundle).map(root -> new TrustAnchor(root, null)).collect(Collectors.toSet());
+        PKIXParameters parameters = new PKIXParameters(anchors);
+        parameters.setRevocationEnabled(false);
+        parameters.setDate(Date.from(CLOCK.instant().plusSeconds(60)));
+        CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(chain),
+                parameters);
     }
 }
