@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.sds;
 
+import com.google.protobuf.ByteString;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.ClusterTrust;
@@ -18,13 +19,18 @@ import dev.fedmesh.trust.issuance.IntermediateOwner;
 import dev.fedmesh.trust.issuance.IntermediateTerms;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.spiffe.TrustDomain;
+import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
+import dev.fedmesh.trust.x509.IntermediateCertificate;
 import dev.fedmesh.trust.x509.Pem;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +39,8 @@ import java.util.UUID;
 /**
  * One cluster's workload identities as its agent keeps them, from a real built-in CA: the agent's
  * trust asks for its intermediate, the CA signs the CSR as the control plane would, and the desired
- * config hands it back with the roots. SDS is wired to it the way the agent wires it.
+ * config hands it back with the roots; root rotation steps are played the same way. SDS is wired to
+ * it the way the agent wires it.
  */
 final class OneClustersIdentities implements AutoCloseable {
 
@@ -45,7 +52,9 @@ final class OneClustersIdentities implements AutoCloseable {
     final LocalInventory inventory = new LocalInventory();
     final ClusterTrust trust;
     final SecretPublisher secrets;
-    private IssuedIntermediate intermediate;
+    private final List<ClusterIntermediate> intermediates = new ArrayList<>();
+    private List<X509Certificate> roots;
+    private String signingRootSha256 = "";
     private long revision;
 
     OneClustersIdentities(Path directory, Duration svidTtl) {
@@ -62,13 +71,17 @@ final class OneClustersIdentities implements AutoCloseable {
             secrets.refresh();
         });
 
-        trust.configApplied(config(ca.roots(DOMAIN)));
-        IntermediateRequest request = trust.request().orElseThrow();
+        roots = ca.roots(DOMAIN);
+        apply();
         IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
                 (owner, key, refusal) -> { }, new IntermediateTerms(Duration.ofDays(1), 0), Clock.systemUTC());
-        intermediate = controlPlane.issue(new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN),
-                CertificateRequest.fromDer(request.getCsrDer().toByteArray()));
-        trust.configApplied(config(ca.roots(DOMAIN)));
+        IssuedIntermediate issued = controlPlane.issue(new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN),
+                csrOf(trust.request().orElseThrow()));
+        intermediates.add(ClusterIntermediate.newBuilder()
+                .setPublicKeySha256(ByteString.copyFrom(issued.publicKeySha256()))
+                .setChainPem(issued.signed().chainPem())
+                .build());
+        apply();
         trust.start(Duration.ofMillis(100));
     }
 
@@ -77,25 +90,54 @@ final class OneClustersIdentities implements AutoCloseable {
         inventory.register(new ServiceEndpoint(service, "127.0.0.1", 8080 + (int) revision, labels));
     }
 
-    /** A desired config naming {@code roots} as the trust bundle, with the cluster's intermediate once issued. */
-    void applyRoots(List<X509Certificate> roots) {
-        trust.configApplied(config(roots));
+    /** Applies a desired config naming {@code bundle} as the trust bundle: a root rotation's first step. */
+    void applyRoots(List<X509Certificate> bundle) {
+        roots = List.copyOf(bundle);
+        apply();
     }
 
-    private DesiredConfig config(List<X509Certificate> roots) {
-        revision++;
-        MeshTrust.Builder meshTrust = MeshTrust.newBuilder().setTrustDomain(DOMAIN.name());
-        roots.forEach(root -> meshTrust.addRootCertificatesPem(Pem.write(root)));
-        DesiredConfig.Builder config = DesiredConfig.newBuilder().setTenant(TENANT).setCluster(CLUSTER)
-                .setRevision(revision).setTrust(meshTrust);
-        if (intermediate != null) {
-            config.addIntermediates(ClusterIntermediate.newBuilder()
-                    .setPublicKeySha256(com.google.protobuf.ByteString.copyFrom(intermediate.publicKeySha256()))
-                    .setChainPem(intermediate.signed().chainPem()));
+    /**
+     * Plays a root rotation's signing step as the control plane does: the config names {@code newRoot}
+     * (already in the bundle) as the signing root, the agent asks for an intermediate at once, and
+     * the next config carries one under that root; returns it.
+     */
+    X509Certificate signUnder(X509Certificate newRoot, KeyPair newRootKeys) throws InterruptedException {
+        signingRootSha256 = CertificateFingerprint.sha256Hex(newRoot);
+        apply();
+        Optional<IntermediateRequest> renewal = trust.request().filter(IntermediateRequest::hasRenewalProof);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (renewal.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no renewal request 30 s after the config named another signing root");
+            }
+            Thread.sleep(50);
+            renewal = trust.request().filter(IntermediateRequest::hasRenewalProof);
         }
-        return config.build();
+        CertificateRequest csr = csrOf(renewal.get());
+        X509Certificate underNewRoot = IntermediateCertificate.fromRequest(csr, DOMAIN, Instant.now(),
+                Duration.ofDays(1), 0, newRoot, newRootKeys.getPrivate());
+        intermediates.add(ClusterIntermediate.newBuilder()
+                .setPublicKeySha256(ByteString.copyFrom(csr.publicKeySha256()))
+                .setChainPem(Pem.write(List.of(underNewRoot, newRoot)))
+                .build());
+        apply();
+        return underNewRoot;
     }
 
+    private void apply() {
+        revision++;
+        MeshTrust.Builder meshTrust = MeshTrust.newBuilder().setTrustDomain(DOMAIN.name())
+                .setSigningRootSha256(ByteString.copyFrom(HexFormat.of().parseHex(signingRootSha256)));
+        roots.forEach(root -> meshTrust.addRootCertificatesPem(Pem.write(root)));
+        trust.configApplied(DesiredConfig.newBuilder().setTenant(TENANT).setCluster(CLUSTER)
+                .setRevision(revision).setTrust(meshTrust).addAllIntermediates(intermediates).build());
+    }
+
+    private static CertificateRequest csrOf(IntermediateRequest request) {
+        return CertificateRequest.fromDer(request.getCsrDer().toByteArray());
+    }
+
+    /** The CA's roots (the first bundle). */
     List<X509Certificate> roots() {
         return new ArrayList<>(ca.roots(DOMAIN));
     }

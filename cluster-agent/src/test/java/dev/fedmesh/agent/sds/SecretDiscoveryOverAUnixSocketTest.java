@@ -11,7 +11,9 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
 import dev.fedmesh.trust.x509.CertificateUris;
+import dev.fedmesh.trust.x509.KeyType;
 import dev.fedmesh.trust.x509.Pem;
+import dev.fedmesh.trust.x509.RootCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.net.StandardProtocolFamily;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertPathValidator;
@@ -30,6 +33,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -111,6 +115,28 @@ class SecretDiscoveryOverAUnixSocketTest {
                 && bundle(secret(served, BUNDLE)).size() == 2);
         assertThat(bundle(secret(rotated, BUNDLE))).isEqualTo(both);
         assertIsTheSvidOf(GREETER, secret(rotated, GREETER), cluster.roots());
+    }
+
+    @Test
+    void duringARootRotationTheOpenStreamGetsEverySvidReissuedUnderTheNewRoot() throws Exception {
+        OneClustersIdentities cluster = cluster(Duration.ofHours(1));
+        SdsServer sds = serve(cluster, SdsSocket.ownerOnly(dir.resolve("sds.sock")));
+        SdsStream proxy = stream(sds, GREETER, FRONTEND, BUNDLE);
+        await(proxy, served -> names(served).equals(List.of(BUNDLE, GREETER, FRONTEND)));
+        KeyPair newRootKeys = KeyType.EC_P256.generate();
+        X509Certificate newRoot = RootCertificate.selfSigned(newRootKeys, DOMAIN, Instant.now(), Duration.ofDays(365));
+        List<X509Certificate> both = new ArrayList<>(cluster.roots());
+        both.add(newRoot);
+        cluster.applyRoots(both);
+
+        X509Certificate underNewRoot = cluster.signUnder(newRoot, newRootKeys);
+
+        List<Secret> rotated = await(proxy, served -> served.size() == 3
+                && chain(secret(served, GREETER)).get(1).equals(underNewRoot)
+                && chain(secret(served, FRONTEND)).get(1).equals(underNewRoot));
+        assertIsTheSvidOf(GREETER, secret(rotated, GREETER), List.of(newRoot));
+        assertIsTheSvidOf(FRONTEND, secret(rotated, FRONTEND), List.of(newRoot));
+        assertThat(bundle(secret(rotated, BUNDLE))).isEqualTo(both);
     }
 
     @Test
