@@ -77,7 +77,8 @@ public final class SecretPublisher implements AutoCloseable {
         refreshPending.set(false);
         try {
             List<Secret> secrets = WorkloadSecrets.of(workloads.get());
-            if (secrets.equals(served)) {
+            // Until the first SVID there is no snapshot, so a proxy's watch waits rather than gets an empty answer.
+            if (secrets.equals(served) || served == null && secrets.isEmpty()) {
                 return;
             }
             served = secrets;
