@@ -35,6 +35,10 @@ public final class ApiClient {
         return send(request(path).GET());
     }
 
+    public Answer delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     /** Sends and insists on a 2xx answer. */
     public Answer expectOk(Answer answer, String what) {
         if (answer.status() / 100 != 2) {

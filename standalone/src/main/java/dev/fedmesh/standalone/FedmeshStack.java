@@ -11,6 +11,7 @@ import dev.fedmesh.trust.signing.ConfigVerifier;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ public final class FedmeshStack implements AutoCloseable {
     private final ConfigDistributor distributor;
     private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
     private final Map<String, ClusterAgent> agents = new LinkedHashMap<>();
+    private final Map<String, AgentSettings> agentSettings = new LinkedHashMap<>();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
     /** Where the stack's dependencies are and how it presents itself. */
@@ -42,7 +44,15 @@ public final class FedmeshStack implements AutoCloseable {
             String adminToken,
             int apiPort,
             int grpcPort,
-            Path stateDirectory) {
+            Path stateDirectory,
+            Duration rootRotationSettle) {
+
+        /** Options whose root rotations wait the distributor's default settle time between stages. */
+        public Options(String jdbcUrl, String dbUsername, String dbPassword, String kafkaBootstrapServers,
+                       String topicPrefix, String adminToken, int apiPort, int grpcPort, Path stateDirectory) {
+            this(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, adminToken, apiPort, grpcPort,
+                    stateDirectory, dev.fedmesh.distributor.trust.TrustSettings.DEFAULT_ROTATION_SETTLE);
+        }
     }
 
     private FedmeshStack(Options options) {
@@ -53,7 +63,8 @@ public final class FedmeshStack implements AutoCloseable {
         try {
             this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
                     options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey),
-                    dev.fedmesh.distributor.trust.TrustSettings.builtIn(options.stateDirectory().resolve("ca")));
+                    dev.fedmesh.distributor.trust.TrustSettings.builtIn(options.stateDirectory().resolve("ca"))
+                            .withRotationSettle(options.rootRotationSettle()));
             started.push(distributor);
         } catch (RuntimeException e) {
             close();
@@ -87,10 +98,38 @@ public final class FedmeshStack implements AutoCloseable {
                 .withXdsPort(0)
                 .withStateDirectory(options.stateDirectory().resolve(cluster))
                 .withTrust(trust);
+        return run(cluster, settings);
+    }
+
+    private ClusterAgent run(String cluster, AgentSettings settings) {
         ClusterAgent agent = ClusterAgent.start(settings);
         agents.put(cluster, agent);
+        // A restart serves on the port the first start got, so the cluster's workloads find it again.
+        agentSettings.put(cluster, settings.withXdsPort(agent.xdsPort()));
         started.push(agent);
         return agent;
+    }
+
+    /** Stops the agent of {@code cluster} as a crash or an upgrade would; its state directory stays. */
+    public synchronized void stopAgent(String cluster) {
+        ClusterAgent agent = agents.remove(cluster);
+        if (agent == null) {
+            throw new IllegalStateException("no agent of cluster " + cluster + " is running");
+        }
+        started.remove(agent);
+        agent.close();
+    }
+
+    /**
+     * Starts the agent of {@code cluster} again, after {@link #stopAgent}, with the settings it last
+     * ran with and on the same xDS port; its local workloads must be registered again.
+     */
+    public synchronized ClusterAgent restartAgent(String cluster) {
+        AgentSettings settings = agentSettings.get(cluster);
+        if (settings == null || agents.containsKey(cluster)) {
+            throw new IllegalStateException("cluster " + cluster + " has no stopped agent to restart");
+        }
+        return run(cluster, settings);
     }
 
     public ClusterAgent agent(String cluster) {
