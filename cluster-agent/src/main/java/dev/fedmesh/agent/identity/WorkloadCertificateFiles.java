@@ -69,7 +69,8 @@ public final class WorkloadCertificateFiles {
             Files.deleteIfExists(next);
             Files.createSymbolicLink(next, version.getFileName());
             Files.move(next, directory.resolve(DATA), StandardCopyOption.ATOMIC_MOVE);
-            for (String name : List.of(CERTIFICATE, PRIVATE_KEY, TRUST_BUNDLE)) {
+            // The certificate's link last: once it exists, so do the others (a reader may wait on it).
+            for (String name : List.of(TRUST_BUNDLE, PRIVATE_KEY, CERTIFICATE)) {
                 linkThroughData(name);
             }
             removeVersionsOtherThan(version);
