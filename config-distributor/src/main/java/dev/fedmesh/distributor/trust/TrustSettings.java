@@ -38,7 +38,7 @@ public record TrustSettings(Optional<VaultSettings> vault, Path builtInCaDirecto
 
     private static final List<String> VAULT_PROPERTIES = List.of("address", "pki-mount", "namespace", "auth.method",
             "auth.token-file", "auth.approle.mount", "auth.approle.role-id", "auth.approle.secret-id-file",
-            "permit-uri-domains", "timeout", "tls.ca-file");
+            "permit-uri-domains", "timeout", "tls.ca-file", "root-ttl", "root-key-type");
 
     public TrustSettings {
         Objects.requireNonNull(vault, "vault");
@@ -78,12 +78,22 @@ public record TrustSettings(Optional<VaultSettings> vault, Path builtInCaDirecto
         Path directory = properties.get(PREFIX + "builtin-ca.directory", String.class)
                 .filter(value -> !value.isBlank()).map(Path::of).orElse(DEFAULT_BUILT_IN_CA_DIRECTORY);
         IntermediateTerms terms = new IntermediateTerms(
-                properties.get(PREFIX + "intermediate.ttl", Duration.class, IntermediateTerms.DEFAULT.ttl()),
+                duration(properties, PREFIX + "intermediate.ttl", IntermediateTerms.DEFAULT.ttl()),
                 properties.get(PREFIX + "intermediate.max-path-length", Integer.class, IntermediateTerms.DEFAULT.maxPathLength()));
-        Duration lifetime = properties.get(PREFIX + "bootstrap-credential-lifetime", Duration.class,
+        Duration lifetime = duration(properties, PREFIX + "bootstrap-credential-lifetime",
                 DEFAULT_BOOTSTRAP_CREDENTIAL_LIFETIME);
-        Duration settle = properties.get(PREFIX + "root-rotation.settle", Duration.class, DEFAULT_ROTATION_SETTLE);
+        Duration settle = duration(properties, PREFIX + "root-rotation.settle", DEFAULT_ROTATION_SETTLE);
         return new TrustSettings(vault, directory, terms, lifetime, settle);
+    }
+
+    /** {@code name} as a duration, or {@code fallback} when unset; a value that is no duration stops the start. */
+    private static Duration duration(PropertyResolver properties, String name, Duration fallback) {
+        Optional<String> given = properties.get(name, String.class).filter(value -> !value.isBlank());
+        if (given.isEmpty()) {
+            return fallback;
+        }
+        return properties.get(name, Duration.class).orElseThrow(() -> new IllegalArgumentException(name + " is '"
+                + given.get() + "', which is not a duration: write it as ISO-8601 (e.g. PT30S, P7D) or as 30s, 10m, 7d"));
     }
 
     /** The CA these settings name: Vault's PKI engine, or the built-in CA (which logs that it is not for production). */

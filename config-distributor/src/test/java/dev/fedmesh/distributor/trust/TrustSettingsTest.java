@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor.trust;
 
 import dev.fedmesh.trust.vault.VaultAuth;
+import dev.fedmesh.trust.x509.KeyType;
 import io.micronaut.context.ApplicationContext;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,7 @@ class TrustSettingsTest {
         assertThat(settings.terms().ttl()).isEqualTo(Duration.ofDays(30));
         assertThat(settings.terms().maxPathLength()).isZero();
         assertThat(settings.bootstrapCredentialLifetime()).isEqualTo(Duration.ofDays(7));
+        assertThat(settings.rotationSettle()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -30,12 +32,14 @@ class TrustSettingsTest {
                 "fedmesh.trust.builtin-ca.directory", "/var/lib/fedmesh/ca",
                 "fedmesh.trust.intermediate.ttl", "P10D",
                 "fedmesh.trust.intermediate.max-path-length", "1",
-                "fedmesh.trust.bootstrap-credential-lifetime", "PT12H"));
+                "fedmesh.trust.bootstrap-credential-lifetime", "PT12H",
+                "fedmesh.trust.root-rotation.settle", "PT5S"));
 
         assertThat(settings.builtInCaDirectory()).isEqualTo(Path.of("/var/lib/fedmesh/ca"));
         assertThat(settings.terms().ttl()).isEqualTo(Duration.ofDays(10));
         assertThat(settings.terms().maxPathLength()).isEqualTo(1);
         assertThat(settings.bootstrapCredentialLifetime()).isEqualTo(Duration.ofHours(12));
+        assertThat(settings.rotationSettle()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -48,6 +52,32 @@ class TrustSettingsTest {
             assertThat(vault.address().toString()).startsWith("https://vault.example.com:8200");
             assertThat(vault.auth()).isInstanceOf(VaultAuth.TokenFile.class);
         });
+    }
+
+    @Test
+    void theRootsAVaultRotationMakesAreConfigured() {
+        TrustSettings settings = read(Map.of(
+                "fedmesh.trust.vault.address", "https://vault.example.com:8200",
+                "fedmesh.trust.vault.auth.token-file", "/run/secrets/vault-token",
+                "fedmesh.trust.vault.root-ttl", "P730D",
+                "fedmesh.trust.vault.root-key-type", "ec-p384"));
+
+        assertThat(settings.vault()).hasValueSatisfying(vault -> {
+            assertThat(vault.rootTtl()).isEqualTo(Duration.ofDays(730));
+            assertThat(vault.rootKeyType()).isEqualTo(KeyType.EC_P384);
+        });
+    }
+
+    @Test
+    void aNegativeSettleTimeIsRefusedNamingTheProperty() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.trust.root-rotation.settle", "-PT1S")))
+                .hasMessageContaining("fedmesh.trust.root-rotation.settle");
+    }
+
+    @Test
+    void aValueThatIsNoDurationIsRefusedNamingThePropertyRatherThanReplacedByTheDefault() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.trust.intermediate.ttl", "thirty days")))
+                .hasMessageContaining("fedmesh.trust.intermediate.ttl").hasMessageContaining("thirty days");
     }
 
     @Test
