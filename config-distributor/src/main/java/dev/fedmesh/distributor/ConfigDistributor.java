@@ -3,6 +3,7 @@ package dev.fedmesh.distributor;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.fedmesh.distributor.access.AgentAccess;
+import dev.fedmesh.distributor.access.AgentAccessSweep;
 import dev.fedmesh.distributor.access.KafkaAgentAccess;
 import dev.fedmesh.distributor.outbox.OutboxRelay;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
@@ -45,25 +46,38 @@ public final class ConfigDistributor implements AutoCloseable {
     private final Thread statusThread;
     private final Optional<RootRotations> rotations;
     private final ScheduledExecutorService rotationDriver;
+    private final Optional<AgentAccessSweep> accessSweep;
+    private final Duration accessSweepInterval;
+    private final ScheduledExecutorService accessSweeper;
 
     private ConfigDistributor(DistributorSettings settings, Optional<TrustSettings> trust) {
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(settings.jdbcUrl());
         pool.setUsername(settings.dbUsername());
         pool.setPassword(settings.dbPassword());
-        // One connection each for the relay, status ingestion and root rotations, one spare (recording
-        // a trust domain's first roots takes a second connection while a publish holds one).
-        pool.setMaximumPoolSize(4);
+        // One connection each for the relay, status ingestion, root rotations and the agent access sweep,
+        // one spare (recording a trust domain's first roots takes a second connection while a publish holds one).
+        pool.setMaximumPoolSize(5);
         pool.setPoolName("fedmesh-distributor");
         // Each tenant is read in one snapshot, so its configs match one revision exactly.
         pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
         pool.setInitializationFailTimeout(-1);
         this.dataSource = new HikariDataSource(pool);
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        Optional<KafkaAgentAccess> agentAccess = settings.provisionsAgentAccess()
+                ? Optional.of(KafkaAgentAccess.connect(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
+                        settings.topicPrefix(), settings.agentCredentials()))
+                : Optional.empty();
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
-                settings.provisionsAgentAccess() ? KafkaAgentAccess.connect(settings.kafkaBootstrapServers(),
-                        settings.kafkaSecurity(), settings.topicPrefix(), settings.agentCredentials()) : AgentAccess.NONE);
+                agentAccess.<AgentAccess>map(access -> access).orElse(AgentAccess.NONE));
+        this.accessSweep = agentAccess.map(access -> new AgentAccessSweep(dsl, access));
+        this.accessSweepInterval = settings.agentAccessSweep();
+        this.accessSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread sweeper = new Thread(runnable, "fedmesh-agent-access-sweep");
+            sweeper.setDaemon(true);
+            return sweeper;
+        });
         Optional<TrustRoots> roots = trust.map(given -> new TrustRoots(given.openCa(Clock.systemUTC()), new TrustRootRecords(dsl)));
         this.relay = new OutboxRelay(dsl, settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher,
                 settings.pollInterval(), roots.map(TenantStateReader::new).orElseGet(TenantStateReader::new));
@@ -106,6 +120,14 @@ public final class ConfigDistributor implements AutoCloseable {
                 LOG.warn("root rotations could not be looked at ({}); looking again in {}", e.toString(), ROTATION_PASS);
             }
         }, 0, ROTATION_PASS.toMillis(), TimeUnit.MILLISECONDS));
+        distributor.accessSweep.ifPresent(sweep -> distributor.accessSweeper.scheduleWithFixedDelay(() -> {
+            try {
+                sweep.sweep();
+            } catch (RuntimeException e) {
+                LOG.warn("agents' Kafka access could not be compared with the tenants ({}); comparing again in {}",
+                        e.getMessage(), distributor.accessSweepInterval);
+            }
+        }, distributor.accessSweepInterval.toMillis(), distributor.accessSweepInterval.toMillis(), TimeUnit.MILLISECONDS));
         LOG.info("Distributor started: {}", settings);
         return distributor;
     }
@@ -113,6 +135,7 @@ public final class ConfigDistributor implements AutoCloseable {
     @Override
     public void close() {
         rotationDriver.shutdownNow();
+        accessSweeper.shutdownNow();
         relay.stop();
         statusIngester.stop();
         thread.interrupt();

@@ -33,7 +33,8 @@ public record DistributorSettings(
         Duration pollInterval,
         ConfigSigningKey signingKey,
         KafkaClientSecurity kafkaSecurity,
-        AgentCredentials agentCredentials) {
+        AgentCredentials agentCredentials,
+        Duration agentAccessSweep) {
 
     static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
     /**
@@ -43,6 +44,8 @@ public record DistributorSettings(
      */
     public static final int DEFAULT_TOPIC_PARTITIONS = 8;
     static final String KAFKA = "fedmesh.distributor.kafka.";
+    /** How often agents' Kafka access is compared with the tenants in the database (see AgentAccessSweep). */
+    public static final Duration DEFAULT_AGENT_ACCESS_SWEEP = Duration.ofSeconds(60);
 
     public DistributorSettings {
         if (signingKey == null) {
@@ -57,6 +60,13 @@ public record DistributorSettings(
         }
         if (kafkaSecurity == null) {
             kafkaSecurity = KafkaClientSecurity.plaintext();
+        }
+        if (agentAccessSweep == null) {
+            agentAccessSweep = DEFAULT_AGENT_ACCESS_SWEEP;
+        }
+        if (agentAccessSweep.isNegative() || agentAccessSweep.isZero()) {
+            throw new IllegalArgumentException(KAFKA + "agent-access-sweep-interval must be longer than 0, not "
+                    + agentAccessSweep + " (e.g. 60s)");
         }
         if (kafkaSecurity.protocol().usesSasl() && agentCredentials == null) {
             throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file is not set: with "
@@ -73,19 +83,26 @@ public record DistributorSettings(
      */
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
         return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, DEFAULT_TOPIC_PARTITIONS, (short) 1,
-                Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(), null);
+                Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(), null,
+                DEFAULT_AGENT_ACCESS_SWEEP);
     }
 
     /** The same settings, signing with {@code key}. */
     public DistributorSettings withSigningKey(ConfigSigningKey key) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentCredentials);
+                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentCredentials, agentAccessSweep);
     }
 
     /** The same settings, reaching Kafka with {@code security} and deriving agents' passwords from {@code credentials}. */
     public DistributorSettings withKafkaSecurity(KafkaClientSecurity security, AgentCredentials credentials) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, signingKey, security, credentials);
+                topicReplicationFactor, pollInterval, signingKey, security, credentials, agentAccessSweep);
+    }
+
+    /** The same settings, comparing agents' Kafka access with the database every {@code interval}. */
+    public DistributorSettings withAgentAccessSweep(Duration interval) {
+        return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
+                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, agentCredentials, interval);
     }
 
     /** Whether the distributor creates agents' Kafka credentials and ACLs: whenever its own Kafka uses SASL. */
@@ -114,7 +131,8 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
                 signingKey(properties),
                 kafkaSecurity(properties),
-                agentCredentials(properties));
+                agentCredentials(properties),
+                agentAccessSweep(properties));
     }
 
     /** Reads how the distributor's Kafka clients authenticate; a half-given setup stops the start. */
@@ -167,6 +185,17 @@ public record DistributorSettings(
         }
         return new KafkaClientSecurity(protocol, mechanism, username, password, truststore, truststoreType,
                 truststorePassword);
+    }
+
+    /** The sweep interval, or the default when unset; a value that is no duration stops the start. */
+    private static Duration agentAccessSweep(PropertyResolver properties) {
+        String name = KAFKA + "agent-access-sweep-interval";
+        Optional<String> given = text(properties, name);
+        if (given.isEmpty()) {
+            return DEFAULT_AGENT_ACCESS_SWEEP;
+        }
+        return properties.get(name, Duration.class).orElseThrow(() -> new IllegalArgumentException(name + " is '"
+                + given.get() + "', which is not a duration: write it as 60s, 5m or ISO-8601 (PT60S)"));
     }
 
     private static AgentCredentials agentCredentials(PropertyResolver properties) {
@@ -249,6 +278,7 @@ public record DistributorSettings(
         return "DistributorSettings[jdbcUrl=" + jdbcUrl + ", dbUsername=" + dbUsername + ", kafka=" + kafkaBootstrapServers
                 + ", topicPrefix=" + topicPrefix + ", partitions=" + topicPartitions + ", replication=" + topicReplicationFactor
                 + ", kafkaSecurity=" + kafkaSecurity + ", pollInterval=" + pollInterval + ", signingKeyId=" + signingKey.keyId()
-                + (provisionsAgentAccess() ? ", provisioning agents' Kafka credentials and ACLs" : "") + "]";
+                + (provisionsAgentAccess() ? ", provisioning agents' Kafka credentials and ACLs, swept every "
+                + agentAccessSweep : "") + "]";
     }
 }

@@ -1,5 +1,7 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.policy.document.Names;
+
 import java.util.Optional;
 
 /**
@@ -33,6 +35,34 @@ public record AgentPrincipals(String topicPrefix) {
             return Optional.empty();
         }
         return Optional.of(principal.substring(prefix.length()));
+    }
+
+    /**
+     * The tenant and cluster a SCRAM user name stands for, when it is an agent of this installation;
+     * empty for any other user (another prefix's agents, the distributor, anyone else).
+     */
+    public Optional<Agent> agentOfUsername(String username) {
+        String prefix = topicPrefix + "-agent.";
+        if (!username.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        String rest = username.substring(prefix.length());
+        int dot = rest.indexOf('.');
+        if (dot < 0) {
+            return Optional.empty();
+        }
+        String tenant = rest.substring(0, dot);
+        String cluster = rest.substring(dot + 1);
+        return Names.isValid(tenant) && Names.isValid(cluster) ? Optional.of(new Agent(tenant, cluster)) : Optional.empty();
+    }
+
+    /** As {@link #agentOfUsername}, for an ACL principal ({@code User:<username>}). */
+    public Optional<Agent> agentOf(String principal) {
+        return principal.startsWith("User:") ? agentOfUsername(principal.substring("User:".length())) : Optional.empty();
+    }
+
+    /** One cluster's agent, named by its tenant and cluster. */
+    public record Agent(String tenant, String cluster) {
     }
 
     private String tenantPrefix(String tenant) {

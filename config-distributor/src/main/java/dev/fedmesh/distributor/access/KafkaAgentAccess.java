@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
@@ -18,15 +19,19 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * Provisions agents' Kafka access through the Admin API, as the distributor's own (super) user:
@@ -34,7 +39,9 @@ import java.util.concurrent.TimeoutException;
  * It remembers what it provisioned, so publishing a tenant whose clusters did not change costs no
  * Kafka call. The first time it sees a tenant after starting it provisions every cluster again
  * (both calls are idempotent) and removes the agents the desired topic's ACLs still name but the
- * tenant no longer has, also those deleted while no distributor ran.
+ * tenant no longer has, also those deleted while no distributor ran. A tenant that no longer exists
+ * is never published again: {@link AgentAccessSweep} finds its agents with {@link #agentsOnBroker}
+ * and takes their access with {@link #removeTenant}.
  */
 public final class KafkaAgentAccess implements AgentAccess {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAgentAccess.class);
@@ -92,6 +99,58 @@ public final class KafkaAgentAccess implements AgentAccess {
                 removed, principals.principal(tenant, "<cluster>"));
     }
 
+    /**
+     * Every agent of this installation the broker holds an ACL or a SCRAM credential for: all ACLs
+     * and all SCRAM users are listed and those under this installation's prefix kept.
+     */
+    public AgentsOnBroker agentsOnBroker() {
+        Map<String, SortedSet<String>> clustersWithAcls = new TreeMap<>();
+        for (AclBinding binding : await(admin.describeAcls(AclBindingFilter.ANY).values(), "listing the Kafka ACLs")) {
+            principals.agentOf(binding.entry().principal()).ifPresent(agent ->
+                    clustersWithAcls.computeIfAbsent(agent.tenant(), tenant -> new TreeSet<>()).add(agent.cluster()));
+        }
+        Map<AgentPrincipals.Agent, Set<ScramMechanism>> credentials = new HashMap<>();
+        Map<String, UserScramCredentialsDescription> users = await(admin.describeUserScramCredentials().all(),
+                "listing the Kafka SCRAM users");
+        for (Map.Entry<String, UserScramCredentialsDescription> user : users.entrySet()) {
+            principals.agentOfUsername(user.getKey()).ifPresent(agent -> credentials.put(agent,
+                    user.getValue().credentialInfos().stream().map(ScramCredentialInfo::mechanism)
+                            .collect(Collectors.toUnmodifiableSet())));
+        }
+        return new AgentsOnBroker(clustersWithAcls, credentials);
+    }
+
+    /**
+     * Takes every ACL and credential {@code onBroker} shows for an agent of {@code tenant}, and
+     * forgets the tenant, so that a tenant of that name created later is provisioned whole. Removing
+     * what another distributor has just removed changes nothing.
+     */
+    public synchronized void removeTenant(String tenant, AgentsOnBroker onBroker) {
+        SortedSet<String> clusters = onBroker.clustersOf(tenant);
+        provisioned.remove(tenant);
+        if (clusters.isEmpty()) {
+            return;
+        }
+        List<AclBindingFilter> filters = new ArrayList<>();
+        List<UserScramCredentialAlteration> deletions = new ArrayList<>();
+        for (String cluster : clusters) {
+            filters.add(AgentAcls.allOf(principals.principal(tenant, cluster)));
+            for (ScramMechanism held : onBroker.credentials().getOrDefault(new AgentPrincipals.Agent(tenant, cluster), Set.of())) {
+                deletions.add(new UserScramCredentialDeletion(principals.username(tenant, cluster), held));
+            }
+        }
+        String what = "deleted tenant " + tenant + " cluster(s) " + clusters;
+        await(admin.deleteAcls(filters).all(), "removing the Kafka ACLs of " + what);
+        deleteCredentials(deletions);
+        LOG.info("tenant={} no longer exists: Kafka access of its agent(s) {} removed (principals {})", tenant, clusters,
+                principals.principal(tenant, "<cluster>"));
+    }
+
+    /** Forgets what was provisioned for {@code tenant}: its next publish provisions every cluster again. */
+    public void forget(String tenant) {
+        provisioned.remove(tenant);
+    }
+
     private Set<String> clustersWithAcls(String tenant) {
         Collection<AclBinding> bindings = await(admin.describeAcls(AgentAcls.onDesiredTopic(topicPrefix, tenant)).values(),
                 "reading the ACLs of tenant " + tenant + "'s desired topic");
@@ -130,6 +189,13 @@ public final class KafkaAgentAccess implements AgentAccess {
             deletions.add(new UserScramCredentialDeletion(principals.username(tenant, cluster), mechanism));
         }
         await(admin.deleteAcls(filters).all(), "removing the Kafka ACLs of " + what);
+        deleteCredentials(deletions);
+    }
+
+    private void deleteCredentials(List<UserScramCredentialAlteration> deletions) {
+        if (deletions.isEmpty()) {
+            return;
+        }
         for (Map.Entry<String, KafkaFuture<Void>> deletion : admin.alterUserScramCredentials(deletions).values().entrySet()) {
             try {
                 await(deletion.getValue(), "removing the Kafka credential of " + deletion.getKey());

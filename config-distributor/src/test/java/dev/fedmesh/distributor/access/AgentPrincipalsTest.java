@@ -27,4 +27,19 @@ class AgentPrincipalsTest {
         assertThat(principals.clusterOf("acme", "User:fedmesh-agent.acme.")).isEmpty();
         assertThat(principals.clusterOf("acme", "User:fedmesh-distributor")).isEmpty();
     }
+
+    @Test
+    void aSweepTellsThisInstallationsAgentsApartFromEveryOtherUser() {
+        assertThat(principals.agentOf("User:fedmesh-agent.acme.east")).contains(new AgentPrincipals.Agent("acme", "east"));
+        assertThat(principals.agentOfUsername("fedmesh-agent.acme-eu.west")).contains(new AgentPrincipals.Agent("acme-eu", "west"));
+        assertThat(principals.agentOf("User:staging-agent.acme.east")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-distributor")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.acme")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.acme.east.extra")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.Acme.east")).isEmpty();
+        assertThat(principals.agentOf("Group:fedmesh-agent.acme.east")).isEmpty();
+        assertThat(new AgentPrincipals("fedmesh-agent.acme").agentOf("User:fedmesh-agent.acme-agent.x.y"))
+                .contains(new AgentPrincipals.Agent("x", "y"));
+        assertThat(principals.agentOf("User:fedmesh-agent.acme-agent.x.y")).isEmpty();
+    }
 }

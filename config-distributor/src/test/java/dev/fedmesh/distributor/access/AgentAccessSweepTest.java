@@ -1,0 +1,302 @@
+package dev.fedmesh.distributor.access;
+
+import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.db.Migrations;
+import dev.fedmesh.distributor.ConfigDistributor;
+import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.testing.EmbeddedKafka;
+import dev.fedmesh.testing.TestDatabase;
+import dev.fedmesh.testing.TestPostgres;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.OUTBOX;
+import static dev.fedmesh.db.jooq.Tables.TENANTS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sweep against a broker that authenticates with SCRAM and authorizes with ACLs, and real
+ * PostgreSQL: a deleted tenant's agents lose their access, every existing tenant's agents keep it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentAccessSweepTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final String SUPER_USER = "fedmesh-distributor";
+    private static final String SUPER_PASSWORD = "distributor-secret";
+    private static final String PREFIX = "fedmesh";
+    private static final AgentCredentials CREDENTIALS =
+            AgentCredentials.fromSecret("test-agent-credential-secret-0123456789abcdef");
+    private static final AgentPrincipals PRINCIPALS = new AgentPrincipals(PREFIX);
+    private static final KafkaClientSecurity SUPER =
+            KafkaClientSecurity.saslPlaintext(KafkaClientSecurity.Mechanism.SCRAM_SHA_512, SUPER_USER, SUPER_PASSWORD);
+
+    private EmbeddedKafka kafka;
+    private TestDatabase database;
+    private DSLContext db;
+    private Admin admin;
+    private ConfigDistributor distributor;
+    private KafkaAgentAccess access;
+    private AgentAccessSweep sweep;
+
+    @BeforeAll
+    void start() {
+        kafka = EmbeddedKafka.startSecured(SUPER_USER, SUPER_PASSWORD);
+        database = TestPostgres.newDatabase(getClass());
+        Migrations.apply(database.dataSource());
+        db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+        Properties config = new Properties();
+        config.put("bootstrap.servers", kafka.bootstrapServers());
+        SUPER.applyTo(config);
+        admin = Admin.create(config);
+        // Its own sweep waits an hour: the tests below sweep when they choose, as a second distributor would.
+        distributor = ConfigDistributor.start(settings().withAgentAccessSweep(Duration.ofHours(1)));
+        access = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS);
+        sweep = new AgentAccessSweep(db, access);
+    }
+
+    @AfterAll
+    void stop() {
+        access.close();
+        distributor.close();
+        admin.close();
+        kafka.close();
+    }
+
+    @Test
+    void aDeletedTenantsAgentsCanNoLongerLogInWhileAnotherTenantsAgentStillReadsItsConfig() throws Exception {
+        UUID doomed = commitTenant("doomed", List.of("east", "west"), true);
+        commitTenant("kept", List.of("east"), true);
+        awaitPublished(doomed);
+        awaitPublishedByName("kept");
+        awaitLogIn("doomed", "east", true);
+
+        deleteTenant("doomed");
+        AgentAccessSweep.Outcome outcome = sweep.sweep();
+
+        assertThat(outcome.removed()).contains("doomed").doesNotContain("kept");
+        awaitLogIn("doomed", "east", false);
+        awaitLogIn("doomed", "west", false);
+        assertThat(aclPrincipals()).noneMatch(principal -> principal.startsWith("User:" + PREFIX + "-agent.doomed."));
+        assertThat(recordsReadBy("kept", "east")).as("records kept's east agent reads").isPositive();
+    }
+
+    @Test
+    void sweepingAgainChangesNothing() throws Exception {
+        UUID once = commitTenant("swept-once", List.of("east"), true);
+        commitTenant("stays", List.of("east", "west"), true);
+        awaitPublished(once);
+        awaitPublishedByName("stays");
+        deleteTenant("swept-once");
+        sweep.sweep();
+        List<String> principalsAfterFirst = aclPrincipals();
+        int outboxRows = db.fetchCount(OUTBOX);
+
+        AgentAccessSweep.Outcome second = sweep.sweep();
+        AgentAccessSweep.Outcome third = sweep.sweep();
+
+        assertThat(second.removed()).isEmpty();
+        assertThat(third.removed()).isEmpty();
+        assertThat(second.requeued()).isEmpty();
+        assertThat(aclPrincipals()).isEqualTo(principalsAfterFirst)
+                .contains(PRINCIPALS.principal("stays", "east"), PRINCIPALS.principal("stays", "west"));
+        assertThat(db.fetchCount(OUTBOX)).as("outbox rows").isEqualTo(outboxRows);
+        assertThat(recordsReadBy("stays", "west")).isPositive();
+    }
+
+    @Test
+    void aTenantCreatedUnderADeletedNameWhileTheSweepWaitsForTheTenantsTableKeepsItsAccess() throws Exception {
+        UUID before = commitTenant("reborn", List.of("east"), true);
+        awaitPublished(before);
+        deleteTenant("reborn");
+
+        // A tenant of the same name is being created while the sweep starts: the sweep finds the name
+        // gone, waits for the tenants table, and reads again once the creation has committed.
+        try (Connection creating = database.dataSource().getConnection()) {
+            creating.setAutoCommit(false);
+            DSLContext tx = DSL.using(creating, SQLDialect.POSTGRES);
+            UUID again = UUID.randomUUID();
+            tx.insertInto(TENANTS).set(TENANTS.ID, again).set(TENANTS.NAME, "reborn").set(TENANTS.REVISION, 1L).execute();
+            tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, again).set(CLUSTERS.NAME, "east")
+                    .set(CLUSTERS.RESOURCE_VERSION, 1L).execute();
+            CompletableFuture<AgentAccessSweep.Outcome> sweeping = CompletableFuture.supplyAsync(sweep::sweep);
+            awaitSweepWaitingForTenantsTable(sweeping);
+            creating.commit();
+
+            AgentAccessSweep.Outcome outcome = sweeping.get(60, TimeUnit.SECONDS);
+            assertThat(outcome.removed()).doesNotContain("reborn");
+        }
+        assertThat(aclPrincipals()).contains(PRINCIPALS.principal("reborn", "east"));
+        awaitLogIn("reborn", "east", true);
+    }
+
+    @Test
+    void aTenantCreatedAgainIsProvisionedWholeByADistributorThatRememberedTheOldOne() throws Exception {
+        commitTenant("again", List.of("east"), false);
+        try (KafkaAgentAccess remembering = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
+            remembering.provision("again", Set.of("east"));
+            awaitLogIn("again", "east", true);
+            deleteTenant("again");
+            sweep.sweep();
+            awaitLogIn("again", "east", false);
+            commitTenant("again", List.of("east"), false);
+            // Its clusters are what it remembers, so this costs no Kafka call: the new tenant's agent has no access.
+            remembering.provision("again", Set.of("east"));
+            assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("again", "east"));
+
+            AgentAccessSweep.Outcome outcome = new AgentAccessSweep(db, remembering).sweep();
+            assertThat(outcome.requeued()).contains("again");
+            assertThat(db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenantId("again")))).as("queued publishes").isEqualTo(1);
+
+            remembering.provision("again", Set.of("east"));
+        }
+        assertThat(aclPrincipals()).contains(PRINCIPALS.principal("again", "east"));
+        awaitLogIn("again", "east", true);
+    }
+
+    @Test
+    void aRunningDistributorRemovesADeletedTenantsAccessByItself() throws Exception {
+        UUID tenant = commitTenant("left", List.of("east"), true);
+        try (ConfigDistributor sweeping = ConfigDistributor.start(settings().withAgentAccessSweep(Duration.ofMillis(200)))) {
+            awaitPublished(tenant);
+            awaitLogIn("left", "east", true);
+
+            deleteTenant("left");
+
+            awaitLogIn("left", "east", false);
+        }
+        assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("left", "east"));
+    }
+
+    private DistributorSettings settings() {
+        return DistributorSettings.local(database.jdbcUrl(), database.username(), database.password(),
+                kafka.bootstrapServers(), PREFIX).withKafkaSecurity(SUPER, CREDENTIALS);
+    }
+
+    private UUID commitTenant(String name, List<String> clusters, boolean queuePublish) {
+        UUID tenant = UUID.randomUUID();
+        db.transaction(configuration -> {
+            DSLContext tx = configuration.dsl();
+            tx.insertInto(TENANTS).set(TENANTS.ID, tenant).set(TENANTS.NAME, name).set(TENANTS.REVISION, 2L).execute();
+            for (String cluster : clusters) {
+                tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, tenant).set(CLUSTERS.NAME, cluster)
+                        .set(CLUSTERS.RESOURCE_VERSION, 1L).execute();
+            }
+            if (queuePublish) {
+                tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenant).set(OUTBOX.REVISION, 2L).execute();
+            }
+        });
+        return tenant;
+    }
+
+    /** What control-api's tenant deletion does: one DELETE, the rest goes by cascade, outbox rows too. */
+    private void deleteTenant(String name) {
+        assertThat(db.deleteFrom(TENANTS).where(TENANTS.NAME.eq(name)).execute()).as("tenants deleted").isEqualTo(1);
+    }
+
+    private UUID tenantId(String name) {
+        return db.select(TENANTS.ID).from(TENANTS).where(TENANTS.NAME.eq(name)).fetchSingle(TENANTS.ID);
+    }
+
+    private void awaitPublishedByName(String name) {
+        awaitPublished(tenantId(name));
+    }
+
+    private void awaitPublished(UUID tenant) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenant).and(OUTBOX.PUBLISHED_AT.isNull())) > 0) {
+            assertThat(System.nanoTime()).as("tenant published within " + PATIENCE).isLessThan(deadline);
+            pause();
+        }
+    }
+
+    private void awaitSweepWaitingForTenantsTable(CompletableFuture<?> sweeping) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (db.fetchCount(DSL.table("pg_locks"), DSL.field("relation").eq(DSL.field("'tenants'::regclass"))
+                .and(DSL.field("mode").eq("ShareLock")).and(DSL.field("granted").eq(false))) == 0) {
+            assertThat(sweeping).as("the sweep is still running").isNotDone();
+            assertThat(System.nanoTime()).as("the sweep waits for the tenants table").isLessThan(deadline);
+        }
+    }
+
+    private List<String> aclPrincipals() throws Exception {
+        List<AclBinding> bindings = List.copyOf(admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS));
+        return bindings.stream().map(binding -> binding.entry().principal()).distinct().sorted().toList();
+    }
+
+    /** The broker applies credential changes moments after the controller commits them. */
+    private void awaitLogIn(String tenant, String cluster, boolean expected) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (canLogIn(tenant, cluster) != expected) {
+            assertThat(System.nanoTime()).as(tenant + "/" + cluster + " can log in: " + expected).isLessThan(deadline);
+        }
+    }
+
+    private boolean canLogIn(String tenant, String cluster) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(tenant, cluster)) {
+            consumer.listTopics(Duration.ofSeconds(30));
+            return true;
+        } catch (SaslAuthenticationException e) {
+            return false;
+        }
+    }
+
+    /** Reads the tenant's desired topic from the beginning as the agent of {@code cluster}, until a record comes. */
+    private int recordsReadBy(String tenant, String cluster) {
+        String topic = KafkaTopics.desired(PREFIX, tenant);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(tenant, cluster)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map((PartitionInfo info) -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            int records = 0;
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (records == 0 && System.nanoTime() < deadline) {
+                records += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return records;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumerOf(String tenant, String cluster) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        SUPER.as(PRINCIPALS.username(tenant, cluster), CREDENTIALS.password(tenant, cluster)).applyTo(config);
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
