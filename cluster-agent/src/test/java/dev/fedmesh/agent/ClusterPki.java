@@ -16,34 +16,34 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A tenant's PKI for the data-plane tests, built the way clusters get theirs: the built-in CA holds
- * the trust domain's root, and each cluster's agent makes its own intermediate key, of which only a
- * CSR is signed.
+ * A tenant's PKI for the data-plane and workload identity tests, built the way clusters get
+ * theirs: the built-in CA holds the trust domain's root, and each cluster's agent makes its own
+ * intermediate key, of which only a CSR is signed.
  */
-final class ClusterPki {
+public final class ClusterPki {
 
     private final TrustDomain trustDomain;
     private final BuiltInCertificateAuthority ca;
 
-    ClusterPki(Path directory, String trustDomain) {
+    public ClusterPki(Path directory, String trustDomain) {
         this.trustDomain = TrustDomain.of(trustDomain);
         this.ca = BuiltInCertificateAuthority.open(directory, Clock.systemUTC());
     }
 
-    TrustDomain trustDomain() {
+    public TrustDomain trustDomain() {
         return trustDomain;
     }
 
-    List<X509Certificate> roots() {
+    public List<X509Certificate> roots() {
         return ca.roots(trustDomain);
     }
 
-    String rootsPem() {
+    public String rootsPem() {
         return Pem.write(roots());
     }
 
     /** The SVID issuer of a cluster: a fresh intermediate key whose CSR the tenant's root signs. */
-    SvidIssuer clusterIssuer(String cluster) {
+    public SvidIssuer clusterIssuer(String cluster) {
         KeyPair keys = KeyType.EC_P256.generate();
         CertificateRequest csr = CertificateRequest.create(keys, "fedmesh agent " + cluster, List.of(), true);
         SignedIntermediate intermediate = ca.signIntermediate(

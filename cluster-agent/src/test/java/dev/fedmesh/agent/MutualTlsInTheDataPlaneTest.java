@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
-import dev.fedmesh.agent.identity.WorkloadIdentity;
+import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.ProxylessBootstrap;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.MeshTrust;
@@ -19,6 +19,8 @@ import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
+import dev.fedmesh.trust.spiffe.SpiffeId;
+import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.svid.SvidIssuer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -33,6 +35,7 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +62,7 @@ class MutualTlsInTheDataPlaneTest {
     Path dir;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private int workloads;
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -136,7 +140,7 @@ class MutualTlsInTheDataPlaneTest {
         ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
         ClusterPki nextRoot = new ClusterPki(dir.resolve("next-ca"), "acme.fedmesh.dev");
         ClusterAgent agent = agent("east", config("east", 1, acme, strictMesh()));
-        WorkloadIdentity greeter = workload(acme, acme.clusterIssuer("east"), "shop", GREETER, acme.roots());
+        Workload greeter = workload(acme, acme.clusterIssuer("east"), "shop", GREETER, acme.roots());
         serve(agent, "east", greeter, freePort());
         ManagedChannel underNextRoot = channel(agent, workload(nextRoot, nextRoot.clusterIssuer("east"), "shop",
                 "frontend", concat(acme, nextRoot)));
@@ -144,7 +148,7 @@ class MutualTlsInTheDataPlaneTest {
 
         // The first step of a root rotation: the new root joins the bundle. The agent rewrites the
         // server's files; the running server picks them up at its next refresh.
-        greeter.trustBundleChanged(concat(acme, nextRoot));
+        greeter.writeWithBundle(concat(acme, nextRoot));
 
         awaitStatus(underNextRoot, Status.Code.OK);
         assertThat(call(underNextRoot)).isEqualTo(GREETER);
@@ -228,21 +232,26 @@ class MutualTlsInTheDataPlaneTest {
         return agent;
     }
 
-    private WorkloadIdentity workload(ClusterPki pki, SvidIssuer issuer, String namespace, String serviceAccount,
-                                      List<java.security.cert.X509Certificate> trustBundle) {
-        WorkloadIdentity identity = new WorkloadIdentity(pki.trustDomain().workload(namespace, serviceAccount), issuer,
-                new WorkloadCertificateFiles(dir.resolve("workloads").resolve(pki.trustDomain().name())
-                        .resolve(namespace + "-" + serviceAccount + "-" + resources.size())),
-                trustBundle);
-        identity.renewIfDue(Instant.now());
-        return identity;
+    /**
+     * A workload of {@code service} in {@code namespace} of {@code pki}'s trust domain, its files written
+     * the way an agent writes them, with an SVID from {@code issuer} and {@code trustBundle} beside it.
+     */
+    private Workload workload(ClusterPki pki, SvidIssuer issuer, String namespace, String service,
+                              List<X509Certificate> trustBundle) {
+        // Each workload in files of its own, as if from an agent of its own: one test may hold the same
+        // identity twice, e.g. issued by a forger.
+        WorkloadSvids svids = new WorkloadSvids(dir.resolve("workloads").resolve(String.valueOf(++workloads)));
+        Workload workload = new Workload(svids, pki.trustDomain(), issuer,
+                new ServiceEndpoint(service, "127.0.0.1", 8080, Map.of(WorkloadSvids.NAMESPACE_LABEL, namespace)));
+        workload.writeWithBundle(trustBundle);
+        return workload;
     }
 
     /** Starts the greeter workload on {@code port} of the agent's cluster, registered in its inventory. */
-    private void serve(ClusterAgent agent, String cluster, WorkloadIdentity identity, int port) {
+    private void serve(ClusterAgent agent, String cluster, Workload workload, int port) {
         agent.inventory().register(new ServiceEndpoint(GREETER, "127.0.0.1", port, Map.of()));
         Server server = ProxylessServers.start(
-                ProxylessBootstrap.of("localhost:" + agent.xdsPort(), cluster + "/" + GREETER, identity.files()), port,
+                ProxylessBootstrap.of("localhost:" + agent.xdsPort(), cluster + "/" + GREETER, workload.files()), port,
                 new SimpleServiceGrpc.SimpleServiceImplBase() {
                     @Override
                     public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> response) {
@@ -253,9 +262,9 @@ class MutualTlsInTheDataPlaneTest {
         resources.add(() -> ProxylessServers.stop(server));
     }
 
-    private ManagedChannel channel(ClusterAgent agent, WorkloadIdentity identity) {
+    private ManagedChannel channel(ClusterAgent agent, Workload workload) {
         ManagedChannel channel = ProxylessClients.secureChannel(ProxylessBootstrap.of("localhost:" + agent.xdsPort(),
-                identity.id().toString(), identity.files()), GREETER);
+                workload.id().toString(), workload.files()), GREETER);
         resources.add(() -> ProxylessClients.close(channel));
         return channel;
     }
@@ -315,8 +324,8 @@ class MutualTlsInTheDataPlaneTest {
         }
     }
 
-    private static List<java.security.cert.X509Certificate> concat(ClusterPki first, ClusterPki second) {
-        List<java.security.cert.X509Certificate> roots = new ArrayList<>(first.roots());
+    private static List<X509Certificate> concat(ClusterPki first, ClusterPki second) {
+        List<X509Certificate> roots = new ArrayList<>(first.roots());
         roots.addAll(second.roots());
         return roots;
     }
@@ -362,6 +371,24 @@ class MutualTlsInTheDataPlaneTest {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** One workload's SVID files as the agent's {@link WorkloadSvids} keeps them. */
+    private record Workload(WorkloadSvids svids, TrustDomain trustDomain, SvidIssuer issuer, ServiceEndpoint endpoint) {
+
+        SpiffeId id() {
+            return WorkloadSvids.idOf(trustDomain, endpoint);
+        }
+
+        WorkloadCertificateFiles files() {
+            return svids.files(endpoint.labels().get(WorkloadSvids.NAMESPACE_LABEL), endpoint.service());
+        }
+
+        /** Writes the files with {@code bundle}: a first SVID, or the same SVID with a new bundle beside it. */
+        void writeWithBundle(List<X509Certificate> bundle) {
+            assertThat(svids.refresh(List.of(endpoint), issuer, "", trustDomain, bundle, Instant.now()))
+                    .as("workloads whose files were written").isEqualTo(1);
         }
     }
 }

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
-import dev.fedmesh.agent.identity.WorkloadIdentity;
+import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.ProxylessBootstrap;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
@@ -16,21 +17,13 @@ import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
-import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
-import dev.fedmesh.trust.ca.IntermediateSigningRequest;
-import dev.fedmesh.trust.spiffe.TrustDomain;
-import dev.fedmesh.trust.svid.SvidIssuer;
-import dev.fedmesh.trust.x509.CertificateRequest;
-import dev.fedmesh.trust.x509.KeyType;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * STRICT mTLS and a TrafficPermission applied through the REST API reach a real proxyless gRPC
  * server and its real xDS clients: REST → PostgreSQL → outbox → distributor → Kafka → agent → xDS,
- * with the workloads' SVIDs issued from the cluster's intermediate under the tenant's root.
+ * with the workloads' SVID files written by the agent, from the intermediate the control plane
+ * issued the cluster under the tenant's root.
  */
 class PermissionsThroughTheApiTest {
 
     private static final String TENANT = "acme";
     private static final String CLUSTER = "east";
-    private static final TrustDomain ACME = TrustDomain.of("acme.fedmesh.dev");
+    private static final String TRUST_DOMAIN = "acme.fedmesh.dev";
+    // The first SVID waits for the cluster's intermediate: a status report, the distributor, a desired config.
+    private static final Duration SVID_PATIENCE = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
@@ -72,15 +68,15 @@ class PermissionsThroughTheApiTest {
                 dir.resolve("agents")));
         running.add(stack::close);
         ApiClient api = new ApiClient(stack.apiUrl(), token);
-        // The tenant's trust domain is the one this test issues its workloads' SVIDs in.
-        api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + ACME.name() + "\"}"),
-                "creating the tenant");
-        api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + CLUSTER + "\"}"),
-                "registering " + CLUSTER);
+        api.expectOk(api.post("/api/v1/tenants",
+                "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + TRUST_DOMAIN + "\"}"), "creating the tenant");
+        ApiClient.Answer registered = api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
+                "{\"name\": \"" + CLUSTER + "\"}"), "registering " + CLUSTER);
+        String credential = PolicyJson.parse(registered.body()).path("bootstrapCredential").asText();
         for (String service : List.of("greeter", "frontend", "batch")) {
             api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/services/" + service, "{}"), "registering " + service);
         }
-        ClusterAgent agent = stack.startAgent(TENANT, CLUSTER);
+        ClusterAgent agent = stack.startAgent(TENANT, CLUSTER, credential);
         apply(api, "mesh-strict", """
                 {"kind": "MtlsMode", "target": {"mesh": true}, "spec": {"mode": "STRICT"}}""");
         apply(api, "zero-trust", """
@@ -88,14 +84,13 @@ class PermissionsThroughTheApiTest {
         long first = apply(api, "greeter-callers", callers("frontend"));
         Await.until(() -> agent.appliedRevision() >= first, "the agent to apply revision " + first);
 
-        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
-        SvidIssuer east = clusterIssuer(ca);
         int port = FreePort.find();
-        agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", port, Map.of()));
-        Server server = ProxylessServers.start(bootstrap(agent, identity(east, ca, "shop", "greeter")), port, greeter());
+        // Local workloads of east, callers too: registering them is what gives them an identity.
+        WorkloadCertificateFiles greeterFiles = localWorkload(agent, "shop", "greeter", port);
+        Server server = ProxylessServers.start(bootstrap(agent, "shop", "greeter", greeterFiles), port, greeter());
         running.add(() -> ProxylessServers.stop(server));
-        ManagedChannel frontend = channel(agent, identity(east, ca, "shop", "frontend"));
-        ManagedChannel batch = channel(agent, identity(east, ca, "jobs", "batch"));
+        ManagedChannel frontend = channel(agent, "shop", "frontend");
+        ManagedChannel batch = channel(agent, "jobs", "batch");
 
         assertThat(call(frontend).getMessage()).startsWith("Hello");
         assertThat(GreeterCalls.statusOf(batch, "test")).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -123,27 +118,26 @@ class PermissionsThroughTheApiTest {
         return Long.parseLong(answer.body().replaceAll(".*\"resourceVersion\":\"(\\d+)\".*", "$1"));
     }
 
-    private static SvidIssuer clusterIssuer(BuiltInCertificateAuthority ca) {
-        KeyPair keys = KeyType.EC_P256.generate();
-        CertificateRequest csr = CertificateRequest.create(keys, "fedmesh agent " + CLUSTER, List.of(), true);
-        return new SvidIssuer(ACME, keys.getPrivate(),
-                List.of(ca.signIntermediate(IntermediateSigningRequest.leavesOnly(ACME, csr, Duration.ofDays(1))).certificate()),
-                Duration.ofHours(1));
+    /** Registers {@code service} in {@code namespace} as a local workload; returns its SVID files once written. */
+    private static WorkloadCertificateFiles localWorkload(ClusterAgent agent, String namespace, String service,
+                                                          int port) {
+        agent.inventory().register(new ServiceEndpoint(service, "127.0.0.1", port,
+                Map.of(WorkloadSvids.NAMESPACE_LABEL, namespace)));
+        WorkloadCertificateFiles files = agent.workloadFiles(namespace, service);
+        Await.within(SVID_PATIENCE, () -> Files.exists(files.certificateFile()),
+                "the agent to write the SVID files of " + namespace + "/" + service);
+        return files;
     }
 
-    private WorkloadIdentity identity(SvidIssuer issuer, BuiltInCertificateAuthority ca, String namespace, String account) {
-        WorkloadIdentity identity = new WorkloadIdentity(ACME.workload(namespace, account), issuer,
-                new WorkloadCertificateFiles(dir.resolve("workloads").resolve(namespace + "-" + account)), ca.roots(ACME));
-        identity.renewIfDue(Instant.now());
-        return identity;
+    private static Map<String, ?> bootstrap(ClusterAgent agent, String namespace, String service,
+                                            WorkloadCertificateFiles files) {
+        return ProxylessBootstrap.of("127.0.0.1:" + agent.xdsPort(), namespace + "/" + service, files);
     }
 
-    private static Map<String, ?> bootstrap(ClusterAgent agent, WorkloadIdentity identity) {
-        return ProxylessBootstrap.of("127.0.0.1:" + agent.xdsPort(), identity.id().toString(), identity.files());
-    }
-
-    private ManagedChannel channel(ClusterAgent agent, WorkloadIdentity identity) {
-        ManagedChannel channel = ProxylessClients.secureChannel(bootstrap(agent, identity), "greeter");
+    /** A caller of greeter: a local workload of its own, on a port nothing listens on, since it only calls. */
+    private ManagedChannel channel(ClusterAgent agent, String namespace, String service) {
+        WorkloadCertificateFiles files = localWorkload(agent, namespace, service, FreePort.find());
+        ManagedChannel channel = ProxylessClients.secureChannel(bootstrap(agent, namespace, service, files), "greeter");
         running.add(() -> ProxylessClients.close(channel));
         return channel;
     }
