@@ -6,7 +6,6 @@ import dev.fedmesh.distributor.state.TenantRevisions;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
 import org.jooq.DSLContext;
-import org.jooq.Record4;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,15 +13,13 @@ import org.slf4j.LoggerFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
-import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
-import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATION_PROGRESS;
 import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
@@ -96,20 +93,20 @@ public final class RootRotations {
         OffsetDateTime now = tx.select(DSL.currentOffsetDateTime()).fetchSingle().value1();
         return switch (rotation.getStage()) {
             case "requested" -> addNewRoot(tx, rotation, tenant.value1(), trustDomain, now);
-            case "bundle" -> settled(tx, rotation, now, false)
+            case "bundle" -> settled(tx, rotation, now)
                     && moveOn(tx, rotation, tenant.value1(), "reissue", now, () -> tx.update(TRUST_ROOTS)
                             .set(TRUST_ROOTS.SIGNING_SINCE, now)
                             .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
                             .and(TRUST_ROOTS.SHA256.eq(rotation.getNewRootSha256()))
                             .execute());
-            case "reissue" -> settled(tx, rotation, now, true)
+            case "reissue" -> settled(tx, rotation, now)
                     && moveOn(tx, rotation, tenant.value1(), "retire", now, () -> tx.update(TRUST_ROOTS)
                             .set(TRUST_ROOTS.RETIRED_AT, now)
                             .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
                             .and(TRUST_ROOTS.RETIRED_AT.isNull())
                             .and(TRUST_ROOTS.SHA256.ne(rotation.getNewRootSha256()))
                             .execute());
-            case "retire" -> settled(tx, rotation, now, false) && finish(tx, rotation, tenant.value1(), now);
+            case "retire" -> settled(tx, rotation, now) && finish(tx, rotation, tenant.value1(), now);
             default -> false;
         };
     }
@@ -174,11 +171,12 @@ public final class RootRotations {
     }
 
     /**
-     * True once every reporting cluster has the stage's revision applied (and, with {@code newRoot},
-     * reports its SVIDs under the new root) and {@code settle} has passed since that was first seen.
+     * True once no cluster is waited for at the current stage (every reporting cluster has its
+     * revision applied, and in {@code reissue} reports its SVIDs under the new root) and
+     * {@code settle} has passed since that was first seen.
      */
-    private boolean settled(DSLContext tx, RootRotationsRecord rotation, OffsetDateTime now, boolean newRoot) {
-        boolean applied = waitingFor(tx, rotation, newRoot).isEmpty();
+    private boolean settled(DSLContext tx, RootRotationsRecord rotation, OffsetDateTime now) {
+        boolean applied = waitingFor(tx, rotation).isEmpty();
         if (!applied) {
             if (rotation.getStageReported() != null) {
                 rotation.setStageReported(null);
@@ -193,26 +191,13 @@ public final class RootRotations {
         return !now.isBefore(rotation.getStageReported().plus(settle));
     }
 
-    /**
-     * The reporting clusters that do not have the rotation's current stage applied yet. With
-     * {@code newRoot}, a cluster whose agent holds an intermediate must also report every SVID it
-     * wrote under the new root (an agent that holds none has no SVID to re-issue).
-     */
-    static List<String> waitingFor(DSLContext tx, RootRotationsRecord rotation, boolean newRoot) {
-        List<Record4<String, Long, OffsetDateTime, byte[]>> clusters = tx
-                .select(CLUSTERS.NAME, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER,
-                        CLUSTER_STATUS.SVID_ROOT_SHA256)
-                .from(CLUSTERS)
-                .join(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
-                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
-                .where(CLUSTERS.TENANT_ID.eq(rotation.getTenantId()))
-                .orderBy(CLUSTERS.NAME)
-                .fetch();
-        return clusters.stream()
-                .filter(cluster -> cluster.value2() < rotation.getStageRevision()
-                        || newRoot && cluster.value3() != null && !Arrays.equals(cluster.value4(), rotation.getNewRootSha256()))
-                .map(Record4::value1)
-                .toList();
+    /** The clusters the rotation's current stage waits for, by the rule of view {@code root_rotation_progress}. */
+    static List<String> waitingFor(DSLContext tx, RootRotationsRecord rotation) {
+        return tx.select(ROOT_ROTATION_PROGRESS.CLUSTER).from(ROOT_ROTATION_PROGRESS)
+                .where(ROOT_ROTATION_PROGRESS.ROTATION_ID.eq(rotation.getId()))
+                .and(ROOT_ROTATION_PROGRESS.WAITED_FOR)
+                .orderBy(ROOT_ROTATION_PROGRESS.CLUSTER)
+                .fetch(ROOT_ROTATION_PROGRESS.CLUSTER);
     }
 
     private static void audit(DSLContext tx, RootRotationsRecord rotation, String tenant) {

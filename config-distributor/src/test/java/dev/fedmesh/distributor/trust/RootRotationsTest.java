@@ -139,7 +139,7 @@ class RootRotationsTest {
         // Only east has it: nothing moves; then west too (the never-connected cluster is not waited for).
         reportHolding("east", bundle.getStageRevision(), oldRoot);
         assertThat(rotations.advance()).isZero();
-        assertThat(RootRotations.waitingFor(db, rotation(id), false)).containsExactly("west");
+        assertThat(RootRotations.waitingFor(db, rotation(id))).containsExactly("west");
         reportHolding("west", bundle.getStageRevision(), oldRoot);
         assertThat(rotations.advance()).isEqualTo(1);
 
@@ -170,7 +170,7 @@ class RootRotationsTest {
         reportHolding("east", current(), newRoot);
         reportReissuing("west", current());
         assertThat(rotations.advance()).as("west holds an intermediate but has not re-issued its SVIDs").isZero();
-        assertThat(RootRotations.waitingFor(db, rotation(id), true)).containsExactly("west");
+        assertThat(RootRotations.waitingFor(db, rotation(id))).containsExactly("west");
         reportHolding("west", current(), newRoot);
         assertThat(rotations.advance()).isEqualTo(1);
 

@@ -3,7 +3,6 @@ package dev.fedmesh.controlapi.trust;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -15,15 +14,13 @@ public record RootRotation(UUID id, String tenant, String stage, byte[] oldRootS
                            OffsetDateTime requestedAt, OffsetDateTime finishedAt, String error,
                            List<ClusterReport> clusters) {
 
-    /** The stages in which the rotation waits for every reporting cluster to apply the stage's revision. */
-    private static final Set<String> WAITING_STAGES = Set.of("bundle", "reissue", "retire");
-
     /**
      * What a registered cluster's agent last reported; every field null when it never reported.
-     * {@code appliedRevision} is null too before the agent applied any config.
+     * {@code appliedRevision} is null too before the agent applied any config. {@code waitedFor}:
+     * the rotation's current stage waits for this cluster (view {@code root_rotation_progress}).
      */
     public record ClusterReport(String cluster, boolean reporting, Long appliedRevision, byte[] svidRootSha256,
-                                OffsetDateTime intermediateNotAfter, OffsetDateTime lastHeartbeat) {
+                                OffsetDateTime intermediateNotAfter, OffsetDateTime lastHeartbeat, boolean waitedFor) {
     }
 
     /**
@@ -38,22 +35,13 @@ public record RootRotation(UUID id, String tenant, String stage, byte[] oldRootS
     }
 
     /**
-     * The clusters the current stage waits for, by name, as the distributor judges it: those that
-     * report and have not applied the stage's revision, or in stage {@code reissue} report SVIDs
-     * under another root (a cluster holding no identity yet has none to re-issue). Empty while
-     * {@code requested} (the distributor has not acted yet) and once finished.
+     * The clusters the current stage waits for, by name, by the rule the distributor moves the
+     * rotation on by (view {@code root_rotation_progress}): reporting clusters that have not applied
+     * the stage's revision, and in stage {@code reissue} those holding an intermediate that do not
+     * report every SVID under the new root yet. Empty while {@code requested} and once finished.
      */
     public List<String> waitingFor() {
-        if (!WAITING_STAGES.contains(stage) || stageRevision == null) {
-            return List.of();
-        }
-        return clusters.stream()
-                .filter(ClusterReport::reporting)
-                .filter(cluster -> cluster.appliedRevision() == null || cluster.appliedRevision() < stageRevision
-                        || "reissue".equals(stage) && cluster.svidRootSha256() != null
-                        && !Arrays.equals(cluster.svidRootSha256(), newRootSha256))
-                .map(ClusterReport::cluster)
-                .toList();
+        return clusters.stream().filter(ClusterReport::waitedFor).map(ClusterReport::cluster).toList();
     }
 
     /** How many clusters have the current stage applied. */

@@ -14,6 +14,7 @@ import org.jooq.impl.DSL;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -21,6 +22,7 @@ import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATION_PROGRESS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
@@ -89,7 +91,7 @@ public final class RootRotationStore {
         return dsl.selectFrom(ROOT_ROTATIONS)
                 .where(ROOT_ROTATIONS.TENANT_ID.eq(tenant.id()).and(ROOT_ROTATIONS.ID.eq(uuid)))
                 .fetchOptional()
-                .map(row -> toRotation(row, tenant.name(), reports(tenant.id())))
+                .map(row -> toRotation(row, tenant.name(), reports(List.of(row.getId())).getOrDefault(row.getId(), List.of())))
                 .orElseThrow(() -> ApiException.notFound("Root rotation '" + id + "' of tenant '" + tenant.name() + "'"));
     }
 
@@ -105,23 +107,29 @@ public final class RootRotationStore {
                 .orderBy(ROOT_ROTATIONS.REQUESTED_AT.desc(), ROOT_ROTATIONS.ID.desc())
                 .limit(page.limit() + 1)
                 .fetch();
-        List<RootRotation.ClusterReport> reports = fetched.isEmpty() ? List.of() : reports(tenant.id());
-        List<RootRotation> rotations = fetched.stream().map(row -> toRotation(row, tenant.name(), reports)).toList();
+        Map<UUID, List<RootRotation.ClusterReport>> reports = reports(fetched.stream().map(RootRotationsRecord::getId).toList());
+        List<RootRotation> rotations = fetched.stream()
+                .map(row -> toRotation(row, tenant.name(), reports.getOrDefault(row.getId(), List.of())))
+                .toList();
         return page.toResult(rotations, rotation -> new Cursor(rotation.requestedAt(), rotation.id()).toString());
     }
 
-    /** What each registered cluster of the tenant last reported, by cluster name. */
-    private List<RootRotation.ClusterReport> reports(UUID tenantId) {
-        return dsl.select(CLUSTERS.NAME, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.SVID_ROOT_SHA256,
-                        CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER, CLUSTER_STATUS.RECEIVED_AT)
-                .from(CLUSTERS)
-                .leftJoin(CLUSTER_STATUS).on(CLUSTER_STATUS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
-                        .and(CLUSTER_STATUS.CLUSTER.eq(CLUSTERS.NAME)))
-                .where(CLUSTERS.TENANT_ID.eq(tenantId))
-                .orderBy(CLUSTERS.NAME)
-                .fetch(row -> new RootRotation.ClusterReport(row.value1(), row.value5() != null,
-                        row.value2() == null || row.value2() < 0 ? null : row.value2(), row.value3(), row.value4(),
-                        row.value5()));
+    /**
+     * Per rotation, what each registered cluster of its tenant last reported and whether the
+     * rotation's stage waits for it (view {@code root_rotation_progress}, the rule the distributor
+     * moves rotations by), by cluster name.
+     */
+    private Map<UUID, List<RootRotation.ClusterReport>> reports(List<UUID> rotations) {
+        if (rotations.isEmpty()) {
+            return Map.of();
+        }
+        return dsl.selectFrom(ROOT_ROTATION_PROGRESS)
+                .where(ROOT_ROTATION_PROGRESS.ROTATION_ID.in(rotations))
+                .orderBy(ROOT_ROTATION_PROGRESS.CLUSTER)
+                .fetchGroups(ROOT_ROTATION_PROGRESS.ROTATION_ID, row -> new RootRotation.ClusterReport(row.getCluster(),
+                        row.getReporting(),
+                        row.getAppliedRevision() == null || row.getAppliedRevision() < 0 ? null : row.getAppliedRevision(),
+                        row.getSvidRootSha256(), row.getIntermediateNotAfter(), row.getReceivedAt(), row.getWaitedFor()));
     }
 
     private static RootRotation toRotation(RootRotationsRecord row, String tenant, List<RootRotation.ClusterReport> reports) {

@@ -166,6 +166,15 @@ class RootRotationApiTest {
                 .isFalse();
         assertThat(reissue.get("summary").get("waitingFor")).extracting(JsonNode::asText).containsExactly("west");
 
+        rows.reported("west", 8, null, expiry);
+        JsonNode reissuing = RunningApi.json(send(running.adminToken, "GET", rotations(rows) + "/" + id, 200));
+        rows.reported("west", 8, null, null);
+        JsonNode holdingNone = RunningApi.json(send(running.adminToken, "GET", rotations(rows) + "/" + id, 200));
+
+        assertThat(reissuing.get("summary").get("waitingFor")).as("an intermediate, SVIDs not all re-issued yet")
+                .extracting(JsonNode::asText).containsExactly("west");
+        assertThat(holdingNone.get("summary").get("waitingFor")).as("no intermediate: no SVID to re-issue").isEmpty();
+
         rows.reported("west", 8, newRoot, expiry);
         JsonNode moved = RunningApi.json(send(running.adminToken, "GET", rotations(rows) + "/" + id, 200));
 
