@@ -12,9 +12,6 @@ import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.testing.FreePort;
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestKafka;
-import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import io.grpc.ManagedChannel;
@@ -24,10 +21,8 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,24 +45,20 @@ class PermissionsThroughTheApiTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> running = new ArrayList<>();
+    private StackUnderTest under;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
+        if (under != null) {
+            under.close();
         }
     }
 
     @Test
     void changingATrafficPermissionThroughTheApiSwapsWhoIsServedWithoutARestart() throws Exception {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        String token = "permissions-" + UUID.randomUUID();
-        FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(database.jdbcUrl(), database.username(),
-                database.password(), TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(getClass()), token, 0, 0,
-                dir.resolve("agents")));
-        running.add(stack::close);
-        ApiClient api = new ApiClient(stack.apiUrl(), token);
+        under = StackUnderTest.start(getClass(), dir.resolve("agents"));
+        FedmeshStack stack = under.stack;
+        ApiClient api = under.api;
         api.expectOk(api.post("/api/v1/tenants",
                 "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + TRUST_DOMAIN + "\"}"), "creating the tenant");
         ApiClient.Answer registered = api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
@@ -88,7 +79,7 @@ class PermissionsThroughTheApiTest {
         // Local workloads of east, callers too: registering them is what gives them an identity.
         WorkloadCertificateFiles greeterFiles = localWorkload(agent, "shop", "greeter", port);
         Server server = ProxylessServers.start(bootstrap(agent, "shop", "greeter", greeterFiles), port, greeter());
-        running.add(() -> ProxylessServers.stop(server));
+        under.stopAtEnd(() -> ProxylessServers.stop(server));
         ManagedChannel frontend = channel(agent, "shop", "frontend");
         ManagedChannel batch = channel(agent, "jobs", "batch");
 
@@ -138,7 +129,7 @@ class PermissionsThroughTheApiTest {
     private ManagedChannel channel(ClusterAgent agent, String namespace, String service) {
         WorkloadCertificateFiles files = localWorkload(agent, namespace, service, FreePort.find());
         ManagedChannel channel = ProxylessClients.secureChannel(bootstrap(agent, namespace, service, files), "greeter");
-        running.add(() -> ProxylessClients.close(channel));
+        under.stopAtEnd(() -> ProxylessClients.close(channel));
         return channel;
     }
 

@@ -12,9 +12,6 @@ import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.testing.FreePort;
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestKafka;
-import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
@@ -36,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,25 +61,21 @@ class RootRotationWithoutADroppedCallTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> running = new ArrayList<>();
+    private StackUnderTest under;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
+        if (under != null) {
+            under.close();
         }
     }
 
     @Test
     void aRootRotationThroughTheApiDropsNoCallBetweenClusters() throws Exception {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        String token = "rotation-" + UUID.randomUUID();
         Path state = dir.resolve("fedmesh");
-        FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(database.jdbcUrl(), database.username(),
-                database.password(), TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(getClass()), token, 0, 0,
-                state, SETTLE));
-        running.add(stack::close);
-        ApiClient api = new ApiClient(stack.apiUrl(), token);
+        under = StackUnderTest.start(getClass(), state, SETTLE);
+        FedmeshStack stack = under.stack;
+        ApiClient api = under.api;
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + TRUST_DOMAIN + "\"}"),
                 "creating the tenant");
         Map<String, String> credentials = new LinkedHashMap<>();
@@ -113,16 +105,16 @@ class RootRotationWithoutADroppedCallTest {
                 "both agents to apply revision " + strict);
         Server server = ProxylessServers.start(ProxylessBootstrap.of("127.0.0.1:" + west.xdsPort(), "west/greeter",
                 greeterFiles), greeterPort, greeter());
-        running.add(() -> ProxylessServers.stop(server));
+        under.stopAtEnd(() -> ProxylessServers.stop(server));
         Map<String, ?> frontendBootstrap = ProxylessBootstrap.of("127.0.0.1:" + east.xdsPort(), "east/frontend", frontendFiles);
         ManagedChannel longLived = ProxylessClients.secureChannel(frontendBootstrap, "greeter");
-        running.add(() -> ProxylessClients.close(longLived));
+        under.stopAtEnd(() -> ProxylessClients.close(longLived));
         assertThat(firstCall(longLived).getCluster()).isEqualTo("west");
 
         Callers callers = new Callers();
         callers.start("one connection", () -> longLived, false);
         callers.start("a new connection per call", () -> ProxylessClients.secureChannel(frontendBootstrap, "greeter"), true);
-        running.add(callers::stop);
+        under.stopAtEnd(callers::stop);
 
         // West's agent is down when the rotation starts: its workloads keep their files, and the
         // rotation must hold until west has the new root in its bundle.

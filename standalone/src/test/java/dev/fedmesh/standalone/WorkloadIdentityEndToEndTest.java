@@ -14,9 +14,6 @@ import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.testing.FreePort;
-import dev.fedmesh.testing.TestDatabase;
-import dev.fedmesh.testing.TestKafka;
-import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.x509.CertificateUris;
@@ -40,7 +37,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -65,25 +61,21 @@ class WorkloadIdentityEndToEndTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> running = new ArrayList<>();
+    private StackUnderTest under;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            running.get(i).close();
+        if (under != null) {
+            under.close();
         }
     }
 
     @Test
     void clustersRegisteredThroughTheApiGetIntermediatesAndTheirWorkloadsTalkStrictMtlsAcrossClusters() throws Exception {
-        TestDatabase database = TestPostgres.newDatabase(getClass());
-        String token = "identity-" + UUID.randomUUID();
         Path state = dir.resolve("fedmesh");
-        FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(database.jdbcUrl(), database.username(),
-                database.password(), TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(getClass()), token, 0, 0,
-                state));
-        running.add(stack::close);
-        ApiClient api = new ApiClient(stack.apiUrl(), token);
+        under = StackUnderTest.start(getClass(), state);
+        FedmeshStack stack = under.stack;
+        ApiClient api = under.api;
         JsonNode tenant = json(api.expectOk(api.post("/api/v1/tenants",
                 "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + TRUST_DOMAIN + "\"}"), "creating the tenant"));
         assertThat(tenant.path("trustDomain").asText()).isEqualTo(TRUST_DOMAIN);
@@ -140,13 +132,13 @@ class WorkloadIdentityEndToEndTest {
                 "both agents to apply revision " + strict);
         Server server = ProxylessServers.start(ProxylessBootstrap.of("127.0.0.1:" + west.xdsPort(), "west/greeter",
                 files.get("west/greeter")), greeterPort, greeter("west"));
-        running.add(() -> ProxylessServers.stop(server));
+        under.stopAtEnd(() -> ProxylessServers.stop(server));
         ManagedChannel frontend = ProxylessClients.secureChannel(ProxylessBootstrap.of("127.0.0.1:" + east.xdsPort(),
                 "east/frontend", files.get("east/frontend")), "greeter");
-        running.add(() -> ProxylessClients.close(frontend));
+        under.stopAtEnd(() -> ProxylessClients.close(frontend));
         ManagedChannel plaintext = Grpc.newChannelBuilderForAddress("127.0.0.1", greeterPort,
                 InsecureChannelCredentials.create()).build();
-        running.add(() -> ProxylessClients.close(plaintext));
+        under.stopAtEnd(() -> ProxylessClients.close(plaintext));
 
         HelloReply reply = GreeterGrpc.newBlockingStub(frontend).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
                 .sayHello(HelloRequest.newBuilder().setName("east").build());
@@ -165,7 +157,7 @@ class WorkloadIdentityEndToEndTest {
                 "create cluster:west " + TRUST_DOMAIN + " bootstrap-credential");
         assertThat(audit.toString()).doesNotContain(credentials.get("east")).doesNotContain(credentials.get("west"));
 
-        DSLContext db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
+        DSLContext db = DSL.using(under.database.dataSource(), SQLDialect.POSTGRES);
         assertThat(db.select(CLUSTERS.NAME).from(CLUSTERS).join(TENANTS).on(TENANTS.ID.eq(CLUSTERS.TENANT_ID))
                 .where(TENANTS.NAME.eq(TENANT)).and(CLUSTERS.BOOTSTRAP_USED_AT.isNotNull()).fetch(CLUSTERS.NAME))
                 .as("clusters whose bootstrap credential is marked used")
