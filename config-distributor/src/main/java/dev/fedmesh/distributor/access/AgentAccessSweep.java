@@ -26,6 +26,8 @@ import static dev.fedmesh.db.jooq.Tables.TENANTS;
  * whose agent holds no ACL while nothing of the tenant waits in the outbox (a tenant deleted and
  * created again under the same name, published by a distributor that remembered the old one; an
  * ACL removed by hand) has its tenant forgotten and queued for publishing again, which provisions it.
+ * Tenants that no longer exist are forgotten too, so that one created later under such a name is
+ * provisioned whole.
  * Access of a cluster that exists is never taken here: clusters deleted from an existing tenant
  * lose it at the tenant's next publish, which their deletion queued.
  *
@@ -59,6 +61,7 @@ public final class AgentAccessSweep {
     public Outcome sweep() {
         AgentsOnBroker onBroker = access.agentsOnBroker();
         Map<String, SortedSet<String>> existing = clustersByTenant(dsl);
+        access.forgetAllBut(existing.keySet());
         SortedSet<String> gone = new TreeSet<>(onBroker.tenants());
         gone.removeAll(existing.keySet());
         SortedSet<String> removed = gone.isEmpty() ? new TreeSet<>() : removeUnderLock(gone, onBroker);

@@ -151,6 +151,11 @@ public final class KafkaAgentAccess implements AgentAccess {
         provisioned.remove(tenant);
     }
 
+    /** Forgets every tenant but {@code existing}: one created later under a forgotten name is provisioned whole. */
+    public void forgetAllBut(Set<String> existing) {
+        provisioned.keySet().retainAll(existing);
+    }
+
     private Set<String> clustersWithAcls(String tenant) {
         Collection<AclBinding> bindings = await(admin.describeAcls(AgentAcls.onDesiredTopic(topicPrefix, tenant)).values(),
                 "reading the ACLs of tenant " + tenant + "'s desired topic");

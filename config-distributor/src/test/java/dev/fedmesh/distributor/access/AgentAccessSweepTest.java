@@ -129,6 +129,29 @@ class AgentAccessSweepTest {
     }
 
     @Test
+    void twoDistributorsSweepingAtOnceBothSucceedAndOnlyTheDeletedTenantLosesAccess() throws Exception {
+        UUID deleted = commitTenant("twice-swept", List.of("east", "west"), true);
+        UUID other = commitTenant("neighbour", List.of("east"), true);
+        awaitPublished(deleted);
+        awaitPublished(other);
+        deleteTenant("twice-swept");
+
+        try (KafkaAgentAccess second = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
+            CompletableFuture<AgentAccessSweep.Outcome> one = CompletableFuture.supplyAsync(sweep::sweep);
+            CompletableFuture<AgentAccessSweep.Outcome> two =
+                    CompletableFuture.supplyAsync(() -> new AgentAccessSweep(db, second).sweep());
+
+            assertThat(List.of(one.get(60, TimeUnit.SECONDS), two.get(60, TimeUnit.SECONDS)))
+                    .anyMatch(outcome -> outcome.removed().contains("twice-swept"))
+                    .allMatch(outcome -> !outcome.removed().contains("neighbour"));
+        }
+        awaitLogIn("twice-swept", "east", false);
+        awaitLogIn("twice-swept", "west", false);
+        assertThat(aclPrincipals()).noneMatch(principal -> principal.startsWith("User:" + PREFIX + "-agent.twice-swept."));
+        assertThat(recordsReadBy("neighbour", "east")).isPositive();
+    }
+
+    @Test
     void aTenantCreatedUnderADeletedNameWhileTheSweepWaitsForTheTenantsTableKeepsItsAccess() throws Exception {
         UUID before = commitTenant("reborn", List.of("east"), true);
         awaitPublished(before);
