@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.agent.desired.ConfigRefusal;
-import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
@@ -15,21 +14,10 @@ import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.grpc.ManagedChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +37,6 @@ class DesiredConfigFromKafkaTest {
     void agentWaitsForTheTopicThenAppliesOnlyVerifiedNewerConfigsForItsCluster() throws Exception {
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
-        String topic = KafkaTopics.desired(prefix, TENANT);
         AgentSettings settings = AgentSettings.of(TENANT, CLUSTER, bootstrap,
                         ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
                 .withTopicPrefix(prefix)
@@ -59,14 +46,14 @@ class DesiredConfigFromKafkaTest {
         try (ClusterAgent agent = ClusterAgent.start(settings);
              Backend v1 = Backend.start("v1");
              Backend v2 = Backend.start("v2");
-             KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+             ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE)) {
             agent.inventory().register(v1.endpoint(SERVICE, Map.of("version", "v1")));
             agent.inventory().register(v2.endpoint(SERVICE, Map.of("version", "v2")));
-            createCompactedTopic(bootstrap, topic, 3);
+            topics.createDesiredTopic(3);
 
-            publish(producer, topic, "us-east-1", signed(greeterSplit(TENANT, "us-east-1", 50, 100, 0)));
-            publish(producer, topic, CLUSTER, digestMismatch(greeterSplit(TENANT, CLUSTER, 99, 100, 0)));
-            publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 1, 20, 80)));
+            topics.publish(greeterSplit(TENANT, "us-east-1", 50, 100, 0));
+            topics.publish(CLUSTER, digestMismatch(greeterSplit(TENANT, CLUSTER, 99, 100, 0)));
+            topics.publish(greeterSplit(TENANT, CLUSTER, 1, 20, 80));
             awaitAppliedRevision(agent, 1);
 
             ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
@@ -78,16 +65,16 @@ class DesiredConfigFromKafkaTest {
                 Traffic.assertShare(counts.getOrDefault("v2", 0), CALLS, 0.8);
                 assertThat(agent.appliedRevision()).isEqualTo(1);
 
-                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 2, 100, 0)));
+                topics.publish(greeterSplit(TENANT, CLUSTER, 2, 100, 0));
                 awaitAppliedRevision(agent, 2);
                 traffic.awaitOnly(Set.of("v1"), 50);
                 assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1");
 
                 // Same key, same partition: the older and the duplicate revision are read before
                 // revision 3, which keeps v1 only; had either been applied, v2 would have answered.
-                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 1, 0, 100)));
-                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 2, 0, 100)));
-                publish(producer, topic, CLUSTER, signed(greeterSplit(TENANT, CLUSTER, 3, 100, 0)));
+                topics.publish(greeterSplit(TENANT, CLUSTER, 1, 0, 100));
+                topics.publish(greeterSplit(TENANT, CLUSTER, 2, 0, 100));
+                topics.publish(greeterSplit(TENANT, CLUSTER, 3, 100, 0));
                 awaitAppliedRevision(agent, 3);
                 assertThat(traffic.sample(CALLS)).containsOnlyKeys("v1");
             } finally {
@@ -101,7 +88,6 @@ class DesiredConfigFromKafkaTest {
         String tenant = "globex";
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
-        String topic = KafkaTopics.desired(prefix, tenant);
         AgentSettings settings = AgentSettings.of(tenant, CLUSTER, bootstrap,
                         ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
                 .withTopicPrefix(prefix)
@@ -112,11 +98,11 @@ class DesiredConfigFromKafkaTest {
         try (ClusterAgent agent = ClusterAgent.start(settings);
              Backend v1 = Backend.start("v1");
              Backend v2 = Backend.start("v2");
-             KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+             ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, tenant, CONTROL_PLANE, PATIENCE)) {
             agent.inventory().register(v1.endpoint(SERVICE, Map.of("version", "v1")));
             agent.inventory().register(v2.endpoint(SERVICE, Map.of("version", "v2")));
-            createCompactedTopic(bootstrap, topic, 1);
-            publish(producer, topic, CLUSTER, signed(greeterSplit(tenant, CLUSTER, 1, 0, 100)));
+            topics.createDesiredTopic(1);
+            topics.publish(greeterSplit(tenant, CLUSTER, 1, 0, 100));
             awaitAppliedRevision(agent, 1);
             assertThat(agent.lastRefusal()).isEmpty();
 
@@ -127,18 +113,18 @@ class DesiredConfigFromKafkaTest {
                 assertThat(traffic.sample(100)).containsOnlyKeys("v2");
 
                 // Each would send every call to v1, and each is a newer revision than the one served.
-                publish(producer, topic, CLUSTER, flippedByte(greeterSplit(tenant, CLUSTER, 2, 100, 0)));
+                topics.publish(CLUSTER, flippedByte(greeterSplit(tenant, CLUSTER, 2, 100, 0)));
                 assertRefused(agent, 1, ConfigRefusal.Reason.BAD_SIGNATURE, CONTROL_PLANE.keyId());
-                publish(producer, topic, CLUSTER, stranger.signed(DesiredConfigEnvelopes.seal(
+                topics.publish(CLUSTER, stranger.signed(DesiredConfigEnvelopes.seal(
                         greeterSplit(tenant, CLUSTER, 3, 100, 0))));
                 assertRefused(agent, 2, ConfigRefusal.Reason.UNKNOWN_KEY, stranger.keyId());
-                publish(producer, topic, CLUSTER, DesiredConfigEnvelopes.seal(greeterSplit(tenant, CLUSTER, 4, 100, 0)));
+                topics.publish(CLUSTER, DesiredConfigEnvelopes.seal(greeterSplit(tenant, CLUSTER, 4, 100, 0)));
                 assertRefused(agent, 3, ConfigRefusal.Reason.UNSIGNED, "");
 
                 assertThat(agent.appliedRevision()).isEqualTo(1);
                 assertThat(traffic.sample(CALLS)).containsOnlyKeys("v2");
 
-                publish(producer, topic, CLUSTER, signed(greeterSplit(tenant, CLUSTER, 5, 100, 0)));
+                topics.publish(greeterSplit(tenant, CLUSTER, 5, 100, 0));
                 awaitAppliedRevision(agent, 5);
                 traffic.awaitOnly(Set.of("v1"), 50);
                 assertThat(agent.lastRefusal()).get().extracting(ConfigRefusal::reason)
@@ -185,31 +171,6 @@ class DesiredConfigFromKafkaTest {
         assertThat(refusal.cluster()).isEqualTo(CLUSTER);
         assertThat(refusal.offset()).isEqualTo(refusals);
         assertThat(agent.appliedRevision()).isEqualTo(1);
-    }
-
-    private static void publish(KafkaProducer<byte[], byte[]> producer, String topic, String cluster,
-                                DesiredConfigEnvelope envelope) throws Exception {
-        // Where the distributor writes a cluster's records, and the only partition its agent reads.
-        int partition = KafkaTopics.desiredPartition(cluster, producer.partitionsFor(topic).size());
-        producer.send(new ProducerRecord<>(topic, partition, cluster.getBytes(StandardCharsets.UTF_8),
-                envelope.toByteArray())).get();
-    }
-
-    private static void createCompactedTopic(String bootstrap, String topic, int partitions) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                    .all().get();
-        }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static void awaitAppliedRevision(ClusterAgent agent, long revision) throws InterruptedException {

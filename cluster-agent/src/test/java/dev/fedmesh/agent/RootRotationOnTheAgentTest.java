@@ -3,18 +3,15 @@ package dev.fedmesh.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
-import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.ClusterIntermediate;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.api.v1.Service;
-import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
@@ -32,7 +29,6 @@ import dev.fedmesh.trust.x509.IntermediateCertificate;
 import dev.fedmesh.trust.x509.KeyType;
 import dev.fedmesh.trust.x509.Pem;
 import dev.fedmesh.trust.x509.RootCertificate;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -43,23 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.function.Predicate;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,10 +66,6 @@ class RootRotationOnTheAgentTest {
     Path dir;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final List<ClusterStatus> reports = new ArrayList<>();
-    private KafkaConsumer<String, byte[]> statusConsumer;
-    private KafkaProducer<byte[], byte[]> producer;
-    private String prefix;
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -101,8 +77,10 @@ class RootRotationOnTheAgentTest {
     @Test
     void aNewSigningRootHasEverySvidReissuedUnderItAtOnceAndReportedOnlyThen() throws Exception {
         String bootstrap = TestKafka.broker().bootstrapServers();
-        prefix = TestKafka.topicPrefix(getClass());
-        createTopics(bootstrap);
+        String prefix = TestKafka.topicPrefix(getClass());
+        ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
+        resources.add(topics);
+        topics.createTopics();
         BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
         IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
                 (owner, key, refusal) -> { }, new IntermediateTerms(INTERMEDIATE_TTL, 0), Clock.systemUTC());
@@ -111,10 +89,6 @@ class RootRotationOnTheAgentTest {
         X509Certificate newRoot = RootCertificate.selfSigned(newRootKeys, DOMAIN, Instant.now(), Duration.ofDays(365));
         ByteString oldRootSha256 = ByteString.copyFrom(CertificateFingerprint.sha256(oldRoot));
         ByteString newRootSha256 = ByteString.copyFrom(CertificateFingerprint.sha256(newRoot));
-        producer = producer(bootstrap);
-        resources.add(producer::close);
-        statusConsumer = statusConsumer(bootstrap, KafkaTopics.status(prefix, TENANT));
-        resources.add(statusConsumer::close);
 
         ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, CLUSTER, bootstrap,
                         ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
@@ -129,8 +103,8 @@ class RootRotationOnTheAgentTest {
         List<WorkloadCertificateFiles> files = List.of(agent.workloadFiles("default", "greeter"),
                 agent.workloadFiles("default", "frontend"));
 
-        publish(config(1, List.of(oldRoot), ByteString.EMPTY));
-        IntermediateRequest first = awaitReport("the first intermediate request",
+        topics.publish(config(1, List.of(oldRoot), ByteString.EMPTY));
+        IntermediateRequest first = topics.awaitReport("the first intermediate request",
                 report -> report.getIntermediateRequest().hasCredentialProof()).getIntermediateRequest();
         IssuedIntermediate firstIntermediate = controlPlane.issue(new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN),
                 CertificateRequest.fromDer(first.getCsrDer().toByteArray()));
@@ -138,39 +112,41 @@ class RootRotationOnTheAgentTest {
                 .setPublicKeySha256(ByteString.copyFrom(firstIntermediate.publicKeySha256()))
                 .setChainPem(firstIntermediate.signed().chainPem())
                 .build();
-        publish(config(2, List.of(oldRoot), ByteString.EMPTY, underOldRoot));
-        awaitReport("the old root as the SVIDs' root", report -> report.getSvidRootSha256().equals(oldRootSha256));
+        topics.publish(config(2, List.of(oldRoot), ByteString.EMPTY, underOldRoot));
+        topics.awaitReport("the old root as the SVIDs' root",
+                report -> report.getSvidRootSha256().equals(oldRootSha256));
         for (WorkloadCertificateFiles workload : files) {
             assertThat(issuerOf(workload)).isEqualTo(firstIntermediate.signed().certificate());
         }
 
         // The new root joins the bundle while new intermediates are still issued under the old one.
-        publish(config(3, List.of(oldRoot, newRoot), oldRootSha256, underOldRoot));
+        topics.publish(config(3, List.of(oldRoot, newRoot), oldRootSha256, underOldRoot));
         for (WorkloadCertificateFiles workload : files) {
             awaitBundle(workload, List.of(oldRoot, newRoot));
             assertThat(issuerOf(workload)).isEqualTo(firstIntermediate.signed().certificate());
         }
         Instant bundleWritten = Instant.now();
-        ClusterStatus afterBundle = awaitReport("a report made after the bundle was written",
+        ClusterStatus afterBundle = topics.awaitReport("a report made after the bundle was written",
                 report -> report.getReportedAt().getSeconds() > bundleWritten.getEpochSecond());
         assertThat(afterBundle.hasIntermediateRequest()).as("a config naming the root the agent has asks nothing")
                 .isFalse();
         assertThat(afterBundle.getSvidRootSha256()).isEqualTo(oldRootSha256);
 
-        publish(config(4, List.of(oldRoot, newRoot), newRootSha256, underOldRoot));
-        IntermediateRequest renewal = awaitReport("a renewal request for the new root",
+        topics.publish(config(4, List.of(oldRoot, newRoot), newRootSha256, underOldRoot));
+        IntermediateRequest renewal = topics.awaitReport("a renewal request for the new root",
                 report -> report.getIntermediateRequest().hasRenewalProof()).getIntermediateRequest();
         assertThat(renewal.getRenewalProof().getPublicKeySha256().toByteArray())
                 .isEqualTo(firstIntermediate.publicKeySha256());
         CertificateRequest csr = CertificateRequest.fromDer(renewal.getCsrDer().toByteArray());
         X509Certificate newIntermediate = IntermediateCertificate.fromRequest(csr, DOMAIN, Instant.now(),
                 INTERMEDIATE_TTL, 0, newRoot, newRootKeys.getPrivate());
-        publish(config(5, List.of(oldRoot, newRoot), newRootSha256, underOldRoot, ClusterIntermediate.newBuilder()
+        ClusterIntermediate underNewRoot = ClusterIntermediate.newBuilder()
                 .setPublicKeySha256(ByteString.copyFrom(csr.publicKeySha256()))
                 .setChainPem(Pem.write(List.of(newIntermediate, newRoot)))
-                .build()));
+                .build();
+        topics.publish(config(5, List.of(oldRoot, newRoot), newRootSha256, underOldRoot, underNewRoot));
 
-        ClusterStatus rotated = awaitReport("the new root as the SVIDs' root",
+        ClusterStatus rotated = topics.awaitReport("the new root as the SVIDs' root",
                 report -> report.getSvidRootSha256().equals(newRootSha256));
         for (WorkloadCertificateFiles workload : files) {
             assertThat(issuerOf(workload)).as("SVID of %s", workload.directory()).isEqualTo(newIntermediate);
@@ -179,10 +155,10 @@ class RootRotationOnTheAgentTest {
         assertThat(rotated.hasIntermediateRequest()).isFalse();
         assertThat(rotated.getIntermediateNotAfter().getSeconds())
                 .isEqualTo(newIntermediate.getNotAfter().toInstant().getEpochSecond());
-        assertThat(reports.stream().map(ClusterStatus::getSvidRootSha256).distinct())
+        assertThat(topics.reports().stream().map(ClusterStatus::getSvidRootSha256).distinct())
                 .as("the SVIDs' root was never anything but the old root, none yet, or the new one")
                 .containsOnly(ByteString.EMPTY, oldRootSha256, newRootSha256);
-        assertThat(reports.stream().filter(report -> report.getAppliedRevision() < 5)
+        assertThat(topics.reports().stream().filter(report -> report.getAppliedRevision() < 5)
                 .map(ClusterStatus::getSvidRootSha256)).as("before the new intermediate arrived")
                 .doesNotContain(newRootSha256);
     }
@@ -200,22 +176,6 @@ class RootRotationOnTheAgentTest {
         }
     }
 
-    private ClusterStatus awaitReport(String what, Predicate<ClusterStatus> expected)
-            throws InvalidProtocolBufferException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, byte[]> record : statusConsumer.poll(Duration.ofMillis(200))) {
-                ClusterStatus report = ClusterStatus.parseFrom(record.value());
-                reports.add(report);
-                if (expected.test(report)) {
-                    return report;
-                }
-            }
-        }
-        throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for a status report with " + what + "; the latest"
-                + " was " + (reports.isEmpty() ? "none" : reports.get(reports.size() - 1)));
-    }
-
     private static DesiredConfig config(long revision, List<X509Certificate> roots, ByteString signingRootSha256,
                                         ClusterIntermediate... intermediates) {
         return DesiredConfig.newBuilder()
@@ -228,40 +188,5 @@ class RootRotationOnTheAgentTest {
                         .setSigningRootSha256(signingRootSha256))
                 .addAllIntermediates(List.of(intermediates))
                 .build();
-    }
-
-    private void publish(DesiredConfig config) throws Exception {
-        producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, TENANT), CLUSTER.getBytes(StandardCharsets.UTF_8),
-                CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
-    }
-
-    private void createTopics(String bootstrap) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(
-                    new NewTopic(KafkaTopics.desired(prefix, TENANT), 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                    new NewTopic(KafkaTopics.status(prefix, TENANT), 1, (short) 1))).all().get();
-        }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> statusConsumer(String bootstrap, String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
-        TopicPartition partition = new TopicPartition(topic, 0);
-        consumer.assign(List.of(partition));
-        consumer.seekToBeginning(List.of(partition));
-        return consumer;
     }
 }

@@ -2,13 +2,11 @@ package dev.fedmesh.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.agent.xds.ProxylessBootstrap;
-import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.ClusterIntermediate;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -18,8 +16,8 @@ import dev.fedmesh.api.v1.MtlsModeSpec;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.api.v1.Target;
-import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.testing.FreePort;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
@@ -42,8 +40,6 @@ import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
 import io.grpc.testing.protobuf.SimpleServiceGrpc;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,28 +62,12 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.bouncycastle.util.BigIntegers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -116,8 +96,6 @@ class WorkloadIdentityFromTheControlPlaneTest {
     Path dir;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final List<ClusterStatus> reports = new ArrayList<>();
-    private KafkaConsumer<String, byte[]> statusConsumer;
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -130,17 +108,15 @@ class WorkloadIdentityFromTheControlPlaneTest {
     void theAgentGetsItsIntermediateThroughKafkaServesStrictMtlsWithItAndRotatesItWithoutAFailedCall() throws Exception {
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
-        createTopics(bootstrap, prefix);
+        ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
+        resources.add(topics);
+        topics.createTopics();
         BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
         IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
                 (owner, key, refusal) -> { }, new IntermediateTerms(INTERMEDIATE_TTL, 0), Clock.systemUTC());
         IntermediateOwner owner = new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN);
         String rootsPem = Pem.write(ca.roots(DOMAIN));
         Path stateDir = dir.resolve("agent-state");
-        KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
-        resources.add(producer::close);
-        statusConsumer = statusConsumer(bootstrap, KafkaTopics.status(prefix, TENANT));
-        resources.add(statusConsumer::close);
 
         ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, CLUSTER, bootstrap,
                         ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
@@ -150,10 +126,10 @@ class WorkloadIdentityFromTheControlPlaneTest {
                 .withTrust(TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(CREDENTIAL))
                         .withSvidTtl(SVID_TTL)));
         resources.add(agent);
-        publish(producer, prefix, config(1, rootsPem));
+        topics.publish(config(1, rootsPem));
 
         // The first request: a CSR for the trust domain, proved with the bootstrap credential.
-        IntermediateRequest first = awaitReport("an intermediate request proved by the bootstrap credential",
+        IntermediateRequest first = topics.awaitReport("an intermediate request proved by the bootstrap credential",
                 report -> report.getIntermediateRequest().hasCredentialProof()).getIntermediateRequest();
         assertThat(first.getCredentialProof().toByteArray()).isEqualTo(hmac(CREDENTIAL, proofBytes(first)));
         CertificateRequest firstCsr = CertificateRequest.fromDer(first.getCsrDer().toByteArray());
@@ -166,8 +142,8 @@ class WorkloadIdentityFromTheControlPlaneTest {
         intermediateKeys.add(Pem.privateKey(Files.readString(keyFile)));
 
         IssuedIntermediate firstIntermediate = controlPlane.issue(owner, firstCsr);
-        publish(producer, prefix, config(2, rootsPem, firstIntermediate));
-        awaitReport("no request and the intermediate's expiry", report -> !report.hasIntermediateRequest()
+        topics.publish(config(2, rootsPem, firstIntermediate));
+        topics.awaitReport("no request and the intermediate's expiry", report -> !report.hasIntermediateRequest()
                 && report.getIntermediateNotAfter().equals(timestamp(firstIntermediate)));
 
         Server server = serveGreeter(agent);
@@ -183,7 +159,7 @@ class WorkloadIdentityFromTheControlPlaneTest {
 
         try (BackToBackCalls traffic = new BackToBackCalls(frontend)) {
             // At 2/3 of its life the agent asks for the next intermediate, signing with the current one.
-            IntermediateRequest renewal = awaitReport("a renewal request", report ->
+            IntermediateRequest renewal = topics.awaitReport("a renewal request", report ->
                     report.getIntermediateRequest().hasRenewalProof()).getIntermediateRequest();
             assertThat(renewal.getRenewalProof().getPublicKeySha256().toByteArray())
                     .isEqualTo(firstIntermediate.publicKeySha256());
@@ -194,8 +170,8 @@ class WorkloadIdentityFromTheControlPlaneTest {
             assertThat(Instant.now()).isBefore(firstIntermediate.signed().certificate().getNotAfter().toInstant());
 
             IssuedIntermediate next = controlPlane.issue(owner, nextCsr);
-            publish(producer, prefix, config(3, rootsPem, firstIntermediate, next));
-            awaitReport("the next intermediate's expiry", report -> !report.hasIntermediateRequest()
+            topics.publish(config(3, rootsPem, firstIntermediate, next));
+            topics.awaitReport("the next intermediate's expiry", report -> !report.hasIntermediateRequest()
                     && report.getIntermediateNotAfter().equals(timestamp(next)));
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
             intermediateKeys.add(Pem.privateKey(Files.readString(keyFile)));
@@ -218,15 +194,15 @@ class WorkloadIdentityFromTheControlPlaneTest {
             assertThat(traffic.succeeded.get()).isGreaterThan(100);
         }
 
-        assertNoReportCarriesAnIntermediateKeyOrTheCredential(intermediateKeys);
+        assertNoReportCarriesAnIntermediateKeyOrTheCredential(topics, intermediateKeys);
         ProxylessServers.stop(server);
     }
 
     private Server serveGreeter(ClusterAgent agent) throws Exception {
-        int port = freePort();
+        int port = FreePort.find();
         agent.inventory().register(new ServiceEndpoint(GREETER, "127.0.0.1", port, Map.of()));
         // The caller is a local workload too: registering it is what gives it an identity.
-        agent.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", freePort(), Map.of()));
+        agent.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", FreePort.find(), Map.of()));
         awaitFile(agent.workloadFiles("default", GREETER).certificateFile());
         awaitFile(agent.workloadFiles("default", "frontend").certificateFile());
         Server server = ProxylessServers.start(ProxylessBootstrap.of("localhost:" + agent.xdsPort(), "east/" + GREETER,
@@ -309,37 +285,22 @@ class WorkloadIdentityFromTheControlPlaneTest {
         }
     }
 
-    private void assertNoReportCarriesAnIntermediateKeyOrTheCredential(List<PrivateKey> keys) throws Exception {
-        awaitReport("any later report", report -> true);
+    private static void assertNoReportCarriesAnIntermediateKeyOrTheCredential(ControlPlaneTopics topics,
+                                                                               List<PrivateKey> keys) throws Exception {
+        topics.awaitReport("any later report", report -> true);
         List<byte[]> secrets = new ArrayList<>();
         for (PrivateKey key : keys) {
             secrets.add(key.getEncoded());
             secrets.add(BigIntegers.asUnsignedByteArray(32, ((ECPrivateKey) key).getS()));
         }
         secrets.add(CREDENTIAL.getBytes(StandardCharsets.UTF_8));
-        assertThat(reports).isNotEmpty();
-        for (ClusterStatus report : reports) {
+        assertThat(topics.reports()).isNotEmpty();
+        for (ClusterStatus report : topics.reports()) {
             byte[] bytes = report.toByteArray();
             for (byte[] secret : secrets) {
                 assertThat(indexOf(bytes, secret)).as("a secret in report %s", report.getHeartbeatSequence()).isEqualTo(-1);
             }
         }
-    }
-
-    private ClusterStatus awaitReport(String what, Predicate<ClusterStatus> expected)
-            throws InvalidProtocolBufferException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, byte[]> record : statusConsumer.poll(Duration.ofMillis(200))) {
-                ClusterStatus report = ClusterStatus.parseFrom(record.value());
-                reports.add(report);
-                if (expected.test(report)) {
-                    return report;
-                }
-            }
-        }
-        throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for a status report with " + what + "; the latest"
-                + " was " + (reports.isEmpty() ? "none" : reports.get(reports.size() - 1)));
     }
 
     private static byte[] proofBytes(IntermediateRequest request) {
@@ -409,53 +370,11 @@ class WorkloadIdentityFromTheControlPlaneTest {
         return config.build();
     }
 
-    private static void publish(KafkaProducer<byte[], byte[]> producer, String prefix, DesiredConfig config)
-            throws Exception {
-        producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, TENANT), CLUSTER.getBytes(StandardCharsets.UTF_8),
-                CONTROL_PLANE.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
-    }
-
-    private static void createTopics(String bootstrap, String prefix) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(
-                    new NewTopic(KafkaTopics.desired(prefix, TENANT), 1, (short) 1)
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                    new NewTopic(KafkaTopics.status(prefix, TENANT), 1, (short) 1))).all().get();
-        }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> statusConsumer(String bootstrap, String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
-        TopicPartition partition = new TopicPartition(topic, 0);
-        consumer.assign(List.of(partition));
-        consumer.seekToBeginning(List.of(partition));
-        return consumer;
-    }
-
     private static void awaitFile(Path file) throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!Files.exists(file)) {
             assertThat(System.nanoTime()).as("%s written", file).isLessThan(deadline);
             Thread.sleep(50);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

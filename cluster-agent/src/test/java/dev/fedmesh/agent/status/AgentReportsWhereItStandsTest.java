@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.agent.ControlPlaneTopics;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -27,21 +28,13 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -54,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentReportsWhereItStandsTest {
 
     private static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final ConfigSigningKey CONTROL_PLANE = ConfigSigningKey.generate();
 
     @TempDir
@@ -62,33 +56,34 @@ class AgentReportsWhereItStandsTest {
     private String bootstrap;
     private String tenant;
     private String prefix;
+    private ControlPlaneTopics topics;
 
     @BeforeEach
     void topics(TestInfo test) throws Exception {
         bootstrap = TestKafka.broker().bootstrapServers();
         prefix = TestKafka.topicPrefix(getClass());
         tenant = "t" + Integer.toHexString(test.getDisplayName().hashCode() & 0x7fffffff);
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(KafkaTopics.desired(prefix, tenant), 1, (short) 1),
-                    new NewTopic(KafkaTopics.status(prefix, tenant), 1, (short) 1))).all().get();
-        }
+        topics = ControlPlaneTopics.open(prefix, tenant, CONTROL_PLANE, PATIENCE);
+        topics.createTopicsWithAnUncompactedDesiredTopic();
+    }
+
+    @AfterEach
+    void closeTopics() {
+        topics.close();
     }
 
     @Test
     void connectedProxylessClientIsReportedSyncedAtTheAppliedRevision() throws Exception {
         DesiredConfig config = greeter("east", 3);
-        try (ClusterAgent agent = ClusterAgent.start(settings("east"));
-             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
+        try (ClusterAgent agent = ClusterAgent.start(settings("east"))) {
             agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", 50051, Map.of("version", "v1")));
-            publish("east", config);
+            topics.publish(config);
             ManagedChannel client = ProxylessClients.channel("localhost:" + agent.xdsPort(), "frontend-1", "greeter");
             try {
                 client.getState(true);
 
                 // The client subscribes type by type (listener, route, cluster, endpoints), ACKing each.
-                ClusterStatus status = reports.await("frontend-1 is SYNCED with all four types at revision 3",
+                ClusterStatus status = topics.awaitReport("frontend-1 is SYNCED with all four types at revision 3",
                         report -> report.getAppliedRevision() == 3 && proxy(report, "frontend-1")
                                 .filter(p -> p.getState() == ProxySyncState.SYNCED && p.getTypesCount() == 4)
                                 .isPresent());
@@ -110,16 +105,16 @@ class AgentReportsWhereItStandsTest {
                 ProxylessClients.close(client);
             }
 
-            reports.await("the closed client is no longer listed", report -> proxy(report, "frontend-1").isEmpty());
+            topics.awaitReport("the closed client is no longer listed",
+                    report -> proxy(report, "frontend-1").isEmpty());
         }
     }
 
     @Test
     void proxyThatRejectsAListenerIsReportedNackedWithItsError() throws Exception {
-        try (ClusterAgent agent = ClusterAgent.start(settings("west"));
-             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
-            publish("west", greeter("west", 7));
-            reports.await("revision 7 is applied", report -> report.getAppliedRevision() == 7);
+        try (ClusterAgent agent = ClusterAgent.start(settings("west"))) {
+            topics.publish(greeter("west", 7));
+            topics.awaitReport("revision 7 is applied", report -> report.getAppliedRevision() == 7);
             ManagedChannel channel = Grpc.newChannelBuilder("localhost:" + agent.xdsPort(),
                     InsecureChannelCredentials.create()).build();
             BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
@@ -154,7 +149,7 @@ class AgentReportsWhereItStandsTest {
                                 .setMessage("listener 'greeter': unknown http filter 'envoy.filters.http.wasm'"))
                         .build());
 
-                ClusterStatus status = reports.await("envoy-gw-1 is NACKED", report -> proxy(report, "envoy-gw-1")
+                ClusterStatus status = topics.awaitReport("envoy-gw-1 is NACKED", report -> proxy(report, "envoy-gw-1")
                         .filter(p -> p.getState() == ProxySyncState.NACKED).isPresent());
 
                 ProxyStatus proxy = proxy(status, "envoy-gw-1").orElseThrow();
@@ -175,12 +170,11 @@ class AgentReportsWhereItStandsTest {
     @Test
     void recordSignedByAnUntrustedKeyIsRefusedAndTheReportSaysWhy() throws Exception {
         ConfigSigningKey forger = ConfigSigningKey.generate();
-        try (ClusterAgent agent = ClusterAgent.start(settings("south"));
-             StatusTopicReader reports = new StatusTopicReader(bootstrap, KafkaTopics.status(prefix, tenant))) {
-            publish("south", greeter("south", 8), forger);
-            publish("south", greeter("south", 9), CONTROL_PLANE);
+        try (ClusterAgent agent = ClusterAgent.start(settings("south"))) {
+            topics.publish("south", forger.signed(DesiredConfigEnvelopes.seal(greeter("south", 8))));
+            topics.publish(greeter("south", 9));
 
-            ClusterStatus status = reports.await("revision 9 applied and the refusal named",
+            ClusterStatus status = topics.awaitReport("revision 9 applied and the refusal named",
                     report -> report.getAppliedRevision() == 9 && !report.getLastRefusal().isEmpty());
 
             assertThat(status.getLastRefusal()).startsWith("UNKNOWN_KEY: record " + KafkaTopics.desired(prefix, tenant))
@@ -195,20 +189,6 @@ class AgentReportsWhereItStandsTest {
     private DesiredConfig greeter(String cluster, long revision) {
         return DesiredConfig.newBuilder().setTenant(tenant).setCluster(cluster).setRevision(revision)
                 .addServices(Service.newBuilder().setName("greeter")).build();
-    }
-
-    private void publish(String cluster, DesiredConfig config) throws Exception {
-        publish(cluster, config, CONTROL_PLANE);
-    }
-
-    private void publish(String cluster, DesiredConfig config, ConfigSigningKey key) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(KafkaTopics.desired(prefix, tenant), cluster,
-                    key.signed(DesiredConfigEnvelopes.seal(config)).toByteArray())).get();
-        }
     }
 
     private AgentSettings settings(String cluster) {
