@@ -52,6 +52,24 @@ class MigrationsTest {
     }
 
     @Test
+    void aTenantCreatedAgainUnderADeletedNameGoesOnAboveTheDeletedOnesRevision() {
+        UUID first = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, first).set(TENANTS.NAME, "ledger").execute();
+        db.update(TENANTS).set(TENANTS.REVISION, 41L).where(TENANTS.ID.eq(first)).execute();
+        db.deleteFrom(TENANTS).where(TENANTS.ID.eq(first)).execute();
+
+        UUID again = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, again).set(TENANTS.NAME, "ledger").execute();
+        UUID other = UUID.randomUUID();
+        db.insertInto(TENANTS).set(TENANTS.ID, other).set(TENANTS.NAME, "journal").execute();
+
+        assertThat(db.select(TENANTS.REVISION).from(TENANTS).where(TENANTS.ID.eq(again)).fetchSingle().value1())
+                .as("the first change of the new tenant is revision 42, newer than what its topics still hold")
+                .isEqualTo(41L);
+        assertThat(db.select(TENANTS.REVISION).from(TENANTS).where(TENANTS.ID.eq(other)).fetchSingle().value1()).isZero();
+    }
+
+    @Test
     void tenantNameThatIsNotALowerCaseDnsLabelIsRejectedByItsCheck() {
         assertThatThrownBy(() -> db.insertInto(TENANTS)
                         .set(TENANTS.ID, UUID.randomUUID())
