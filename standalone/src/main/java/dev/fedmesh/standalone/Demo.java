@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./fedmesh demo}: PostgreSQL, Kafka, control-api, the distributor and two clusters with
@@ -93,7 +92,6 @@ public final class Demo {
                         Map.of("version", version)));
             }
         }
-        awaitIntermediates(stack);
         System.out.println();
         System.out.println("fedmesh is running.");
         System.out.println("  API          " + stack.apiUrl() + "   (OpenAPI UI: " + stack.apiUrl().resolve("/openapi/ui/") + ")");
@@ -112,30 +110,6 @@ public final class Demo {
         System.out.println();
         for (String cluster : CLUSTERS) {
             keep(TrafficClient.start(cluster, "127.0.0.1:" + stack.agent(cluster).xdsPort(), System.out, 2000));
-        }
-    }
-
-    /**
-     * Waits until every agent holds its intermediate, so the traffic clients subscribe to xDS after
-     * the configs that carry the intermediates, not while they arrive.
-     */
-    private static void awaitIntermediates(FedmeshStack stack) {
-        System.out.println("Waiting for each cluster's intermediate CA...");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (String cluster : CLUSTERS) {
-            while (stack.agent(cluster).intermediateNotAfter().isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    System.out.println("Cluster " + cluster + " has no intermediate after 60 s: its workloads get no SVIDs"
-                            + " until it does (see the distributor's log).");
-                    return;
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
         }
     }
 

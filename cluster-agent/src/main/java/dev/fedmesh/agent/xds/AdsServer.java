@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's aggregated discovery service (ADS, xDS v3 state of the world) for the cluster's
- * proxies, served by java-control-plane from the snapshot cache.
+ * proxies, served by java-control-plane from the snapshot cache; each request is answered with the
+ * resources it names that the snapshot holds ({@link HeldResourcesWatcher}).
  */
 public final class AdsServer implements AutoCloseable {
 
@@ -27,7 +28,7 @@ public final class AdsServer implements AutoCloseable {
      * see every stream open and close, request (ACK or NACK) and response.
      */
     public static AdsServer start(SimpleCache<String> cache, int port, DiscoveryServerCallbacks callbacks) {
-        V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
+        V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, new HeldResourcesWatcher(cache));
         Server server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 .addService(discovery.getAggregatedDiscoveryServiceImpl())
                 .build();

@@ -1,0 +1,206 @@
+package dev.fedmesh.agent.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fedmesh.agent.status.ProxyTracker;
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.Policy;
+import dev.fedmesh.api.v1.ProxyStatus;
+import dev.fedmesh.api.v1.ProxySyncState;
+import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.api.v1.ServiceSubset;
+import dev.fedmesh.api.v1.Target;
+import dev.fedmesh.api.v1.TrafficRouteSpec;
+import dev.fedmesh.api.v1.WeightedSubset;
+import dev.fedmesh.testing.xds.ProxylessClients;
+import io.envoyproxy.controlplane.cache.StatusInfo;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real proxyless gRPC xDS clients subscribing to the agent's ADS server while the agent replaces its
+ * snapshot back to back, as when it reads a tenant's first revisions from Kafka: whatever the
+ * snapshots in between held, every client ends holding the last one.
+ */
+class ClientsSubscribingWhileSnapshotsChangeTest {
+
+    private static final String TENANT = "acme";
+    private static final String CLUSTER = "eu-west-1";
+    private static final String GROUP = TENANT + "/" + CLUSTER;
+    private static final String SERVICE = "greeter";
+    // Generous: a client that is served holds the last snapshot within a second or two.
+    private static final Duration PATIENCE = Duration.ofSeconds(40);
+
+    // As the agent has it: every proxy of the cluster shares one snapshot.
+    private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    private final XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, GROUP, TENANT, CLUSTER);
+    private final ProxyTracker proxies = new ProxyTracker(() -> { });
+    private final List<String> nodes = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private AdsServer ads;
+
+    @BeforeEach
+    void startAds() {
+        ads = AdsServer.start(cache, 0, proxies);
+    }
+
+    @AfterEach
+    void stopAds() {
+        channels.forEach(ProxylessClients::close);
+        ads.close();
+    }
+
+    @Test
+    void clientWaitingForItsListenerGetsItOnceASnapshotHoldsIt() {
+        subscribe("node-a");
+        // Its request for listener greeter is in before the agent has any snapshot.
+        awaitOpenWatches(1);
+
+        // The tenant's first revisions name no service yet: listener greeter is in neither.
+        publisher.configApplied(withoutServices(1));
+        publisher.configApplied(withoutServices(2));
+        publisher.configApplied(split(3, 20, 80));
+        awaitEveryClientHoldsTheServedSnapshot();
+    }
+
+    @Test
+    void connectedClientFollowsItsServiceFromTheWholeServiceToSubsets() {
+        publisher.configApplied(wholeService(1));
+        subscribe("node-a");
+        awaitEveryClientHoldsTheServedSnapshot();
+
+        // gRPC asks for cluster outbound|greeter, gone now, until the subset clusters arrive: they
+        // are to come with the new route, not after gRPC's 15 s does-not-exist timeout.
+        publisher.configApplied(split(2, 20, 80));
+        awaitEveryClientHoldsTheServedSnapshot();
+    }
+
+    @Test
+    void clientsSubscribingWhileOnlyTheWeightsChangeEndOnTheLastRevision() {
+        applyBackToBack(revision -> split(revision, (int) (revision % 101), 100 - (int) (revision % 101)));
+        awaitEveryClientHoldsTheServedSnapshot();
+    }
+
+    @Test
+    void clientsSubscribingWhileTheChainAndTheServicesChangeEndOnTheLastRevision() {
+        // Listener and route come and go; clusters and endpoints switch between the whole service and subsets.
+        applyBackToBack(revision -> switch ((int) (revision % 4)) {
+            case 0 -> withoutServices(revision);
+            case 1 -> wholeService(revision);
+            case 2 -> split(revision, 50, 50);
+            default -> split(revision, 100, 0);
+        });
+        awaitEveryClientHoldsTheServedSnapshot();
+    }
+
+    /**
+     * With one client already holding revision 1, applies revisions 2 to 80 a few ms apart, a new
+     * client subscribing at every eighth (the next revision waits until its first request is in),
+     * then a last split.
+     */
+    private void applyBackToBack(LongFunction<DesiredConfig> config) {
+        publisher.configApplied(split(1, 100, 0));
+        subscribe("node-1");
+        awaitEveryClientHoldsTheServedSnapshot();
+        for (long revision = 2; revision <= 80; revision++) {
+            publisher.configApplied(config.apply(revision));
+            if (revision % 8 == 0) {
+                subscribe("node-" + revision);
+                awaitFirstRequest("node-" + revision);
+            }
+            pause(5);
+        }
+        publisher.configApplied(split(81, 20, 80));
+    }
+
+    private void subscribe(String node) {
+        ManagedChannel channel = ProxylessClients.channel("localhost:" + ads.port(), node, SERVICE);
+        channels.add(channel);
+        nodes.add(node);
+        // Leaving idle starts the name resolver, which subscribes to listener greeter.
+        channel.getState(true);
+    }
+
+    private void awaitFirstRequest(String node) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (proxies.proxies(publisher.version()).stream().noneMatch(status -> status.getNodeId().equals(node))) {
+            assertThat(System.nanoTime()).as("a first xDS request from %s", node).isLessThan(deadline);
+            pause(1);
+        }
+    }
+
+    private int openWatches() {
+        StatusInfo<String> status = cache.statusInfo(GROUP);
+        return status == null ? 0 : status.numWatches();
+    }
+
+    private void awaitOpenWatches(int watches) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (openWatches() < watches) {
+            assertThat(System.nanoTime()).as("%d open xDS watch(es)", watches).isLessThan(deadline);
+            pause(10);
+        }
+    }
+
+    /** Every client has ACKed listener, route, cluster and endpoints of the snapshot being served. */
+    private void awaitEveryClientHoldsTheServedSnapshot() {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (true) {
+            String served = publisher.version();
+            Map<String, ProxyStatus> byNode = proxies.proxies(served).stream()
+                    .collect(Collectors.toMap(ProxyStatus::getNodeId, status -> status));
+            List<String> behind = nodes.stream()
+                    .filter(node -> !synced(byNode.get(node)))
+                    .toList();
+            if (behind.isEmpty()) {
+                return;
+            }
+            assertThat(System.nanoTime())
+                    .as("clients %s hold snapshot %s (each client: %s)", behind, served, byNode.values())
+                    .isLessThan(deadline);
+            pause(20);
+        }
+    }
+
+    private static boolean synced(ProxyStatus status) {
+        return status != null && status.getState() == ProxySyncState.SYNCED && status.getTypesCount() == 4;
+    }
+
+    private static DesiredConfig withoutServices(long revision) {
+        return DesiredConfig.newBuilder().setTenant(TENANT).setCluster(CLUSTER).setRevision(revision).build();
+    }
+
+    private static DesiredConfig wholeService(long revision) {
+        return withoutServices(revision).toBuilder().addServices(Service.newBuilder().setName(SERVICE)).build();
+    }
+
+    private static DesiredConfig split(long revision, int v1Weight, int v2Weight) {
+        return wholeService(revision).toBuilder()
+                .addPolicies(Policy.newBuilder()
+                        .setKind("TrafficRoute")
+                        .setName("greeter-canary")
+                        .setTarget(Target.newBuilder().setService(ServiceSubset.newBuilder().setService(SERVICE)))
+                        .setTrafficRoute(TrafficRouteSpec.newBuilder()
+                                .addSplit(WeightedSubset.newBuilder().putLabels("version", "v1").setWeight(v1Weight))
+                                .addSplit(WeightedSubset.newBuilder().putLabels("version", "v2").setWeight(v2Weight))))
+                .build();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
