@@ -1,6 +1,5 @@
 package dev.fedmesh.distributor.access;
 
-import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.db.Migrations;
 import dev.fedmesh.distributor.ConfigDistributor;
@@ -37,6 +36,14 @@ import java.util.concurrent.TimeUnit;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
+import static dev.fedmesh.distributor.access.SecuredBroker.CREDENTIALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.PATIENCE;
+import static dev.fedmesh.distributor.access.SecuredBroker.PREFIX;
+import static dev.fedmesh.distributor.access.SecuredBroker.PRINCIPALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.SUPER;
+import static dev.fedmesh.distributor.access.SecuredBroker.agent;
+import static dev.fedmesh.distributor.access.SecuredBroker.awaitPublished;
+import static dev.fedmesh.distributor.access.SecuredBroker.commitTenant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -45,16 +52,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentAccessSweepTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
-    private static final String SUPER_USER = "fedmesh-distributor";
-    private static final String SUPER_PASSWORD = "distributor-secret";
-    private static final String PREFIX = "fedmesh";
-    private static final AgentCredentials CREDENTIALS =
-            AgentCredentials.fromSecret("test-agent-credential-secret-0123456789abcdef");
-    private static final AgentPrincipals PRINCIPALS = new AgentPrincipals(PREFIX);
-    private static final KafkaClientSecurity SUPER =
-            KafkaClientSecurity.saslPlaintext(KafkaClientSecurity.Mechanism.SCRAM_SHA_512, SUPER_USER, SUPER_PASSWORD);
-
     private EmbeddedKafka kafka;
     private TestDatabase database;
     private DSLContext db;
@@ -65,7 +62,7 @@ class AgentAccessSweepTest {
 
     @BeforeAll
     void start() {
-        kafka = EmbeddedKafka.startSecured(SUPER_USER, SUPER_PASSWORD);
+        kafka = SecuredBroker.start();
         database = TestPostgres.newDatabase(getClass());
         Migrations.apply(database.dataSource());
         db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
@@ -89,9 +86,9 @@ class AgentAccessSweepTest {
 
     @Test
     void aDeletedTenantsAgentsCanNoLongerLogInWhileAnotherTenantsAgentStillReadsItsConfig() throws Exception {
-        UUID doomed = commitTenant("doomed", List.of("east", "west"), true);
-        commitTenant("kept", List.of("east"), true);
-        awaitPublished(doomed);
+        UUID doomed = commitTenant(db, "doomed", List.of("east", "west"), true);
+        commitTenant(db, "kept", List.of("east"), true);
+        awaitPublished(db, doomed);
         awaitPublishedByName("kept");
         awaitLogIn("doomed", "east", true);
 
@@ -107,9 +104,9 @@ class AgentAccessSweepTest {
 
     @Test
     void sweepingAgainChangesNothing() throws Exception {
-        UUID once = commitTenant("swept-once", List.of("east"), true);
-        commitTenant("stays", List.of("east", "west"), true);
-        awaitPublished(once);
+        UUID once = commitTenant(db, "swept-once", List.of("east"), true);
+        commitTenant(db, "stays", List.of("east", "west"), true);
+        awaitPublished(db, once);
         awaitPublishedByName("stays");
         deleteTenant("swept-once");
         sweep.sweep();
@@ -130,10 +127,10 @@ class AgentAccessSweepTest {
 
     @Test
     void twoDistributorsSweepingAtOnceBothSucceedAndOnlyTheDeletedTenantLosesAccess() throws Exception {
-        UUID deleted = commitTenant("twice-swept", List.of("east", "west"), true);
-        UUID other = commitTenant("neighbour", List.of("east"), true);
-        awaitPublished(deleted);
-        awaitPublished(other);
+        UUID deleted = commitTenant(db, "twice-swept", List.of("east", "west"), true);
+        UUID other = commitTenant(db, "neighbour", List.of("east"), true);
+        awaitPublished(db, deleted);
+        awaitPublished(db, other);
         deleteTenant("twice-swept");
 
         try (KafkaAgentAccess second = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
@@ -153,8 +150,8 @@ class AgentAccessSweepTest {
 
     @Test
     void aTenantCreatedUnderADeletedNameWhileTheSweepWaitsForTheTenantsTableKeepsItsAccess() throws Exception {
-        UUID before = commitTenant("reborn", List.of("east"), true);
-        awaitPublished(before);
+        UUID before = commitTenant(db, "reborn", List.of("east"), true);
+        awaitPublished(db, before);
         deleteTenant("reborn");
 
         // A tenant of the same name is being created while the sweep starts: the sweep finds the name
@@ -179,14 +176,14 @@ class AgentAccessSweepTest {
 
     @Test
     void aTenantCreatedAgainIsProvisionedWholeByADistributorThatRememberedTheOldOne() throws Exception {
-        commitTenant("again", List.of("east"), false);
+        commitTenant(db, "again", List.of("east"), false);
         try (KafkaAgentAccess remembering = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
             remembering.provision("again", Set.of("east"));
             awaitLogIn("again", "east", true);
             deleteTenant("again");
             sweep.sweep();
             awaitLogIn("again", "east", false);
-            commitTenant("again", List.of("east"), false);
+            commitTenant(db, "again", List.of("east"), false);
             // Its clusters are what it remembers, so this costs no Kafka call: the new tenant's agent has no access.
             remembering.provision("again", Set.of("east"));
             assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("again", "east"));
@@ -203,9 +200,9 @@ class AgentAccessSweepTest {
 
     @Test
     void aRunningDistributorRemovesADeletedTenantsAccessByItself() throws Exception {
-        UUID tenant = commitTenant("left", List.of("east"), true);
+        UUID tenant = commitTenant(db, "left", List.of("east"), true);
         try (ConfigDistributor sweeping = ConfigDistributor.start(settings().withAgentAccessSweep(Duration.ofMillis(200)))) {
-            awaitPublished(tenant);
+            awaitPublished(db, tenant);
             awaitLogIn("left", "east", true);
 
             deleteTenant("left");
@@ -220,22 +217,6 @@ class AgentAccessSweepTest {
                 kafka.bootstrapServers(), PREFIX).withKafkaSecurity(SUPER, CREDENTIALS);
     }
 
-    private UUID commitTenant(String name, List<String> clusters, boolean queuePublish) {
-        UUID tenant = UUID.randomUUID();
-        db.transaction(configuration -> {
-            DSLContext tx = configuration.dsl();
-            tx.insertInto(TENANTS).set(TENANTS.ID, tenant).set(TENANTS.NAME, name).set(TENANTS.REVISION, 2L).execute();
-            for (String cluster : clusters) {
-                tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, tenant).set(CLUSTERS.NAME, cluster)
-                        .set(CLUSTERS.RESOURCE_VERSION, 1L).execute();
-            }
-            if (queuePublish) {
-                tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenant).set(OUTBOX.REVISION, 2L).execute();
-            }
-        });
-        return tenant;
-    }
-
     /** What control-api's tenant deletion does: one DELETE, the rest goes by cascade, outbox rows too. */
     private void deleteTenant(String name) {
         assertThat(db.deleteFrom(TENANTS).where(TENANTS.NAME.eq(name)).execute()).as("tenants deleted").isEqualTo(1);
@@ -246,15 +227,7 @@ class AgentAccessSweepTest {
     }
 
     private void awaitPublishedByName(String name) {
-        awaitPublished(tenantId(name));
-    }
-
-    private void awaitPublished(UUID tenant) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenant).and(OUTBOX.PUBLISHED_AT.isNull())) > 0) {
-            assertThat(System.nanoTime()).as("tenant published within " + PATIENCE).isLessThan(deadline);
-            pause();
-        }
+        awaitPublished(db, tenantId(name));
     }
 
     private void awaitSweepWaitingForTenantsTable(CompletableFuture<?> sweeping) {
@@ -310,16 +283,7 @@ class AgentAccessSweepTest {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        SUPER.as(PRINCIPALS.username(tenant, cluster), CREDENTIALS.password(tenant, cluster)).applyTo(config);
+        agent(tenant, cluster).applyTo(config);
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

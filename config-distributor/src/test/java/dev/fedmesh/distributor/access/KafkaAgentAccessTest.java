@@ -1,6 +1,5 @@
 package dev.fedmesh.distributor.access;
 
-import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.testing.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -22,27 +21,25 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static dev.fedmesh.distributor.access.SecuredBroker.CREDENTIALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.PREFIX;
+import static dev.fedmesh.distributor.access.SecuredBroker.PRINCIPALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.SUPER;
+import static dev.fedmesh.distributor.access.SecuredBroker.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Provisioning against a real broker with ACLs: what is remembered, what is redone after a restart. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaAgentAccessTest {
-    private static final String PREFIX = "fedmesh";
-    private static final AgentCredentials CREDENTIALS =
-            AgentCredentials.fromSecret("test-agent-credential-secret-0123456789abcdef");
-    private static final AgentPrincipals PRINCIPALS = new AgentPrincipals(PREFIX);
-    private static final KafkaClientSecurity SUPER_USER =
-            KafkaClientSecurity.saslPlaintext(KafkaClientSecurity.Mechanism.SCRAM_SHA_512, "fedmesh-distributor", "su-secret");
-
     private EmbeddedKafka kafka;
     private Admin admin;
 
     @BeforeAll
     void startBroker() {
-        kafka = EmbeddedKafka.startSecured("fedmesh-distributor", "su-secret");
+        kafka = SecuredBroker.start();
         Properties config = new Properties();
         config.put("bootstrap.servers", kafka.bootstrapServers());
-        SUPER_USER.applyTo(config);
+        SUPER.applyTo(config);
         admin = Admin.create(config);
     }
 
@@ -101,7 +98,7 @@ class KafkaAgentAccessTest {
     }
 
     private KafkaAgentAccess connect() {
-        return KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER_USER, PREFIX, CREDENTIALS);
+        return KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS);
     }
 
     private void removeCredentialByHand(String tenant, String cluster) throws Exception {
@@ -126,7 +123,7 @@ class KafkaAgentAccessTest {
     private boolean canLogIn(String tenant, String cluster) {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        SUPER_USER.as(PRINCIPALS.username(tenant, cluster), CREDENTIALS.password(tenant, cluster)).applyTo(config);
+        agent(tenant, cluster).applyTo(config);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer.listTopics(Duration.ofSeconds(30));

@@ -42,6 +42,14 @@ import java.util.concurrent.TimeoutException;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
+import static dev.fedmesh.distributor.access.SecuredBroker.CREDENTIALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.PATIENCE;
+import static dev.fedmesh.distributor.access.SecuredBroker.PREFIX;
+import static dev.fedmesh.distributor.access.SecuredBroker.PRINCIPALS;
+import static dev.fedmesh.distributor.access.SecuredBroker.SUPER;
+import static dev.fedmesh.distributor.access.SecuredBroker.agent;
+import static dev.fedmesh.distributor.access.SecuredBroker.awaitPublished;
+import static dev.fedmesh.distributor.access.SecuredBroker.commitTenant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -52,14 +60,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TenantIsolationOnKafkaTest {
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
-    private static final String SUPER_USER = "fedmesh-distributor";
-    private static final String SUPER_PASSWORD = "distributor-secret";
-    private static final String PREFIX = "fedmesh";
-    private static final AgentCredentials CREDENTIALS =
-            AgentCredentials.fromSecret("test-agent-credential-secret-0123456789abcdef");
-    private static final AgentPrincipals PRINCIPALS = new AgentPrincipals(PREFIX);
-
     private EmbeddedKafka kafka;
     private TestDatabase database;
     private DSLContext db;
@@ -68,17 +68,17 @@ class TenantIsolationOnKafkaTest {
 
     @BeforeAll
     void publishTwoTenants() {
-        kafka = EmbeddedKafka.startSecured(SUPER_USER, SUPER_PASSWORD);
+        kafka = SecuredBroker.start();
         database = TestPostgres.newDatabase(getClass());
         Migrations.apply(database.dataSource());
         db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
-        tenantA = commitTenant("tenant-a", List.of("east", "west"));
-        UUID tenantB = commitTenant("tenant-b", List.of("east"));
+        tenantA = commitTenant(db, "tenant-a", List.of("east", "west"), true);
+        UUID tenantB = commitTenant(db, "tenant-b", List.of("east"), true);
         distributor = ConfigDistributor.start(DistributorSettings.local(database.jdbcUrl(), database.username(),
                         database.password(), kafka.bootstrapServers(), PREFIX)
-                .withKafkaSecurity(superUser(), CREDENTIALS));
-        awaitPublished(tenantA);
-        awaitPublished(tenantB);
+                .withKafkaSecurity(SUPER, CREDENTIALS));
+        awaitPublished(db, tenantA);
+        awaitPublished(db, tenantB);
     }
 
     @AfterAll
@@ -117,7 +117,7 @@ class TenantIsolationOnKafkaTest {
 
     @Test
     void aWrongPasswordIsRefusedAuthentication() {
-        KafkaClientSecurity impostor = superUser().as(PRINCIPALS.username("tenant-a", "east"), "guessed-password");
+        KafkaClientSecurity impostor = SUPER.as(PRINCIPALS.username("tenant-a", "east"), "guessed-password");
 
         assertThatThrownBy(() -> readAll(impostor, KafkaTopics.desired(PREFIX, "tenant-a"), 1))
                 .isInstanceOf(SaslAuthenticationException.class);
@@ -125,7 +125,7 @@ class TenantIsolationOnKafkaTest {
 
     @Test
     void anAgentCredentialDerivedFromAnotherSecretIsRefusedAuthentication() {
-        KafkaClientSecurity other = superUser().as(PRINCIPALS.username("tenant-a", "east"),
+        KafkaClientSecurity other = SUPER.as(PRINCIPALS.username("tenant-a", "east"),
                 AgentCredentials.fromSecret("another-distributors-secret-0123456789abcdef").password("tenant-a", "east"));
 
         assertThatThrownBy(() -> readAll(other, KafkaTopics.desired(PREFIX, "tenant-a"), 1))
@@ -144,7 +144,7 @@ class TenantIsolationOnKafkaTest {
             tx.update(TENANTS).set(TENANTS.REVISION, 3L).where(TENANTS.ID.eq(tenantA)).execute();
             tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenantA).set(OUTBOX.REVISION, 3L).execute();
         });
-        awaitPublished(tenantA);
+        awaitPublished(db, tenantA);
 
         // The broker applies the credential's removal moments after the distributor's call returns.
         long deadline = System.nanoTime() + PATIENCE.toNanos();
@@ -154,14 +154,6 @@ class TenantIsolationOnKafkaTest {
         }
         assertThat(refusal).isInstanceOf(SaslAuthenticationException.class);
         assertThat(readAll(agent("tenant-a", "east"), topicOfA, 2)).isNotEmpty();
-    }
-
-    private static KafkaClientSecurity superUser() {
-        return KafkaClientSecurity.saslPlaintext(KafkaClientSecurity.Mechanism.SCRAM_SHA_512, SUPER_USER, SUPER_PASSWORD);
-    }
-
-    private static KafkaClientSecurity agent(String tenant, String cluster) {
-        return superUser().as(PRINCIPALS.username(tenant, cluster), CREDENTIALS.password(tenant, cluster));
     }
 
     /** Reads {@code topic} from the beginning without a group, as an agent does, until it has {@code atLeast} records. */
@@ -201,32 +193,5 @@ class TenantIsolationOnKafkaTest {
     private static RecordMetadata send(KafkaProducer<String, byte[]> producer, String topic)
             throws ExecutionException, InterruptedException, TimeoutException {
         return producer.send(new ProducerRecord<>(topic, "east", new byte[] {1})).get(40, TimeUnit.SECONDS);
-    }
-
-    private UUID commitTenant(String name, List<String> clusters) {
-        UUID tenant = UUID.randomUUID();
-        db.transaction(configuration -> {
-            DSLContext tx = configuration.dsl();
-            tx.insertInto(TENANTS).set(TENANTS.ID, tenant).set(TENANTS.NAME, name).set(TENANTS.REVISION, 2L).execute();
-            for (String cluster : clusters) {
-                tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, tenant).set(CLUSTERS.NAME, cluster)
-                        .set(CLUSTERS.RESOURCE_VERSION, 1L).execute();
-            }
-            tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenant).set(OUTBOX.REVISION, 2L).execute();
-        });
-        return tenant;
-    }
-
-    private void awaitPublished(UUID tenant) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenant).and(OUTBOX.PUBLISHED_AT.isNull())) > 0) {
-            assertThat(System.nanoTime()).as("tenant published within " + PATIENCE).isLessThan(deadline);
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }
