@@ -7,8 +7,11 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.testing.TestKafka;
+import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
+import dev.fedmesh.trust.signing.ConfigVerifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,6 +45,8 @@ public final class ControlPlaneTopics implements AutoCloseable {
             Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
     private final String bootstrap;
+    private final String prefix;
+    private final String tenant;
     private final String desiredTopic;
     private final String statusTopic;
     private final ConfigSigningKey controlPlane;
@@ -52,6 +57,8 @@ public final class ControlPlaneTopics implements AutoCloseable {
 
     private ControlPlaneTopics(String prefix, String tenant, ConfigSigningKey controlPlane, Duration patience) {
         this.bootstrap = TestKafka.broker().bootstrapServers();
+        this.prefix = prefix;
+        this.tenant = tenant;
         this.desiredTopic = KafkaTopics.desired(prefix, tenant);
         this.statusTopic = KafkaTopics.status(prefix, tenant);
         this.controlPlane = controlPlane;
@@ -69,6 +76,18 @@ public final class ControlPlaneTopics implements AutoCloseable {
     public static ControlPlaneTopics open(String prefix, String tenant, ConfigSigningKey controlPlane,
                                           Duration patience) {
         return new ControlPlaneTopics(prefix, tenant, controlPlane, patience);
+    }
+
+    /**
+     * Starts the agent of {@code cluster} on these topics, trusting this control plane's signing key,
+     * serving xDS on a free port, with its state under {@code stateDirectory} and {@code trust}.
+     */
+    public ClusterAgent startAgent(String cluster, Path stateDirectory, TrustSettings trust) {
+        return ClusterAgent.start(AgentSettings.of(tenant, cluster, bootstrap, ConfigVerifier.trusting(controlPlane.publicKey()))
+                .withTopicPrefix(prefix)
+                .withXdsPort(0)
+                .withStateDirectory(stateDirectory)
+                .withTrust(trust));
     }
 
     /** The desired topic, compacted with one partition as the distributor makes it, and the status topic. */

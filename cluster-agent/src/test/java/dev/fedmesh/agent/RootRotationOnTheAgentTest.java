@@ -21,7 +21,6 @@ import dev.fedmesh.trust.issuance.IntermediateOwner;
 import dev.fedmesh.trust.issuance.IntermediateTerms;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
-import dev.fedmesh.trust.signing.ConfigVerifier;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.CertificateRequest;
@@ -76,7 +75,6 @@ class RootRotationOnTheAgentTest {
 
     @Test
     void aNewSigningRootHasEverySvidReissuedUnderItAtOnceAndReportedOnlyThen() throws Exception {
-        String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
         ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
         resources.add(topics);
@@ -90,13 +88,8 @@ class RootRotationOnTheAgentTest {
         ByteString oldRootSha256 = ByteString.copyFrom(CertificateFingerprint.sha256(oldRoot));
         ByteString newRootSha256 = ByteString.copyFrom(CertificateFingerprint.sha256(newRoot));
 
-        ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, CLUSTER, bootstrap,
-                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(dir.resolve("agent-state"))
-                .withTrust(TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential("fmb_east"))
-                        .withSvidTtl(SVID_TTL)));
+        ClusterAgent agent = topics.startAgent(CLUSTER, dir.resolve("agent-state"),
+                TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential("fmb_east")).withSvidTtl(SVID_TTL));
         resources.add(agent);
         agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", 50051, Map.of()));
         agent.inventory().register(new ServiceEndpoint("frontend", "127.0.0.1", 50052, Map.of()));

@@ -28,7 +28,6 @@ import dev.fedmesh.trust.issuance.IntermediateOwner;
 import dev.fedmesh.trust.issuance.IntermediateTerms;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
-import dev.fedmesh.trust.signing.ConfigVerifier;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.CertificateUris;
@@ -106,7 +105,6 @@ class WorkloadIdentityFromTheControlPlaneTest {
 
     @Test
     void theAgentGetsItsIntermediateThroughKafkaServesStrictMtlsWithItAndRotatesItWithoutAFailedCall() throws Exception {
-        String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
         ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
         resources.add(topics);
@@ -118,13 +116,8 @@ class WorkloadIdentityFromTheControlPlaneTest {
         String rootsPem = Pem.write(ca.roots(DOMAIN));
         Path stateDir = dir.resolve("agent-state");
 
-        ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, CLUSTER, bootstrap,
-                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(stateDir)
-                .withTrust(TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(CREDENTIAL))
-                        .withSvidTtl(SVID_TTL)));
+        ClusterAgent agent = topics.startAgent(CLUSTER, stateDir,
+                TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(CREDENTIAL)).withSvidTtl(SVID_TTL));
         resources.add(agent);
         topics.publish(config(1, rootsPem));
 
