@@ -1,8 +1,10 @@
 package dev.fedmesh.agent.trust;
 
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
+import dev.fedmesh.api.v1.ClusterIntermediate;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
+import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.svid.SvidIssuer;
@@ -52,6 +54,8 @@ public final class ClusterTrust implements AutoCloseable {
     private List<X509Certificate> roots = List.of();
     private Optional<IntermediateRequest> reportedRequest = Optional.empty();
     private Optional<String> reportedSvidRoot = Optional.empty();
+    private MeshTrust takenTrust;
+    private List<ClusterIntermediate> takenIntermediates = List.of();
 
     /**
      * @param endpoints the cluster's local workload endpoints, read at each check
@@ -79,10 +83,21 @@ public final class ClusterTrust implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Takes the trust domain, roots and intermediates of a newly applied config, and acts on them at once. */
+    /**
+     * Takes the trust domain, roots and intermediates of a newly applied config, and acts on them at
+     * once. Most configs change policies only: one whose trust and intermediates equal the last one's
+     * is passed over while the agent waits for no intermediate, so a policy change costs no
+     * certificate parsing and no extra check.
+     */
     public void configApplied(DesiredConfig config) {
         boolean switched;
         synchronized (this) {
+            if (config.getTrust().equals(takenTrust) && config.getIntermediatesList().equals(takenIntermediates)
+                    && !rotation.awaitsIntermediate()) {
+                return;
+            }
+            takenTrust = config.getTrust();
+            takenIntermediates = config.getIntermediatesList();
             String domain = config.getTrust().getTrustDomain();
             if (!domain.isEmpty()) {
                 trustDomain = TrustDomain.of(domain);

@@ -61,6 +61,15 @@ public final class IntermediateRotation {
     }
 
     /**
+     * Whether a config could bring this rotation an intermediate it is waiting for: the renewal asked
+     * for, or the chain of a key kept from before a restart. While not, a config whose trust and
+     * intermediates equal the last one's changes nothing here.
+     */
+    public synchronized boolean awaitsIntermediate() {
+        return nextKey != null || request != null || (currentKey != null && currentChain == null);
+    }
+
+    /**
      * Takes the trust domain, roots, signing root and this cluster's intermediates from a newly
      * applied config; true when the intermediate SVIDs are issued from changed (the first one
      * arrived, or the next one replaced the current one).
