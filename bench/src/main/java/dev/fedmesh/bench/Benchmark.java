@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  */
 public final class Benchmark {
     private static final String USAGE = """
-            usage: java -jar bench/target/fedmesh-bench.jar [--clusters 1,10,100] [--changes 100] [--warm-up 20]
+            usage: java -jar bench/target/fedmesh-bench.jar [--clusters 1,10,100] [--changes 100] [--warm-up 200]
                    [--services 10000] [--policies 10000] [--compile-rounds 20] [--floor-samples 200]
                    [--out bench/target]""";
     // The shared machine's load as each phase begins and at the end: a busy machine explains a slow reading.
@@ -44,7 +44,7 @@ public final class Benchmark {
         static Settings parse(String[] args) {
             List<Integer> clusters = List.of(1, 10, 100);
             int changes = 100;
-            int warmUp = 20;
+            int warmUp = 200;
             int services = 10_000;
             int policies = 10_000;
             int compileRounds = 20;

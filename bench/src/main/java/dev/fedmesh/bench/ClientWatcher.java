@@ -1,5 +1,9 @@
 package dev.fedmesh.bench;
 
+import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.api.v1.ProxyStatus;
+import dev.fedmesh.api.v1.ProxySyncState;
+import dev.fedmesh.api.v1.ResourceTypeStatus;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
@@ -12,21 +16,25 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real proxyless gRPC client of one cluster's greeter, resolved through that cluster's agent
- * over xDS. Once armed with a version, it calls until that version answers: the route it holds
- * then sends every call there, so the first such answer is when the change reached the client.
+ * over xDS. It has received a revision when the agent saw it ACK, for every resource type, the
+ * snapshot of that revision (the client parsed, validated and took it); it is routed by the
+ * revision when a call is answered by the version the new route sends every call to.
  */
 final class ClientWatcher implements AutoCloseable {
     private static final HelloRequest HELLO = HelloRequest.newBuilder().setName("bench").build();
-    // Between calls while waiting: bounds the reading's error without a busy loop on two cores.
-    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private final String cluster;
+    private final String node;
+    private final ClusterAgent agent;
     private final ManagedChannel channel;
     private final GreeterGrpc.GreeterBlockingStub greeter;
 
-    ClientWatcher(String cluster, int xdsPort) {
+    ClientWatcher(String cluster, ClusterAgent agent) {
         this.cluster = cluster;
-        this.channel = ProxylessClients.channel("127.0.0.1:" + xdsPort, "bench-client-" + cluster, "greeter");
+        this.node = "bench-client-" + cluster;
+        this.agent = agent;
+        this.channel = ProxylessClients.channel("127.0.0.1:" + agent.xdsPort(), node, "greeter");
         this.greeter = GreeterGrpc.newBlockingStub(channel).withWaitForReady();
     }
 
@@ -34,8 +42,26 @@ final class ClientWatcher implements AutoCloseable {
         return cluster;
     }
 
+    /** Whether the agent has seen this client ACK the snapshot of {@code revision} (or a newer one) for every type. */
+    boolean received(long revision) {
+        for (ProxyStatus proxy : agent.proxies()) {
+            if (proxy.getNodeId().equals(node)) {
+                return proxy.getState() == ProxySyncState.SYNCED && proxy.getTypesCount() > 0
+                        && proxy.getTypesList().stream().allMatch(type -> revisionOf(type) >= revision);
+            }
+        }
+        return false;
+    }
+
+    /** The revision a snapshot version ({@code <revision>.<inventory generation>-<digest>}) was built from. */
+    private static long revisionOf(ResourceTypeStatus type) {
+        String version = type.getAckedVersion();
+        int dot = version.indexOf('.');
+        return dot > 0 ? Long.parseLong(version.substring(0, dot)) : -1;
+    }
+
     /** Calls until {@code version} answers; returns System.nanoTime() of that answer. */
-    long awaitVersion(String version, Duration patience) {
+    long awaitRouted(String version, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             HelloReply reply = greeter.withDeadlineAfter(10, TimeUnit.SECONDS).sayHello(HELLO);

@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -36,12 +33,12 @@ final class PropagationBenchmark {
 
     /** One cluster count's readings, in milliseconds from the 200; {@code record} is one cluster's published record. */
     record Result(int clusters, List<String> watchedClusters, Percentiles propagation, Percentiles agentsApplied,
-                  Percentiles clientsRouted, Percentiles apiAnswer, byte[] record) {
+                  Percentiles clientsReceived, Percentiles clientsRouted, Percentiles apiAnswer, byte[] record) {
     }
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\"\\s*:\\s*\"(\\d+)\"");
-    private static final long AGENT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
 
     private final FedmeshStack stack;
     private final ApiClient api;
@@ -69,43 +66,43 @@ final class PropagationBenchmark {
         long initial = putWeights(tenant, 100, 0);
         List<ClusterAgent> agents = new ArrayList<>();
         List<ClientWatcher> watchers = new ArrayList<>();
-        ExecutorService watching = Executors.newCachedThreadPool();
         try {
             for (int i = 0; i < clusters; i++) {
                 ClusterAgent agent = stack.startAgent(tenant, SyntheticTenant.cluster(i));
                 greeterEndpoints.forEach(agent.inventory()::register);
                 agents.add(agent);
             }
-            awaitAllApplied(agents, initial, System.nanoTime());
+            List<ClientWatcher> none = List.of();
+            awaitArrival(agents, none, initial, System.nanoTime());
             for (int index : watchedIndexes(clusters)) {
-                ClientWatcher watcher = new ClientWatcher(SyntheticTenant.cluster(index), agents.get(index).xdsPort());
-                watcher.awaitVersion("v1", PATIENCE);
+                ClientWatcher watcher = new ClientWatcher(SyntheticTenant.cluster(index), agents.get(index));
+                watcher.awaitRouted("v1", PATIENCE);
                 watchers.add(watcher);
             }
 
             List<Double> propagation = new ArrayList<>();
             List<Double> applied = new ArrayList<>();
+            List<Double> received = new ArrayList<>();
             List<Double> routed = new ArrayList<>();
             List<Double> answers = new ArrayList<>();
             for (int change = 0; change < warmUp + changes; change++) {
                 boolean toV2 = change % 2 == 0;
                 String expected = toV2 ? "v2" : "v1";
-                List<Future<Long>> seen = new ArrayList<>();
-                for (ClientWatcher watcher : watchers) {
-                    seen.add(watching.submit(() -> watcher.awaitVersion(expected, PATIENCE)));
-                }
                 long sent = System.nanoTime();
                 long revision = toV2 ? putWeights(tenant, 0, 100) : putWeights(tenant, 100, 0);
                 long answered = System.nanoTime();
-                long allApplied = awaitAllApplied(agents, revision, answered);
+                Arrival arrival = awaitArrival(agents, watchers, revision, answered);
+                // Only now the clients call: calls while the change travels would share its two cores.
                 long lastRouted = Long.MIN_VALUE;
-                for (Future<Long> client : seen) {
-                    lastRouted = Math.max(lastRouted, client.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+                for (ClientWatcher watcher : watchers) {
+                    lastRouted = Math.max(lastRouted, watcher.awaitRouted(expected, PATIENCE));
                 }
                 if (change >= warmUp) {
-                    applied.add(Percentiles.millisSince(answered, allApplied));
+                    applied.add(Percentiles.millisSince(answered, arrival.allApplied()));
+                    received.add(Percentiles.millisSince(answered, arrival.allReceived()));
                     routed.add(Percentiles.millisSince(answered, lastRouted));
-                    propagation.add(Percentiles.millisSince(answered, Math.max(allApplied, lastRouted)));
+                    propagation.add(Percentiles.millisSince(answered,
+                            Math.max(arrival.allApplied(), arrival.allReceived())));
                     answers.add(Percentiles.millisSince(sent, answered));
                 }
                 // Changes do not overlap: each one starts from a settled system.
@@ -113,10 +110,9 @@ final class PropagationBenchmark {
             }
             byte[] record = latestRecord(tenant, SyntheticTenant.cluster(0));
             return new Result(clusters, watchers.stream().map(ClientWatcher::cluster).toList(),
-                    Percentiles.of(propagation), Percentiles.of(applied), Percentiles.of(routed), Percentiles.of(answers),
-                    record);
+                    Percentiles.of(propagation), Percentiles.of(applied), Percentiles.of(received), Percentiles.of(routed),
+                    Percentiles.of(answers), record);
         } finally {
-            watching.shutdownNow();
             watchers.forEach(ClientWatcher::close);
             // The stack would stop them only at its end; idle agents of a finished row would share the CPU with the next.
             // Each takes a moment to stop its consumer: a hundred one after another would take half a minute.
@@ -146,26 +142,40 @@ final class PropagationBenchmark {
         return Long.parseLong(version.group(1));
     }
 
-    /** Polls every agent until all serve {@code revision}; returns System.nanoTime() when the last one was seen to. */
-    private static long awaitAllApplied(List<ClusterAgent> agents, long revision, long since) {
+    /** When (System.nanoTime()) the last agent was seen serving a revision and the last watched client holding it. */
+    private record Arrival(long allApplied, long allReceived) {
+    }
+
+    /**
+     * Polls every agent and watched client until all agents serve {@code revision} and every client
+     * has received it. A time is read after the check that saw it, since an agent's answer waits
+     * while it applies a config: a reading is late by at most one poll, never early.
+     */
+    private static Arrival awaitArrival(List<ClusterAgent> agents, List<ClientWatcher> watchers, long revision,
+                                        long since) {
         long deadline = since + PATIENCE.toNanos();
-        List<ClusterAgent> pending = new ArrayList<>(agents);
-        long last = since;
-        while (!pending.isEmpty()) {
-            long now = System.nanoTime();
-            if (pending.removeIf(agent -> agent.appliedRevision() >= revision)) {
-                last = now;
+        List<ClusterAgent> pendingAgents = new ArrayList<>(agents);
+        List<ClientWatcher> pendingClients = new ArrayList<>(watchers);
+        long allApplied = since;
+        long allReceived = since;
+        while (!pendingAgents.isEmpty() || !pendingClients.isEmpty()) {
+            if (pendingAgents.removeIf(agent -> agent.appliedRevision() >= revision)) {
+                allApplied = System.nanoTime();
             }
-            if (pending.isEmpty()) {
+            if (pendingClients.removeIf(watcher -> watcher.received(revision))) {
+                allReceived = System.nanoTime();
+            }
+            if (pendingAgents.isEmpty() && pendingClients.isEmpty()) {
                 break;
             }
-            if (now > deadline) {
-                throw new IllegalStateException(pending.size() + " of " + agents.size() + " agents did not apply revision "
-                        + revision + " within " + PATIENCE.toSeconds() + " s, e.g. " + pending.get(0).settings().cluster());
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("within " + PATIENCE.toSeconds() + " s, " + pendingAgents.size() + " of "
+                        + agents.size() + " agents did not apply revision " + revision + " and " + pendingClients.size()
+                        + " of " + watchers.size() + " clients did not receive it");
             }
-            LockSupport.parkNanos(AGENT_POLL_NANOS);
+            LockSupport.parkNanos(POLL_NANOS);
         }
-        return last;
+        return new Arrival(allApplied, allReceived);
     }
 
     /** The record the distributor last published for {@code cluster}, read back from the tenant's topic. */

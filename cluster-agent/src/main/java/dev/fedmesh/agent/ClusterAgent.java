@@ -16,10 +16,12 @@ import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.ProxyStatus;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,6 +138,14 @@ public final class ClusterAgent implements AutoCloseable {
     /** This cluster's local endpoints; changes are served to proxies at once. */
     public LocalInventory inventory() {
         return inventory;
+    }
+
+    /**
+     * Every proxy connected to this agent, what it ACKed or NACKed and whether it is in sync with the
+     * snapshot served now: the per-proxy part of the agent's status report, as of this moment.
+     */
+    public List<ProxyStatus> proxies() {
+        return status.proxies();
     }
 
     /** The revision of the desired config being served, or -1 before the first. */

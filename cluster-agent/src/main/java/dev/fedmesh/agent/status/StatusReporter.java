@@ -107,6 +107,14 @@ public final class StatusReporter implements AutoCloseable {
         return proxies;
     }
 
+    /**
+     * Every connected proxy as the next report will show it: what each ACKed or NACKed, judged
+     * against the snapshot being served now.
+     */
+    public List<ProxyStatus> proxies() {
+        return proxies.proxies(servedXdsVersion.get());
+    }
+
     /** Records a newly applied desired config, for the report that follows at once. */
     public void configApplied(DesiredConfig config) {
         byte[] sha256 = DesiredConfigEnvelopes.sha256(DesiredConfigEnvelopes.deterministicBytes(config));
