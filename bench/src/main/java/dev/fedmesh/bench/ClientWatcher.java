@@ -3,7 +3,6 @@ package dev.fedmesh.bench;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ProxySyncState;
-import dev.fedmesh.api.v1.ResourceTypeStatus;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
 import dev.fedmesh.sample.v1.HelloRequest;
@@ -16,9 +15,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real proxyless gRPC client of one cluster's greeter, resolved through that cluster's agent
- * over xDS. It has received a revision when the agent saw it ACK, for every resource type, the
- * snapshot of that revision (the client parsed, validated and took it); it is routed by the
- * revision when a call is answered by the version the new route sends every call to.
+ * over xDS. It has received a revision when the agent serves that revision (or a newer one) and
+ * has seen the client ACK the served version of every resource type it asked for (the client
+ * parsed, validated and took them); it is routed by the revision when a call is answered by the
+ * version the new route sends every call to.
  */
 final class ClientWatcher implements AutoCloseable {
     private static final HelloRequest HELLO = HelloRequest.newBuilder().setName("bench").build();
@@ -42,22 +42,18 @@ final class ClientWatcher implements AutoCloseable {
         return cluster;
     }
 
-    /** Whether the agent has seen this client ACK the snapshot of {@code revision} (or a newer one) for every type. */
+    /** Whether the agent serves {@code revision} or a newer one and has seen this client ACK all of it. */
     boolean received(long revision) {
+        // The revision first: the proxies are then judged against its snapshot or a newer one.
+        if (agent.appliedRevision() < revision) {
+            return false;
+        }
         for (ProxyStatus proxy : agent.proxies()) {
             if (proxy.getNodeId().equals(node)) {
-                return proxy.getState() == ProxySyncState.SYNCED && proxy.getTypesCount() > 0
-                        && proxy.getTypesList().stream().allMatch(type -> revisionOf(type) >= revision);
+                return proxy.getState() == ProxySyncState.SYNCED;
             }
         }
         return false;
-    }
-
-    /** The revision a snapshot version ({@code <revision>.<inventory generation>-<digest>}) was built from. */
-    private static long revisionOf(ResourceTypeStatus type) {
-        String version = type.getAckedVersion();
-        int dot = version.indexOf('.');
-        return dot > 0 ? Long.parseLong(version.substring(0, dot)) : -1;
     }
 
     /** Calls until {@code version} answers; returns System.nanoTime() of that answer. */

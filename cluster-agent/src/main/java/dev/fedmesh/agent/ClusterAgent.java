@@ -73,7 +73,7 @@ public final class ClusterAgent implements AutoCloseable {
 
         StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(),
-                settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::version);
+                settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::served);
         // Keys and workload files per tenant and cluster, like the last-known-good config: agents may share a state directory.
         Path trustDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
         ClusterTrust trust = new ClusterTrust(settings.tenant(), settings.cluster(),

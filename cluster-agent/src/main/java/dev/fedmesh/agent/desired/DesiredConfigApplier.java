@@ -19,7 +19,8 @@ public final class DesiredConfigApplier {
     private final String cluster;
     private final LastKnownGood lastKnownGood;
     private final Consumer<DesiredConfig> apply;
-    private long appliedRevision = -1;
+    // Read without the lock: a config is served once applied, while it is still being written to disk.
+    private volatile long appliedRevision = -1;
 
     public DesiredConfigApplier(String tenant, String cluster, LastKnownGood lastKnownGood,
                                 Consumer<DesiredConfig> apply) {
@@ -70,7 +71,7 @@ public final class DesiredConfigApplier {
     }
 
     /** The revision being served, or -1 before any config was applied. */
-    public synchronized long appliedRevision() {
+    public long appliedRevision() {
         return appliedRevision;
     }
 

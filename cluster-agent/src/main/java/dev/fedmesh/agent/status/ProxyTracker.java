@@ -3,6 +3,7 @@ package dev.fedmesh.agent.status;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ProxySyncState;
+import dev.fedmesh.agent.xds.ServedSnapshot;
 import dev.fedmesh.api.v1.ResourceTypeStatus;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -102,11 +103,11 @@ public final class ProxyTracker implements DiscoveryServerCallbacks {
     }
 
     /**
-     * Every proxy that has named its node, sorted by node id, judged against the snapshot version
-     * being served ({@code null} before the first config). A node with several streams is shown
-     * by its newest one.
+     * Every proxy that has named its node, sorted by node id, judged against the snapshot being
+     * served ({@code null} before the first config): SYNCED when it ACKed the served version of every
+     * type it asked for. A node with several streams is shown by its newest one.
      */
-    public synchronized List<ProxyStatus> proxies(String servedVersion) {
+    public synchronized List<ProxyStatus> proxies(ServedSnapshot served) {
         Map<String, Stream> newestByNode = new TreeMap<>();
         for (Stream stream : streams.values()) {
             if (stream.nodeId == null) {
@@ -116,7 +117,7 @@ public final class ProxyTracker implements DiscoveryServerCallbacks {
                     (a, b) -> a.openedAt.isAfter(b.openedAt) ? a : b);
         }
         List<ProxyStatus> proxies = new ArrayList<>();
-        newestByNode.forEach((node, stream) -> proxies.add(stream.status(node, servedVersion)));
+        newestByNode.forEach((node, stream) -> proxies.add(stream.status(node, served)));
         return proxies;
     }
 
@@ -135,11 +136,11 @@ public final class ProxyTracker implements DiscoveryServerCallbacks {
             this.openedAt = openedAt;
         }
 
-        private ProxyStatus status(String node, String servedVersion) {
+        private ProxyStatus status(String node, ServedSnapshot served) {
             ProxyStatus.Builder proxy = ProxyStatus.newBuilder()
                     .setNodeId(node)
                     .setConnectedAt(timestamp(openedAt));
-            boolean synced = servedVersion != null && !types.isEmpty();
+            boolean synced = served != null && !types.isEmpty();
             String error = "";
             for (Map.Entry<String, TypeState> entry : types.entrySet()) {
                 TypeState type = entry.getValue();
@@ -152,7 +153,7 @@ public final class ProxyTracker implements DiscoveryServerCallbacks {
                 if (!type.error.isEmpty() && error.isEmpty()) {
                     error = type.error;
                 }
-                synced &= type.ackedVersion.equals(servedVersion);
+                synced &= served != null && type.ackedVersion.equals(served.versionOf(entry.getKey()));
             }
             ProxySyncState state = !error.isEmpty() ? ProxySyncState.NACKED
                     : synced ? ProxySyncState.SYNCED : ProxySyncState.STALE;

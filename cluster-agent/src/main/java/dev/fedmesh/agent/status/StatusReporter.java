@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.agent.desired.ConfigRefusal;
+import dev.fedmesh.agent.xds.ServedSnapshot;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
@@ -39,12 +40,15 @@ public final class StatusReporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusReporter.class);
     // The most a burst of changes delays its report; also bounds reports to 20 a second.
     private static final Duration MIN_GAP = Duration.ofMillis(50);
+    // How long a change waits for the next ones: a config applied is followed within milliseconds by
+    // its proxies' ACKs, and one report then says both, instead of one saying the proxies are stale.
+    private static final Duration SETTLE = Duration.ofMillis(20);
 
     private final String tenant;
     private final String cluster;
     private final String topic;
     private final Duration heartbeatInterval;
-    private final Supplier<String> servedXdsVersion;
+    private final Supplier<ServedSnapshot> servedXds;
     private final ProxyTracker proxies = new ProxyTracker(this::changed);
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
@@ -53,6 +57,7 @@ public final class StatusReporter implements AutoCloseable {
     private Instant appliedAt;
     private long sequence;
     private boolean dirty = true;
+    private long dirtySince = System.nanoTime();
     private boolean closed;
     private volatile boolean failing;
     private volatile Supplier<String> lastRefusal = () -> "";
@@ -61,23 +66,23 @@ public final class StatusReporter implements AutoCloseable {
     private volatile Supplier<Optional<String>> svidRootSha256 = Optional::empty;
 
     /**
-     * A reporter for one cluster; {@code servedXdsVersion} gives the version of the snapshot being
-     * served (null before the first config). Nothing is sent before {@link #start()}.
+     * A reporter for one cluster; {@code servedXds} gives the xDS snapshot being served (null before
+     * the first config). Nothing is sent before {@link #start()}.
      */
     public StatusReporter(String bootstrapServers, String topicPrefix, String tenant, String cluster,
-                          Duration heartbeatInterval, Supplier<String> servedXdsVersion) {
+                          Duration heartbeatInterval, Supplier<ServedSnapshot> servedXds) {
         this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, tenant, cluster, heartbeatInterval,
-                servedXdsVersion);
+                servedXds);
     }
 
     /** A reporter whose Kafka producer authenticates with {@code security}. */
     public StatusReporter(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, String tenant,
-                          String cluster, Duration heartbeatInterval, Supplier<String> servedXdsVersion) {
+                          String cluster, Duration heartbeatInterval, Supplier<ServedSnapshot> servedXds) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = KafkaTopics.status(topicPrefix, tenant);
         this.heartbeatInterval = heartbeatInterval;
-        this.servedXdsVersion = servedXdsVersion;
+        this.servedXds = servedXds;
         this.producer = new KafkaProducer<>(properties(bootstrapServers, security, tenant, cluster),
                 new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "fedmesh-status-" + tenant + "-" + cluster);
@@ -112,7 +117,7 @@ public final class StatusReporter implements AutoCloseable {
      * against the snapshot being served now.
      */
     public List<ProxyStatus> proxies() {
-        return proxies.proxies(servedXdsVersion.get());
+        return proxies.proxies(servedXds.get());
     }
 
     /** Records a newly applied desired config, for the report that follows at once. */
@@ -154,7 +159,8 @@ public final class StatusReporter implements AutoCloseable {
     }
 
     /**
-     * Sends a report at once, for something the report reads when it is made: the intermediate
+     * Sends a report soon (a change waits 20 ms for the ones following it, its proxies' ACKs say), for
+     * something the report reads when it is made: the intermediate
      * request, the intermediate or the SVIDs' root changed, or a desired-config record was refused.
      */
     public void reportNow() {
@@ -169,7 +175,10 @@ public final class StatusReporter implements AutoCloseable {
     }
 
     private synchronized void changed() {
-        dirty = true;
+        if (!dirty) {
+            dirty = true;
+            dirtySince = System.nanoTime();
+        }
         notifyAll();
     }
 
@@ -182,7 +191,7 @@ public final class StatusReporter implements AutoCloseable {
                 long earliest = now + MIN_GAP.toNanos();
                 while (!closed) {
                     now = System.nanoTime();
-                    long until = dirty ? earliest : heartbeat;
+                    long until = dirty ? Math.max(earliest, dirtySince + SETTLE.toNanos()) : heartbeat;
                     if (now >= until) {
                         break;
                     }
@@ -205,7 +214,7 @@ public final class StatusReporter implements AutoCloseable {
     private ClusterStatus report() {
         // Read before taking this reporter's lock: the snapshot publisher holds its own lock while
         // proxies are answered, and those answers report changes here.
-        String served = servedXdsVersion.get();
+        ServedSnapshot served = servedXds.get();
         List<ProxyStatus> connected = proxies.proxies(served);
         String refusal = lastRefusal.get();
         Optional<IntermediateRequest> request = intermediateRequest.get();
@@ -221,13 +230,13 @@ public final class StatusReporter implements AutoCloseable {
         return status.build();
     }
 
-    private ClusterStatus build(String served, List<ProxyStatus> connected, String refusal) {
+    private ClusterStatus build(ServedSnapshot served, List<ProxyStatus> connected, String refusal) {
         ClusterStatus.Builder status = ClusterStatus.newBuilder()
                 .setTenant(tenant)
                 .setCluster(cluster)
                 .setAppliedRevision(appliedRevision)
                 .setConfigSha256(appliedSha256)
-                .setXdsVersion(served == null ? "" : served)
+                .setXdsVersion(served == null ? "" : served.version())
                 .addAllProxies(connected)
                 .setReportedAt(ProxyTracker.timestamp(Instant.now()))
                 .setHeartbeatSequence(++sequence)

@@ -6,14 +6,20 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.xds.ProxyConfigTranslator;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.policy.xds.XdsResources;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * Keeps the cluster's xDS snapshot in step with the applied desired config and the local
  * inventory: either changing rebuilds the whole snapshot through {@link ProxyConfigTranslator} and
  * replaces it in the cache. Nothing is served before the first config.
+ *
+ * <p>Each resource type keeps its version while its resources stay the same (compared by their
+ * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
+ * route response to each proxy, not four responses to parse and ACK.
  */
 public final class XdsSnapshotPublisher {
 
@@ -35,7 +45,12 @@ public final class XdsSnapshotPublisher {
     private DesiredConfig config;
     private List<ServiceEndpoint> endpoints = List.of();
     private long generation;
-    private String version;
+    private ServedSnapshot served;
+    private final Map<String, TypeVersion> typeVersions = new HashMap<>();
+
+    /** A type's resources as last served: their digest, and the snapshot version in which they last changed. */
+    private record TypeVersion(String digest, String version) {
+    }
 
     public XdsSnapshotPublisher(SimpleCache<String> cache, String group, String tenant, String cluster) {
         this.cache = cache;
@@ -50,7 +65,7 @@ public final class XdsSnapshotPublisher {
         XdsResources resources = publish();
         LOG.info("tenant={} cluster={} applied revision {}: serving {} listener(s), {} cluster(s), {} local"
                         + " endpoint(s) to proxies (snapshot {})", tenant, cluster, applied.getRevision(),
-                resources.listeners().size(), resources.clusters().size(), endpoints.size(), version);
+                resources.listeners().size(), resources.clusters().size(), endpoints.size(), served.version());
     }
 
     /** Serves the current config with the inventory's new endpoints. */
@@ -60,32 +75,61 @@ public final class XdsSnapshotPublisher {
         if (config != null) {
             publish();
             LOG.debug("tenant={} cluster={} local endpoints changed ({} now): snapshot {}",
-                    tenant, cluster, endpoints.size(), version);
+                    tenant, cluster, endpoints.size(), served.version());
         }
     }
 
     /** The version of the snapshot being served, or null before the first config. */
     public synchronized String version() {
-        return version;
+        return served == null ? null : served.version();
+    }
+
+    /** The snapshot being served, with each type's version; null before the first config. */
+    public synchronized ServedSnapshot served() {
+        return served;
     }
 
     private XdsResources publish() {
         XdsResources resources = translator.translate(config, endpoints);
+        Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
+        byType.put(Resources.V3.LISTENER_TYPE_URL, resources.listeners());
+        byType.put(Resources.V3.ROUTE_TYPE_URL, resources.routes());
+        byType.put(Resources.V3.CLUSTER_TYPE_URL, resources.clusters());
+        byType.put(Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints());
+        byType.put(Resources.V3.SECRET_TYPE_URL, List.of());
+        Map<String, String> digests = new LinkedHashMap<>();
+        byType.forEach((type, list) -> digests.put(type, digest(list.stream().map(XdsSnapshotPublisher::deterministicBytes))));
         // Revision and inventory generation say what the snapshot was built from; the content
         // digest keeps a restarted agent from reusing a version a reconnecting proxy already holds
         // for different content.
-        version = config.getRevision() + "." + generation + "-" + digest(resources);
-        cache.setSnapshot(group, Snapshot.create(resources.clusters(), resources.endpoints(),
-                resources.listeners(), resources.routes(), List.of(), version));
+        String version = config.getRevision() + "." + generation + "-"
+                + digest(digests.values().stream().map(digest -> digest.getBytes(StandardCharsets.US_ASCII)));
+        Map<String, String> versions = new LinkedHashMap<>();
+        digests.forEach((type, digest) -> {
+            TypeVersion previous = typeVersions.get(type);
+            TypeVersion current = previous != null && previous.digest().equals(digest) ? previous
+                    : new TypeVersion(digest, version);
+            typeVersions.put(type, current);
+            versions.put(type, current.version());
+        });
+        served = new ServedSnapshot(version, versions);
+        cache.setSnapshot(group, Snapshot.create(
+                resources.clusters(), versions.get(Resources.V3.CLUSTER_TYPE_URL),
+                resources.endpoints(), versions.get(Resources.V3.ENDPOINT_TYPE_URL),
+                resources.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
+                resources.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
+                List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
         return resources;
     }
 
-    private static String digest(XdsResources resources) {
+    private static String digest(Stream<byte[]> parts) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
-                    .flatMap(List::stream)
-                    .forEach(resource -> sha.update(deterministicBytes(resource)));
+            // Each part's length first, so that no two different lists of parts hash alike.
+            parts.forEach(part -> {
+                sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(part.length).array());
+                sha.update(part);
+            });
             return HexFormat.of().formatHex(sha.digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);

@@ -13,6 +13,7 @@ import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.api.v1.TrafficRouteSpec;
 import dev.fedmesh.api.v1.WeightedSubset;
 import dev.fedmesh.testing.xds.ProxylessClients;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.StatusInfo;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.grpc.ManagedChannel;
@@ -37,6 +38,10 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
     private static final String CLUSTER = "eu-west-1";
     private static final String GROUP = TENANT + "/" + CLUSTER;
     private static final String SERVICE = "greeter";
+    private static final String LISTENER = Resources.V3.LISTENER_TYPE_URL;
+    private static final String ROUTE = Resources.V3.ROUTE_TYPE_URL;
+    private static final String CLUSTERS = Resources.V3.CLUSTER_TYPE_URL;
+    private static final String ENDPOINTS = Resources.V3.ENDPOINT_TYPE_URL;
     // Generous: a client that is served holds the last snapshot within a second or two.
     private static final Duration PATIENCE = Duration.ofSeconds(40);
 
@@ -82,6 +87,39 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
         // are to come with the new route, not after gRPC's 15 s does-not-exist timeout.
         publisher.configApplied(split(2, 20, 80));
         awaitEveryClientHoldsTheServedSnapshot();
+    }
+
+    @Test
+    void aNewWeightIsSentToAConnectedClientAsItsRouteAlone() {
+        publisher.configApplied(split(1, 100, 0));
+        subscribe("node-a");
+        awaitEveryClientHoldsTheServedSnapshot();
+        ServedSnapshot first = publisher.served();
+        assertThat(first.versionsByType().values()).as("every type of the first snapshot").containsOnly(first.version());
+
+        publisher.configApplied(split(2, 0, 100));
+        awaitEveryClientHoldsTheServedSnapshot();
+
+        ServedSnapshot second = publisher.served();
+        assertThat(second.version()).startsWith("2.");
+        assertThat(second.versionOf(ROUTE)).isEqualTo(second.version());
+        Map<String, String> unchanged = Map.of(LISTENER, first.version(), CLUSTERS, first.version(),
+                ENDPOINTS, first.version());
+        unchanged.forEach((type, version) -> assertThat(second.versionOf(type)).as(type).isEqualTo(version));
+        ProxyStatus client = proxies.proxies(second).get(0);
+        assertThat(client.getTypesList()).allSatisfy(type -> {
+            String expected = type.getTypeUrl().equals(ROUTE) ? second.version() : first.version();
+            // What was last sent of each type, and ACKed: the route of revision 2, the rest only once, at revision 1.
+            assertThat(type.getSentVersion()).as(type.getTypeUrl()).isEqualTo(expected);
+            assertThat(type.getAckedVersion()).as(type.getTypeUrl()).isEqualTo(expected);
+        });
+        assertThat(client.getTypesList()).hasSize(4);
+
+        // Back to the first weights: the route is new again, not the version it had at revision 1.
+        publisher.configApplied(split(3, 100, 0));
+        awaitEveryClientHoldsTheServedSnapshot();
+        assertThat(publisher.served().versionOf(ROUTE)).startsWith("3.").isNotEqualTo(first.version());
+        assertThat(publisher.served().versionOf(CLUSTERS)).isEqualTo(first.version());
     }
 
     @Test
@@ -132,7 +170,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
 
     private void awaitFirstRequest(String node) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (proxies.proxies(publisher.version()).stream().noneMatch(status -> status.getNodeId().equals(node))) {
+        while (proxies.proxies(publisher.served()).stream().noneMatch(status -> status.getNodeId().equals(node))) {
             assertThat(System.nanoTime()).as("a first xDS request from %s", node).isLessThan(deadline);
             pause(1);
         }
@@ -155,7 +193,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
     private void awaitEveryClientHoldsTheServedSnapshot() {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (true) {
-            String served = publisher.version();
+            ServedSnapshot served = publisher.served();
             Map<String, ProxyStatus> byNode = proxies.proxies(served).stream()
                     .collect(Collectors.toMap(ProxyStatus::getNodeId, status -> status));
             List<String> behind = nodes.stream()
