@@ -140,6 +140,19 @@ class StatusIngestionTest {
         assertThat(status(initech, "east").getAppliedRevision()).isEqualTo(7L);
         assertThat(proxies(initech, "east")).extracting(ProxyStatusRecord::getNodeId).containsExactlyInAnyOrder("a", "b");
         assertThat(status(initech, "west").getAppliedRevision()).isEqualTo(7L);
+
+        // The next burst: east's report is older than the stored one and changes nothing, not even
+        // its proxies; west's is newer and replaces its row and its proxies.
+        assertThat(store.storeAll(List.of(
+                new ClusterStatusStore.TenantReport("initech", report("east", 5, new byte[32], now.minusSeconds(10), 18,
+                        proxy("c", ProxySyncState.SYNCED, ""))),
+                new ClusterStatusStore.TenantReport("initech", report("west", 8, new byte[32], now.plusSeconds(1), 21,
+                        proxy("d", ProxySyncState.NACKED, "bad listener"))))))
+                .containsExactly(ClusterStatusStore.Outcome.OLDER_THAN_STORED, ClusterStatusStore.Outcome.STORED);
+        assertThat(status(initech, "east").getAppliedRevision()).isEqualTo(7L);
+        assertThat(proxies(initech, "east")).extracting(ProxyStatusRecord::getNodeId).containsExactlyInAnyOrder("a", "b");
+        assertThat(status(initech, "west").getAppliedRevision()).isEqualTo(8L);
+        assertThat(proxies(initech, "west")).extracting(ProxyStatusRecord::getNodeId).containsExactly("d");
         assertThat(ClusterStatusStore.isNewer(report("east", 1, new byte[32], now, 2),
                 report("east", 1, new byte[32], now, 1))).isTrue();
         assertThat(ClusterStatusStore.isNewer(report("east", 1, new byte[32], now.minusMillis(1), 9),
