@@ -145,7 +145,7 @@ public final class Benchmark {
                 progress("floor: %d samples with a %d-byte record", settings.floorSamples(), sized.record().length);
                 FloorBenchmark.Result floor = new FloorBenchmark(postgres.createDatabase("bench_floor"),
                         postgres.username(), postgres.password(), kafka.bootstrapServers())
-                        .run(sized.record(), settings.floorSamples());
+                        .run(sized.record(), settings.floorSamples(), sized.clusters());
                 LOAD_AVERAGES.add(Machine.loadAverage());
                 return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap,
                         List.copyOf(LOAD_AVERAGES));

@@ -1,5 +1,6 @@
 package dev.fedmesh.bench;
 
+import dev.fedmesh.api.KafkaTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,15 +35,24 @@ import java.util.concurrent.TimeoutException;
 /**
  * The floor under propagation: one small PostgreSQL transaction committed over JDBC, then one
  * record produced (with the distributor's producer settings) and consumed (with the agent's
- * consumer settings), timed back to back as one sample.
+ * consumer settings), timed back to back as one sample. Beside it, the same fanned out as a change
+ * to a tenant of {@code fanOut} clusters is: the commit, then one record per cluster, sent together
+ * to each cluster's partition of an 8-partition topic, each consumed by its own consumer on its own
+ * thread (as each agent reads its own partition), until the last one has its record.
  */
 final class FloorBenchmark {
 
-    /** The commit alone, the produce-to-consume alone, and both back to back; record size in bytes. */
-    record Result(Percentiles postgresCommit, Percentiles kafkaProduceToConsume, Percentiles floor, int recordBytes) {
+    /**
+     * The commit alone, the produce-to-consume alone, both back to back, and the commit with the
+     * fan-out to {@code fanOutClusters} consumers; record size in bytes.
+     */
+    record Result(Percentiles postgresCommit, Percentiles kafkaProduceToConsume, Percentiles floor, int recordBytes,
+                  int fanOutClusters, Percentiles fanOutFloor) {
     }
 
     private static final String TOPIC = "fedmesh-bench.floor";
+    private static final String FAN_OUT_TOPIC = "fedmesh-bench.floor-fan-out";
+    private static final int FAN_OUT_PARTITIONS = 8;
     private static final int WARM_UP = 20;
 
     private final String jdbcUrl;
@@ -55,8 +67,9 @@ final class FloorBenchmark {
         this.kafkaBootstrapServers = kafkaBootstrapServers;
     }
 
-    Result run(byte[] record, int samples) throws Exception {
-        createTopic();
+    Result run(byte[] record, int samples, int fanOut) throws Exception {
+        createTopic(TOPIC, 1);
+        createTopic(FAN_OUT_TOPIC, FAN_OUT_PARTITIONS);
         List<Double> commits = new ArrayList<>();
         List<Double> kafka = new ArrayList<>();
         List<Double> floors = new ArrayList<>();
@@ -92,7 +105,103 @@ final class FloorBenchmark {
                 }
             }
         }
-        return new Result(Percentiles.of(commits), Percentiles.of(kafka), Percentiles.of(floors), record.length);
+        return new Result(Percentiles.of(commits), Percentiles.of(kafka), Percentiles.of(floors), record.length,
+                fanOut, fanOut(record, samples, fanOut));
+    }
+
+    /** The commit, then one record to each of {@code clusters} consumers, until the last has its own. */
+    private Percentiles fanOut(byte[] record, int samples, int clusters) throws Exception {
+        List<Double> fanOuts = new ArrayList<>();
+        List<FanOutReader> readers = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            for (int c = 0; c < clusters; c++) {
+                readers.add(new FanOutReader(SyntheticTenant.cluster(c)));
+            }
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO bench_floor (tenant, revision) VALUES (?, ?)")) {
+                for (int i = 0; i < WARM_UP + samples; i++) {
+                    CountDownLatch arrived = new CountDownLatch(clusters);
+                    readers.forEach(reader -> reader.expect(arrived));
+                    long start = System.nanoTime();
+                    insert.setString(1, "bench-fan-out");
+                    insert.setLong(2, i);
+                    insert.executeUpdate();
+                    connection.commit();
+                    for (FanOutReader reader : readers) {
+                        producer.send(new ProducerRecord<>(FAN_OUT_TOPIC, reader.partition, reader.cluster, record));
+                    }
+                    producer.flush();
+                    if (!arrived.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("records produced to " + FAN_OUT_TOPIC
+                                + " were not all consumed within 30 s");
+                    }
+                    long consumed = readers.stream().mapToLong(reader -> reader.arrivedAt).max().orElseThrow();
+                    if (i >= WARM_UP) {
+                        fanOuts.add(Percentiles.millisSince(start, consumed));
+                    }
+                }
+            }
+        } finally {
+            readers.forEach(FanOutReader::close);
+        }
+        return Percentiles.of(fanOuts);
+    }
+
+    /** One cluster's consumer of the fan-out topic, on its own thread, reading its cluster's partition. */
+    private final class FanOutReader implements AutoCloseable {
+        private final String cluster;
+        private final int partition;
+        private final KafkaConsumer<String, byte[]> consumer = consumer();
+        private final Thread thread;
+        private volatile CountDownLatch expected;
+        private volatile long arrivedAt;
+        private volatile boolean closed;
+
+        FanOutReader(String cluster) {
+            this.cluster = cluster;
+            this.partition = KafkaTopics.desiredPartition(cluster, FAN_OUT_PARTITIONS);
+            TopicPartition assigned = new TopicPartition(FAN_OUT_TOPIC, partition);
+            consumer.assign(List.of(assigned));
+            consumer.seekToEnd(List.of(assigned));
+            consumer.position(assigned);
+            thread = new Thread(this::read, "bench-floor-" + cluster);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void expect(CountDownLatch latch) {
+            expected = latch;
+        }
+
+        private void read() {
+            try {
+                while (!closed) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (cluster.equals(record.key())) {
+                            arrivedAt = System.nanoTime();
+                            expected.countDown();
+                        }
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close(Duration.ofSeconds(2));
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            consumer.wakeup();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void awaitOneRecord(KafkaConsumer<String, byte[]> consumer) {
@@ -105,10 +214,11 @@ final class FloorBenchmark {
         throw new IllegalStateException("a record produced to " + TOPIC + " was not consumed within 30 s");
     }
 
-    private void createTopic() throws InterruptedException, ExecutionException, TimeoutException {
+    private void createTopic(String name, int partitions)
+            throws InterruptedException, ExecutionException, TimeoutException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers))) {
             // Configured as the distributor creates a tenant's desired topic.
-            NewTopic topic = new NewTopic(TOPIC, 1, (short) 1)
+            NewTopic topic = new NewTopic(name, partitions, (short) 1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
         }

@@ -47,9 +47,15 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         line(out, "PostgreSQL commit (JDBC, one small tx)", floor.postgresCommit());
         line(out, "Kafka produce -> consume", floor.kafkaProduceToConsume());
         line(out, "floor = both, back to back", floor.floor());
+        line(out, String.format(Locale.ROOT, "fanned out: commit, %d records, %d readers", floor.fanOutClusters(),
+                floor.fanOutClusters()), floor.fanOutFloor());
         find(10).ifPresent(ten -> out.println(String.format(Locale.ROOT,
                 "  propagation / floor at 10 clusters: p50 %.1fx, p99 %.1fx",
                 ten.propagation().p50() / floor.floor().p50(), ten.propagation().p99() / floor.floor().p99())));
+        find(floor.fanOutClusters()).ifPresent(row -> out.println(String.format(Locale.ROOT,
+                "  propagation / fanned-out floor at %d clusters: p50 %.1fx, p99 %.1fx", row.clusters(),
+                row.propagation().p50() / floor.fanOutFloor().p50(),
+                row.propagation().p99() / floor.fanOutFloor().p99())));
         out.println();
         out.println(String.format(Locale.ROOT, "Compile + seal, tenant of %d clusters, %d services, %d policies:",
                 compile.clusters(), compile.services(), compile.policies()));
@@ -105,6 +111,7 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         lines.add(row("floor_postgres_commit", 0, floor.postgresCommit()));
         lines.add(row("floor_kafka_produce_to_consume", 0, floor.kafkaProduceToConsume()));
         lines.add(row("floor", 0, floor.floor()));
+        lines.add(row("floor_fanned_out", floor.fanOutClusters(), floor.fanOutFloor()));
         lines.add(row("compile_seal_one_cluster", 1, compile.oneCluster()));
         lines.add(row("compile_seal_all_clusters", compile.clusters(), compile.allClusters()));
         Files.write(file, lines);
@@ -131,7 +138,8 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         }
         json.put("propagation", rows);
         json.put("floor", Map.of("recordBytes", floor.recordBytes(), "postgresCommitMs", floor.postgresCommit(),
-                "kafkaProduceToConsumeMs", floor.kafkaProduceToConsume(), "floorMs", floor.floor()));
+                "kafkaProduceToConsumeMs", floor.kafkaProduceToConsume(), "floorMs", floor.floor(),
+                "fanOutClusters", floor.fanOutClusters(), "fanOutFloorMs", floor.fanOutFloor()));
         json.put("compile", compile);
         json.put("agentHeap", heap);
         json.put("targets", targets());
