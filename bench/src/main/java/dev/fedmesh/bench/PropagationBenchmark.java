@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 /**
  * Propagation of one change through the running stack: from control-api's 200 to a PUT of a
  * TrafficRoute weight until every agent of the tenant has applied the new revision and a real
- * proxyless gRPC client in each watched cluster is routed by it.
+ * proxyless gRPC client in each watched cluster has received it (ACKed it at its agent).
  */
 final class PropagationBenchmark {
 

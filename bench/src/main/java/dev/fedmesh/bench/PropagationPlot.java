@@ -61,7 +61,7 @@ final class PropagationPlot {
 
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString("fedmesh propagation: API 200 \u2192 every agent applied and real xDS clients routed", LEFT, 30);
+        g.drawString("fedmesh propagation: API 200 \u2192 every agent applied and real xDS clients received", LEFT, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString(subtitle, LEFT, 52);
 
