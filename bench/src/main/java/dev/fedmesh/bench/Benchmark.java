@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 public final class Benchmark {
     private static final String USAGE = """
             usage: java -jar bench/target/fedmesh-bench.jar [--clusters 1,10,100] [--changes 100] [--warm-up 200]
-                   [--services 10000] [--policies 10000] [--compile-rounds 20] [--floor-samples 200]
+                   [--warm-up-max 3000] [--services 10000] [--policies 10000] [--compile-rounds 20] [--floor-samples 200]
                    [--out bench/target]""";
     // The shared machine's load as each phase begins and at the end: a busy machine explains a slow reading.
     private static final List<Double> LOAD_AVERAGES = new ArrayList<>();
@@ -38,13 +38,14 @@ public final class Benchmark {
     }
 
     /** The knobs of a run; the defaults are the documented run. */
-    record Settings(List<Integer> clusters, int changes, int warmUp, int services, int policies, int compileRounds,
-                    int floorSamples, Path out) {
+    record Settings(List<Integer> clusters, int changes, PropagationBenchmark.WarmUp warmUp, int services, int policies,
+                    int compileRounds, int floorSamples, Path out) {
 
         static Settings parse(String[] args) {
             List<Integer> clusters = List.of(1, 10, 100);
             int changes = 100;
             int warmUp = 200;
+            int warmUpMax = 3000;
             int services = 10_000;
             int policies = 10_000;
             int compileRounds = 20;
@@ -63,6 +64,7 @@ public final class Benchmark {
                             .map(Integer::parseInt).sorted().toList();
                     case "--changes" -> changes = Integer.parseInt(value);
                     case "--warm-up" -> warmUp = Integer.parseInt(value);
+                    case "--warm-up-max" -> warmUpMax = Integer.parseInt(value);
                     case "--services" -> services = Integer.parseInt(value);
                     case "--policies" -> policies = Integer.parseInt(value);
                     case "--compile-rounds" -> compileRounds = Integer.parseInt(value);
@@ -71,7 +73,12 @@ public final class Benchmark {
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
                 }
             }
-            return new Settings(clusters, changes, warmUp, services, policies, compileRounds, floorSamples, out);
+            if (warmUpMax < warmUp) {
+                throw new IllegalArgumentException("--warm-up-max " + warmUpMax + " is below --warm-up " + warmUp
+                        + ": give a maximum at least the minimum\n" + USAGE);
+            }
+            return new Settings(clusters, changes, new PropagationBenchmark.WarmUp(warmUp, warmUpMax), services, policies,
+                    compileRounds, floorSamples, out);
         }
     }
 
@@ -134,8 +141,9 @@ public final class Benchmark {
                         kafka.bootstrapServers(), "fedmesh-bench", greeter);
                 List<PropagationBenchmark.Result> results = new ArrayList<>();
                 for (int clusters : settings.clusters()) {
-                    progress("propagation: %d cluster(s), %d changes after %d warm-up", clusters, settings.changes(),
-                            settings.warmUp());
+                    progress("propagation: %d cluster(s), %d changes after %d to %d warm-up changes (until the JIT"
+                            + " is quiet, 3 min at most)", clusters, settings.changes(), settings.warmUp().minimum(),
+                            settings.warmUp().maximum());
                     results.add(propagation.run(clusters, settings.changes(), settings.warmUp()));
                 }
 

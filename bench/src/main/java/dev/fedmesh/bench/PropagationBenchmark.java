@@ -33,8 +33,20 @@ final class PropagationBenchmark {
 
     /** One cluster count's readings, in milliseconds from the 200; {@code record} is one cluster's published record. */
     record Result(int clusters, List<String> watchedClusters, Percentiles propagation, Percentiles agentsApplied,
-                  Percentiles clientsReceived, Percentiles clientsRouted, Percentiles apiAnswer, byte[] record) {
+                  Percentiles clientsReceived, Percentiles clientsRouted, Percentiles apiAnswer, byte[] record,
+                  int warmUpChanges, double jitShareMeasured) {
     }
+
+    /**
+     * How long to warm up: at least {@code minimum} changes, then until the JIT is quiet, but no more
+     * than {@code maximum} changes or three minutes.
+     */
+    record WarmUp(int minimum, int maximum) {
+        static final Duration LONGEST = Duration.ofMinutes(3);
+    }
+
+    // The JIT is quiet when its threads compile for less than a fifth of one core over 5 s.
+    private static final double QUIET_JIT_SHARE = 0.2;
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\"\\s*:\\s*\"(\\d+)\"");
@@ -56,7 +68,7 @@ final class PropagationBenchmark {
         this.greeterEndpoints = List.copyOf(greeterEndpoints);
     }
 
-    Result run(int clusters, int changes, int warmUp) throws Exception {
+    Result run(int clusters, int changes, WarmUp warmUp) throws Exception {
         String tenant = "bench-" + clusters;
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + tenant + "\"}"), "creating tenant " + tenant);
         for (int i = 0; i < clusters; i++) {
@@ -80,44 +92,69 @@ final class PropagationBenchmark {
                 watchers.add(watcher);
             }
 
+            JitActivity jit = new JitActivity();
+            int warmedUp = 0;
+            long warmUpEnds = System.nanoTime() + WarmUp.LONGEST.toNanos();
+            while (warmedUp < warmUp.minimum() || (jit.recentShare() > QUIET_JIT_SHARE && warmedUp < warmUp.maximum()
+                    && System.nanoTime() < warmUpEnds)) {
+                change(tenant, agents, watchers, warmedUp++);
+                jit.sample();
+            }
+
             List<Double> propagation = new ArrayList<>();
             List<Double> applied = new ArrayList<>();
             List<Double> received = new ArrayList<>();
             List<Double> routed = new ArrayList<>();
             List<Double> answers = new ArrayList<>();
-            for (int change = 0; change < warmUp + changes; change++) {
-                boolean toV2 = change % 2 == 0;
-                String expected = toV2 ? "v2" : "v1";
-                long sent = System.nanoTime();
-                long revision = toV2 ? putWeights(tenant, 0, 100) : putWeights(tenant, 100, 0);
-                long answered = System.nanoTime();
-                Arrival arrival = awaitArrival(agents, watchers, revision, answered);
-                // Only now the clients call: calls while the change travels would share its two cores.
-                long lastRouted = Long.MIN_VALUE;
-                for (ClientWatcher watcher : watchers) {
-                    lastRouted = Math.max(lastRouted, watcher.awaitRouted(expected, PATIENCE));
-                }
-                if (change >= warmUp) {
-                    applied.add(Percentiles.millisSince(answered, arrival.allApplied()));
-                    received.add(Percentiles.millisSince(answered, arrival.allReceived()));
-                    routed.add(Percentiles.millisSince(answered, lastRouted));
-                    propagation.add(Percentiles.millisSince(answered,
-                            Math.max(arrival.allApplied(), arrival.allReceived())));
-                    answers.add(Percentiles.millisSince(sent, answered));
-                }
-                // Changes do not overlap: each one starts from a settled system.
-                Thread.sleep(50);
+            long measuring = System.nanoTime();
+            long compiledBefore = jit.compilationMillis();
+            for (int change = 0; change < changes; change++) {
+                Reading reading = change(tenant, agents, watchers, warmedUp + change);
+                applied.add(reading.applied());
+                received.add(reading.received());
+                routed.add(reading.routed());
+                propagation.add(Math.max(reading.applied(), reading.received()));
+                answers.add(reading.answer());
             }
+            double jitShare = (jit.compilationMillis() - compiledBefore) / Percentiles.millisSince(measuring, System.nanoTime());
             byte[] record = latestRecord(tenant, SyntheticTenant.cluster(0));
             return new Result(clusters, watchers.stream().map(ClientWatcher::cluster).toList(),
                     Percentiles.of(propagation), Percentiles.of(applied), Percentiles.of(received), Percentiles.of(routed),
-                    Percentiles.of(answers), record);
+                    Percentiles.of(answers), record, warmedUp, jit.measurable() ? jitShare : Double.NaN);
         } finally {
             watchers.forEach(ClientWatcher::close);
             // The stack would stop them only at its end; idle agents of a finished row would share the CPU with the next.
             // Each takes a moment to stop its consumer: a hundred one after another would take half a minute.
             agents.parallelStream().forEach(ClusterAgent::close);
         }
+    }
+
+    /** One change's readings, in milliseconds from the 200 (the answer: from the request to the 200). */
+    private record Reading(double applied, double received, double routed, double answer) {
+    }
+
+    /**
+     * Makes change number {@code index} (flipping the weights) and waits until every agent applied
+     * it, the watched clients received it and then were routed by it; returns when each happened.
+     */
+    private Reading change(String tenant, List<ClusterAgent> agents, List<ClientWatcher> watchers, int index)
+            throws InterruptedException {
+        boolean toV2 = index % 2 == 0;
+        String expected = toV2 ? "v2" : "v1";
+        long sent = System.nanoTime();
+        long revision = toV2 ? putWeights(tenant, 0, 100) : putWeights(tenant, 100, 0);
+        long answered = System.nanoTime();
+        Arrival arrival = awaitArrival(agents, watchers, revision, answered);
+        // Only now the clients call: calls while the change travels would share its two cores.
+        long lastRouted = Long.MIN_VALUE;
+        for (ClientWatcher watcher : watchers) {
+            lastRouted = Math.max(lastRouted, watcher.awaitRouted(expected, PATIENCE));
+        }
+        // Changes do not overlap: each one starts from a settled system.
+        Thread.sleep(50);
+        return new Reading(Percentiles.millisSince(answered, arrival.allApplied()),
+                Percentiles.millisSince(answered, arrival.allReceived()), Percentiles.millisSince(answered, lastRouted),
+                Percentiles.millisSince(sent, answered));
     }
 
     /** The first, middle and last cluster: one real client each is enough to prove a real client got the change. */

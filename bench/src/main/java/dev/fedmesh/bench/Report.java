@@ -41,6 +41,11 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
         }
         out.println("  (1st call: the first call each client made after it received the revision was answered by the"
                 + " version the new route sends every call to; the clients call only then.)");
+        for (PropagationBenchmark.Result result : propagation) {
+            out.println(String.format(Locale.ROOT, "  %d cluster(s): measured after %d warm-up changes; the JIT compiled"
+                    + " for %.0f%% of one core while the changes were measured", result.clusters(),
+                    result.warmUpChanges(), 100 * result.jitShareMeasured()));
+        }
         out.println();
         out.println("Floor (" + floor.recordBytes() + "-byte record, one cluster's desired-config record):");
         out.println(String.format(Locale.ROOT, "  %-40s %9s %9s", "", "p50 ms", "p99 ms"));
@@ -134,6 +139,8 @@ record Report(Machine machine, String startedAt, int changes, List<PropagationBe
             row.put("clientsRoutedMs", result.clientsRouted());
             row.put("apiAnswerMs", result.apiAnswer());
             row.put("recordBytes", result.record().length);
+            row.put("warmUpChanges", result.warmUpChanges());
+            row.put("jitShareOfOneCoreWhileMeasured", result.jitShareMeasured());
             rows.add(row);
         }
         json.put("propagation", rows);
