@@ -75,7 +75,7 @@ final class FloorBenchmark {
         List<Double> floors = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
              KafkaProducer<String, byte[]> producer = producer();
-             KafkaConsumer<String, byte[]> consumer = consumer()) {
+             KafkaConsumer<String, byte[]> consumer = consumer("fedmesh-bench-floor")) {
             try (Statement ddl = connection.createStatement()) {
                 ddl.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, tenant text NOT NULL,"
                         + " revision bigint NOT NULL, changed_at timestamptz NOT NULL DEFAULT now())");
@@ -153,7 +153,7 @@ final class FloorBenchmark {
     private final class FanOutReader implements AutoCloseable {
         private final String cluster;
         private final int partition;
-        private final KafkaConsumer<String, byte[]> consumer = consumer();
+        private final KafkaConsumer<String, byte[]> consumer;
         private final Thread thread;
         private volatile CountDownLatch expected;
         private volatile long arrivedAt;
@@ -162,6 +162,7 @@ final class FloorBenchmark {
         FanOutReader(String cluster) {
             this.cluster = cluster;
             this.partition = KafkaTopics.desiredPartition(cluster, FAN_OUT_PARTITIONS);
+            this.consumer = consumer("fedmesh-bench-floor-" + cluster);
             TopicPartition assigned = new TopicPartition(FAN_OUT_TOPIC, partition);
             consumer.assign(List.of(assigned));
             consumer.seekToEnd(List.of(assigned));
@@ -237,10 +238,10 @@ final class FloorBenchmark {
     }
 
     /** The agent's consumer settings (DesiredConfigConsumer): no group, read_committed, assigned partitions. */
-    private KafkaConsumer<String, byte[]> consumer() {
+    private KafkaConsumer<String, byte[]> consumer(String clientId) {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrapServers);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "fedmesh-bench-floor");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());

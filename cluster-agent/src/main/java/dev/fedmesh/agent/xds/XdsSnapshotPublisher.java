@@ -79,11 +79,6 @@ public final class XdsSnapshotPublisher {
         }
     }
 
-    /** The version of the snapshot being served, or null before the first config. */
-    public synchronized String version() {
-        return served == null ? null : served.version();
-    }
-
     /** The snapshot being served, with each type's version; null before the first config. */
     public synchronized ServedSnapshot served() {
         return served;
