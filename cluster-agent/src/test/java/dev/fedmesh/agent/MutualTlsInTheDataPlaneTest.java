@@ -15,6 +15,7 @@ import dev.fedmesh.api.v1.ServiceSubset;
 import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.api.v1.TrafficPermissionSpec;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
@@ -43,7 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,15 +62,9 @@ class MutualTlsInTheDataPlaneTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @AutoClose
+    private final TestResources resources = new TestResources();
     private int workloads;
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
 
     @Test
     void strictServerServesTheTenantsSvidsAndRefusesPlaintextForeignRootsAndOtherTenants() throws Exception {

@@ -14,6 +14,7 @@ import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.TestKafka;
+import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
 import dev.fedmesh.trust.issuance.InMemoryIssuedIntermediates;
 import dev.fedmesh.trust.issuance.IntermediateIssuer;
@@ -35,11 +36,10 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,14 +64,8 @@ class RootRotationOnTheAgentTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @AutoClose
+    private final TestResources resources = new TestResources();
 
     @Test
     void aNewSigningRootHasEverySvidReissuedUnderItAtOnceAndReportedOnlyThen() throws Exception {

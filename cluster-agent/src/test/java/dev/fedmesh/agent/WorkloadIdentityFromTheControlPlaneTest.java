@@ -19,6 +19,7 @@ import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.FreePort;
 import dev.fedmesh.testing.TestKafka;
+import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
@@ -68,7 +69,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.util.BigIntegers;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,14 +95,8 @@ class WorkloadIdentityFromTheControlPlaneTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @AutoClose
+    private final TestResources resources = new TestResources();
 
     @Test
     void theAgentGetsItsIntermediateThroughKafkaServesStrictMtlsWithItAndRotatesItWithoutAFailedCall() throws Exception {

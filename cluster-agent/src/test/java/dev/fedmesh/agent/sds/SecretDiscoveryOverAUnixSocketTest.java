@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.fedmesh.agent.trust.WorkloadSvids;
+import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
 import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.trust.x509.KeyType;
@@ -41,7 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -60,14 +61,8 @@ class SecretDiscoveryOverAUnixSocketTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @AutoClose
+    private final TestResources resources = new TestResources();
 
     @Test
     void aProxyGetsTheSvidAndKeyOfTheWorkloadItNamesAndTheTenantsRoots() throws Exception {

@@ -5,6 +5,7 @@ import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
+import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,7 +44,7 @@ class CompetingRelaysTest {
     private final String topicPrefix = TestKafka.topicPrefix(getClass());
     private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
     private final ExecutorService background = Executors.newCachedThreadPool();
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final TestResources closing = new TestResources();
     private TestDatabase database;
     private DSLContext db;
 
@@ -57,10 +57,7 @@ class CompetingRelaysTest {
 
     @AfterEach
     void closeRelays() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        closing.clear();
+        closing.close();
     }
 
     @AfterAll
