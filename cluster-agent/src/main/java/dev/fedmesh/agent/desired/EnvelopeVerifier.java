@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.agent.desired.ConfigRefusal.Reason;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.api.v1.SignedOver;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import java.security.MessageDigest;
@@ -29,8 +30,9 @@ public final class EnvelopeVerifier {
     /** The config inside the envelope, once its signature and digest match its bytes. */
     public DesiredConfig open(DesiredConfigEnvelope envelope) throws InvalidEnvelopeException {
         byte[] config = envelope.getConfig().toByteArray();
+        byte[] sha256 = DesiredConfigEnvelopes.sha256(config);
         String keyId = envelope.getKeyId();
-        switch (trustedKeys.check(keyId, config, envelope.getSignature().toByteArray())) {
+        switch (trustedKeys.check(envelope, sha256)) {
             case VALID -> {
             }
             case UNSIGNED -> throw new InvalidEnvelopeException(Reason.UNSIGNED, keyId,
@@ -41,9 +43,12 @@ public final class EnvelopeVerifier {
                             + "); if the control plane's key was rotated, add its public key to"
                             + " fedmesh.agent.config-verifying-keys");
             case BAD_SIGNATURE -> throw new InvalidEnvelopeException(Reason.BAD_SIGNATURE, keyId,
-                    "the signature by key " + keyId + " does not match the config: it was changed after signing");
+                    envelope.getSignedOver() == SignedOver.UNRECOGNIZED
+                            ? "the record is signed over a form this agent does not know (signed_over "
+                            + envelope.getSignedOverValue() + "): upgrade the agent to the control plane's release"
+                            : "the signature by key " + keyId + " does not match the config: it was changed after signing");
         }
-        return openDigested(envelope);
+        return openDigested(envelope, sha256);
     }
 
     /**
@@ -51,7 +56,8 @@ public final class EnvelopeVerifier {
      * wrote itself from a config it had verified.
      */
     public static DesiredConfig openWrittenByThisAgent(byte[] envelopeBytes) throws InvalidEnvelopeException {
-        return openDigested(parse(envelopeBytes));
+        DesiredConfigEnvelope envelope = parse(envelopeBytes);
+        return openDigested(envelope, DesiredConfigEnvelopes.sha256(envelope.getConfig().toByteArray()));
     }
 
     private static DesiredConfigEnvelope parse(byte[] envelopeBytes) throws InvalidEnvelopeException {
@@ -62,14 +68,14 @@ public final class EnvelopeVerifier {
         }
     }
 
-    private static DesiredConfig openDigested(DesiredConfigEnvelope envelope) throws InvalidEnvelopeException {
-        byte[] config = envelope.getConfig().toByteArray();
-        if (!MessageDigest.isEqual(DesiredConfigEnvelopes.sha256(config), envelope.getSha256().toByteArray())) {
+    private static DesiredConfig openDigested(DesiredConfigEnvelope envelope, byte[] configSha256)
+            throws InvalidEnvelopeException {
+        if (!MessageDigest.isEqual(configSha256, envelope.getSha256().toByteArray())) {
             throw new InvalidEnvelopeException(Reason.DIGEST_MISMATCH, envelope.getKeyId(),
                     "SHA-256 of the config does not match the envelope's digest");
         }
         try {
-            return DesiredConfig.parseFrom(config);
+            return DesiredConfig.parseFrom(envelope.getConfig());
         } catch (InvalidProtocolBufferException e) {
             throw new InvalidEnvelopeException(Reason.UNPARSEABLE_CONFIG, envelope.getKeyId(),
                     "digest matches but the config does not parse: " + e.getMessage());

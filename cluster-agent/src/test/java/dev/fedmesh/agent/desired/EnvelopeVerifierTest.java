@@ -54,6 +54,24 @@ class EnvelopeVerifierTest {
     }
 
     @Test
+    void aRecordSignedOverAFormTheAgentDoesNotKnowIsRefusedAskingForAnUpgrade() {
+        DesiredConfigEnvelope future = signed(CONFIG).toBuilder().setSignedOverValue(9).build();
+
+        assertRefused(future, Reason.BAD_SIGNATURE, "signed_over 9", "upgrade the agent");
+    }
+
+    @Test
+    void aRecordSignedAloneOverItsConfigBytesOpens() throws Exception {
+        DesiredConfigEnvelope sealed = DesiredConfigEnvelopes.seal(CONFIG);
+        DesiredConfigEnvelope oneByOne = sealed.toBuilder()
+                .setKeyId(CONTROL_PLANE.keyId())
+                .setSignature(ByteString.copyFrom(CONTROL_PLANE.sign(sealed.getConfig().toByteArray())))
+                .build();
+
+        assertThat(verifier.open(oneByOne.toByteArray())).isEqualTo(CONFIG);
+    }
+
+    @Test
     void anUnsignedEnvelopeIsRefused() {
         assertRefused(DesiredConfigEnvelopes.seal(CONFIG), Reason.UNSIGNED, "not signed");
     }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -30,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Publishes each cluster's whole desired config, signed with the control plane's key, to the
+ * Publishes each cluster's whole desired config, signed with the control plane's key (one signature
+ * for all of a change's configs, see {@link ConfigSigningKey#signedTogether}), to the
  * tenant's compacted desired topic, keyed by cluster, and waits until the broker has every record:
  * a publish either completes or throws.
  */
@@ -101,12 +103,11 @@ public final class DesiredConfigPublisher implements AutoCloseable {
             int topicPartitions = producer.partitionsFor(topic).size();
             // Seal and sign everything before the first send, so the records leave together in few requests.
             List<ProducerRecord<String, byte[]>> records = new ArrayList<>(configsByCluster.size());
-            for (Map.Entry<String, DesiredConfig> entry : configsByCluster.entrySet()) {
-                DesiredConfigEnvelope envelope = signingKey.signed(DesiredConfigEnvelopes.seal(entry.getValue()));
-                sha256ByCluster.put(entry.getKey(), envelope.getSha256().toByteArray());
-                records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(entry.getKey(), topicPartitions),
-                        entry.getKey(), envelope.toByteArray()));
-            }
+            sealAndSign(configsByCluster, signingKey).forEach((cluster, envelope) -> {
+                sha256ByCluster.put(cluster, envelope.getSha256().toByteArray());
+                records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(cluster, topicPartitions),
+                        cluster, envelope.toByteArray()));
+            });
             List<Future<?>> sends = new ArrayList<>(records.size());
             for (ProducerRecord<String, byte[]> record : records) {
                 sends.add(producer.send(record));
@@ -120,6 +121,23 @@ public final class DesiredConfigPublisher implements AutoCloseable {
             throw e;
         }
         return sha256ByCluster;
+    }
+
+    /**
+     * Each cluster's config sealed (deterministic bytes and their SHA-256) and signed, all under one
+     * signature however many clusters the change reaches ({@link ConfigSigningKey#signedTogether}),
+     * in the map's order: what a publish sends, before Kafka.
+     */
+    public static Map<String, DesiredConfigEnvelope> sealAndSign(Map<String, DesiredConfig> configsByCluster,
+                                                                 ConfigSigningKey signingKey) {
+        List<String> clusters = List.copyOf(configsByCluster.keySet());
+        List<DesiredConfigEnvelope> signed = signingKey.signedTogether(
+                clusters.stream().map(cluster -> DesiredConfigEnvelopes.seal(configsByCluster.get(cluster))).toList());
+        Map<String, DesiredConfigEnvelope> byCluster = new LinkedHashMap<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            byCluster.put(clusters.get(i), signed.get(i));
+        }
+        return byCluster;
     }
 
     private KafkaProducer<String, byte[]> newProducer() {

@@ -3,6 +3,7 @@ package dev.fedmesh.distributor.publish;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.api.v1.SignedOver;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
@@ -44,10 +45,13 @@ class DesiredConfigPublisherTest {
         for (Map.Entry<String, DesiredConfigEnvelope> entry : published.entrySet()) {
             DesiredConfigEnvelope envelope = entry.getValue();
             assertThat(envelope.getKeyId()).isEqualTo(key.keyId());
-            assertThat(agent.check(envelope.getKeyId(), envelope.getConfig().toByteArray(),
-                    envelope.getSignature().toByteArray())).isEqualTo(ConfigVerifier.Check.VALID);
+            assertThat(agent.check(envelope)).isEqualTo(ConfigVerifier.Check.VALID);
+            assertThat(envelope.getSignedOver()).isEqualTo(SignedOver.SIGNED_OVER_BATCH_ROOT);
             assertThat(DesiredConfig.parseFrom(envelope.getConfig())).isEqualTo(configs.get(entry.getKey()));
         }
+        // One signature for the change, whatever the number of clusters.
+        assertThat(published.values()).extracting(DesiredConfigEnvelope::getSignature)
+                .containsOnly(published.get("east").getSignature());
     }
 
     private static Map<String, DesiredConfigEnvelope> read(String topic, int records) throws Exception {

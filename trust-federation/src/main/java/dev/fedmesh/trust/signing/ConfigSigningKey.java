@@ -2,6 +2,7 @@ package dev.fedmesh.trust.signing;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.api.v1.SignedOver;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -128,12 +130,38 @@ public final class ConfigSigningKey {
         return signature;
     }
 
-    /** The envelope with this key's signature of its {@code config} bytes and this key's id. */
+    /** The envelope signed alone: a batch of one (see {@link #signedTogether}). */
     public DesiredConfigEnvelope signed(DesiredConfigEnvelope envelope) {
-        return envelope.toBuilder()
-                .setKeyId(keyId)
-                .setSignature(ByteString.copyFrom(sign(envelope.getConfig().toByteArray())))
-                .build();
+        return signedTogether(List.of(envelope)).get(0);
+    }
+
+    /**
+     * The sealed envelopes, in order, under one signature: this key signs the root of a
+     * {@link ConfigBatchTree} over their SHA-256 digests, and each envelope carries that signature,
+     * this key's id and its own path to the root. One signature per change however many clusters
+     * it reaches, and its cost does not grow with a config's size. Each envelope must be sealed: its
+     * {@code sha256} is the digest of its {@code config} (what {@code DesiredConfigEnvelopes.seal} makes).
+     */
+    public List<DesiredConfigEnvelope> signedTogether(List<DesiredConfigEnvelope> sealed) {
+        for (DesiredConfigEnvelope envelope : sealed) {
+            if (envelope.getSha256().size() != 32) {
+                throw new IllegalArgumentException("only a sealed envelope can be signed: its sha256 has "
+                        + envelope.getSha256().size() + " bytes, not the config's 32-byte SHA-256");
+            }
+        }
+        ConfigBatchTree tree = ConfigBatchTree.over(sealed.stream().map(envelope -> envelope.getSha256().toByteArray()).toList());
+        ByteString signature = ByteString.copyFrom(sign(ConfigBatchTree.signedMessage(tree.root())));
+        List<DesiredConfigEnvelope> signed = new ArrayList<>(sealed.size());
+        for (int i = 0; i < sealed.size(); i++) {
+            signed.add(sealed.get(i).toBuilder()
+                    .setKeyId(keyId)
+                    .setSignature(signature)
+                    .setSignedOver(SignedOver.SIGNED_OVER_BATCH_ROOT)
+                    .clearBatchPath()
+                    .addAllBatchPath(tree.path(i))
+                    .build());
+        }
+        return signed;
     }
 
     public PublicKey publicKey() {

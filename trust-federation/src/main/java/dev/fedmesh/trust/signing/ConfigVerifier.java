@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -130,26 +131,53 @@ public final class ConfigVerifier {
         return new TreeSet<>(keysById.keySet());
     }
 
-    /** Checks the envelope's signature of its {@code config} bytes. */
+    /** Checks the envelope's signature of its {@code config}, as its {@code signed_over} says it was made. */
     public Check check(DesiredConfigEnvelope envelope) {
-        return check(envelope.getKeyId(), envelope.getConfig().toByteArray(), envelope.getSignature().toByteArray());
+        return check(envelope, ConfigBatchTree.sha256(envelope.getConfig().toByteArray()));
+    }
+
+    /**
+     * As {@link #check(DesiredConfigEnvelope)}, given the SHA-256 of the envelope's {@code config}
+     * (computed from the bytes, never taken from the envelope's own digest field), for a caller
+     * that needs that digest anyway. A signed-over value this verifier does not know, or a
+     * malformed batch path, is a signature that does not match.
+     */
+    public Check check(DesiredConfigEnvelope envelope, byte[] configSha256) {
+        byte[] signature = envelope.getSignature().toByteArray();
+        return switch (envelope.getSignedOver()) {
+            case SIGNED_OVER_CONFIG_BYTES -> check(envelope.getKeyId(), envelope.getConfig().toByteArray(), signature);
+            case SIGNED_OVER_BATCH_ROOT -> ConfigBatchTree.rootFrom(configSha256, envelope.getBatchPathList())
+                    .map(root -> check(envelope.getKeyId(), ConfigBatchTree.signedMessage(root), signature))
+                    .orElseGet(() -> noMatch(envelope.getKeyId(), signature));
+            case UNRECOGNIZED -> noMatch(envelope.getKeyId(), signature);
+        };
+    }
+
+    /** What a record that cannot match says: UNSIGNED or UNKNOWN_KEY when it is that too, else BAD_SIGNATURE. */
+    private Check noMatch(String keyId, byte[] signature) {
+        return refusal(keyId, signature).orElse(Check.BAD_SIGNATURE);
     }
 
     /** Checks that {@code signature} over {@code data} was made with the trusted key named {@code keyId}. */
     public Check check(String keyId, byte[] data, byte[] signature) {
-        if (keyId.isEmpty() || signature.length == 0) {
-            return Check.UNSIGNED;
+        Optional<Check> refusal = refusal(keyId, signature);
+        if (refusal.isPresent()) {
+            return refusal.get();
         }
-        Ed25519PublicKeyParameters key = verifyingKeys.get(keyId);
-        if (key == null) {
-            return Check.UNKNOWN_KEY;
+        boolean valid = verifyingKeys.get(keyId).verify(Ed25519.Algorithm.Ed25519, null, data, 0, data.length, signature, 0);
+        return valid ? Check.VALID : Check.BAD_SIGNATURE;
+    }
+
+    /** Why a signature under {@code keyId} cannot be valid whatever it signs, or empty when it may be. */
+    private Optional<Check> refusal(String keyId, byte[] signature) {
+        if (keyId.isEmpty() || signature.length == 0) {
+            return Optional.of(Check.UNSIGNED);
+        }
+        if (!verifyingKeys.containsKey(keyId)) {
+            return Optional.of(Check.UNKNOWN_KEY);
         }
         // A signature of the wrong length is simply not a match.
-        if (signature.length != SIGNATURE_LENGTH) {
-            return Check.BAD_SIGNATURE;
-        }
-        boolean valid = key.verify(Ed25519.Algorithm.Ed25519, null, data, 0, data.length, signature, 0);
-        return valid ? Check.VALID : Check.BAD_SIGNATURE;
+        return signature.length == SIGNATURE_LENGTH ? Optional.empty() : Optional.of(Check.BAD_SIGNATURE);
     }
 
     @Override

@@ -82,8 +82,7 @@ class ConfigVerifierTest {
     @Test
     void aSignedEnvelopeVerifiesUntilItsConfigChanges() {
         ConfigSigningKey key = ConfigSigningKey.generate();
-        DesiredConfigEnvelope signed = key.signed(DesiredConfigEnvelope.newBuilder()
-                .setConfig(ByteString.copyFrom(CONFIG)).build());
+        DesiredConfigEnvelope signed = key.signed(sealed(CONFIG));
         ConfigVerifier agent = ConfigVerifier.trusting(key.publicKey());
 
         assertThat(signed.getKeyId()).isEqualTo(key.keyId());
@@ -119,6 +118,14 @@ class ConfigVerifierTest {
         assertThatThrownBy(() -> ConfigVerifier.readPublicKeys(List.of(file)))
                 .isInstanceOf(InvalidKeyFileException.class)
                 .hasMessageContaining("not an Ed25519 key");
+    }
+
+    /** An envelope as the distributor seals one: the config bytes and their SHA-256. */
+    static DesiredConfigEnvelope sealed(byte[] config) {
+        return DesiredConfigEnvelope.newBuilder()
+                .setConfig(ByteString.copyFrom(config))
+                .setSha256(ByteString.copyFrom(ConfigBatchTree.sha256(config)))
+                .build();
     }
 
     @Test
