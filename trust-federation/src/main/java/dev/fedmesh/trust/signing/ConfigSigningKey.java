@@ -3,6 +3,8 @@ package dev.fedmesh.trust.signing;
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.api.v1.SignedOver;
+import dev.fedmesh.trust.x509.InvalidPemException;
+import dev.fedmesh.trust.x509.Pem;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import java.io.IOException;
@@ -66,7 +68,12 @@ public final class ConfigSigningKey {
         } catch (IOException e) {
             throw new InvalidKeyFileException("cannot read signing key file " + file + ": " + e, e);
         }
-        List<Pem.Block> blocks = Pem.decode(text);
+        List<Pem.Block> blocks;
+        try {
+            blocks = Pem.blocks(text);
+        } catch (InvalidPemException e) {
+            throw new InvalidKeyFileException("signing key file " + file + " is not PEM: " + e.getMessage(), e);
+        }
         byte[] privateDer = only(blocks, "PRIVATE KEY", file);
         byte[] publicDer = only(blocks, "PUBLIC KEY", file);
         PrivateKey privateKey;
@@ -100,13 +107,13 @@ public final class ConfigSigningKey {
      * file, so a key in use is never lost by mistake.
      */
     public void write(Path file) throws IOException {
-        String text = Pem.encode("PRIVATE KEY", privateKey.getEncoded()) + Pem.encode("PUBLIC KEY", publicKey.getEncoded());
+        String text = Pem.write("PRIVATE KEY", privateKey.getEncoded()) + Pem.write("PUBLIC KEY", publicKey.getEncoded());
         createNew(file, text, true);
     }
 
     /** Writes the public key alone, for agents, to a new file. */
     public void writePublicKey(Path file) throws IOException {
-        createNew(file, Pem.encode("PUBLIC KEY", publicKey.getEncoded()), false);
+        createNew(file, Pem.write("PUBLIC KEY", publicKey.getEncoded()), false);
     }
 
     private static void createNew(Path file, String text, boolean ownerOnly) throws IOException {

@@ -1,6 +1,8 @@
 package dev.fedmesh.trust.signing;
 
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.trust.x509.InvalidPemException;
+import dev.fedmesh.trust.x509.Pem;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 import java.io.IOException;
@@ -99,7 +101,13 @@ public final class ConfigVerifier {
         } catch (IOException e) {
             throw new InvalidKeyFileException("cannot read public key file " + file + ": " + e, e);
         }
-        Pem.Block block = Pem.decode(text).stream()
+        List<Pem.Block> blocks;
+        try {
+            blocks = Pem.blocks(text);
+        } catch (InvalidPemException e) {
+            throw new InvalidKeyFileException("public key file " + file + " is not PEM: " + e.getMessage(), e);
+        }
+        Pem.Block block = blocks.stream()
                 .filter(b -> b.label().equals("PUBLIC KEY"))
                 .findFirst()
                 .orElseThrow(() -> new InvalidKeyFileException("public key file " + file

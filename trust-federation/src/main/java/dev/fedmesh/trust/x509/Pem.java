@@ -16,6 +16,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
 
 /**
  * Certificates, chains, private keys and CSRs as PEM text (RFC 7468), the form openssl, Vault and
@@ -24,7 +25,24 @@ import org.bouncycastle.util.io.pem.PemObject;
  */
 public final class Pem {
 
+    /** One block of PEM text, whatever it holds: its label (e.g. {@code PUBLIC KEY}) and its DER bytes. */
+    public record Block(String label, byte[] der) {
+    }
+
     private Pem() {
+    }
+
+    /** Every block of the text, in order, whatever its label; text outside blocks is ignored, as openssl does. */
+    public static List<Block> blocks(String pem) {
+        List<Block> blocks = new ArrayList<>();
+        try (PemReader reader = new PemReader(new StringReader(pem))) {
+            for (PemObject object = reader.readPemObject(); object != null; object = reader.readPemObject()) {
+                blocks.add(new Block(object.getType(), object.getContent()));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidPemException("malformed PEM: " + e.getMessage(), e);
+        }
+        return List.copyOf(blocks);
     }
 
     /** Every certificate of the text, in order (a chain: leaf or intermediate first). */
@@ -97,7 +115,12 @@ public final class Pem {
 
     /** The key as one PKCS#8 PRIVATE KEY block. */
     public static String write(PrivateKey key) {
-        return writeObjects(List.of(new PemObject("PRIVATE KEY", key.getEncoded())));
+        return write("PRIVATE KEY", key.getEncoded());
+    }
+
+    /** One block of DER bytes under {@code label}, e.g. a {@code PUBLIC KEY} in its X.509 encoding. */
+    public static String write(String label, byte[] der) {
+        return writeObjects(List.of(new PemObject(label, der)));
     }
 
     public static String write(PKCS10CertificationRequest request) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.trust.x509.Pem;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class ConfigVerifierTest {
     @Test
     void aKeyOfAnotherAlgorithmIsRefused() throws Exception {
         byte[] ecKey = KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic().getEncoded();
-        Path file = Files.writeString(dir.resolve("ec.pem"), Pem.encode("PUBLIC KEY", ecKey));
+        Path file = Files.writeString(dir.resolve("ec.pem"), Pem.write("PUBLIC KEY", ecKey));
 
         assertThatThrownBy(() -> ConfigVerifier.readPublicKeys(List.of(file)))
                 .isInstanceOf(InvalidKeyFileException.class)

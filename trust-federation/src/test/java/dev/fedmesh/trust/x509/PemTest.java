@@ -31,6 +31,22 @@ class PemTest {
     }
 
     @Test
+    void blocksOfAnyLabelReadBackInOrderIgnoringTextAroundThem() {
+        byte[] first = {1, 2, 3};
+        byte[] second = new byte[100];
+        String pem = "a comment\n" + Pem.write("PRIVATE KEY", first) + "between\n" + Pem.write("PUBLIC KEY", second);
+
+        List<Pem.Block> blocks = Pem.blocks(pem);
+
+        assertThat(blocks).extracting(Pem.Block::label).containsExactly("PRIVATE KEY", "PUBLIC KEY");
+        assertThat(blocks.get(0).der()).isEqualTo(first);
+        assertThat(blocks.get(1).der()).isEqualTo(second);
+        assertThat(Pem.blocks("no PEM here\n")).isEmpty();
+        assertThatThrownBy(() -> Pem.blocks("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"))
+                .isInstanceOf(InvalidPemException.class);
+    }
+
+    @Test
     void privateKeysOfEveryKeyTypeRoundTripAsPkcs8() {
         for (KeyType type : KeyType.values()) {
             KeyPair keys = type.generate();
