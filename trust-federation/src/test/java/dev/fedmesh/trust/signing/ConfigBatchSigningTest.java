@@ -139,7 +139,8 @@ class ConfigBatchSigningTest {
         assertThatThrownBy(() -> KEY.signed(unsealed))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("sealed");
-        assertThatThrownBy(() -> KEY.signedTogether(List.of()))
+        assertThat(KEY.signedTogether(List.of())).as("no configs, no signature").isEmpty();
+        assertThatThrownBy(() -> ConfigBatchTree.over(List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least one");
     }
