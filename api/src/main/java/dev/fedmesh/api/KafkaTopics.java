@@ -3,6 +3,7 @@ package dev.fedmesh.api;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
 
 /**
  * The names of a tenant's Kafka topics: one pair per tenant, so Kafka ACLs can confine each
@@ -23,6 +24,25 @@ public final class KafkaTopics {
     /** Agents' reports: applied revisions, proxy acknowledgements, inventory. */
     public static String status(String prefix, String tenant) {
         return prefix + "." + tenant + ".status";
+    }
+
+    /**
+     * The tenant whose desired or status topic {@code topic} is under {@code prefix}, or empty for
+     * any other topic. Tenant names hold no dot, so the name between the prefix and the suffix is
+     * the whole tenant name.
+     */
+    public static Optional<String> tenantOf(String prefix, String topic) {
+        String start = prefix + ".";
+        if (!topic.startsWith(start)) {
+            return Optional.empty();
+        }
+        for (String suffix : new String[] {".desired", ".status"}) {
+            if (topic.endsWith(suffix) && topic.length() > start.length() + suffix.length()) {
+                String tenant = topic.substring(start.length(), topic.length() - suffix.length());
+                return tenant.contains(".") ? Optional.empty() : Optional.of(tenant);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -16,6 +16,19 @@ class KafkaTopicsTest {
     }
 
     @Test
+    void aTopicNamesItsTenantOnlyWhenItIsOneOfAPairUnderThePrefix() {
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.desired")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.status")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh.eu", "fedmesh.eu.acme.status")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "other.acme.desired")).isEmpty();
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmeshx.acme.desired")).isEmpty();
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.events")).isEmpty();
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh..desired")).isEmpty();
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.eu.acme.desired")).as("another prefix's tenant").isEmpty();
+        assertThat(KafkaTopics.tenantOf("fedmesh", "__consumer_offsets")).isEmpty();
+    }
+
+    @Test
     void aClustersPartitionIsFixedByItsNameAlone() {
         // sha256("east") begins 0x6bdb262b = 1809524267; sha256("west") begins 0x76a79620 = 1990694432.
         assertThat(KafkaTopics.desiredPartition("east", 8)).isEqualTo((int) (1809524267L % 8));

@@ -71,7 +71,7 @@ public final class ConfigDistributor implements AutoCloseable {
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
                 agentAccess.<AgentAccess>map(access -> access).orElse(AgentAccess.NONE));
-        this.accessSweep = agentAccess.map(access -> new AgentAccessSweep(dsl, access));
+        this.accessSweep = agentAccess.map(access -> new AgentAccessSweep(dsl, access, publisher.topics()));
         this.accessSweepInterval = settings.agentAccessSweep();
         this.accessSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread sweeper = new Thread(runnable, "fedmesh-agent-access-sweep");

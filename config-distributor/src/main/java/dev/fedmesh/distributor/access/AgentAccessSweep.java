@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.distributor.publish.TenantTopics;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.impl.DSL;
@@ -20,9 +21,11 @@ import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
- * Compares the agents' Kafka access on the broker with the tenants and clusters in PostgreSQL, for
- * what publishing alone cannot see. A deleted tenant is never published again (its outbox rows go
- * with it), so its agents' credentials and ACLs are removed here. A cluster of an existing tenant
+ * Compares the agents' Kafka access and the tenants' topics on the broker with the tenants and
+ * clusters in PostgreSQL, for what publishing alone cannot see. A deleted tenant is never published
+ * again (its outbox rows go with it), so its agents' credentials and ACLs are removed here, and its
+ * desired and status topics deleted ({@link TenantTopics#delete}): its configs do not stay on the
+ * brokers, and a tenant created later under its name gets new topics. A cluster of an existing tenant
  * whose agent holds no ACL while nothing of the tenant waits in the outbox (a tenant deleted and
  * created again under the same name, published by a distributor that remembered the old one; an
  * ACL removed by hand) has its tenant forgotten and queued for publishing again, which provisions it.
@@ -31,13 +34,13 @@ import static dev.fedmesh.db.jooq.Tables.TENANTS;
  * Access of a cluster that exists is never taken here: clusters deleted from an existing tenant
  * lose it at the tenant's next publish, which their deletion queued.
  *
- * <p><b>Order and locks.</b> The broker is read before the database, so a tenant created after
- * the broker was read is seen in the database and kept. Tenants are then removed under
+ * <p><b>Order and locks.</b> The broker (ACLs, credentials, topics) is read before the database, so
+ * a tenant created after the broker was read is seen in the database and kept. Tenants are then removed under
  * {@code LOCK TABLE tenants IN SHARE MODE}, after reading again which of them are still missing:
  * no tenant can be created (or changed) while the lock is held, so none can be created and
  * provisioned between that reading and the removal. The lock is only taken when there is
  * something to remove, waits at most {@link #LOCK_WAIT}, and is held for the Kafka calls of the
- * removal; changes to tenants wait that long. Two sweeps may hold it at once; removing twice
+ * removal, until the brokers no longer list the deleted topics; changes to tenants wait that long. Two sweeps may hold it at once; removing twice
  * changes nothing.
  */
 public final class AgentAccessSweep {
@@ -47,22 +50,29 @@ public final class AgentAccessSweep {
 
     private final DSLContext dsl;
     private final KafkaAgentAccess access;
+    private final TenantTopics topics;
 
-    public AgentAccessSweep(DSLContext dsl, KafkaAgentAccess access) {
+    public AgentAccessSweep(DSLContext dsl, KafkaAgentAccess access, TenantTopics topics) {
         this.dsl = dsl;
         this.access = access;
+        this.topics = topics;
     }
 
     /** What one pass did. */
     public record Outcome(SortedSet<String> removed, SortedSet<String> requeued) {
     }
 
-    /** One pass: removes the access of deleted tenants' agents and queues tenants whose clusters lack theirs. */
+    /**
+     * One pass: removes the access of deleted tenants' agents and their topics, and queues tenants
+     * whose clusters lack theirs.
+     */
     public Outcome sweep() {
         AgentsOnBroker onBroker = access.agentsOnBroker();
+        SortedSet<String> withTopics = topics.tenantsOnBroker();
         Map<String, SortedSet<String>> existing = clustersByTenant(dsl);
         access.forgetAllBut(existing.keySet());
         SortedSet<String> gone = new TreeSet<>(onBroker.tenants());
+        gone.addAll(withTopics);
         gone.removeAll(existing.keySet());
         SortedSet<String> removed = gone.isEmpty() ? new TreeSet<>() : removeUnderLock(gone, onBroker);
         SortedSet<String> lacking = new TreeSet<>();
@@ -86,6 +96,7 @@ public final class AgentAccessSweep {
             stillGone.removeAll(tx.select(TENANTS.NAME).from(TENANTS).where(TENANTS.NAME.in(gone)).fetch(TENANTS.NAME));
             for (String tenant : stillGone) {
                 access.removeTenant(tenant, onBroker);
+                topics.delete(tenant);
             }
             return stillGone;
         });

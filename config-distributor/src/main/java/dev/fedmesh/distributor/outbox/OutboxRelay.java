@@ -189,7 +189,7 @@ public final class OutboxRelay implements Runnable {
                 } else {
                     SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(state.get());
                     pauses.beforePublish(tenantId, state.get().revision());
-                    Map<String, byte[]> published = publisher.publish(state.get().tenant(), configs);
+                    Map<String, byte[]> published = publisher.publish(tenantId, state.get().tenant(), configs);
                     PublishedConfigs.record(tx, tenantId, state.get().revision(), published);
                     LOG.info("Published tenant {} revision {} to {} cluster(s) {} in {} ms",
                             state.get().tenant(), state.get().revision(), configs.size(), configs.keySet(),

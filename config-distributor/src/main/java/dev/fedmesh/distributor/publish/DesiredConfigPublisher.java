@@ -9,12 +9,9 @@ import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -23,8 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +38,8 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     private KafkaProducer<String, byte[]> producer;
     private final Admin admin;
     private final String topicPrefix;
-    private final int partitions;
-    private final short replicationFactor;
+    private final TenantTopics topics;
     private final ConfigSigningKey signingKey;
-    private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
     private final AgentAccess agentAccess;
 
     public DesiredConfigPublisher(String bootstrapServers, String topicPrefix, int partitions, short replicationFactor,
@@ -62,8 +56,6 @@ public final class DesiredConfigPublisher implements AutoCloseable {
                                   short replicationFactor, ConfigSigningKey signingKey, AgentAccess agentAccess) {
         this.topicPrefix = topicPrefix;
         this.signingKey = signingKey;
-        this.partitions = partitions;
-        this.replicationFactor = replicationFactor;
         this.agentAccess = agentAccess;
         Properties producerConfig = new Properties();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -86,16 +78,22 @@ public final class DesiredConfigPublisher implements AutoCloseable {
         adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         security.applyTo(adminConfig);
         this.admin = Admin.create(adminConfig);
+        this.topics = new TenantTopics(admin, topicPrefix, partitions, replicationFactor);
     }
 
-    /** Sends every config and returns, once all are acknowledged, each one's SHA-256 by cluster; throws if any is not. */
-    public Map<String, byte[]> publish(String tenant, Map<String, DesiredConfig> configsByCluster) {
+    /** The tenants' topics this publisher creates, for the sweep that deletes a deleted tenant's. */
+    public TenantTopics topics() {
+        return topics;
+    }
+
+    /**
+     * Sends every config of the tenant with id {@code tenantId} and name {@code tenant} and returns,
+     * once all are acknowledged, each one's SHA-256 by cluster; throws if any is not.
+     */
+    public Map<String, byte[]> publish(UUID tenantId, String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
         agentAccess.provision(tenant, configsByCluster.keySet());
-        ensureTopic(topic, partitions);
-        // The agents' reports come back on the tenant's status topic, compacted like this one; one
-        // partition is enough, since distributors share the status topics of many tenants.
-        ensureTopic(KafkaTopics.status(topicPrefix, tenant), 1);
+        topics.ensure(tenantId, tenant);
         Map<String, byte[]> sha256ByCluster = new java.util.TreeMap<>();
         try {
             // Each cluster's records go to the partition its agent reads (the topic's actual partition count:
@@ -117,6 +115,8 @@ public final class DesiredConfigPublisher implements AutoCloseable {
                 await(send, "publishing to " + topic);
             }
         } catch (RuntimeException e) {
+            // The topics may be what failed (deleted by hand, say): the next publish checks them again.
+            topics.forget(tenantId);
             replaceProducer();
             throw e;
         }
@@ -153,27 +153,6 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     private void replaceProducer() {
         producer.close(java.time.Duration.ofSeconds(SEND_TIMEOUT_SECONDS));
         producer = newProducer();
-    }
-
-    private void ensureTopic(String topic, int partitions) {
-        if (knownTopics.contains(topic)) {
-            return;
-        }
-        NewTopic newTopic = new NewTopic(topic, partitions, replicationFactor)
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-        try {
-            admin.createTopics(List.of(newTopic)).all().get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new PublishFailedException("could not create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw new PublishFailedException("Kafka did not answer within " + SEND_TIMEOUT_SECONDS + " s creating " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishFailedException("interrupted creating " + topic, e);
-        }
-        knownTopics.add(topic);
     }
 
     private static void await(Future<?> send, String what) {

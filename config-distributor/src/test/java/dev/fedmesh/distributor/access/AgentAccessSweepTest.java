@@ -4,16 +4,20 @@ import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.db.Migrations;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.distributor.publish.TenantTopics;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestPostgres;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jooq.DSLContext;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -58,6 +63,7 @@ class AgentAccessSweepTest {
     private Admin admin;
     private ConfigDistributor distributor;
     private KafkaAgentAccess access;
+    private TenantTopics topics;
     private AgentAccessSweep sweep;
 
     @BeforeAll
@@ -73,7 +79,8 @@ class AgentAccessSweepTest {
         // Its own sweep waits an hour: the tests below sweep when they choose, as a second distributor would.
         distributor = ConfigDistributor.start(settings().withAgentAccessSweep(Duration.ofHours(1)));
         access = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS);
-        sweep = new AgentAccessSweep(db, access);
+        topics = new TenantTopics(admin, PREFIX, 1, (short) 1);
+        sweep = new AgentAccessSweep(db, access, topics);
     }
 
     @AfterAll
@@ -99,7 +106,55 @@ class AgentAccessSweepTest {
         awaitLogIn("doomed", "east", false);
         awaitLogIn("doomed", "west", false);
         assertThat(aclPrincipals()).noneMatch(principal -> principal.startsWith("User:" + PREFIX + "-agent.doomed."));
+        assertThat(topicNames()).doesNotContain(KafkaTopics.desired(PREFIX, "doomed"), KafkaTopics.status(PREFIX, "doomed"))
+                .contains(KafkaTopics.desired(PREFIX, "kept"), KafkaTopics.status(PREFIX, "kept"));
         assertThat(recordsReadBy("kept", "east")).as("records kept's east agent reads").isPositive();
+    }
+
+    @Test
+    void aDeletedTenantWithoutClustersHasItsTopicsDeletedToo() throws Exception {
+        UUID bare = commitTenant(db, "bare", List.of(), true);
+        awaitPublished(db, bare);
+        assertThat(topicNames()).contains(KafkaTopics.desired(PREFIX, "bare"));
+
+        deleteTenant("bare");
+        AgentAccessSweep.Outcome outcome = sweep.sweep();
+
+        assertThat(outcome.removed()).contains("bare");
+        assertThat(topicNames()).doesNotContain(KafkaTopics.desired(PREFIX, "bare"), KafkaTopics.status(PREFIX, "bare"));
+        assertThat(sweep.sweep().removed()).as("a second sweep").doesNotContain("bare");
+    }
+
+    @Test
+    void aTenantCreatedAgainAfterItsTopicsWereDeletedGetsNewCompactedOnesFromTheDistributorThatHadTheOld()
+            throws Exception {
+        UUID first = commitTenant(db, "renamed-back", List.of("east"), true);
+        awaitPublished(db, first);
+        String desired = KafkaTopics.desired(PREFIX, "renamed-back");
+        int partitions = admin.describeTopics(List.of(desired)).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get(desired).partitions().size();
+        deleteTenant("renamed-back");
+        sweep.sweep();
+        assertThat(topicNames()).doesNotContain(desired);
+
+        // The running distributor published the first tenant of this name and made its topics.
+        UUID second = commitTenant(db, "renamed-back", List.of("east"), true);
+        awaitPublished(db, second);
+
+        assertThat(admin.describeTopics(List.of(desired)).allTopicNames().get(30, TimeUnit.SECONDS).get(desired)
+                .partitions()).hasSize(partitions);
+        for (String topic : List.of(desired, KafkaTopics.status(PREFIX, "renamed-back"))) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            assertThat(admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).as(topic).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        long records = 0;
+        for (int partition = 0; partition < partitions; partition++) {
+            TopicPartition topicPartition = new TopicPartition(desired, partition);
+            records += admin.listOffsets(Map.of(topicPartition, OffsetSpec.latest())).partitionResult(topicPartition)
+                    .get(30, TimeUnit.SECONDS).offset();
+        }
+        assertThat(records).as("records on the new " + desired).isPositive();
     }
 
     @Test
@@ -136,7 +191,7 @@ class AgentAccessSweepTest {
         try (KafkaAgentAccess second = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
             CompletableFuture<AgentAccessSweep.Outcome> one = CompletableFuture.supplyAsync(sweep::sweep);
             CompletableFuture<AgentAccessSweep.Outcome> two =
-                    CompletableFuture.supplyAsync(() -> new AgentAccessSweep(db, second).sweep());
+                    CompletableFuture.supplyAsync(() -> new AgentAccessSweep(db, second, topics).sweep());
 
             assertThat(List.of(one.get(60, TimeUnit.SECONDS), two.get(60, TimeUnit.SECONDS)))
                     .anyMatch(outcome -> outcome.removed().contains("twice-swept"))
@@ -171,6 +226,7 @@ class AgentAccessSweepTest {
             assertThat(outcome.removed()).doesNotContain("reborn");
         }
         assertThat(aclPrincipals()).contains(PRINCIPALS.principal("reborn", "east"));
+        assertThat(topicNames()).contains(KafkaTopics.desired(PREFIX, "reborn"), KafkaTopics.status(PREFIX, "reborn"));
         awaitLogIn("reborn", "east", true);
     }
 
@@ -188,7 +244,7 @@ class AgentAccessSweepTest {
             remembering.provision("again", Set.of("east"));
             assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("again", "east"));
 
-            AgentAccessSweep.Outcome outcome = new AgentAccessSweep(db, remembering).sweep();
+            AgentAccessSweep.Outcome outcome = new AgentAccessSweep(db, remembering, topics).sweep();
             assertThat(outcome.requeued()).contains("again");
             assertThat(db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenantId("again")))).as("queued publishes").isEqualTo(1);
 
@@ -237,6 +293,10 @@ class AgentAccessSweepTest {
             assertThat(sweeping).as("the sweep is still running").isNotDone();
             assertThat(System.nanoTime()).as("the sweep waits for the tenants table").isLessThan(deadline);
         }
+    }
+
+    private Set<String> topicNames() throws Exception {
+        return admin.listTopics().names().get(30, TimeUnit.SECONDS);
     }
 
     private List<String> aclPrincipals() throws Exception {

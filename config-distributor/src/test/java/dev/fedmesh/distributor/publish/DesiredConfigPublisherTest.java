@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +38,7 @@ class DesiredConfigPublisherTest {
 
         try (DesiredConfigPublisher publisher = new DesiredConfigPublisher(TestKafka.broker().bootstrapServers(), prefix,
                 1, (short) 1, key)) {
-            publisher.publish("acme", configs);
+            publisher.publish(UUID.randomUUID(), "acme", configs);
         }
 
         Map<String, DesiredConfigEnvelope> published = read(KafkaTopics.desired(prefix, "acme"), configs.size());
@@ -52,6 +53,16 @@ class DesiredConfigPublisherTest {
         // One signature for the change, whatever the number of clusters.
         assertThat(published.values()).extracting(DesiredConfigEnvelope::getSignature)
                 .containsOnly(published.get("east").getSignature());
+    }
+
+    @Test
+    void aTenantWithoutClustersPublishesNothingAndGetsItsTopics() throws Exception {
+        String prefix = TestKafka.topicPrefix(getClass()) + "-empty";
+        try (DesiredConfigPublisher publisher = new DesiredConfigPublisher(TestKafka.broker().bootstrapServers(), prefix,
+                1, (short) 1, ConfigSigningKey.generate())) {
+            assertThat(publisher.publish(UUID.randomUUID(), "acme", Map.of())).isEmpty();
+            assertThat(publisher.topics().tenantsOnBroker()).containsExactly("acme");
+        }
     }
 
     private static Map<String, DesiredConfigEnvelope> read(String topic, int records) throws Exception {
