@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.distributor.KafkaCalls;
 import dev.fedmesh.api.KafkaClientSecurity;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -28,9 +29,6 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -213,17 +211,8 @@ public final class KafkaAgentAccess implements AgentAccess {
         }
     }
 
-    private static <T> T await(KafkaFuture<T> future, String what) {
-        try {
-            return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new AgentAccessException(what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AgentAccessException(what + ": Kafka did not answer within " + TIMEOUT_SECONDS + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgentAccessException(what + " was interrupted", e);
-        }
+    private static <T> T await(KafkaFuture<T> call, String what) {
+        return KafkaCalls.await(call, TIMEOUT_SECONDS, what, AgentAccessException::new);
     }
 
     @Override

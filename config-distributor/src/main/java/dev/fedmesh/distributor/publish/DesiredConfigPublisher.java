@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor.publish;
 
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.distributor.KafkaCalls;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.distributor.access.AgentAccess;
@@ -21,10 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes each cluster's whole desired config, signed with the control plane's key (one signature
@@ -112,7 +110,7 @@ public final class DesiredConfigPublisher implements AutoCloseable {
             }
             producer.flush();
             for (Future<?> send : sends) {
-                await(send, "publishing to " + topic);
+                KafkaCalls.await(send, SEND_TIMEOUT_SECONDS, "publishing to " + topic, PublishFailedException::new);
             }
         } catch (RuntimeException e) {
             // The topics may be what failed (deleted by hand, say): the next publish checks them again.
@@ -153,19 +151,6 @@ public final class DesiredConfigPublisher implements AutoCloseable {
     private void replaceProducer() {
         producer.close(java.time.Duration.ofSeconds(SEND_TIMEOUT_SECONDS));
         producer = newProducer();
-    }
-
-    private static void await(Future<?> send, String what) {
-        try {
-            send.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new PublishFailedException(what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new PublishFailedException(what + " was not acknowledged within " + SEND_TIMEOUT_SECONDS + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishFailedException(what + " was interrupted", e);
-        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor.publish;
 
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.distributor.KafkaCalls;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
@@ -18,9 +19,6 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A tenant's pair of topics on the brokers: created compacted before its first publish, and
@@ -117,17 +115,8 @@ public final class TenantTopics {
         }
     }
 
-    private static <T> T await(KafkaFuture<T> future, String what) {
-        try {
-            return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new PublishFailedException(what + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new PublishFailedException(what + ": Kafka did not answer within " + TIMEOUT_SECONDS + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishFailedException(what + " was interrupted", e);
-        }
+    private static <T> T await(KafkaFuture<T> call, String what) {
+        return KafkaCalls.await(call, TIMEOUT_SECONDS, what, PublishFailedException::new);
     }
 
     private static void sleep() {
