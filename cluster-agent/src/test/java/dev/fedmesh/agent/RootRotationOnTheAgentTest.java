@@ -13,13 +13,10 @@ import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
-import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
-import dev.fedmesh.trust.issuance.InMemoryIssuedIntermediates;
 import dev.fedmesh.trust.issuance.IntermediateIssuer;
 import dev.fedmesh.trust.issuance.IntermediateOwner;
-import dev.fedmesh.trust.issuance.IntermediateTerms;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.spiffe.TrustDomain;
@@ -33,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -69,13 +65,11 @@ class RootRotationOnTheAgentTest {
 
     @Test
     void aNewSigningRootHasEverySvidReissuedUnderItAtOnceAndReportedOnlyThen() throws Exception {
-        String prefix = TestKafka.topicPrefix(getClass());
-        ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
-        resources.add(topics);
-        topics.createTopics();
-        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
-        IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
-                (owner, key, refusal) -> { }, new IntermediateTerms(INTERMEDIATE_TTL, 0), Clock.systemUTC());
+        PlayedControlPlane played = PlayedControlPlane.start(getClass(), TENANT, CONTROL_PLANE, dir.resolve("ca"),
+                INTERMEDIATE_TTL, PATIENCE, resources);
+        ControlPlaneTopics topics = played.topics();
+        BuiltInCertificateAuthority ca = played.ca();
+        IntermediateIssuer controlPlane = played.issuer();
         X509Certificate oldRoot = ca.roots(DOMAIN).get(0);
         KeyPair newRootKeys = KeyType.EC_P256.generate();
         X509Certificate newRoot = RootCertificate.selfSigned(newRootKeys, DOMAIN, Instant.now(), Duration.ofDays(365));

@@ -18,15 +18,12 @@ import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.FreePort;
-import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
 import dev.fedmesh.trust.ca.BuiltInCertificateAuthority;
-import dev.fedmesh.trust.issuance.InMemoryIssuedIntermediates;
 import dev.fedmesh.trust.issuance.IntermediateIssuer;
 import dev.fedmesh.trust.issuance.IntermediateOwner;
-import dev.fedmesh.trust.issuance.IntermediateTerms;
 import dev.fedmesh.trust.issuance.IssuedIntermediate;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.spiffe.TrustDomain;
@@ -54,7 +51,6 @@ import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,13 +96,11 @@ class WorkloadIdentityFromTheControlPlaneTest {
 
     @Test
     void theAgentGetsItsIntermediateThroughKafkaServesStrictMtlsWithItAndRotatesItWithoutAFailedCall() throws Exception {
-        String prefix = TestKafka.topicPrefix(getClass());
-        ControlPlaneTopics topics = ControlPlaneTopics.open(prefix, TENANT, CONTROL_PLANE, PATIENCE);
-        resources.add(topics);
-        topics.createTopics();
-        BuiltInCertificateAuthority ca = BuiltInCertificateAuthority.open(dir.resolve("ca"), Clock.systemUTC());
-        IntermediateIssuer controlPlane = new IntermediateIssuer(ca, new InMemoryIssuedIntermediates(),
-                (owner, key, refusal) -> { }, new IntermediateTerms(INTERMEDIATE_TTL, 0), Clock.systemUTC());
+        PlayedControlPlane played = PlayedControlPlane.start(getClass(), TENANT, CONTROL_PLANE, dir.resolve("ca"),
+                INTERMEDIATE_TTL, PATIENCE, resources);
+        ControlPlaneTopics topics = played.topics();
+        BuiltInCertificateAuthority ca = played.ca();
+        IntermediateIssuer controlPlane = played.issuer();
         IntermediateOwner owner = new IntermediateOwner(UUID.randomUUID(), CLUSTER, DOMAIN);
         String rootsPem = Pem.write(ca.roots(DOMAIN));
         Path stateDir = dir.resolve("agent-state");
