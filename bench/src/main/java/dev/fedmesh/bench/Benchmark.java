@@ -100,7 +100,7 @@ public final class Benchmark {
         report.writeCsv(settings.out().resolve("benchmarks.csv"));
         report.writeJson(settings.out().resolve("benchmarks.json"));
         Path plot = settings.out().resolve("benchmarks-propagation.png");
-        new PropagationPlot(report.propagation(), report.floor().floor().p50(), Report.TARGET_P99_AT_100_MS,
+        new PropagationPlot(report.propagation(), report.floor().paced().floor().p50(), Report.TARGET_P99_AT_100_MS,
                 report.startedAt() + ", " + report.machine().summary()).write(plot);
         System.out.println();
         System.out.println("Written: " + settings.out().resolve("benchmarks.csv") + ", "
@@ -150,10 +150,13 @@ public final class Benchmark {
                 // The floor carries the very bytes the distributor published for one of 10 clusters.
                 PropagationBenchmark.Result sized = results.stream()
                         .min(Comparator.comparingInt(result -> Math.abs(result.clusters() - 10))).orElseThrow();
-                progress("floor: %d samples with a %d-byte record", settings.floorSamples(), sized.record().length);
+                progress("floor: %d samples with a %d-byte record back to back, then %d each after a %d ms pause",
+                        settings.floorSamples(), sized.record().length, settings.floorSamples(),
+                        PropagationBenchmark.PAUSE_BETWEEN_CHANGES.toMillis());
                 FloorBenchmark.Result floor = new FloorBenchmark(postgres.createDatabase("bench_floor"),
                         postgres.username(), postgres.password(), kafka.bootstrapServers())
-                        .run(sized.record(), settings.floorSamples(), sized.clusters());
+                        .run(sized.record(), settings.floorSamples(), sized.clusters(),
+                                PropagationBenchmark.PAUSE_BETWEEN_CHANGES);
                 LOAD_AVERAGES.add(Machine.loadAverage());
                 return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap,
                         List.copyOf(LOAD_AVERAGES));

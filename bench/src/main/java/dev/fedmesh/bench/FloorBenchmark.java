@@ -39,15 +39,25 @@ import java.util.concurrent.TimeoutException;
  * to a tenant of {@code fanOut} clusters is: the commit, then one record per cluster, sent together
  * to each cluster's partition of an 8-partition topic, each consumed by its own consumer on its own
  * thread (as each agent reads its own partition), until the last one has its record.
+ *
+ * <p>Each is sampled twice: samples one right after the other, and samples each after the pause the
+ * propagation benchmark leaves before every change. The second is the floor under a change: after
+ * an idle pause every thread on the way (the producer's, the broker's, the consumer's) is parked
+ * and its core may be idle, and waking them costs about a millisecond more on our machines than
+ * the same calls made back to back.
  */
 final class FloorBenchmark {
 
+    /** The record's size in bytes, the fan-out's width, and the floor sampled back to back and after each {@code pause}. */
+    record Result(int recordBytes, int fanOutClusters, Duration pause, Sampled backToBack, Sampled paced) {
+    }
+
     /**
-     * The commit alone, the produce-to-consume alone, both back to back, and the commit with the
-     * fan-out to {@code fanOutClusters} consumers; record size in bytes.
+     * The commit alone, the produce-to-consume alone, both one after the other (the floor), and the
+     * commit with the fan-out to the consumers.
      */
-    record Result(Percentiles postgresCommit, Percentiles kafkaProduceToConsume, Percentiles floor, int recordBytes,
-                  int fanOutClusters, Percentiles fanOutFloor) {
+    record Sampled(Percentiles postgresCommit, Percentiles kafkaProduceToConsume, Percentiles floor,
+                   Percentiles fanOutFloor) {
     }
 
     private static final String TOPIC = "fedmesh-bench.floor";
@@ -67,9 +77,16 @@ final class FloorBenchmark {
         this.kafkaBootstrapServers = kafkaBootstrapServers;
     }
 
-    Result run(byte[] record, int samples, int fanOut) throws Exception {
+    /** Samples the floor {@code samples} times back to back, then as often each after {@code pause}. */
+    Result run(byte[] record, int samples, int fanOut, Duration pause) throws Exception {
         createTopic(TOPIC, 1);
         createTopic(FAN_OUT_TOPIC, FAN_OUT_PARTITIONS);
+        Sampled backToBack = sample(record, samples, fanOut, Duration.ZERO);
+        Sampled paced = sample(record, samples, fanOut, pause);
+        return new Result(record.length, fanOut, pause, backToBack, paced);
+    }
+
+    private Sampled sample(byte[] record, int samples, int fanOut, Duration pause) throws Exception {
         List<Double> commits = new ArrayList<>();
         List<Double> kafka = new ArrayList<>();
         List<Double> floors = new ArrayList<>();
@@ -88,6 +105,7 @@ final class FloorBenchmark {
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT INTO bench_floor (tenant, revision) VALUES (?, ?)")) {
                 for (int i = 0; i < WARM_UP + samples; i++) {
+                    Thread.sleep(pause.toMillis());
                     long start = System.nanoTime();
                     insert.setString(1, "bench");
                     insert.setLong(2, i);
@@ -105,12 +123,12 @@ final class FloorBenchmark {
                 }
             }
         }
-        return new Result(Percentiles.of(commits), Percentiles.of(kafka), Percentiles.of(floors), record.length,
-                fanOut, fanOut(record, samples, fanOut));
+        return new Sampled(Percentiles.of(commits), Percentiles.of(kafka), Percentiles.of(floors),
+                fanOut(record, samples, fanOut, pause));
     }
 
     /** The commit, then one record to each of {@code clusters} consumers, until the last has its own. */
-    private Percentiles fanOut(byte[] record, int samples, int clusters) throws Exception {
+    private Percentiles fanOut(byte[] record, int samples, int clusters, Duration pause) throws Exception {
         List<Double> fanOuts = new ArrayList<>();
         List<FanOutReader> readers = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection(jdbcUrl, username, password);
@@ -124,6 +142,7 @@ final class FloorBenchmark {
                 for (int i = 0; i < WARM_UP + samples; i++) {
                     CountDownLatch arrived = new CountDownLatch(clusters);
                     readers.forEach(reader -> reader.expect(arrived));
+                    Thread.sleep(pause.toMillis());
                     long start = System.nanoTime();
                     insert.setString(1, "bench-fan-out");
                     insert.setLong(2, i);

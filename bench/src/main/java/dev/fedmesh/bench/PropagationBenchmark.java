@@ -49,6 +49,8 @@ final class PropagationBenchmark {
     private static final double QUIET_JIT_SHARE = 0.2;
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /** How long the system is left alone after each change, so that changes do not overlap. */
+    static final Duration PAUSE_BETWEEN_CHANGES = Duration.ofMillis(50);
     private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\"\\s*:\\s*\"(\\d+)\"");
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
 
@@ -151,7 +153,7 @@ final class PropagationBenchmark {
             lastRouted = Math.max(lastRouted, watcher.awaitRouted(expected, PATIENCE));
         }
         // Changes do not overlap: each one starts from a settled system.
-        Thread.sleep(50);
+        Thread.sleep(PAUSE_BETWEEN_CHANGES.toMillis());
         return new Reading(Percentiles.millisSince(answered, arrival.allApplied()),
                 Percentiles.millisSince(answered, arrival.allReceived()), Percentiles.millisSince(answered, lastRouted),
                 Percentiles.millisSince(sent, answered));

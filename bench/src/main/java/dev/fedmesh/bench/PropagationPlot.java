@@ -69,7 +69,7 @@ final class PropagationPlot {
         horizontal(g, axes, targetP99, TARGET, "target: p99 < " + format(targetP99) + " ms", "at 100 clusters");
         // One line for the floor: the floor itself and three times it are often a few pixels apart.
         horizontal(g, axes, floorP50 * 3, FLOOR, "3\u00d7 floor p50: " + format(floorP50 * 3) + " ms",
-                "(floor: PG commit + Kafka, " + format(floorP50) + " ms)");
+                "(floor: PG commit + Kafka after a pause, " + format(floorP50) + " ms)");
         series(g, axes, P50, "p50", true);
         series(g, axes, P99, "p99", false);
         legend(g);
