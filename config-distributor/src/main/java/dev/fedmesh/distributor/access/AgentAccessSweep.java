@@ -34,14 +34,14 @@ import static dev.fedmesh.db.jooq.Tables.TENANTS;
  * Access of a cluster that exists is never taken here: clusters deleted from an existing tenant
  * lose it at the tenant's next publish, which their deletion queued.
  *
- * <p><b>Order and locks.</b> The broker (ACLs, credentials, topics) is read before the database, so
- * a tenant created after the broker was read is seen in the database and kept. Tenants are then removed under
- * {@code LOCK TABLE tenants IN SHARE MODE}, after reading again which of them are still missing:
- * no tenant can be created (or changed) while the lock is held, so none can be created and
- * provisioned between that reading and the removal. The lock is only taken when there is
- * something to remove, waits at most {@link #LOCK_WAIT}, and is held for the Kafka calls of the
- * removal, until the brokers no longer list the deleted topics; changes to tenants wait that long. Two sweeps may hold it at once; removing twice
- * changes nothing.
+ * <p><b>Order and locks.</b> The broker (ACLs, credentials, topics) is read before the database,
+ * so a tenant created after the broker was read is seen in the database and kept. Tenants are then
+ * removed under {@code LOCK TABLE tenants IN SHARE MODE}, after reading again which of them are
+ * still missing: no tenant can be created (or changed) while the lock is held, so none can be
+ * created and provisioned between that reading and the removal. The lock is only taken when there
+ * is something to remove, waits at most {@link #LOCK_WAIT}, and is held for the Kafka calls of the
+ * removal, until the brokers no longer list the deleted topics; changes to tenants wait that long.
+ * Two sweeps may hold it at once; removing twice changes nothing.
  */
 public final class AgentAccessSweep {
     private static final Logger LOG = LoggerFactory.getLogger(AgentAccessSweep.class);

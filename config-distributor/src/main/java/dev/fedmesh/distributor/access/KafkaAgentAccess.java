@@ -1,7 +1,7 @@
 package dev.fedmesh.distributor.access;
 
-import dev.fedmesh.distributor.KafkaCalls;
 import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.distributor.KafkaCalls;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;

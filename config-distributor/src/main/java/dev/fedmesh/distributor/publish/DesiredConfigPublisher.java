@@ -1,11 +1,11 @@
 package dev.fedmesh.distributor.publish;
 
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
-import dev.fedmesh.distributor.KafkaCalls;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
+import dev.fedmesh.distributor.KafkaCalls;
 import dev.fedmesh.distributor.access.AgentAccess;
-import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import org.apache.kafka.clients.admin.Admin;
