@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,10 +108,7 @@ final class FloorBenchmark {
                 for (int i = 0; i < WARM_UP + samples; i++) {
                     Thread.sleep(pause.toMillis());
                     long start = System.nanoTime();
-                    insert.setString(1, "bench");
-                    insert.setLong(2, i);
-                    insert.executeUpdate();
-                    connection.commit();
+                    commit(connection, insert, "bench", i);
                     long committed = System.nanoTime();
                     producer.send(new ProducerRecord<>(TOPIC, "c000", record));
                     awaitOneRecord(consumer);
@@ -144,10 +142,7 @@ final class FloorBenchmark {
                     readers.forEach(reader -> reader.expect(arrived));
                     Thread.sleep(pause.toMillis());
                     long start = System.nanoTime();
-                    insert.setString(1, "bench-fan-out");
-                    insert.setLong(2, i);
-                    insert.executeUpdate();
-                    connection.commit();
+                    commit(connection, insert, "bench-fan-out", i);
                     for (FanOutReader reader : readers) {
                         producer.send(new ProducerRecord<>(FAN_OUT_TOPIC, reader.partition, reader.cluster, record));
                     }
@@ -222,6 +217,15 @@ final class FloorBenchmark {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The floor's database half: one row inserted and committed, as a change's transaction ends. */
+    private static void commit(Connection connection, PreparedStatement insert, String tenant, long revision)
+            throws SQLException {
+        insert.setString(1, tenant);
+        insert.setLong(2, revision);
+        insert.executeUpdate();
+        connection.commit();
     }
 
     private static void awaitOneRecord(KafkaConsumer<String, byte[]> consumer) {
