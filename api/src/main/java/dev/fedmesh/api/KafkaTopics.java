@@ -10,6 +10,12 @@ import java.util.Optional;
  * cluster's agent to its own tenant.
  */
 public final class KafkaTopics {
+    /**
+     * The header of every status record holding its HMAC (see cluster_status.proto): what proves
+     * that the cluster it is keyed by sent it.
+     */
+    public static final String REPORT_MAC_HEADER = "fedmesh-report-mac";
+
     /** The prefix production uses; tests give each test class its own. */
     public static final String DEFAULT_PREFIX = "fedmesh";
 

@@ -8,7 +8,6 @@ import dev.fedmesh.distributor.access.KafkaAgentAccess;
 import dev.fedmesh.distributor.outbox.OutboxRelay;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
 import dev.fedmesh.distributor.state.TenantStateReader;
-import dev.fedmesh.distributor.status.ClusterStatusStore;
 import dev.fedmesh.distributor.status.StatusIngester;
 import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
 import dev.fedmesh.distributor.trust.IntermediateRequests;
@@ -66,7 +65,7 @@ public final class ConfigDistributor implements AutoCloseable {
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
         Optional<KafkaAgentAccess> agentAccess = settings.provisionsAgentAccess()
                 ? Optional.of(KafkaAgentAccess.connect(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                        settings.topicPrefix(), settings.agentCredentials()))
+                        settings.topicPrefix(), dsl))
                 : Optional.empty();
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
@@ -83,7 +82,7 @@ public final class ConfigDistributor implements AutoCloseable {
                 settings.pollInterval(), roots.map(TenantStateReader::new).orElseGet(TenantStateReader::new));
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
         this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                settings.topicPrefix(), new ClusterStatusStore(dsl))
+                settings.topicPrefix(), dsl)
                 .answeringIntermediateRequestsWith(roots.<IntermediateRequestHandler>map(known -> new IntermediateRequests(
                         dsl, known, trust.get().terms(), trust.get().bootstrapCredentialLifetime(), Clock.systemUTC()))
                         .orElse(IntermediateRequestHandler.NONE));

@@ -1,6 +1,5 @@
 package dev.fedmesh.distributor;
 
-import dev.fedmesh.distributor.access.AgentCredentials;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
@@ -33,7 +32,6 @@ public record DistributorSettings(
         Duration pollInterval,
         ConfigSigningKey signingKey,
         KafkaClientSecurity kafkaSecurity,
-        AgentCredentials agentCredentials,
         Duration agentAccessSweep) {
 
     static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
@@ -68,13 +66,6 @@ public record DistributorSettings(
             throw new IllegalArgumentException(KAFKA + "agent-access-sweep-interval must be longer than 0, not "
                     + agentAccessSweep + " (e.g. 60s)");
         }
-        if (kafkaSecurity.protocol().usesSasl() && agentCredentials == null) {
-            throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file is not set: with "
-                    + kafkaSecurity.protocol() + " the distributor gives every cluster's agent its own Kafka credential,"
-                    + " derived from that secret. Create it with 'openssl rand -base64 48 >"
-                    + " /etc/fedmesh/agent-credential-secret' and set"
-                    + " FEDMESH_DISTRIBUTOR_KAFKA_AGENT_CREDENTIAL_SECRET_FILE=/etc/fedmesh/agent-credential-secret");
-        }
     }
 
     /**
@@ -83,26 +74,29 @@ public record DistributorSettings(
      */
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
         return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, DEFAULT_TOPIC_PARTITIONS, (short) 1,
-                Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(), null,
+                Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(),
                 DEFAULT_AGENT_ACCESS_SWEEP);
     }
 
     /** The same settings, signing with {@code key}. */
     public DistributorSettings withSigningKey(ConfigSigningKey key) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentCredentials, agentAccessSweep);
+                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentAccessSweep);
     }
 
-    /** The same settings, reaching Kafka with {@code security} and deriving agents' passwords from {@code credentials}. */
-    public DistributorSettings withKafkaSecurity(KafkaClientSecurity security, AgentCredentials credentials) {
+    /**
+     * The same settings, reaching Kafka with {@code security}; with SASL the distributor gives each
+     * cluster's agent its own Kafka user, its password derived from the cluster's bootstrap credential.
+     */
+    public DistributorSettings withKafkaSecurity(KafkaClientSecurity security) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, signingKey, security, credentials, agentAccessSweep);
+                topicReplicationFactor, pollInterval, signingKey, security, agentAccessSweep);
     }
 
     /** The same settings, comparing agents' Kafka access with the database every {@code interval}. */
     public DistributorSettings withAgentAccessSweep(Duration interval) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, agentCredentials, interval);
+                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, interval);
     }
 
     /** Whether the distributor creates agents' Kafka credentials and ACLs: whenever its own Kafka uses SASL. */
@@ -131,12 +125,17 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
                 signingKey(properties),
                 kafkaSecurity(properties),
-                agentCredentials(properties),
                 agentAccessSweep(properties));
     }
 
     /** Reads how the distributor's Kafka clients authenticate; a half-given setup stops the start. */
     static KafkaClientSecurity kafkaSecurity(PropertyResolver properties) {
+        if (text(properties, KAFKA + "agent-credential-secret-file").isPresent()) {
+            throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file is set but no longer used: each"
+                    + " agent's Kafka password now derives from its cluster's bootstrap credential, which the agent"
+                    + " holds (fedmesh.agent.bootstrap-credential-file). Unset " + env("agent-credential-secret-file")
+                    + " and give every agent its cluster's credential (see 'Kafka security' in docs/operations.md)");
+        }
         String protocolName = text(properties, KAFKA + "security-protocol").orElse("PLAINTEXT");
         KafkaClientSecurity.Protocol protocol;
         try {
@@ -145,7 +144,7 @@ public record DistributorSettings(
             throw invalid("security-protocol", protocolName, "PLAINTEXT, SASL_PLAINTEXT or SASL_SSL");
         }
         if (!protocol.usesSasl()) {
-            for (String setting : List.of("username", "password-file", "truststore-file", "agent-credential-secret-file")) {
+            for (String setting : List.of("username", "password-file", "truststore-file")) {
                 if (text(properties, KAFKA + setting).isPresent()) {
                     throw new IllegalArgumentException(KAFKA + setting + " is set but " + KAFKA + "security-protocol is "
                             + protocol + ", which sends no credentials: set " + env("security-protocol")
@@ -196,19 +195,6 @@ public record DistributorSettings(
         }
         return properties.get(name, Duration.class).orElseThrow(() -> new IllegalArgumentException(name + " is '"
                 + given.get() + "', which is not a duration: write it as 60s, 5m or ISO-8601 (PT60S)"));
-    }
-
-    private static AgentCredentials agentCredentials(PropertyResolver properties) {
-        Optional<Path> file = text(properties, KAFKA + "agent-credential-secret-file").map(Path::of);
-        if (file.isEmpty()) {
-            return null;
-        }
-        try {
-            return AgentCredentials.read(file.get());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(KAFKA + "agent-credential-secret-file = '" + file.get() + "': "
-                    + e.getMessage());
-        }
     }
 
     /** The file's content without surrounding white space; errors name the file, never its content. */
@@ -272,7 +258,7 @@ public record DistributorSettings(
         return value;
     }
 
-    /** Never prints a password, the agent-credential secret or the private key. */
+    /** Never prints a password or the private key. */
     @Override
     public String toString() {
         return "DistributorSettings[jdbcUrl=" + jdbcUrl + ", dbUsername=" + dbUsername + ", kafka=" + kafkaBootstrapServers

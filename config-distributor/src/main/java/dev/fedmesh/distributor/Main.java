@@ -1,10 +1,8 @@
 package dev.fedmesh.distributor;
 
-import dev.fedmesh.distributor.access.AgentCredentialCommand;
 import dev.fedmesh.distributor.trust.TrustSettings;
 import io.micronaut.context.ApplicationContext;
 
-import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 
 /** Runs a config-distributor as its own process until it is told to stop. */
@@ -17,13 +15,6 @@ public final class Main {
         // only when it runs on its own, and an explicit one always wins.
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "fedmesh-distributor-logback.xml");
-        }
-        if (args.length > 0 && args[0].equals(AgentCredentialCommand.NAME)) {
-            try (ApplicationContext context = ApplicationContext.builder().deduceEnvironment(false).banner(false).start()) {
-                System.exit(AgentCredentialCommand.run(Arrays.copyOfRange(args, 1, args.length), context.getEnvironment(),
-                        System.out, System.err));
-            }
-            return;
         }
         DistributorSettings settings;
         TrustSettings trust;

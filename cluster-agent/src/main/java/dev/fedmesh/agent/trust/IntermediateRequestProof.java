@@ -2,16 +2,14 @@ package dev.fedmesh.agent.trust;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.RenewalProof;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.KeyType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.Signature;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
@@ -38,14 +36,7 @@ public final class IntermediateRequestProof {
 
     /** HMAC-SHA256 of {@code proofBytes} with key SHA-256(UTF-8 {@code bootstrapCredential}). */
     public static byte[] credentialProof(String bootstrapCredential, byte[] proofBytes) {
-        try {
-            byte[] key = MessageDigest.getInstance("SHA-256").digest(bootstrapCredential.getBytes(StandardCharsets.UTF_8));
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(proofBytes);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Java 17 computes HMAC-SHA256", e);
-        }
+        return ClusterCredentialKeys.ofCredential(bootstrapCredential).intermediateRequestProof(proofBytes);
     }
 
     /** The current intermediate key's SHA-256 (of its DER SubjectPublicKeyInfo) and its signature over {@code proofBytes}. */

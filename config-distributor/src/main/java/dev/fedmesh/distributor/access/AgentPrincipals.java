@@ -1,16 +1,23 @@
 package dev.fedmesh.distributor.access;
 
 import dev.fedmesh.policy.document.Names;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * The Kafka user name of each cluster's agent, {@code <topicPrefix>-agent.<tenant>.<cluster>}
- * ({@code fedmesh-agent.acme.east} with the default prefix). The topic prefix is part of it so
- * that fedmesh installations sharing one Kafka never share a principal. Tenant names hold no '.',
- * so a name tells its tenant apart from its cluster.
+ * The Kafka user name of each cluster's agent, {@code <topicPrefix>-agent.<tenant>.<cluster>.<credential id>}
+ * ({@code fedmesh-agent.acme.east.3f9c0b1d2e4a} with the default prefix), where the credential id
+ * names the cluster's current bootstrap credential ({@link ClusterCredentialKeys#id()}). The topic
+ * prefix is part of it so that fedmesh installations sharing one Kafka never share a principal; the
+ * credential id, so that a re-issued credential, or a cluster deleted and registered again, is a
+ * new principal, and taking the old one's ACLs cuts off even its open connections. Tenant and
+ * cluster names hold no '.', so a name tells its parts apart.
  */
 public record AgentPrincipals(String topicPrefix) {
+
+    private static final Pattern CREDENTIAL_ID = Pattern.compile("[0-9a-f]{" + ClusterCredentialKeys.ID_LENGTH + "}");
 
     public AgentPrincipals {
         if (topicPrefix == null || topicPrefix.isBlank()) {
@@ -18,54 +25,50 @@ public record AgentPrincipals(String topicPrefix) {
         }
     }
 
-    /** The SCRAM user name of the agent of {@code cluster} in {@code tenant}. */
-    public String username(String tenant, String cluster) {
-        return tenantPrefix(tenant) + cluster;
+    /**
+     * One cluster's agent under one credential. {@code credentialId} is empty for an agent user of
+     * an earlier release, named without one: never a current agent, so its access is taken.
+     */
+    public record Agent(String tenant, String cluster, String credentialId) {
     }
 
-    /** The ACL principal of that agent, e.g. {@code User:fedmesh-agent.acme.east}. */
-    public String principal(String tenant, String cluster) {
-        return "User:" + username(tenant, cluster);
+    /** The agent of {@code cluster} in {@code tenant} holding the credential {@code keys} derive from. */
+    public static Agent agent(String tenant, String cluster, ClusterCredentialKeys keys) {
+        return new Agent(tenant, cluster, keys.id());
     }
 
-    /** The cluster an agent principal of {@code tenant} stands for; empty for any other principal. */
-    public Optional<String> clusterOf(String tenant, String principal) {
-        String prefix = "User:" + tenantPrefix(tenant);
-        if (!principal.startsWith(prefix) || principal.length() == prefix.length()) {
-            return Optional.empty();
-        }
-        return Optional.of(principal.substring(prefix.length()));
+    /** The SCRAM user name of {@code agent}. */
+    public String username(Agent agent) {
+        return topicPrefix + "-agent." + agent.tenant() + "." + agent.cluster()
+                + (agent.credentialId().isEmpty() ? "" : "." + agent.credentialId());
+    }
+
+    /** The ACL principal of {@code agent}, e.g. {@code User:fedmesh-agent.acme.east.3f9c0b1d2e4a}. */
+    public String principal(Agent agent) {
+        return "User:" + username(agent);
     }
 
     /**
-     * The tenant and cluster a SCRAM user name stands for, when it is an agent of this installation;
-     * empty for any other user (another prefix's agents, the distributor, anyone else).
+     * The agent a SCRAM user name stands for, when it is an agent of this installation; empty for
+     * any other user (another prefix's agents, the distributor, anyone else).
      */
     public Optional<Agent> agentOfUsername(String username) {
         String prefix = topicPrefix + "-agent.";
         if (!username.startsWith(prefix)) {
             return Optional.empty();
         }
-        String rest = username.substring(prefix.length());
-        int dot = rest.indexOf('.');
-        if (dot < 0) {
+        String[] parts = username.substring(prefix.length()).split("\\.", -1);
+        if (parts.length < 2 || parts.length > 3 || !Names.isValid(parts[0]) || !Names.isValid(parts[1])) {
             return Optional.empty();
         }
-        String tenant = rest.substring(0, dot);
-        String cluster = rest.substring(dot + 1);
-        return Names.isValid(tenant) && Names.isValid(cluster) ? Optional.of(new Agent(tenant, cluster)) : Optional.empty();
+        if (parts.length == 3 && !CREDENTIAL_ID.matcher(parts[2]).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Agent(parts[0], parts[1], parts.length == 3 ? parts[2] : ""));
     }
 
     /** As {@link #agentOfUsername}, for an ACL principal ({@code User:<username>}). */
     public Optional<Agent> agentOf(String principal) {
         return principal.startsWith("User:") ? agentOfUsername(principal.substring("User:".length())) : Optional.empty();
-    }
-
-    /** One cluster's agent, named by its tenant and cluster. */
-    public record Agent(String tenant, String cluster) {
-    }
-
-    private String tenantPrefix(String tenant) {
-        return topicPrefix + "-agent." + tenant + ".";
     }
 }

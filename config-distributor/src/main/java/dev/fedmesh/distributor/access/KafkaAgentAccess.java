@@ -2,6 +2,8 @@ package dev.fedmesh.distributor.access;
 
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.distributor.KafkaCalls;
+import dev.fedmesh.distributor.access.AgentPrincipals.Agent;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.ResourceNotFoundException;
+import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,25 +24,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
  * Provisions agents' Kafka access through the Admin API, as the distributor's own (super) user:
- * a SCRAM credential with the derived password and the ACLs of {@link AgentAcls} per cluster.
- * It remembers what it provisioned, so publishing a tenant whose clusters did not change costs no
- * Kafka call. The first time it sees a tenant after starting it provisions every cluster again
- * (both calls are idempotent) and removes the agents the desired topic's ACLs still name but the
- * tenant no longer has, also those deleted while no distributor ran. A tenant that no longer exists
- * is never published again: {@link AgentAccessSweep} finds its agents with {@link #agentsOnBroker}
- * and takes their access with {@link #removeTenant}.
+ * per registered cluster, a SCRAM user named after the cluster's current bootstrap credential
+ * ({@link AgentPrincipals}) with the password derived from it
+ * ({@link ClusterCredentialKeys#kafkaPassword}), and the ACLs of {@link AgentAcls}. It remembers
+ * what it provisioned, so publishing a tenant whose agents did not change costs no Kafka call. The
+ * first time it sees a tenant after starting it provisions every current agent again (both calls
+ * are idempotent) and removes every other agent the desired topic's ACLs name: clusters deleted,
+ * credentials re-issued, also while no distributor ran. {@link AgentAccessSweep} finds the agents of
+ * tenants that no longer exist with {@link #agentsOnBroker} and takes their access with
+ * {@link #remove}.
  */
 public final class KafkaAgentAccess implements AgentAccess {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaAgentAccess.class);
@@ -47,23 +53,26 @@ public final class KafkaAgentAccess implements AgentAccess {
     private static final int SCRAM_ITERATIONS = 8192;
 
     private final Admin admin;
+    private final DSLContext dsl;
     private final String topicPrefix;
     private final AgentPrincipals principals;
-    private final AgentCredentials credentials;
     private final ScramMechanism mechanism;
-    private final Map<String, Set<String>> provisioned = new ConcurrentHashMap<>();
+    private final Map<String, Set<Agent>> provisioned = new ConcurrentHashMap<>();
 
-    private KafkaAgentAccess(Admin admin, String topicPrefix, AgentCredentials credentials, ScramMechanism mechanism) {
+    private KafkaAgentAccess(Admin admin, DSLContext dsl, String topicPrefix, ScramMechanism mechanism) {
         this.admin = admin;
+        this.dsl = dsl;
         this.topicPrefix = topicPrefix;
         this.principals = new AgentPrincipals(topicPrefix);
-        this.credentials = credentials;
         this.mechanism = mechanism;
     }
 
-    /** Connects with the distributor's own security; agents get credentials for the same SCRAM mechanism. */
+    /**
+     * Connects with the distributor's own security; agents get credentials for the same SCRAM
+     * mechanism, derived from their clusters' credentials as {@code dsl} reads them.
+     */
     public static KafkaAgentAccess connect(String bootstrapServers, KafkaClientSecurity security, String topicPrefix,
-                                           AgentCredentials credentials) {
+                                           DSLContext dsl) {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "fedmesh-distributor-access");
@@ -72,29 +81,35 @@ public final class KafkaAgentAccess implements AgentAccess {
         security.applyTo(config);
         ScramMechanism mechanism = security.mechanism() == KafkaClientSecurity.Mechanism.SCRAM_SHA_256
                 ? ScramMechanism.SCRAM_SHA_256 : ScramMechanism.SCRAM_SHA_512;
-        return new KafkaAgentAccess(Admin.create(config), topicPrefix, credentials, mechanism);
+        return new KafkaAgentAccess(Admin.create(config), dsl, topicPrefix, mechanism);
+    }
+
+    /** The principals this access names agents with. */
+    public AgentPrincipals principals() {
+        return principals;
     }
 
     @Override
-    public synchronized void provision(String tenant, Set<String> clusters) {
-        Set<String> wanted = new TreeSet<>(clusters);
-        Set<String> known = provisioned.get(tenant);
+    public synchronized void provision(UUID tenantId, String tenant, Set<String> clusters) {
+        Map<Agent, ClusterCredentialKeys> current = CurrentAgents.of(dsl, tenantId, tenant, clusters);
+        Set<Agent> wanted = new HashSet<>(current.keySet());
+        Set<Agent> known = provisioned.get(tenant);
         if (wanted.equals(known)) {
             return;
         }
         boolean firstSight = known == null;
-        Set<String> before = firstSight ? clustersWithAcls(tenant) : known;
-        Set<String> granted = new TreeSet<>(wanted);
+        Set<Agent> before = firstSight ? agentsWithAclsOnDesiredTopic(tenant) : known;
+        Map<Agent, ClusterCredentialKeys> granted = new HashMap<>(current);
         if (!firstSight) {
-            granted.removeAll(known);
+            granted.keySet().removeAll(known);
         }
-        Set<String> removed = new TreeSet<>(before);
+        Set<Agent> removed = new HashSet<>(before);
         removed.removeAll(wanted);
-        grant(tenant, granted);
-        revoke(tenant, removed);
+        grant(granted);
+        revoke(removed, "no longer current agents of tenant " + tenant);
         provisioned.put(tenant, wanted);
-        LOG.info("tenant={} Kafka access of agent(s) {} provisioned, of {} removed (principals {})", tenant, granted,
-                removed, principals.principal(tenant, "<cluster>"));
+        LOG.info("tenant={} Kafka access of agent(s) {} provisioned, of {} removed", tenant, usernames(granted.keySet()),
+                usernames(removed));
     }
 
     /**
@@ -102,12 +117,11 @@ public final class KafkaAgentAccess implements AgentAccess {
      * and all SCRAM users are listed and those under this installation's prefix kept.
      */
     public AgentsOnBroker agentsOnBroker() {
-        Map<String, SortedSet<String>> clustersWithAcls = new TreeMap<>();
+        Set<Agent> withAcls = new HashSet<>();
         for (AclBinding binding : await(admin.describeAcls(AclBindingFilter.ANY).values(), "listing the Kafka ACLs")) {
-            principals.agentOf(binding.entry().principal()).ifPresent(agent ->
-                    clustersWithAcls.computeIfAbsent(agent.tenant(), tenant -> new TreeSet<>()).add(agent.cluster()));
+            principals.agentOf(binding.entry().principal()).ifPresent(withAcls::add);
         }
-        Map<AgentPrincipals.Agent, Set<ScramMechanism>> credentials = new HashMap<>();
+        Map<Agent, Set<ScramMechanism>> credentials = new HashMap<>();
         Map<String, UserScramCredentialsDescription> users = await(admin.describeUserScramCredentials().all(),
                 "listing the Kafka SCRAM users");
         for (Map.Entry<String, UserScramCredentialsDescription> user : users.entrySet()) {
@@ -115,36 +129,37 @@ public final class KafkaAgentAccess implements AgentAccess {
                     user.getValue().credentialInfos().stream().map(ScramCredentialInfo::mechanism)
                             .collect(Collectors.toUnmodifiableSet())));
         }
-        return new AgentsOnBroker(clustersWithAcls, credentials);
+        return new AgentsOnBroker(withAcls, credentials);
     }
 
     /**
-     * Takes every ACL and credential {@code onBroker} shows for an agent of {@code tenant}, and
-     * forgets the tenant, so that a tenant of that name created later is provisioned whole. Removing
-     * what another distributor has just removed changes nothing.
+     * Takes every ACL and every SCRAM credential (of whichever mechanism {@code onBroker} shows) of
+     * {@code agents}; removing what another distributor has just removed changes nothing.
      */
-    public synchronized void removeTenant(String tenant, AgentsOnBroker onBroker) {
-        SortedSet<String> clusters = onBroker.clustersOf(tenant);
-        provisioned.remove(tenant);
-        if (clusters.isEmpty()) {
+    public synchronized void remove(Set<Agent> agents, AgentsOnBroker onBroker, String why) {
+        if (agents.isEmpty()) {
             return;
         }
+        agents.forEach(agent -> {
+            Set<Agent> known = provisioned.get(agent.tenant());
+            if (known != null) {
+                known.remove(agent);
+            }
+        });
         List<AclBindingFilter> filters = new ArrayList<>();
         List<UserScramCredentialAlteration> deletions = new ArrayList<>();
-        for (String cluster : clusters) {
-            filters.add(AgentAcls.allOf(principals.principal(tenant, cluster)));
-            for (ScramMechanism held : onBroker.credentials().getOrDefault(new AgentPrincipals.Agent(tenant, cluster), Set.of())) {
-                deletions.add(new UserScramCredentialDeletion(principals.username(tenant, cluster), held));
+        for (Agent agent : agents) {
+            filters.add(AgentAcls.allOf(principals.principal(agent)));
+            for (ScramMechanism held : onBroker.credentials().getOrDefault(agent, Set.of(mechanism))) {
+                deletions.add(new UserScramCredentialDeletion(principals.username(agent), held));
             }
         }
-        String what = "deleted tenant " + tenant + " cluster(s) " + clusters;
-        await(admin.deleteAcls(filters).all(), "removing the Kafka ACLs of " + what);
+        await(admin.deleteAcls(filters).all(), "removing the Kafka ACLs of " + usernames(agents));
         deleteCredentials(deletions);
-        LOG.info("tenant={} no longer exists: Kafka access of its agent(s) {} removed (principals {})", tenant, clusters,
-                principals.principal(tenant, "<cluster>"));
+        LOG.info("Kafka access of agent(s) {} removed: {}", usernames(agents), why);
     }
 
-    /** Forgets what was provisioned for {@code tenant}: its next publish provisions every cluster again. */
+    /** Forgets what was provisioned for {@code tenant}: its next publish provisions every agent again. */
     public void forget(String tenant) {
         provisioned.remove(tenant);
     }
@@ -154,45 +169,36 @@ public final class KafkaAgentAccess implements AgentAccess {
         provisioned.keySet().retainAll(existing);
     }
 
-    private Set<String> clustersWithAcls(String tenant) {
+    private Set<Agent> agentsWithAclsOnDesiredTopic(String tenant) {
         Collection<AclBinding> bindings = await(admin.describeAcls(AgentAcls.onDesiredTopic(topicPrefix, tenant)).values(),
                 "reading the ACLs of tenant " + tenant + "'s desired topic");
-        Set<String> clusters = new TreeSet<>();
+        Set<Agent> agents = new HashSet<>();
         for (AclBinding binding : bindings) {
-            principals.clusterOf(tenant, binding.entry().principal()).ifPresent(clusters::add);
+            principals.agentOf(binding.entry().principal())
+                    .filter(agent -> agent.tenant().equals(tenant))
+                    .ifPresent(agents::add);
         }
-        return clusters;
+        return agents;
     }
 
-    private void grant(String tenant, Set<String> clusters) {
-        if (clusters.isEmpty()) {
+    private void grant(Map<Agent, ClusterCredentialKeys> agents) {
+        if (agents.isEmpty()) {
             return;
         }
         List<UserScramCredentialAlteration> upserts = new ArrayList<>();
         List<AclBinding> bindings = new ArrayList<>();
-        for (String cluster : clusters) {
-            upserts.add(new UserScramCredentialUpsertion(principals.username(tenant, cluster),
-                    new ScramCredentialInfo(mechanism, SCRAM_ITERATIONS), credentials.password(tenant, cluster)));
-            bindings.addAll(AgentAcls.of(topicPrefix, tenant, principals.principal(tenant, cluster)));
-        }
-        String what = "tenant " + tenant + " cluster(s) " + clusters;
+        agents.forEach((agent, keys) -> {
+            upserts.add(new UserScramCredentialUpsertion(principals.username(agent),
+                    new ScramCredentialInfo(mechanism, SCRAM_ITERATIONS), keys.kafkaPassword(agent.tenant(), agent.cluster())));
+            bindings.addAll(AgentAcls.of(topicPrefix, agent.tenant(), principals.principal(agent)));
+        });
+        String what = usernames(agents.keySet()).toString();
         await(admin.alterUserScramCredentials(upserts).all(), "creating the Kafka credentials of " + what);
         await(admin.createAcls(bindings).all(), "creating the Kafka ACLs of " + what);
     }
 
-    private void revoke(String tenant, Set<String> clusters) {
-        if (clusters.isEmpty()) {
-            return;
-        }
-        String what = "tenant " + tenant + " cluster(s) " + clusters;
-        List<AclBindingFilter> filters = new ArrayList<>();
-        List<UserScramCredentialAlteration> deletions = new ArrayList<>();
-        for (String cluster : clusters) {
-            filters.add(AgentAcls.allOf(principals.principal(tenant, cluster)));
-            deletions.add(new UserScramCredentialDeletion(principals.username(tenant, cluster), mechanism));
-        }
-        await(admin.deleteAcls(filters).all(), "removing the Kafka ACLs of " + what);
-        deleteCredentials(deletions);
+    private void revoke(Set<Agent> agents, String why) {
+        remove(agents, new AgentsOnBroker(Set.of(), Map.of()), why);
     }
 
     private void deleteCredentials(List<UserScramCredentialAlteration> deletions) {
@@ -209,6 +215,10 @@ public final class KafkaAgentAccess implements AgentAccess {
                 }
             }
         }
+    }
+
+    private SortedSet<String> usernames(Set<Agent> agents) {
+        return agents.stream().map(principals::username).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private static <T> T await(KafkaFuture<T> call, String what) {

@@ -90,7 +90,7 @@ public final class DesiredConfigPublisher implements AutoCloseable {
      */
     public Map<String, byte[]> publish(UUID tenantId, String tenant, Map<String, DesiredConfig> configsByCluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
-        agentAccess.provision(tenant, configsByCluster.keySet());
+        agentAccess.provision(tenantId, tenant, configsByCluster.keySet());
         topics.ensure(tenantId, tenant);
         Map<String, byte[]> sha256ByCluster = new java.util.TreeMap<>();
         try {

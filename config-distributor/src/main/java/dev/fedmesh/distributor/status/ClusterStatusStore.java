@@ -17,7 +17,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +26,13 @@ import java.util.stream.Collectors;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
-import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
  * Keeps each cluster's newest agent report in PostgreSQL: the cluster_status row and its
- * proxy_status rows, replaced whole and only by a newer report (by reported_at, then heartbeat
- * sequence), so a duplicate or out-of-order delivery changes nothing.
+ * proxy_status rows, replaced whole and only by a report the broker took later (by the broker's
+ * append time, then offset), so a duplicate, an out-of-order delivery or an agent's clock set to
+ * year 9999 changes nothing. Reports are stored as {@link ReportBounds} bounds them; only reports of
+ * registered clusters are stored (a foreign key says so).
  */
 public final class ClusterStatusStore {
     private final DSLContext dsl;
@@ -42,15 +42,21 @@ public final class ClusterStatusStore {
     }
 
     /** What storing a report did. */
-    public enum Outcome { STORED, OLDER_THAN_STORED, UNKNOWN_TENANT }
+    public enum Outcome { STORED, OLDER_THAN_STORED }
 
-    /** One agent's report, sent on {@code tenant}'s status topic. */
-    public record TenantReport(String tenant, ClusterStatus report) {
-    }
+    /**
+     * One authenticated report of a cluster of the tenant with id {@code tenantId}, where the broker
+     * put it: {@code brokerTime} (its append time) and {@code offset} on the tenant's status topic.
+     */
+    public record TenantReport(UUID tenantId, String tenant, ClusterStatus report, Instant brokerTime, long offset) {
 
-    /** Stores the report of a cluster of {@code tenant}, in one transaction. */
-    public Outcome store(String tenant, ClusterStatus report) {
-        return storeAll(List.of(new TenantReport(tenant, report))).get(0);
+        /** Whether the broker took this report after {@code other}. */
+        public boolean isLaterThan(TenantReport other) {
+            return BY_BROKER.compare(this, other) > 0;
+        }
+
+        private static final Comparator<TenantReport> BY_BROKER =
+                Comparator.comparing(TenantReport::brokerTime).thenComparingLong(TenantReport::offset);
     }
 
     /**
@@ -58,63 +64,49 @@ public final class ClusterStatusStore {
      * change every cluster reports at once); returns each one's outcome, in order. Either all are
      * stored or, on an error, none. The burst costs the same few statements however many clusters
      * report: one upsert of every cluster_status row, one delete and one insert of the proxy_status
-     * rows of those it replaced. Of two reports of one cluster, only the newer can be stored.
+     * rows of those it replaced. Of two reports of one cluster, only the later can be stored.
      */
     public List<Outcome> storeAll(List<TenantReport> reports) {
         return dsl.transactionResult(configuration -> {
             DSLContext tx = configuration.dsl();
-            Set<String> names = new HashSet<>();
-            reports.forEach(report -> names.add(report.tenant()));
-            Map<String, UUID> tenantIds = tx.select(TENANTS.NAME, TENANTS.ID).from(TENANTS)
-                    .where(TENANTS.NAME.in(names)).fetchMap(TENANTS.NAME, TENANTS.ID);
-            Map<ClusterKey, ClusterStatus> newest = new LinkedHashMap<>();
+            Map<ClusterKey, TenantReport> newest = new LinkedHashMap<>();
             for (TenantReport report : reports) {
-                UUID tenantId = tenantIds.get(report.tenant());
-                if (tenantId != null) {
-                    newest.merge(new ClusterKey(tenantId, report.report().getCluster()), report.report(),
-                            (kept, later) -> isNewer(later, kept) ? later : kept);
-                }
+                newest.merge(ClusterKey.of(report), report, (kept, later) -> later.isLaterThan(kept) ? later : kept);
             }
             Set<ClusterKey> stored = newest.isEmpty() ? Set.of() : upsert(tx, newest);
             replaceProxies(tx, newest, stored);
             List<Outcome> outcomes = new ArrayList<>(reports.size());
             for (TenantReport report : reports) {
-                UUID tenantId = tenantIds.get(report.tenant());
-                if (tenantId == null) {
-                    outcomes.add(Outcome.UNKNOWN_TENANT);
-                    continue;
-                }
-                ClusterKey key = new ClusterKey(tenantId, report.report().getCluster());
-                outcomes.add(stored.contains(key) && newest.get(key) == report.report()
-                        ? Outcome.STORED : Outcome.OLDER_THAN_STORED);
+                ClusterKey key = ClusterKey.of(report);
+                outcomes.add(stored.contains(key) && newest.get(key) == report ? Outcome.STORED : Outcome.OLDER_THAN_STORED);
             }
             return outcomes;
         });
     }
 
     private record ClusterKey(UUID tenantId, String cluster) {
+        static ClusterKey of(TenantReport report) {
+            return new ClusterKey(report.tenantId(), report.report().getCluster());
+        }
     }
 
-    /** Whether {@code report} replaces {@code stored}: it was reported later, or at the same time with a later heartbeat. */
-    public static boolean isNewer(ClusterStatus report, ClusterStatus stored) {
-        int byTime = Comparator.comparingLong(Timestamp::getSeconds).thenComparingInt(Timestamp::getNanos)
-                .compare(report.getReportedAt(), stored.getReportedAt());
-        return byTime > 0 || (byTime == 0 && report.getHeartbeatSequence() > stored.getHeartbeatSequence());
-    }
-
-    /** Writes each report over its cluster's row where it is newer; returns the clusters whose row it wrote. */
-    private static Set<ClusterKey> upsert(DSLContext tx, Map<ClusterKey, ClusterStatus> reports) {
+    /** Writes each report over its cluster's row where the broker took it later; returns the clusters whose row it wrote. */
+    private static Set<ClusterKey> upsert(DSLContext tx, Map<ClusterKey, TenantReport> reports) {
         var insert = tx.insertInto(CLUSTER_STATUS, CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER,
                 CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.CONFIG_SHA256, CLUSTER_STATUS.APPLIED_AT,
                 CLUSTER_STATUS.XDS_VERSION, CLUSTER_STATUS.LAST_REFUSAL, CLUSTER_STATUS.HEARTBEAT_SEQUENCE,
                 CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER, CLUSTER_STATUS.SVID_ROOT_SHA256, CLUSTER_STATUS.REPORTED_AT,
-                CLUSTER_STATUS.RECEIVED_AT);
-        for (Map.Entry<ClusterKey, ClusterStatus> entry : reports.entrySet()) {
-            ClusterStatus report = entry.getValue();
+                CLUSTER_STATUS.RECEIVED_AT, CLUSTER_STATUS.BROKER_TIME, CLUSTER_STATUS.STATUS_OFFSET,
+                CLUSTER_STATUS.PROXIES_TOTAL, CLUSTER_STATUS.PROXIES_SYNCED, CLUSTER_STATUS.PROXIES_STALE,
+                CLUSTER_STATUS.PROXIES_NACKED, CLUSTER_STATUS.APPLY_FAILURE_REVISION, CLUSTER_STATUS.APPLY_FAILURE_ERROR,
+                CLUSTER_STATUS.APPLY_FAILURE_AT, CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS);
+        for (Map.Entry<ClusterKey, TenantReport> entry : reports.entrySet()) {
+            ClusterStatus report = entry.getValue().report();
+            boolean failing = report.hasApplyFailure();
             insert = insert.values(DSL.val(entry.getKey().tenantId(), CLUSTER_STATUS.TENANT_ID),
                     DSL.val(report.getCluster(), CLUSTER_STATUS.CLUSTER),
                     DSL.val(report.getAppliedRevision(), CLUSTER_STATUS.APPLIED_REVISION),
-                    DSL.val(report.getConfigSha256().isEmpty() ? null : report.getConfigSha256().toByteArray(),
+                    DSL.val(report.getConfigSha256().size() == 32 ? report.getConfigSha256().toByteArray() : null,
                             CLUSTER_STATUS.CONFIG_SHA256),
                     DSL.val(report.hasAppliedAt() ? time(report.getAppliedAt()) : null, CLUSTER_STATUS.APPLIED_AT),
                     DSL.val(report.getXdsVersion(), CLUSTER_STATUS.XDS_VERSION),
@@ -124,8 +116,22 @@ public final class ClusterStatusStore {
                             CLUSTER_STATUS.INTERMEDIATE_NOT_AFTER),
                     DSL.val(report.getSvidRootSha256().size() == 32 ? report.getSvidRootSha256().toByteArray() : null,
                             CLUSTER_STATUS.SVID_ROOT_SHA256),
-                    DSL.val(time(report.getReportedAt()), CLUSTER_STATUS.REPORTED_AT),
-                    DSL.currentOffsetDateTime());
+                    // Shown as the agent's clock; without one (or one out of range) the broker's time stands in.
+                    DSL.val(report.hasReportedAt() ? time(report.getReportedAt())
+                            : entry.getValue().brokerTime().atOffset(ZoneOffset.UTC), CLUSTER_STATUS.REPORTED_AT),
+                    DSL.currentOffsetDateTime(),
+                    DSL.val(entry.getValue().brokerTime().atOffset(ZoneOffset.UTC), CLUSTER_STATUS.BROKER_TIME),
+                    DSL.val(entry.getValue().offset(), CLUSTER_STATUS.STATUS_OFFSET),
+                    DSL.val(count(report.getProxyCounts().getTotal()), CLUSTER_STATUS.PROXIES_TOTAL),
+                    DSL.val(count(report.getProxyCounts().getSynced()), CLUSTER_STATUS.PROXIES_SYNCED),
+                    DSL.val(count(report.getProxyCounts().getStale()), CLUSTER_STATUS.PROXIES_STALE),
+                    DSL.val(count(report.getProxyCounts().getNacked()), CLUSTER_STATUS.PROXIES_NACKED),
+                    DSL.val(failing ? report.getApplyFailure().getRevision() : null, CLUSTER_STATUS.APPLY_FAILURE_REVISION),
+                    DSL.val(failing ? report.getApplyFailure().getError() : null, CLUSTER_STATUS.APPLY_FAILURE_ERROR),
+                    DSL.val(failing && report.getApplyFailure().hasFailedAt() ? time(report.getApplyFailure().getFailedAt())
+                            : null, CLUSTER_STATUS.APPLY_FAILURE_AT),
+                    DSL.val(failing ? count(report.getApplyFailure().getAttempts()) : null,
+                            CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS));
         }
         return insert.onConflict(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER)
                 .doUpdate()
@@ -139,9 +145,18 @@ public final class ClusterStatusStore {
                 .set(CLUSTER_STATUS.SVID_ROOT_SHA256, DSL.excluded(CLUSTER_STATUS.SVID_ROOT_SHA256))
                 .set(CLUSTER_STATUS.REPORTED_AT, DSL.excluded(CLUSTER_STATUS.REPORTED_AT))
                 .set(CLUSTER_STATUS.RECEIVED_AT, DSL.excluded(CLUSTER_STATUS.RECEIVED_AT))
-                .where(DSL.row(CLUSTER_STATUS.REPORTED_AT, CLUSTER_STATUS.HEARTBEAT_SEQUENCE)
-                        .lt(DSL.row(DSL.excluded(CLUSTER_STATUS.REPORTED_AT),
-                                DSL.excluded(CLUSTER_STATUS.HEARTBEAT_SEQUENCE))))
+                .set(CLUSTER_STATUS.BROKER_TIME, DSL.excluded(CLUSTER_STATUS.BROKER_TIME))
+                .set(CLUSTER_STATUS.STATUS_OFFSET, DSL.excluded(CLUSTER_STATUS.STATUS_OFFSET))
+                .set(CLUSTER_STATUS.PROXIES_TOTAL, DSL.excluded(CLUSTER_STATUS.PROXIES_TOTAL))
+                .set(CLUSTER_STATUS.PROXIES_SYNCED, DSL.excluded(CLUSTER_STATUS.PROXIES_SYNCED))
+                .set(CLUSTER_STATUS.PROXIES_STALE, DSL.excluded(CLUSTER_STATUS.PROXIES_STALE))
+                .set(CLUSTER_STATUS.PROXIES_NACKED, DSL.excluded(CLUSTER_STATUS.PROXIES_NACKED))
+                .set(CLUSTER_STATUS.APPLY_FAILURE_REVISION, DSL.excluded(CLUSTER_STATUS.APPLY_FAILURE_REVISION))
+                .set(CLUSTER_STATUS.APPLY_FAILURE_ERROR, DSL.excluded(CLUSTER_STATUS.APPLY_FAILURE_ERROR))
+                .set(CLUSTER_STATUS.APPLY_FAILURE_AT, DSL.excluded(CLUSTER_STATUS.APPLY_FAILURE_AT))
+                .set(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS, DSL.excluded(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS))
+                .where(DSL.row(CLUSTER_STATUS.BROKER_TIME, CLUSTER_STATUS.STATUS_OFFSET)
+                        .lt(DSL.row(DSL.excluded(CLUSTER_STATUS.BROKER_TIME), DSL.excluded(CLUSTER_STATUS.STATUS_OFFSET))))
                 .returningResult(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER)
                 .fetch(row -> new ClusterKey(row.value1(), row.value2()))
                 .stream()
@@ -149,7 +164,7 @@ public final class ClusterStatusStore {
     }
 
     /** Replaces the proxy_status rows of every cluster in {@code stored} by those its report lists. */
-    private static void replaceProxies(DSLContext tx, Map<ClusterKey, ClusterStatus> reports, Set<ClusterKey> stored) {
+    private static void replaceProxies(DSLContext tx, Map<ClusterKey, TenantReport> reports, Set<ClusterKey> stored) {
         if (stored.isEmpty()) {
             return;
         }
@@ -161,7 +176,7 @@ public final class ClusterStatusStore {
                 PROXY_STATUS.STATE, PROXY_STATUS.ERROR, PROXY_STATUS.TYPES, PROXY_STATUS.CONNECTED_AT);
         int rows = 0;
         for (ClusterKey key : stored) {
-            ClusterStatus report = reports.get(key);
+            ClusterStatus report = reports.get(key).report();
             for (ProxyStatus proxy : report.getProxiesList()) {
                 proxies = proxies.values(key.tenantId(), report.getCluster(), proxy.getNodeId(), proxy.getState().name(),
                         proxy.getError().isEmpty() ? null : proxy.getError(), JSONB.valueOf(PolicyJson.toText(types(proxy))),
@@ -185,6 +200,11 @@ public final class ClusterStatusStore {
             json.put("error", type.getError());
         }
         return types;
+    }
+
+    /** A proto uint32 as the database's integer: the largest one for a count that does not fit. */
+    private static int count(int unsigned) {
+        return unsigned < 0 ? Integer.MAX_VALUE : unsigned;
     }
 
     private static OffsetDateTime time(Timestamp timestamp) {

@@ -1,9 +1,16 @@
 package dev.fedmesh.distributor.status;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.db.DatabaseErrors;
+import dev.fedmesh.distributor.FirstSightings;
+import dev.fedmesh.distributor.status.ClusterStatusStore.TenantReport;
+import dev.fedmesh.distributor.status.StatusDeadLetters.DeadLetter;
+import dev.fedmesh.distributor.status.StatusDeadLetters.Reason;
 import dev.fedmesh.distributor.trust.IntermediateRequestHandler;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -12,27 +19,46 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads every tenant's status topic ({@code <prefix>.<tenant>.status}, by pattern, picking up new
- * tenants within seconds) in one consumer group, so several distributors share the partitions,
- * and stores each report with {@link ClusterStatusStore}. Offsets are committed only after the
- * reports are stored: a crash re-reads them, and storing a report twice changes nothing.
+ * tenants within seconds) in one consumer group, so several distributors share the partitions, and
+ * takes from each record only what its cluster may say:
+ * <ol>
+ *   <li>a record keyed by no registered cluster of the topic's tenant is dropped;</li>
+ *   <li>one whose HMAC ({@link KafkaTopics#REPORT_MAC_HEADER}) is not that of the cluster's current
+ *       bootstrap credential is not taken, and counted as a dead letter: an agent cannot speak for
+ *       another cluster, nor one whose credential was re-issued for any;</li>
+ *   <li>an authenticated report is bounded ({@link ReportBounds}) and stored, ordered by where the
+ *       broker put it (its append time, then offset), never by the agent's clock;</li>
+ *   <li>what cannot be read or stored goes to {@link StatusDeadLetters} and the partition moves on.</li>
+ * </ol>
+ * The intermediate request an authenticated report carries is answered whatever became of the
+ * report around it. Only a database that does not answer holds records back: they are read again
+ * once it does. Offsets are committed after all this: a crash re-reads the records, and taking a
+ * report twice changes nothing.
  */
 public final class StatusIngester implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusIngester.class);
@@ -41,20 +67,24 @@ public final class StatusIngester implements Runnable {
     // How soon a new tenant's status topic is noticed.
     private static final int TOPIC_REFRESH_MILLIS = 5_000;
 
+    private final DSLContext dsl;
     private final ClusterStatusStore store;
+    private final StatusDeadLetters deadLetters;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Pattern topics;
+    private final FirstSightings logged = new FirstSightings(10_000);
     private volatile boolean running = true;
     private volatile IntermediateRequestHandler intermediateRequests = IntermediateRequestHandler.NONE;
 
-    public StatusIngester(String bootstrapServers, String topicPrefix, ClusterStatusStore store) {
-        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, store);
+    public StatusIngester(String bootstrapServers, String topicPrefix, DSLContext dsl) {
+        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, dsl);
     }
 
-    /** An ingester whose consumer uses {@code security}. */
-    public StatusIngester(String bootstrapServers, KafkaClientSecurity security, String topicPrefix,
-                          ClusterStatusStore store) {
-        this.store = store;
+    /** An ingester whose consumer uses {@code security}, storing through {@code dsl}. */
+    public StatusIngester(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, DSLContext dsl) {
+        this.dsl = dsl;
+        this.store = new ClusterStatusStore(dsl);
+        this.deadLetters = new StatusDeadLetters(dsl);
         this.topics = Pattern.compile(Pattern.quote(topicPrefix) + "\\.([a-z0-9-]+)\\.status");
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -71,7 +101,7 @@ public final class StatusIngester implements Runnable {
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** Hands every newly stored report to {@code handler}, which answers its intermediate request; call before {@link #run}. */
+    /** Hands every authenticated intermediate request to {@code handler}; call before {@link #run}. */
     public StatusIngester answeringIntermediateRequestsWith(IntermediateRequestHandler handler) {
         this.intermediateRequests = handler;
         return this;
@@ -88,7 +118,11 @@ public final class StatusIngester implements Runnable {
             consumer.subscribe(topics);
             while (running) {
                 try {
-                    ingest(consumer.poll(POLL));
+                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    if (!records.isEmpty() && !ingest(records)) {
+                        rewind(records);
+                        sleep();
+                    }
                 } catch (WakeupException e) {
                     if (running) {
                         throw e;
@@ -104,94 +138,191 @@ public final class StatusIngester implements Runnable {
         }
     }
 
-    private void ingest(ConsumerRecords<String, byte[]> records) {
-        if (records.isEmpty()) {
-            return;
-        }
-        // After a change every cluster reports at once: keep each cluster's newest report of the poll
-        // (newest as the store judges it, since a late report may arrive after a newer one) and store
-        // them in one commit.
-        Map<String, ClusterStatusStore.TenantReport> newest = new LinkedHashMap<>();
+    /**
+     * Takes one poll's records and commits them; false (nothing committed) when the database does
+     * not answer, so that they are read again.
+     */
+    private boolean ingest(ConsumerRecords<String, byte[]> records) {
+        Instant readAt = Instant.now();
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        Set<String> tenants = new TreeSet<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-            report(record).ifPresent(report -> newest.merge(report.tenant() + "/" + report.report().getCluster(), report,
-                    (kept, later) -> ClusterStatusStore.isNewer(later.report(), kept.report()) ? later : kept));
             done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+            tenantOf(record).ifPresent(tenants::add);
         }
-        List<ClusterStatusStore.TenantReport> reports = List.copyOf(newest.values());
-        List<ClusterStatusStore.Outcome> outcomes;
         try {
-            outcomes = store.storeAll(reports);
-        } catch (RuntimeException e) {
-            LOG.warn("Storing {} status report(s) at once failed ({}); storing them one by one", reports.size(),
-                    e.toString());
-            ingestOneByOne(records);
-            return;
-        }
-        for (int i = 0; i < reports.size(); i++) {
-            warnIfUnknown(reports.get(i), outcomes.get(i));
-            if (outcomes.get(i) == ClusterStatusStore.Outcome.STORED) {
-                intermediateRequests.answer(reports.get(i).tenant(), reports.get(i).report());
+            RegisteredClusters registered = RegisteredClusters.of(dsl, tenants);
+            List<Taken> accepted = new ArrayList<>();
+            List<DeadLetter> letters = new ArrayList<>();
+            for (ConsumerRecord<String, byte[]> record : records) {
+                take(record, registered, readAt, accepted, letters);
             }
+            store(accepted, letters);
+            for (DeadLetter letter : letters) {
+                deadLetters.record(letter);
+            }
+            answerIntermediateRequests(accepted);
+        } catch (RuntimeException e) {
+            if (!DatabaseErrors.isUnavailable(e)) {
+                throw e;
+            }
+            LOG.warn("Agents' status reports wait: the database does not answer ({}); reading them again in {} ms",
+                    e.getClass().getSimpleName(), RETRY.toMillis());
+            return false;
         }
         consumer.commitSync(done);
+        return true;
     }
 
-    /** Stores each report in its own transaction; a partition whose report fails is read again from there. */
-    private void ingestOneByOne(ConsumerRecords<String, byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        Set<TopicPartition> failed = new HashSet<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            if (failed.contains(partition)) {
-                continue;
+    /** Sorts one record into an authenticated, bounded report or a dead letter; drops what speaks for no cluster. */
+    private void take(ConsumerRecord<String, byte[]> record, RegisteredClusters registered, Instant readAt,
+                      List<Taken> accepted, List<DeadLetter> letters) {
+        Optional<String> topicTenant = tenantOf(record);
+        if (topicTenant.isEmpty() || record.value() == null) {
+            return;
+        }
+        String tenant = topicTenant.get();
+        String cluster = record.key();
+        Optional<UUID> tenantId = registered.tenantId(tenant);
+        if (tenantId.isEmpty()) {
+            if (logged.firstTime("no-tenant", tenant)) {
+                LOG.warn("tenant={} dropping status records on {}: no such tenant in the database (deleted?)", tenant,
+                        record.topic());
             }
-            try {
-                report(record).ifPresent(report -> warnIfUnknown(report, store.store(report.tenant(), report.report())));
-                done.put(partition, new OffsetAndMetadata(record.offset() + 1));
-            } catch (RuntimeException e) {
-                LOG.warn("Storing the status report at {}-{}@{} failed ({}); it is read again in {} ms",
-                        record.topic(), record.partition(), record.offset(), e.toString(), RETRY.toMillis());
-                failed.add(partition);
-                consumer.seek(partition, record.offset());
+            return;
+        }
+        if (cluster == null || !registered.isRegistered(tenant, cluster)) {
+            if (logged.firstTime("no-cluster", tenant, String.valueOf(cluster))) {
+                LOG.warn("tenant={} dropping status records keyed '{}' on {}: the tenant has no such cluster (deleted, or"
+                                + " never registered); its agent's reports are taken again once it is registered", tenant,
+                        cluster == null ? "" : ReportBounds.text(cluster, ReportBounds.MAX_NODE_ID), record.topic());
             }
+            return;
         }
-        if (!done.isEmpty()) {
-            consumer.commitSync(done);
+        Location where = new Location(tenantId.get(), cluster, record);
+        Optional<String> unauthenticated = authenticationProblem(tenant, cluster, record, registered.keysOf(tenant, cluster));
+        if (unauthenticated.isPresent()) {
+            letters.add(where.deadLetter(Reason.UNAUTHENTICATED, unauthenticated.get()));
+            if (logged.firstTime("unauthenticated", tenant, cluster, unauthenticated.get())) {
+                LOG.warn("tenant={} cluster={} not taking status record {}: {}", tenant, cluster, where, unauthenticated.get());
+            }
+            return;
         }
-        if (!failed.isEmpty()) {
-            sleep();
-        }
-    }
-
-    /** The record's report, or empty (logged) when it is not one this topic may carry. */
-    private Optional<ClusterStatusStore.TenantReport> report(ConsumerRecord<String, byte[]> record) {
-        String where = record.topic() + "-" + record.partition() + "@" + record.offset();
-        var topic = topics.matcher(record.topic());
-        if (!topic.matches() || record.value() == null) {
-            return Optional.empty();
-        }
-        String tenant = topic.group(1);
         ClusterStatus report;
         try {
             report = ClusterStatus.parseFrom(record.value());
         } catch (InvalidProtocolBufferException e) {
-            LOG.warn("tenant={} skipping status record {}: not a ClusterStatus ({})", tenant, where, e.getMessage());
-            return Optional.empty();
+            letters.add(where.deadLetter(Reason.UNPARSEABLE, "not a ClusterStatus: " + e.getMessage()));
+            return;
         }
-        // A tenant's topic speaks only for that tenant, and a record only for the cluster it is keyed by.
-        if (!report.getTenant().equals(tenant) || !report.getCluster().equals(record.key())) {
-            LOG.warn("tenant={} skipping status record {}: it claims tenant={} cluster={} but was sent on {} keyed"
-                    + " by '{}'", tenant, where, report.getTenant(), report.getCluster(), record.topic(), record.key());
-            return Optional.empty();
+        if (!report.getTenant().equals(tenant) || !report.getCluster().equals(cluster)) {
+            letters.add(where.deadLetter(Reason.UNPARSEABLE, "the report names tenant '" + report.getTenant()
+                    + "' and cluster '" + report.getCluster() + "' but was sent on " + record.topic() + " keyed by '"
+                    + cluster + "'"));
+            return;
         }
-        return Optional.of(new ClusterStatusStore.TenantReport(tenant, report));
+        Instant brokerTime = record.timestampType() == TimestampType.LOG_APPEND_TIME
+                ? Instant.ofEpochMilli(record.timestamp()) : readAt;
+        accepted.add(new Taken(new TenantReport(tenantId.get(), tenant, ReportBounds.apply(report), brokerTime,
+                record.offset()), where));
     }
 
-    private static void warnIfUnknown(ClusterStatusStore.TenantReport report, ClusterStatusStore.Outcome outcome) {
-        if (outcome == ClusterStatusStore.Outcome.UNKNOWN_TENANT) {
-            LOG.warn("tenant={} cluster={} skipping a status report: no such tenant in the database", report.tenant(),
-                    report.report().getCluster());
+    /** Why the record does not prove it comes from {@code cluster}'s agent, or empty when it does. */
+    private static Optional<String> authenticationProblem(String tenant, String cluster, ConsumerRecord<String, byte[]> record,
+                                                          Optional<ClusterCredentialKeys> keys) {
+        if (keys.isEmpty()) {
+            return Optional.of("the cluster has no bootstrap credential to check it against: re-issue the credential"
+                    + " (POST /api/v1/tenants/" + tenant + "/clusters/" + cluster + "/bootstrap-credential) and give it"
+                    + " to the agent");
+        }
+        Header mac = record.headers().lastHeader(KafkaTopics.REPORT_MAC_HEADER);
+        if (mac == null) {
+            return Optional.of("it carries no " + KafkaTopics.REPORT_MAC_HEADER + " header: the agent is older than"
+                    + " authenticated reports, or runs without the cluster's bootstrap credential"
+                    + " (fedmesh.agent.bootstrap-credential-file)");
+        }
+        if (!keys.get().reportMacMatches(tenant, cluster, record.value(), mac.value())) {
+            return Optional.of("its HMAC is not that of the cluster's current bootstrap credential: it was written by"
+                    + " another cluster's agent, or by an agent whose credential was re-issued");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Stores the reports in one transaction; when that fails for something other than the database
+     * being away, one by one, each that still fails becoming a dead letter.
+     */
+    private void store(List<Taken> reports, List<DeadLetter> letters) {
+        if (reports.isEmpty()) {
+            return;
+        }
+        try {
+            store.storeAll(reports.stream().map(Taken::report).toList());
+            return;
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.isUnavailable(e)) {
+                throw e;
+            }
+            LOG.warn("Storing {} status report(s) at once failed ({}); storing them one by one", reports.size(),
+                    e.toString());
+        }
+        for (Taken taken : reports) {
+            try {
+                store.storeAll(List.of(taken.report()));
+            } catch (RuntimeException e) {
+                if (DatabaseErrors.isUnavailable(e)) {
+                    throw e;
+                }
+                LOG.warn("tenant={} cluster={} status record {} cannot be stored ({}); it is kept as a dead letter and"
+                        + " the next one is taken", taken.report().tenant(), taken.where().cluster(), taken.where(),
+                        e.toString());
+                letters.add(taken.where().deadLetter(Reason.UNSTORABLE, "the database refused it: " + e.getMessage()));
+            }
+        }
+    }
+
+    /** Answers the newest request of each cluster among the authenticated reports, stored or not. */
+    private void answerIntermediateRequests(List<Taken> reports) {
+        Map<String, TenantReport> newest = new LinkedHashMap<>();
+        for (TenantReport report : reports.stream().map(Taken::report).toList()) {
+            if (report.report().hasIntermediateRequest()) {
+                newest.merge(report.tenant() + "/" + report.report().getCluster(), report,
+                        (kept, later) -> later.isLaterThan(kept) ? later : kept);
+            }
+        }
+        newest.values().forEach(report -> intermediateRequests.answer(report.tenant(), report.report()));
+    }
+
+    private Optional<String> tenantOf(ConsumerRecord<String, byte[]> record) {
+        Matcher topic = topics.matcher(record.topic());
+        return topic.matches() ? Optional.of(topic.group(1)) : Optional.empty();
+    }
+
+    /** An authenticated report as it is stored, and where its record is. */
+    private record Taken(TenantReport report, Location where) {
+    }
+
+    /** Where a record is, and what its dead letter says. */
+    private record Location(UUID tenantId, String cluster, String topic, int partition, long offset, int bytes) {
+        Location(UUID tenantId, String cluster, ConsumerRecord<String, byte[]> record) {
+            this(tenantId, cluster, record.topic(), record.partition(), record.offset(),
+                    record.value() == null ? 0 : record.value().length);
+        }
+
+        DeadLetter deadLetter(Reason reason, String detail) {
+            return new DeadLetter(tenantId, cluster, reason, topic, partition, offset, bytes, detail);
+        }
+
+        @Override
+        public String toString() {
+            return topic + "-" + partition + "@" + offset;
+        }
+    }
+
+    /** Reads the poll's records again from the first of each partition. */
+    private void rewind(ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition partition : records.partitions()) {
+            consumer.seek(partition, records.records(partition).get(0).offset());
         }
     }
 

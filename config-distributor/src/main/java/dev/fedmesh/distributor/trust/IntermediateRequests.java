@@ -4,6 +4,7 @@ import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.db.jooq.tables.records.ClustersRecord;
 import dev.fedmesh.db.jooq.tables.records.IntermediatesRecord;
+import dev.fedmesh.distributor.FirstSightings;
 import dev.fedmesh.distributor.state.TenantRevisions;
 import dev.fedmesh.trust.issuance.IntermediateIssuer;
 import dev.fedmesh.trust.issuance.IntermediateOwner;
@@ -52,7 +53,8 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
     private final Duration bootstrapLifetime;
     private final Clock clock;
     private final AuditLogRefusals audit;
-    private final RefusalMemory refused = new RefusalMemory();
+    // An agent repeats its request in every heartbeat: one refusal is audited once, not every few seconds.
+    private final FirstSightings refused = new FirstSightings(10_000);
 
     /** @param roots the trust domains' roots: the one that signs, and the CA that signs under it */
     public IntermediateRequests(DSLContext dsl, TrustRoots roots, IntermediateTerms terms, Duration bootstrapLifetime,

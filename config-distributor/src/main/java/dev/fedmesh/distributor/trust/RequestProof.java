@@ -1,13 +1,12 @@
 package dev.fedmesh.distributor.trust;
 
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.Signature;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The two proofs an agent may give that its intermediate request speaks for its cluster, checked
@@ -34,13 +33,7 @@ final class RequestProof {
      * needed on neither side.
      */
     static boolean credentialMatches(byte[] credentialSha256, byte[] proofBytes, byte[] hmac) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(credentialSha256, "HmacSHA256"));
-            return MessageDigest.isEqual(mac.doFinal(proofBytes), hmac);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Java 17 computes HMAC-SHA256", e);
-        }
+        return ClusterCredentialKeys.ofSha256(credentialSha256).intermediateRequestProofMatches(proofBytes, hmac);
     }
 
     /** Whether {@code signature} over {@code proofBytes} verifies with {@code key} (SHA256withECDSA or SHA256withRSA). */

@@ -13,6 +13,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
 
@@ -23,6 +26,9 @@ import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
  * {@code first_seen}.
  */
 public final class TrustRootRecords {
+    private static final Logger LOG = LoggerFactory.getLogger(TrustRootRecords.class);
+    /** The two-key advisory lock space for making a trust domain's fresh root ("fr"). */
+    private static final int FRESH_ROOT_LOCK_CLASS = 0x6672;
     private final DSLContext dsl;
 
     public TrustRootRecords(DSLContext dsl) {
@@ -57,6 +63,41 @@ public final class TrustRootRecords {
                         .execute();
             }
         });
+    }
+
+    /**
+     * The bundle of a trust domain whose every recorded root was retired with a deleted tenant: a
+     * root {@code create} makes anew, recorded as the one root, signing. Under a per-domain advisory
+     * lock, after reading the records again, so that of two distributors only one has a root made;
+     * the other gets that one.
+     */
+    public Bundle recordFresh(TrustDomain trustDomain, Function<TrustDomain, X509Certificate> create) {
+        return dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            tx.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+            tx.select(DSL.field("pg_advisory_xact_lock({0}, {1})", Object.class, DSL.val(FRESH_ROOT_LOCK_CLASS),
+                    DSL.val(trustDomain.name().hashCode()))).fetch();
+            Optional<Bundle> meanwhile = bundle(tx, trustDomain);
+            if (meanwhile.isPresent()) {
+                return meanwhile.get();
+            }
+            X509Certificate root = create.apply(trustDomain);
+            insert(tx, trustDomain, root);
+            tx.update(TRUST_ROOTS)
+                    .set(TRUST_ROOTS.SIGNING_SINCE, DSL.currentOffsetDateTime())
+                    .where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name()))
+                    .and(TRUST_ROOTS.SHA256.eq(CertificateFingerprint.sha256(root)))
+                    .execute();
+            LOG.info("trust domain {} had only roots retired with a deleted tenant; a new root {} signs from now on",
+                    trustDomain, CertificateFingerprint.sha256Hex(root));
+            return new Bundle(List.of(Pem.write(root)), ByteString.copyFrom(CertificateFingerprint.sha256(root)));
+        });
+    }
+
+    /** Whether the trust domain has roots recorded that were all taken out of the bundle (its tenant deleted). */
+    public static boolean hasRetired(DSLContext tx, TrustDomain trustDomain) {
+        return tx.fetchExists(TRUST_ROOTS, TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name())
+                .and(TRUST_ROOTS.RETIRED_AT.isNotNull()));
     }
 
     /** Records a root made for a rotation, in {@code tx}: in the bundle, not signing. */

@@ -9,6 +9,8 @@ import dev.fedmesh.api.v1.CreateClusterResponse;
 import dev.fedmesh.api.v1.GetClusterRequest;
 import dev.fedmesh.api.v1.ListClustersRequest;
 import dev.fedmesh.api.v1.ListClustersResponse;
+import dev.fedmesh.api.v1.DeleteClusterRequest;
+import dev.fedmesh.api.v1.DeleteClusterResponse;
 import dev.fedmesh.api.v1.ReissueBootstrapCredentialRequest;
 import dev.fedmesh.api.v1.ReissueBootstrapCredentialResponse;
 import dev.fedmesh.controlapi.auth.Access;
@@ -19,6 +21,7 @@ import dev.fedmesh.controlapi.store.ClusterJson;
 import dev.fedmesh.controlapi.store.ClusterSpec;
 import dev.fedmesh.controlapi.store.ClusterStore;
 import dev.fedmesh.controlapi.store.Page;
+import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.document.PolicyJson;
 import io.grpc.stub.StreamObserver;
@@ -97,6 +100,18 @@ final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceImplBase
                     .setCluster(request.getName())
                     .setBootstrapCredential(credential)
                     .build();
+        });
+    }
+
+    @Override
+    public void deleteCluster(DeleteClusterRequest request, StreamObserver<DeleteClusterResponse> observer) {
+        UnaryCalls.answer("DeleteCluster", observer, () -> {
+            Principal principal = BearerTokenInterceptor.principal();
+            Access.require(principal, request.getTenant(), Permission.WRITE);
+            ResourceVersions.Expected expected = PolicyGrpcService.expected(request.getExpectedResourceVersion());
+            tenants.change(request.getTenant(), principal.subject(),
+                    change -> clusters.delete(change, request.getName(), expected));
+            return DeleteClusterResponse.getDefaultInstance();
         });
     }
 

@@ -3,12 +3,17 @@ package dev.fedmesh.controlapi.grpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.v1.ApplyFailure;
 import dev.fedmesh.api.v1.ClusterSyncStatus;
 import dev.fedmesh.api.v1.GetClusterStatusRequest;
 import dev.fedmesh.api.v1.GetTenantStatusRequest;
+import dev.fedmesh.api.v1.ListStatusDeadLettersRequest;
+import dev.fedmesh.api.v1.ListStatusDeadLettersResponse;
+import dev.fedmesh.api.v1.ProxyCounts;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ProxySyncState;
 import dev.fedmesh.api.v1.ResourceTypeStatus;
+import dev.fedmesh.api.v1.StatusDeadLetter;
 import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantStatus;
 import dev.fedmesh.controlapi.auth.Access;
@@ -64,6 +69,31 @@ final class StatusGrpcService extends StatusServiceGrpc.StatusServiceImplBase {
         });
     }
 
+    @Override
+    public void listStatusDeadLetters(ListStatusDeadLettersRequest request,
+                                      StreamObserver<ListStatusDeadLettersResponse> observer) {
+        UnaryCalls.answer("ListStatusDeadLetters", observer, () -> {
+            Access.require(BearerTokenInterceptor.principal(), request.getTenant(), Permission.READ);
+            Tenant owner = tenants.require(request.getTenant());
+            ListStatusDeadLettersResponse.Builder answer = ListStatusDeadLettersResponse.newBuilder();
+            for (StatusStore.DeadLetter letter : statuses.deadLetters(owner.id())) {
+                StatusDeadLetter.Builder entry = StatusDeadLetter.newBuilder()
+                        .setCluster(letter.cluster())
+                        .setReason(letter.reason())
+                        .setOccurrences(letter.occurrences())
+                        .setTopic(letter.topic())
+                        .setPartition(letter.partition())
+                        .setOffset(letter.offset())
+                        .setBytes(letter.bytes())
+                        .setDetail(letter.detail());
+                setTime(letter.firstAt(), entry::setFirstAt);
+                setTime(letter.lastAt(), entry::setLastAt);
+                answer.addDeadLetters(entry);
+            }
+            return answer.build();
+        });
+    }
+
     private ClusterSyncStatus wire(StatusOfCluster status) {
         ClusterSyncStatus.Builder wire = ClusterSyncStatus.newBuilder()
                 .setCluster(status.cluster())
@@ -91,6 +121,19 @@ final class StatusGrpcService extends StatusServiceGrpc.StatusServiceImplBase {
         setTime(status.appliedAt(), wire::setAppliedAt);
         setTime(status.syncSince(), wire::setSyncSince);
         setTime(status.lastHeartbeat(), wire::setLastHeartbeat);
+        wire.setProxyCounts(ProxyCounts.newBuilder()
+                .setTotal(status.proxyCounts().total())
+                .setSynced(status.proxyCounts().synced())
+                .setStale(status.proxyCounts().stale())
+                .setNacked(status.proxyCounts().nacked()));
+        if (status.applyFailure() != null) {
+            ApplyFailure.Builder failure = ApplyFailure.newBuilder()
+                    .setRevision(status.applyFailure().revision())
+                    .setError(status.applyFailure().error() == null ? "" : status.applyFailure().error())
+                    .setAttempts(status.applyFailure().attempts());
+            setTime(status.applyFailure().failedAt(), failure::setFailedAt);
+            wire.setApplyFailure(failure);
+        }
         for (StatusOfCluster.Proxy proxy : status.proxies()) {
             ProxyStatus.Builder entry = ProxyStatus.newBuilder()
                     .setNodeId(proxy.nodeId())

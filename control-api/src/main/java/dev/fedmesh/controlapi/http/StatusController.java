@@ -80,6 +80,19 @@ public class StatusController {
         return JsonResponses.ok(StatusJson.write(status, staleAfter));
     }
 
+    @Get("/status/dead-letters")
+    @Operation(operationId = "listStatusDeadLetters", summary = "The status records of the tenant's agents that were"
+            + " not taken, per cluster and reason: unauthenticated (an HMAC not of the cluster's current credential:"
+            + " another cluster's agent, or a credential re-issued), unparseable, or unstorable; with how often, and"
+            + " where the newest one is on Kafka.")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeadLettersSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> deadLetters(Principal principal, String tenant) {
+        Access.require(principal, tenant, Permission.READ);
+        Tenant owner = tenants.require(tenant);
+        return JsonResponses.ok(StatusJson.deadLetters(owner.name(), statuses.deadLetters(owner.id())));
+    }
+
     /** The shape of one cluster's status, for the OpenAPI document. */
     @Schema(name = "ClusterStatus")
     public record ClusterStatusSchema(
@@ -96,7 +109,45 @@ public class StatusController {
             @Schema(description = "no report within fedmesh.api.status.stale-after; the rest is the last one") boolean stale,
             @Schema(description = "the xDS snapshot version the agent serves") String xdsVersion,
             @Schema(description = "why the agent last refused a desired config, if it did") String lastRefusal,
+            @Schema(description = "how many proxies the agent had connected, in all and per state; proxies lists at"
+                    + " most 1000 of them, those needing attention first") ProxyCountsSchema proxyCounts,
+            @Schema(description = "the newest verified config the agent could not apply, and why; null while it"
+                    + " applies what it receives", nullable = true) ApplyFailureSchema applyFailure,
             List<ProxyStatusSchema> proxies) {
+    }
+
+    /** The shape of a cluster's proxy counts, for the OpenAPI document. */
+    @Schema(name = "ProxyCounts")
+    public record ProxyCountsSchema(int total, int synced, int stale, int nacked) {
+    }
+
+    /** The shape of an apply failure, for the OpenAPI document. */
+    @Schema(name = "ApplyFailure")
+    public record ApplyFailureSchema(
+            @Schema(description = "the revision the agent could not apply") String revision,
+            @Schema(description = "why, as the agent says it") String error,
+            String failedAt,
+            @Schema(description = "how many times the agent tried") int attempts) {
+    }
+
+    /** The shape of a tenant's dead letters, for the OpenAPI document. */
+    @Schema(name = "StatusDeadLetters")
+    public record DeadLettersSchema(String tenant, List<DeadLetterSchema> deadLetters) {
+    }
+
+    /** The shape of one dead letter, for the OpenAPI document. */
+    @Schema(name = "StatusDeadLetter")
+    public record DeadLetterSchema(
+            String cluster,
+            @Schema(allowableValues = {"unauthenticated", "unparseable", "unstorable"}) String reason,
+            @Schema(description = "how many such records were not taken") long occurrences,
+            @Schema(description = "where the newest one is: topic, partition, offset") String topic,
+            int partition,
+            String offset,
+            @Schema(description = "its size") int bytes,
+            @Schema(description = "why it was not taken") String detail,
+            String firstAt,
+            String lastAt) {
     }
 
     /** The shape of one proxy's status, for the OpenAPI document. */

@@ -24,10 +24,14 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +41,7 @@ import java.util.List;
 @Controller("/api/v1/tenants")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class TenantController {
+    private static final Logger LOG = LoggerFactory.getLogger(TenantController.class);
     private final TenantStore tenants;
 
     public TenantController(TenantStore tenants) {
@@ -74,6 +79,19 @@ public class TenantController {
     public HttpResponse<String> get(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.READ);
         return JsonResponses.ok(write(tenants.require(tenant)));
+    }
+
+    @Delete("/{tenant}")
+    @Operation(operationId = "deleteTenant", summary = "Deletes a tenant and everything it owns (operator only); its"
+            + " agents lose their Kafka access and its topics are deleted by the distributors' sweep.")
+    @ApiResponse(responseCode = "204", description = "deleted")
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> delete(Principal principal, String tenant) {
+        Access.requireOperator(principal);
+        Tenant deleted = tenants.delete(tenant);
+        LOG.info("tenant={} deleted by {} at revision {} (trust domain {})", deleted.name(), principal.subject(),
+                deleted.revision(), deleted.trustDomain());
+        return HttpResponse.noContent();
     }
 
     static ObjectNode write(Tenant tenant) {

@@ -20,6 +20,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
+import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 
 /** A tenant's clusters, and the one-time bootstrap credentials of their agents. */
 @Singleton
@@ -108,7 +110,9 @@ public final class ClusterStore {
 
     /**
      * Deregisters a cluster within a tenant change. Its agent gets no further config and keeps
-     * serving the last one it had.
+     * serving the last one it had; its status, its published configs and its intermediates are
+     * deleted with it (foreign keys), its reports are no longer taken, and its Kafka user loses its
+     * access at the tenant's next publish, which the change queues.
      */
     public Cluster delete(TenantChange change, String name, ResourceVersions.Expected expected) {
         Optional<ClustersRecord> existing = change.tx().selectFrom(CLUSTERS)
@@ -127,7 +131,14 @@ public final class ClusterStore {
         return before;
     }
 
-    /** Issues a new bootstrap credential for a cluster's agent within a tenant change; the previous one stops working. */
+    /**
+     * Issues a new bootstrap credential for a cluster's agent within a tenant change. Everything the
+     * previous one proved goes with it: its agent's reports are no longer taken (and its last one is
+     * deleted, so the cluster shows no report until the new agent sends one), its Kafka user loses
+     * its access at the tenant's next publish (the change queues it), and every intermediate issued
+     * to the cluster is revoked: none is renewed or re-issued under a new root, and the configs no
+     * longer carry them. The new agent asks for its first intermediate with the new credential.
+     */
     public String reissueBootstrapCredential(TenantChange change, String name) {
         String credential = Secrets.newSecret(BOOTSTRAP_PREFIX);
         int updated = change.tx().update(CLUSTERS)
@@ -139,6 +150,12 @@ public final class ClusterStore {
         if (updated == 0) {
             throw ApiException.notFound("Cluster '" + name + "'");
         }
+        change.tx().deleteFrom(CLUSTER_STATUS)
+                .where(CLUSTER_STATUS.TENANT_ID.eq(change.tenantId()).and(CLUSTER_STATUS.CLUSTER.eq(name)))
+                .execute();
+        change.tx().deleteFrom(INTERMEDIATES)
+                .where(INTERMEDIATES.TENANT_ID.eq(change.tenantId()).and(INTERMEDIATES.CLUSTER.eq(name)))
+                .execute();
         change.audit("update", "ClusterBootstrapCredential", name, null, null);
         return credential;
     }

@@ -29,6 +29,20 @@ public final class StatusJson {
         json.put("stale", status.stale(staleAfter));
         json.put("xdsVersion", status.xdsVersion());
         json.put("lastRefusal", status.lastRefusal());
+        ObjectNode counts = json.putObject("proxyCounts");
+        counts.put("total", status.proxyCounts().total());
+        counts.put("synced", status.proxyCounts().synced());
+        counts.put("stale", status.proxyCounts().stale());
+        counts.put("nacked", status.proxyCounts().nacked());
+        if (status.applyFailure() == null) {
+            json.putNull("applyFailure");
+        } else {
+            ObjectNode failure = json.putObject("applyFailure");
+            failure.put("revision", String.valueOf(status.applyFailure().revision()));
+            failure.put("error", status.applyFailure().error());
+            failure.put("failedAt", text(status.applyFailure().failedAt()));
+            failure.put("attempts", status.applyFailure().attempts());
+        }
         ArrayNode proxies = json.putArray("proxies");
         for (StatusOfCluster.Proxy proxy : status.proxies()) {
             ObjectNode entry = proxies.addObject();
@@ -37,6 +51,27 @@ public final class StatusJson {
             entry.put("error", proxy.error());
             entry.put("connectedAt", text(proxy.connectedAt()));
             entry.set("types", PolicyJson.parse(proxy.typesJson()));
+        }
+        return json;
+    }
+
+    /** The records of a tenant's agents that were not taken, as the REST API answers them. */
+    public static ObjectNode deadLetters(String tenant, java.util.List<StatusStore.DeadLetter> letters) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("tenant", tenant);
+        ArrayNode items = json.putArray("deadLetters");
+        for (StatusStore.DeadLetter letter : letters) {
+            ObjectNode entry = items.addObject();
+            entry.put("cluster", letter.cluster());
+            entry.put("reason", letter.reason());
+            entry.put("occurrences", letter.occurrences());
+            entry.put("topic", letter.topic());
+            entry.put("partition", letter.partition());
+            entry.put("offset", String.valueOf(letter.offset()));
+            entry.put("bytes", letter.bytes());
+            entry.put("detail", letter.detail());
+            entry.put("firstAt", text(letter.firstAt()));
+            entry.put("lastAt", text(letter.lastAt()));
         }
         return json;
     }

@@ -23,10 +23,21 @@ public record StatusOfCluster(
         String lastRefusal,
         OffsetDateTime lastHeartbeat,
         OffsetDateTime now,
-        List<Proxy> proxies) {
+        List<Proxy> proxies,
+        ProxyCounts proxyCounts,
+        ApplyFailure applyFailure) {
 
     /** One proxy of the cluster's latest report. */
     public record Proxy(String nodeId, String state, String error, OffsetDateTime connectedAt, String typesJson) {
+    }
+
+    /** How many proxies the agent had connected, in all and per state; its report lists at most some of them. */
+    public record ProxyCounts(int total, int synced, int stale, int nacked) {
+        public static final ProxyCounts NONE = new ProxyCounts(0, 0, 0, 0);
+    }
+
+    /** The newest verified config the agent could not apply, and why; null while it applies what it receives. */
+    public record ApplyFailure(long revision, String error, OffsetDateTime failedAt, int attempts) {
     }
 
     /** The agent runs the very config last published for its cluster: same revision, same bytes. */

@@ -17,6 +17,7 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
+import static dev.fedmesh.db.jooq.Tables.STATUS_DEAD_LETTERS;
 
 /**
  * Reads where a tenant's registered clusters stand, from what the distributor records: the configs
@@ -40,6 +41,24 @@ public final class StatusStore {
         return read(tenantId, CLUSTERS.NAME.eq(cluster), PROXY_STATUS.CLUSTER.eq(cluster)).stream().findFirst();
     }
 
+    /**
+     * The status records of the tenant's agents that were not taken, per cluster and reason (see
+     * {@code status_dead_letters}), most recent first.
+     */
+    public List<DeadLetter> deadLetters(UUID tenantId) {
+        return dsl.selectFrom(STATUS_DEAD_LETTERS)
+                .where(STATUS_DEAD_LETTERS.TENANT_ID.eq(tenantId))
+                .orderBy(STATUS_DEAD_LETTERS.LAST_AT.desc(), STATUS_DEAD_LETTERS.CLUSTER, STATUS_DEAD_LETTERS.REASON)
+                .fetch(row -> new DeadLetter(row.getCluster(), row.getReason(), row.getOccurrences(), row.getTopic(),
+                        row.getPartition(), row.getRecordOffset(), row.getRecordBytes(), row.getDetail(),
+                        row.getFirstAt(), row.getLastAt()));
+    }
+
+    /** Status records of one cluster not taken for one reason: how often, where the newest is, and why. */
+    public record DeadLetter(String cluster, String reason, long occurrences, String topic, int partition, long offset,
+                             int bytes, String detail, OffsetDateTime firstAt, OffsetDateTime lastAt) {
+    }
+
     private List<StatusOfCluster> read(UUID tenantId, Condition clusters, Condition proxiesOfClusters) {
         Field<OffsetDateTime> now = DSL.currentOffsetDateTime().as("now");
         Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
@@ -55,7 +74,10 @@ public final class StatusStore {
         return dsl.select(CLUSTERS.NAME, PUBLISHED_CONFIGS.REVISION, PUBLISHED_CONFIGS.CONFIG_SHA256,
                         PUBLISHED_CONFIGS.PUBLISHED_AT, CLUSTER_STATUS.APPLIED_REVISION, CLUSTER_STATUS.CONFIG_SHA256,
                         CLUSTER_STATUS.APPLIED_AT, CLUSTER_STATUS.XDS_VERSION, CLUSTER_STATUS.LAST_REFUSAL,
-                        CLUSTER_STATUS.RECEIVED_AT, now)
+                        CLUSTER_STATUS.RECEIVED_AT, CLUSTER_STATUS.PROXIES_TOTAL, CLUSTER_STATUS.PROXIES_SYNCED,
+                        CLUSTER_STATUS.PROXIES_STALE, CLUSTER_STATUS.PROXIES_NACKED, CLUSTER_STATUS.APPLY_FAILURE_REVISION,
+                        CLUSTER_STATUS.APPLY_FAILURE_ERROR, CLUSTER_STATUS.APPLY_FAILURE_AT,
+                        CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS, now)
                 .from(CLUSTERS)
                 .leftJoin(PUBLISHED_CONFIGS).on(PUBLISHED_CONFIGS.TENANT_ID.eq(CLUSTERS.TENANT_ID)
                         .and(PUBLISHED_CONFIGS.CLUSTER.eq(CLUSTERS.NAME)))
@@ -76,6 +98,15 @@ public final class StatusStore {
                         row.get(CLUSTER_STATUS.LAST_REFUSAL),
                         row.get(CLUSTER_STATUS.RECEIVED_AT),
                         row.get(now),
-                        proxies.getOrDefault(row.get(CLUSTERS.NAME), List.of())));
+                        proxies.getOrDefault(row.get(CLUSTERS.NAME), List.of()),
+                        row.get(CLUSTER_STATUS.PROXIES_TOTAL) == null ? StatusOfCluster.ProxyCounts.NONE
+                                : new StatusOfCluster.ProxyCounts(row.get(CLUSTER_STATUS.PROXIES_TOTAL),
+                                row.get(CLUSTER_STATUS.PROXIES_SYNCED), row.get(CLUSTER_STATUS.PROXIES_STALE),
+                                row.get(CLUSTER_STATUS.PROXIES_NACKED)),
+                        row.get(CLUSTER_STATUS.APPLY_FAILURE_REVISION) == null ? null
+                                : new StatusOfCluster.ApplyFailure(row.get(CLUSTER_STATUS.APPLY_FAILURE_REVISION),
+                                row.get(CLUSTER_STATUS.APPLY_FAILURE_ERROR), row.get(CLUSTER_STATUS.APPLY_FAILURE_AT),
+                                row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS) == null ? 0
+                                        : row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS))));
     }
 }

@@ -2,6 +2,7 @@ package dev.fedmesh.controlapi.store;
 
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.db.TenantNameLock;
 import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
 import dev.fedmesh.policy.compiler.ConfigDiff;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
@@ -43,13 +44,18 @@ public final class TenantStore {
      */
     public Tenant create(String name, String trustDomain) {
         try {
-            var insert = dsl.insertInto(TENANTS)
-                    .set(TENANTS.ID, UUID.randomUUID())
-                    .set(TENANTS.NAME, name);
-            if (trustDomain != null) {
-                insert = insert.set(TENANTS.TRUST_DOMAIN, trustDomain);
-            }
-            return toTenant(insert.returning().fetchSingle());
+            return dsl.transactionResult(configuration -> {
+                DSLContext tx = configuration.dsl();
+                // Not while a distributor deletes the Kafka topics an earlier tenant of this name left.
+                TenantNameLock.acquire(tx, name);
+                var insert = tx.insertInto(TENANTS)
+                        .set(TENANTS.ID, UUID.randomUUID())
+                        .set(TENANTS.NAME, name);
+                if (trustDomain != null) {
+                    insert = insert.set(TENANTS.TRUST_DOMAIN, trustDomain);
+                }
+                return toTenant(insert.returning().fetchSingle());
+            });
         } catch (IntegrityConstraintViolationException e) {
             String message = String.valueOf(e.getMessage());
             if (message.contains("tenants_trust_domain_format")) {
@@ -64,6 +70,23 @@ public final class TenantStore {
             }
             throw ApiException.conflict("already_exists", "Tenant '" + name + "' already exists");
         }
+    }
+
+    /**
+     * Deletes the tenant and everything it owns in one transaction: clusters, services, policies,
+     * tokens (refused from this moment), status, intermediates, audit log and outbox. Its trust
+     * domain's roots leave every bundle (migration V12), so a tenant created later in it gets a new
+     * root; its revision is remembered for a tenant created later under its name (V10). Its Kafka
+     * topics and its agents' Kafka access are removed by the distributors' sweep.
+     */
+    public Tenant delete(String name) {
+        return dsl.transactionResult(configuration -> {
+            DSLContext tx = configuration.dsl();
+            TenantNameLock.acquire(tx, name);
+            Tenant tenant = lock(tx, name);
+            tx.deleteFrom(TENANTS).where(TENANTS.ID.eq(tenant.id())).execute();
+            return tenant;
+        });
     }
 
     public Optional<Tenant> find(String name) {
