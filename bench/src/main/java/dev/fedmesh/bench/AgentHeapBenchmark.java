@@ -44,12 +44,14 @@ final class AgentHeapBenchmark {
         saveLastKnownGood(directory, cluster, services, policies);
         long before = usedHeapAfterGc();
         // The config arrives as the agent's own last-known-good file, which it trusts without a signature.
-        AgentSettings settings = AgentSettings.of(TENANT, cluster, kafkaBootstrapServers,
-                        ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
-                .withTopicPrefix("fedmesh-bench-heap")
-                .withXdsPort(0)
-                .withStateDirectory(directory)
-                .withEndpoints(SyntheticTenant.endpoints(services));
+        AgentSettings settings = AgentSettings.builder(TENANT, cluster)
+                .kafkaBootstrapServers(kafkaBootstrapServers)
+                .configVerifier(ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
+                .topicPrefix("fedmesh-bench-heap")
+                .xdsPort(0)
+                .stateDirectory(directory)
+                .endpoints(SyntheticTenant.endpoints(services))
+                .build();
         try (ClusterAgent agent = ClusterAgent.start(settings)) {
             if (agent.appliedRevision() < 1) {
                 throw new IllegalStateException("the agent did not serve its last-known-good config from "

@@ -30,7 +30,9 @@ import java.util.Optional;
  * it trusts, where it serves xDS and SDS, where it keeps its last-known-good config, and any static
  * local endpoints.
  *
- * <p>Read from Micronaut configuration (application.yml, system properties, environment):
+ * <p>Built by {@link #builder(String, String)}, or read from Micronaut configuration
+ * (application.yml, system properties, environment) by {@link #load()} and {@link #from}; either way
+ * every setting is checked in one place, and a missing or invalid one is refused naming the property:
  * <ul>
  *   <li>{@code fedmesh.agent.tenant} (FEDMESH_AGENT_TENANT), required</li>
  *   <li>{@code fedmesh.agent.cluster} (FEDMESH_AGENT_CLUSTER), required</li>
@@ -57,18 +59,7 @@ import java.util.Optional;
  *       connect, {@code 0600} (the agent's user) or {@code 0660} (and its group)</li>
  * </ul>
  */
-public record AgentSettings(
-        String tenant,
-        String cluster,
-        String kafkaBootstrapServers,
-        String topicPrefix,
-        int xdsPort,
-        Path stateDirectory,
-        List<ServiceEndpoint> endpoints,
-        ConfigVerifier configVerifier,
-        KafkaClientSecurity kafkaSecurity,
-        TrustSettings trust,
-        Optional<SdsSocket> sdsSocket) {
+public final class AgentSettings {
 
     public static final String PREFIX = "fedmesh.agent.";
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
@@ -76,104 +67,200 @@ public record AgentSettings(
     public static final int DEFAULT_XDS_PORT = 18000;
     public static final Path DEFAULT_STATE_DIRECTORY = Path.of("fedmesh-agent-state");
 
-    public AgentSettings {
-        tenant = requireName("tenant", tenant);
-        cluster = requireName("cluster", cluster);
-        kafkaBootstrapServers = requireText("kafka.bootstrap-servers", kafkaBootstrapServers);
-        topicPrefix = requireName("topic-prefix", topicPrefix);
-        if (xdsPort < 0 || xdsPort > 65535) {
-            throw invalid("xds.port", String.valueOf(xdsPort), "a port 1..65535, or 0 for any free port");
+    private final String tenant;
+    private final String cluster;
+    private final String kafkaBootstrapServers;
+    private final String topicPrefix;
+    private final int xdsPort;
+    private final Path stateDirectory;
+    private final List<ServiceEndpoint> endpoints;
+    private final ConfigVerifier configVerifier;
+    private final KafkaClientSecurity kafkaSecurity;
+    private final TrustSettings trust;
+    private final Optional<SdsSocket> sdsSocket;
+
+    // Every setting is checked here, once, however the settings were built.
+    private AgentSettings(Builder builder) {
+        tenant = requireName("tenant", builder.tenant);
+        cluster = requireName("cluster", builder.cluster);
+        kafkaBootstrapServers = requireText("kafka.bootstrap-servers", builder.kafkaBootstrapServers);
+        topicPrefix = requireName("topic-prefix", builder.topicPrefix);
+        if (builder.xdsPort < 0 || builder.xdsPort > 65535) {
+            throw invalid("xds.port", String.valueOf(builder.xdsPort), "a port 1..65535, or 0 for any free port");
         }
-        Objects.requireNonNull(stateDirectory, "stateDirectory");
-        endpoints = List.copyOf(endpoints);
-        if (configVerifier == null) {
+        xdsPort = builder.xdsPort;
+        stateDirectory = Objects.requireNonNull(builder.stateDirectory, "stateDirectory");
+        endpoints = List.copyOf(builder.endpoints);
+        if (builder.configVerifier == null) {
             throw missing("config-verifying-keys", "/etc/fedmesh/config-verifying-key.pem");
         }
-        if (kafkaSecurity == null) {
-            kafkaSecurity = KafkaClientSecurity.plaintext();
-        }
-        if (trust == null) {
-            trust = TrustSettings.DEFAULT;
-        }
-        if (sdsSocket == null) {
-            sdsSocket = Optional.empty();
-        }
-    }
-
-    /** Settings serving no SDS. */
-    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
-                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier,
-                         KafkaClientSecurity kafkaSecurity, TrustSettings trust) {
-        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
-                kafkaSecurity, trust, Optional.empty());
-    }
-
-    /** Settings with no bootstrap credential and the default SVID TTL. */
-    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
-                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier,
-                         KafkaClientSecurity kafkaSecurity) {
-        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
-                kafkaSecurity, TrustSettings.DEFAULT);
-    }
-
-    /** Settings reaching Kafka over PLAINTEXT. */
-    public AgentSettings(String tenant, String cluster, String kafkaBootstrapServers, String topicPrefix, int xdsPort,
-                         Path stateDirectory, List<ServiceEndpoint> endpoints, ConfigVerifier configVerifier) {
-        this(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory, endpoints, configVerifier,
-                KafkaClientSecurity.plaintext());
+        configVerifier = builder.configVerifier;
+        kafkaSecurity = Objects.requireNonNull(builder.kafkaSecurity, "kafkaSecurity");
+        trust = Objects.requireNonNull(builder.trust, "trust");
+        sdsSocket = builder.sdsSocket;
     }
 
     /**
-     * Settings with the defaults for everything but the tenant, cluster, Kafka address and the
-     * control plane's public keys, the only signers whose configs the agent applies.
+     * Settings of the agent of {@code cluster} of {@code tenant}, with the defaults for everything
+     * but the control plane's public keys ({@link Builder#configVerifier}), which {@link Builder#build()}
+     * requires.
      */
-    public static AgentSettings of(String tenant, String cluster, String kafkaBootstrapServers,
-                                   ConfigVerifier configVerifier) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, DEFAULT_TOPIC_PREFIX,
-                DEFAULT_XDS_PORT, DEFAULT_STATE_DIRECTORY, List.of(), configVerifier, KafkaClientSecurity.plaintext());
+    public static Builder builder(String tenant, String cluster) {
+        return new Builder(tenant, cluster);
     }
 
-    public AgentSettings withXdsPort(int port) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, port, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity, trust, sdsSocket);
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(tenant, cluster)
+                .kafkaBootstrapServers(kafkaBootstrapServers)
+                .topicPrefix(topicPrefix)
+                .xdsPort(xdsPort)
+                .stateDirectory(stateDirectory)
+                .endpoints(endpoints)
+                .configVerifier(configVerifier)
+                .kafkaSecurity(kafkaSecurity)
+                .trust(trust)
+                .sdsSocket(sdsSocket);
     }
 
-    public AgentSettings withStateDirectory(Path directory) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, directory, endpoints,
-                configVerifier, kafkaSecurity, trust, sdsSocket);
+    public String tenant() {
+        return tenant;
     }
 
-    public AgentSettings withTopicPrefix(String prefix) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, prefix, xdsPort, stateDirectory, endpoints,
-                configVerifier, kafkaSecurity, trust, sdsSocket);
+    public String cluster() {
+        return cluster;
     }
 
-    public AgentSettings withEndpoints(List<ServiceEndpoint> staticEndpoints) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                staticEndpoints, configVerifier, kafkaSecurity, trust, sdsSocket);
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
     }
 
-    public AgentSettings withConfigVerifier(ConfigVerifier verifier) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, verifier, kafkaSecurity, trust, sdsSocket);
+    public String topicPrefix() {
+        return topicPrefix;
     }
 
-    /** The same settings, reaching Kafka with {@code security}. */
-    public AgentSettings withKafkaSecurity(KafkaClientSecurity security) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, security, trust, sdsSocket);
+    /** The ADS port; 0 picks a free one. */
+    public int xdsPort() {
+        return xdsPort;
     }
 
-    /** The same settings, getting and using the cluster's intermediate CA as {@code trustSettings} says. */
-    public AgentSettings withTrust(TrustSettings trustSettings) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, kafkaSecurity, trustSettings, sdsSocket);
+    /** Where the last-known-good config, the intermediate keys and the workloads' SVID files are kept. */
+    public Path stateDirectory() {
+        return stateDirectory;
     }
 
-    /** The same settings, serving SDS on {@code socket}. */
-    public AgentSettings withSdsSocket(SdsSocket socket) {
-        return new AgentSettings(tenant, cluster, kafkaBootstrapServers, topicPrefix, xdsPort, stateDirectory,
-                endpoints, configVerifier, kafkaSecurity, trust, Optional.of(socket));
+    /** Local endpoints given statically, registered at start. */
+    public List<ServiceEndpoint> endpoints() {
+        return endpoints;
+    }
+
+    /** The control plane's public keys: the only signers whose configs the agent applies. */
+    public ConfigVerifier configVerifier() {
+        return configVerifier;
+    }
+
+    public KafkaClientSecurity kafkaSecurity() {
+        return kafkaSecurity;
+    }
+
+    /** How the agent gets and uses its intermediate CA. */
+    public TrustSettings trust() {
+        return trust;
+    }
+
+    /** Where SDS is served; empty: no SDS. */
+    public Optional<SdsSocket> sdsSocket() {
+        return sdsSocket;
+    }
+
+    /** The settings for a log line; no password or credential appears in it. */
+    @Override
+    public String toString() {
+        return "AgentSettings[tenant=" + tenant + ", cluster=" + cluster + ", kafka=" + kafkaBootstrapServers + " ("
+                + kafkaSecurity + "), topicPrefix=" + topicPrefix + ", xdsPort=" + xdsPort + ", stateDirectory="
+                + stateDirectory + ", endpoints=" + endpoints.size() + ", configVerifyingKeys="
+                + configVerifier.keyIds() + ", trust=" + trust + ", sds=" + sdsSocket.map(SdsSocket::path) + "]";
+    }
+
+    /** Builds {@link AgentSettings}; each setting left alone keeps its default. */
+    public static final class Builder {
+
+        private final String tenant;
+        private final String cluster;
+        private String kafkaBootstrapServers = DEFAULT_KAFKA_BOOTSTRAP_SERVERS;
+        private String topicPrefix = DEFAULT_TOPIC_PREFIX;
+        private int xdsPort = DEFAULT_XDS_PORT;
+        private Path stateDirectory = DEFAULT_STATE_DIRECTORY;
+        private List<ServiceEndpoint> endpoints = List.of();
+        private ConfigVerifier configVerifier;
+        private KafkaClientSecurity kafkaSecurity = KafkaClientSecurity.plaintext();
+        private TrustSettings trust = TrustSettings.DEFAULT;
+        private Optional<SdsSocket> sdsSocket = Optional.empty();
+
+        private Builder(String tenant, String cluster) {
+            this.tenant = tenant;
+            this.cluster = cluster;
+        }
+
+        public Builder kafkaBootstrapServers(String servers) {
+            this.kafkaBootstrapServers = servers;
+            return this;
+        }
+
+        public Builder topicPrefix(String prefix) {
+            this.topicPrefix = prefix;
+            return this;
+        }
+
+        /** The ADS port; 0 picks a free one. */
+        public Builder xdsPort(int port) {
+            this.xdsPort = port;
+            return this;
+        }
+
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = directory;
+            return this;
+        }
+
+        public Builder endpoints(List<ServiceEndpoint> staticEndpoints) {
+            this.endpoints = Objects.requireNonNull(staticEndpoints, "endpoints");
+            return this;
+        }
+
+        /** The control plane's public keys, the only signers whose configs the agent applies: required. */
+        public Builder configVerifier(ConfigVerifier verifier) {
+            this.configVerifier = verifier;
+            return this;
+        }
+
+        /** How the agent authenticates to Kafka; PLAINTEXT unless set. */
+        public Builder kafkaSecurity(KafkaClientSecurity security) {
+            this.kafkaSecurity = security;
+            return this;
+        }
+
+        /** How the agent gets and uses the cluster's intermediate CA. */
+        public Builder trust(TrustSettings trustSettings) {
+            this.trust = trustSettings;
+            return this;
+        }
+
+        /** Serves SDS on {@code socket}. */
+        public Builder sdsSocket(SdsSocket socket) {
+            return sdsSocket(Optional.of(socket));
+        }
+
+        /** Serves SDS on the socket, if any. */
+        public Builder sdsSocket(Optional<SdsSocket> socket) {
+            this.sdsSocket = Objects.requireNonNull(socket, "sdsSocket");
+            return this;
+        }
+
+        /** The settings; a missing or invalid one is refused naming the property and the fix. */
+        public AgentSettings build() {
+            return new AgentSettings(this);
+        }
     }
 
     /**
@@ -206,9 +293,17 @@ public record AgentSettings(
         Path stateDir = text(properties, "state-dir").map(Path::of).orElse(DEFAULT_STATE_DIRECTORY);
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
-        return new AgentSettings(tenant, cluster, kafka, topicPrefix, port, stateDir, endpoints(entries),
-                configVerifier(properties), kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)),
-                trustSettings(properties), sdsSocket(properties));
+        return builder(tenant, cluster)
+                .kafkaBootstrapServers(kafka)
+                .topicPrefix(topicPrefix)
+                .xdsPort(port)
+                .stateDirectory(stateDir)
+                .endpoints(endpoints(entries))
+                .configVerifier(configVerifier(properties))
+                .kafkaSecurity(kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)))
+                .trust(trustSettings(properties))
+                .sdsSocket(sdsSocket(properties))
+                .build();
     }
 
     /** Reads where SDS is served; none unless {@code sds.socket} is set. */

@@ -1,9 +1,10 @@
 package dev.fedmesh.agent;
 
-import dev.fedmesh.api.KafkaClientSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
@@ -36,9 +37,45 @@ class AgentSettingsTest {
     void onlyTenantClusterAndTheControlPlanesKeyAreRequiredEverythingElseHasLaptopDefaults() {
         AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "eu-west-1"));
 
-        assertThat(settings).isEqualTo(new AgentSettings("acme", "eu-west-1", "localhost:9092", "fedmesh", 18000,
-                Path.of("fedmesh-agent-state"), List.of(), ConfigVerifier.trusting(controlPlane.publicKey())));
+        assertThat(settings.tenant()).isEqualTo("acme");
+        assertThat(settings.cluster()).isEqualTo("eu-west-1");
+        assertThat(settings.kafkaBootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(settings.topicPrefix()).isEqualTo("fedmesh");
+        assertThat(settings.xdsPort()).isEqualTo(18000);
+        assertThat(settings.stateDirectory()).isEqualTo(Path.of("fedmesh-agent-state"));
+        assertThat(settings.endpoints()).isEmpty();
+        assertThat(settings.configVerifier()).isEqualTo(ConfigVerifier.trusting(controlPlane.publicKey()));
+        assertThat(settings.kafkaSecurity()).isEqualTo(KafkaClientSecurity.plaintext());
+        assertThat(settings.trust()).isEqualTo(TrustSettings.DEFAULT);
+        assertThat(settings.sdsSocket()).isEmpty();
         assertThat(settings.desiredTopic()).isEqualTo("fedmesh.acme.desired");
+    }
+
+    @Test
+    void aBuilderChecksWhatItBuildsAsTheProperties() {
+        assertThatThrownBy(() -> AgentSettings.builder("acme", "east").build())
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.config-verifying-keys");
+        assertThatThrownBy(() -> AgentSettings.builder("acme", "east")
+                .configVerifier(ConfigVerifier.trusting(controlPlane.publicKey()))
+                .xdsPort(70000)
+                .build())
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.xds.port = '70000'");
+        assertThatThrownBy(() -> AgentSettings.builder("acme", "east west")
+                .configVerifier(ConfigVerifier.trusting(controlPlane.publicKey()))
+                .build())
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.cluster = 'east west'");
+
+        AgentSettings settings = AgentSettings.builder("acme", "east")
+                .configVerifier(ConfigVerifier.trusting(controlPlane.publicKey()))
+                .build();
+        AgentSettings moved = settings.toBuilder().xdsPort(18001).build();
+
+        assertThat(moved.xdsPort()).isEqualTo(18001);
+        assertThat(moved.tenant()).isEqualTo("acme");
+        assertThat(moved.configVerifier()).isEqualTo(settings.configVerifier());
     }
 
     @Test

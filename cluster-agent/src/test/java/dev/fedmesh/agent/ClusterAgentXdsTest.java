@@ -141,11 +141,14 @@ class ClusterAgentXdsTest {
 
     @Test
     void clientsOfTwoClustersInOneJvmEachSeeTheirOwnAgent() throws Exception {
-        AgentSettings other = settings().withStateDirectory(stateDir.resolve("other"));
-        try (ClusterAgent canary = ClusterAgent.start(settings());
-             ClusterAgent stable = ClusterAgent.start(new AgentSettings(TENANT, "us-east-1",
-                     other.kafkaBootstrapServers(), other.topicPrefix(), 0, other.stateDirectory(),
-                     other.endpoints(), other.configVerifier()))) {
+        AgentSettings canarySettings = settings();
+        try (ClusterAgent canary = ClusterAgent.start(canarySettings);
+             ClusterAgent stable = ClusterAgent.start(AgentSettings.builder(TENANT, "us-east-1")
+                     .kafkaBootstrapServers(canarySettings.kafkaBootstrapServers())
+                     .configVerifier(canarySettings.configVerifier())
+                     .xdsPort(0)
+                     .stateDirectory(stateDir.resolve("other"))
+                     .build())) {
             registerBackends(canary);
             registerBackends(stable);
             canary.offer(greeterSplit(TENANT, CLUSTER, 1, 0, 100));
@@ -168,10 +171,12 @@ class ClusterAgentXdsTest {
     }
 
     private AgentSettings settings() throws IOException {
-        return AgentSettings.of(TENANT, CLUSTER, "127.0.0.1:" + closedPort(),
-                        ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
-                .withXdsPort(0)
-                .withStateDirectory(stateDir);
+        return AgentSettings.builder(TENANT, CLUSTER)
+                .kafkaBootstrapServers("127.0.0.1:" + closedPort())
+                .configVerifier(ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
+                .xdsPort(0)
+                .stateDirectory(stateDir)
+                .build();
     }
 
     private static int closedPort() throws IOException {

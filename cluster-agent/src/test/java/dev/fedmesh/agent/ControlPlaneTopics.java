@@ -83,11 +83,14 @@ public final class ControlPlaneTopics implements AutoCloseable {
      * serving xDS on a free port, with its state under {@code stateDirectory} and {@code trust}.
      */
     public ClusterAgent startAgent(String cluster, Path stateDirectory, TrustSettings trust) {
-        return ClusterAgent.start(AgentSettings.of(tenant, cluster, bootstrap, ConfigVerifier.trusting(controlPlane.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(stateDirectory)
-                .withTrust(trust));
+        return ClusterAgent.start(AgentSettings.builder(tenant, cluster)
+                .kafkaBootstrapServers(bootstrap)
+                .configVerifier(ConfigVerifier.trusting(controlPlane.publicKey()))
+                .topicPrefix(prefix)
+                .xdsPort(0)
+                .stateDirectory(stateDirectory)
+                .trust(trust)
+                .build());
     }
 
     /** The desired topic, compacted with one partition as the distributor makes it, and the status topic. */

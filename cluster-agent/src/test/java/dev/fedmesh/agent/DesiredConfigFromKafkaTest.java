@@ -37,11 +37,13 @@ class DesiredConfigFromKafkaTest {
     void agentWaitsForTheTopicThenAppliesOnlyVerifiedNewerConfigsForItsCluster() throws Exception {
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
-        AgentSettings settings = AgentSettings.of(TENANT, CLUSTER, bootstrap,
-                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(stateDir);
+        AgentSettings settings = AgentSettings.builder(TENANT, CLUSTER)
+                .kafkaBootstrapServers(bootstrap)
+                .configVerifier(ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
+                .topicPrefix(prefix)
+                .xdsPort(0)
+                .stateDirectory(stateDir)
+                .build();
 
         try (ClusterAgent agent = ClusterAgent.start(settings);
              Backend v1 = Backend.start("v1");
@@ -88,11 +90,13 @@ class DesiredConfigFromKafkaTest {
         String tenant = "globex";
         String bootstrap = TestKafka.broker().bootstrapServers();
         String prefix = TestKafka.topicPrefix(getClass());
-        AgentSettings settings = AgentSettings.of(tenant, CLUSTER, bootstrap,
-                        ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(stateDir);
+        AgentSettings settings = AgentSettings.builder(tenant, CLUSTER)
+                .kafkaBootstrapServers(bootstrap)
+                .configVerifier(ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
+                .topicPrefix(prefix)
+                .xdsPort(0)
+                .stateDirectory(stateDir)
+                .build();
         ConfigSigningKey stranger = ConfigSigningKey.generate();
 
         try (ClusterAgent agent = ClusterAgent.start(settings);

@@ -218,10 +218,12 @@ class MutualTlsInTheDataPlaneTest {
     }
 
     private ClusterAgent agent(String cluster, DesiredConfig config) throws IOException {
-        ClusterAgent agent = ClusterAgent.start(AgentSettings.of(TENANT, cluster, "127.0.0.1:" + freePort(),
-                        ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
-                .withXdsPort(0)
-                .withStateDirectory(dir.resolve("agent-" + cluster)));
+        ClusterAgent agent = ClusterAgent.start(AgentSettings.builder(TENANT, cluster)
+                .kafkaBootstrapServers("127.0.0.1:" + freePort())
+                .configVerifier(ConfigVerifier.trusting(ConfigSigningKey.generate().publicKey()))
+                .xdsPort(0)
+                .stateDirectory(dir.resolve("agent-" + cluster))
+                .build());
         resources.add(agent);
         assertThat(agent.offer(config)).isTrue();
         return agent;

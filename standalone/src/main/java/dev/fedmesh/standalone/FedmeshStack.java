@@ -92,12 +92,14 @@ public final class FedmeshStack implements AutoCloseable {
     }
 
     private synchronized ClusterAgent startAgent(String tenant, String cluster, TrustSettings trust) {
-        AgentSettings settings = AgentSettings.of(tenant, cluster, options.kafkaBootstrapServers(),
-                        ConfigVerifier.trusting(signingKey.publicKey()))
-                .withTopicPrefix(options.topicPrefix())
-                .withXdsPort(0)
-                .withStateDirectory(options.stateDirectory().resolve(cluster))
-                .withTrust(trust);
+        AgentSettings settings = AgentSettings.builder(tenant, cluster)
+                .kafkaBootstrapServers(options.kafkaBootstrapServers())
+                .configVerifier(ConfigVerifier.trusting(signingKey.publicKey()))
+                .topicPrefix(options.topicPrefix())
+                .xdsPort(0)
+                .stateDirectory(options.stateDirectory().resolve(cluster))
+                .trust(trust)
+                .build();
         return run(cluster, settings);
     }
 
@@ -105,7 +107,7 @@ public final class FedmeshStack implements AutoCloseable {
         ClusterAgent agent = ClusterAgent.start(settings);
         agents.put(cluster, agent);
         // A restart serves on the port the first start got, so the cluster's workloads find it again.
-        agentSettings.put(cluster, settings.withXdsPort(agent.xdsPort()));
+        agentSettings.put(cluster, settings.toBuilder().xdsPort(agent.xdsPort()).build());
         started.push(agent);
         return agent;
     }

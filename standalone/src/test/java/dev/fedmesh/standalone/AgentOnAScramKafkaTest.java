@@ -96,7 +96,7 @@ class AgentOnAScramKafkaTest {
                 "fedmesh.agent.kafka.bootstrap-servers", kafka.bootstrapServers(),
                 "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
                 "fedmesh.agent.kafka.password-file", passwordFile.toString()));
-        try (ClusterAgent agent = ClusterAgent.start(settings.withXdsPort(0).withStateDirectory(dir.resolve("state")))) {
+        try (ClusterAgent agent = ClusterAgent.start(settings.toBuilder().xdsPort(0).stateDirectory(dir.resolve("state")).build())) {
             // Only now does the distributor create the agent's credential and ACLs: until then Kafka refuses its login.
             UUID tenant = commitTenant("tenant-a", "east");
             commitTenant("tenant-b", "east");

@@ -192,9 +192,12 @@ class AgentReportsWhereItStandsTest {
     }
 
     private AgentSettings settings(String cluster) {
-        return AgentSettings.of(tenant, cluster, bootstrap, ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
-                .withTopicPrefix(prefix)
-                .withXdsPort(0)
-                .withStateDirectory(stateDir);
+        return AgentSettings.builder(tenant, cluster)
+                .kafkaBootstrapServers(bootstrap)
+                .configVerifier(ConfigVerifier.trusting(CONTROL_PLANE.publicKey()))
+                .topicPrefix(prefix)
+                .xdsPort(0)
+                .stateDirectory(stateDir)
+                .build();
     }
 }

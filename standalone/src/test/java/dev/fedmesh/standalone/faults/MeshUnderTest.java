@@ -129,12 +129,14 @@ final class MeshUnderTest implements AutoCloseable {
 
     /** Starts (or starts again) one cluster's agent, serving xDS on a free port. */
     ClusterAgent startAgent(String cluster) {
-        AgentSettings settings = AgentSettings.of(TENANT, cluster, servers.kafkaBootstrapServers(),
-                        ConfigVerifier.trusting(signingKey.publicKey()))
-                .withTopicPrefix(servers.topicPrefix())
-                .withXdsPort(0)
-                .withStateDirectory(stateDirectory.resolve(cluster))
-                .withEndpoints(endpoints.getOrDefault(cluster, List.of()));
+        AgentSettings settings = AgentSettings.builder(TENANT, cluster)
+                .kafkaBootstrapServers(servers.kafkaBootstrapServers())
+                .configVerifier(ConfigVerifier.trusting(signingKey.publicKey()))
+                .topicPrefix(servers.topicPrefix())
+                .xdsPort(0)
+                .stateDirectory(stateDirectory.resolve(cluster))
+                .endpoints(endpoints.getOrDefault(cluster, List.of()))
+                .build();
         ClusterAgent agent = ClusterAgent.start(settings);
         agents.put(cluster, agent);
         return agent;
