@@ -33,6 +33,16 @@ public final class KafkaTopics {
     }
 
     /**
+     * The Kafka user of the agent of {@code cluster} in {@code tenant} holding the bootstrap
+     * credential with id {@code credentialId}: {@code <prefix>-agent.<tenant>.<cluster>.<credentialId>}.
+     * The distributor provisions it; a re-issued credential is another user. Tenant and cluster names
+     * hold no '.', so the name tells its parts apart.
+     */
+    public static String agentUsername(String prefix, String tenant, String cluster, String credentialId) {
+        return prefix + "-agent." + tenant + "." + cluster + "." + credentialId;
+    }
+
+    /**
      * The tenant whose desired or status topic {@code topic} is under {@code prefix}, or empty for
      * any other topic. Tenant names hold no dot, so the name between the prefix and the suffix is
      * the whole tenant name.

@@ -6,6 +6,7 @@ import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.context.ApplicationContext;
@@ -47,11 +48,12 @@ import java.util.Optional;
  *       the control plane's public key files (PEM), as a YAML list or separated by {@code ,}</li>
  *   <li>{@code fedmesh.agent.kafka.security-protocol} ({@code PLAINTEXT}, {@code SASL_PLAINTEXT} or
  *       {@code SASL_SSL}), {@code kafka.sasl-mechanism} (default {@code SCRAM-SHA-512}),
- *       {@code kafka.username} (default {@code <topic-prefix>-agent.<tenant>.<cluster>}),
- *       {@code kafka.password-file}, {@code kafka.truststore-file}, {@code kafka.truststore-type},
- *       {@code kafka.truststore-password-file}: see 'Kafka security' in docs/operations.md</li>
- *   <li>{@code fedmesh.agent.bootstrap-credential-file} (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE): the file
- *       holding the cluster's bootstrap credential, which proves its first intermediate request</li>
+ *       {@code kafka.truststore-file}, {@code kafka.truststore-type}, {@code kafka.truststore-password-file}:
+ *       see 'Kafka security' in docs/operations.md. The agent's Kafka user and password derive from its
+ *       bootstrap credential.</li>
+ *   <li>{@code fedmesh.agent.bootstrap-credential-file} (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE), required:
+ *       the file holding the cluster's bootstrap credential, the agent's identity: it authenticates every
+ *       status report, names and unlocks its Kafka user, and proves its first intermediate request</li>
  *   <li>{@code fedmesh.agent.svid-ttl} (FEDMESH_AGENT_SVID_TTL), default {@code PT1H}: workload SVIDs' lifetime</li>
  *   <li>{@code fedmesh.agent.sds.socket} (FEDMESH_AGENT_SDS_SOCKET), default none (no SDS): the Unix socket
  *       the agent serves its workloads' SVIDs and the trust bundle on to Envoy proxies</li>
@@ -264,11 +266,16 @@ public final class AgentSettings {
     }
 
     /**
-     * The Kafka user name the distributor gives this cluster's agent,
-     * {@code <topicPrefix>-agent.<tenant>.<cluster>}: the default of {@code kafka.username}.
+     * How the agent of {@code cluster} in {@code tenant} logs in to Kafka with SASL ({@code security}
+     * gives the protocol, mechanism and trust store): as the user the distributor gives it,
+     * {@code <topicPrefix>-agent.<tenant>.<cluster>.<credential id>}, with the password derived from
+     * its bootstrap credential.
      */
-    public static String defaultKafkaUsername(String topicPrefix, String tenant, String cluster) {
-        return topicPrefix + "-agent." + tenant + "." + cluster;
+    public static KafkaClientSecurity kafkaLogin(KafkaClientSecurity security, String topicPrefix, String tenant,
+                                                 String cluster, BootstrapCredential credential) {
+        ClusterCredentialKeys keys = credential.keys();
+        return security.as(KafkaTopics.agentUsername(topicPrefix, tenant, cluster, keys.id()),
+                keys.kafkaPassword(tenant, cluster));
     }
 
     /** The tenant's compacted desired-config topic: {@code <topicPrefix>.<tenant>.desired}. */
@@ -293,6 +300,13 @@ public final class AgentSettings {
         Path stateDir = text(properties, "state-dir").map(Path::of).orElse(DEFAULT_STATE_DIRECTORY);
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
+        TrustSettings trust = trustSettings(properties);
+        BootstrapCredential credential = trust.bootstrapCredential().orElseThrow(() -> new InvalidAgentSettingsException(
+                "Missing setting " + PREFIX + "bootstrap-credential-file: the cluster's bootstrap credential (the"
+                        + " 'bootstrapCredential' of the answer that registered the cluster, or of a re-issue) is the"
+                        + " agent's identity: it authenticates its status reports, names its Kafka user and proves its"
+                        + " first intermediate request. Save it in a file only the agent can read and set "
+                        + envName("bootstrap-credential-file") + "=/etc/fedmesh/bootstrap-credential"));
         return builder(tenant, cluster)
                 .kafkaBootstrapServers(kafka)
                 .topicPrefix(topicPrefix)
@@ -300,8 +314,8 @@ public final class AgentSettings {
                 .stateDirectory(stateDir)
                 .endpoints(endpoints(entries))
                 .configVerifier(configVerifier(properties))
-                .kafkaSecurity(kafkaSecurity(properties, defaultKafkaUsername(topicPrefix, tenant, cluster)))
-                .trust(trustSettings(properties))
+                .kafkaSecurity(kafkaSecurity(properties, topicPrefix, tenant, cluster, credential))
+                .trust(trust)
                 .sdsSocket(sdsSocket(properties))
                 .build();
     }
@@ -324,7 +338,8 @@ public final class AgentSettings {
     }
 
     /** Reads how the agent authenticates to Kafka; a half-given setup stops the start. */
-    static KafkaClientSecurity kafkaSecurity(PropertyResolver properties, String defaultUsername) {
+    static KafkaClientSecurity kafkaSecurity(PropertyResolver properties, String topicPrefix, String tenant,
+                                             String cluster, BootstrapCredential credential) {
         String protocolName = text(properties, "kafka.security-protocol").orElse("PLAINTEXT");
         KafkaClientSecurity.Protocol protocol;
         try {
@@ -332,8 +347,16 @@ public final class AgentSettings {
         } catch (IllegalArgumentException e) {
             throw invalid("kafka.security-protocol", protocolName, "PLAINTEXT, SASL_PLAINTEXT or SASL_SSL");
         }
+        for (String setting : List.of("kafka.username", "kafka.password-file")) {
+            if (text(properties, setting).isPresent()) {
+                throw new InvalidAgentSettingsException("Setting " + PREFIX + setting + " is given but no longer used:"
+                        + " the agent's Kafka user and password derive from its bootstrap credential"
+                        + " (fedmesh.agent.bootstrap-credential-file), as the distributor provisions them. Unset "
+                        + envName(setting));
+            }
+        }
         if (!protocol.usesSasl()) {
-            for (String setting : List.of("kafka.username", "kafka.password-file", "kafka.truststore-file")) {
+            for (String setting : List.of("kafka.truststore-file")) {
                 if (text(properties, setting).isPresent()) {
                     throw new InvalidAgentSettingsException("Setting " + PREFIX + setting + " is given but "
                             + PREFIX + "kafka.security-protocol is " + protocol + ", which sends no credentials: set "
@@ -348,13 +371,6 @@ public final class AgentSettings {
         if (mechanism == null) {
             throw invalid("kafka.sasl-mechanism", mechanismName, "SCRAM-SHA-512 or SCRAM-SHA-256");
         }
-        String username = text(properties, "kafka.username").orElse(defaultUsername);
-        Path passwordFile = text(properties, "kafka.password-file").map(Path::of).orElseThrow(() ->
-                new InvalidAgentSettingsException("Missing setting " + PREFIX + "kafka.password-file: with "
-                        + protocol + " the agent needs its Kafka password in a file. The operator prints it with the"
-                        + " distributor's 'agent-kafka-credential <tenant> <cluster>' command; save it and set "
-                        + envName("kafka.password-file") + "=/etc/fedmesh/kafka-password"));
-        String password = secretFile("kafka.password-file", passwordFile);
         Path truststore = null;
         String truststoreType = null;
         String truststorePassword = null;
@@ -374,8 +390,9 @@ public final class AgentSettings {
                 truststorePassword = secretFile("kafka.truststore-password-file", truststorePasswordFile.get());
             }
         }
-        return new KafkaClientSecurity(protocol, mechanism, username, password, truststore, truststoreType,
-                truststorePassword);
+        ClusterCredentialKeys keys = credential.keys();
+        return new KafkaClientSecurity(protocol, mechanism, KafkaTopics.agentUsername(topicPrefix, tenant, cluster, keys.id()),
+                keys.kafkaPassword(tenant, cluster), truststore, truststoreType, truststorePassword);
     }
 
     /** The file's content without surrounding white space; errors name the file, never its content. */

@@ -9,6 +9,7 @@ import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.sds.SecretDiscovery;
 import dev.fedmesh.agent.status.StatusReporter;
+import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.ClusterTrust;
 import dev.fedmesh.agent.trust.IntermediateKeyFiles;
 import dev.fedmesh.agent.trust.IntermediateRotation;
@@ -72,8 +73,8 @@ public final class ClusterAgent implements AutoCloseable {
         inventory.addListener(publisher::inventoryChanged);
 
         StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                settings.topicPrefix(),
-                settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::served);
+                settings.topicPrefix(), settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL,
+                publisher::served, settings.trust().bootstrapCredential().map(BootstrapCredential::keys));
         // Keys and workload files per tenant and cluster, like the last-known-good config: agents may share a state directory.
         Path trustDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
         ClusterTrust trust = new ClusterTrust(settings.tenant(), settings.cluster(),

@@ -110,20 +110,18 @@ class DistributorSettingsTest {
     @Test
     void scramSettingsAreReadWithThePasswordFromItsFileAndNeverShown() throws IOException {
         Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret\n");
-        Path secret = Files.writeString(dir.resolve("agent-credential-secret"), "0123456789abcdef0123456789abcdef-secret");
         DistributorSettings settings = read(Map.of(
                 "fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
                 "fedmesh.distributor.kafka.sasl-mechanism", "SCRAM-SHA-256",
                 "fedmesh.distributor.kafka.username", "fedmesh-distributor",
-                "fedmesh.distributor.kafka.password-file", password.toString(),
-                "fedmesh.distributor.kafka.agent-credential-secret-file", secret.toString()));
+                "fedmesh.distributor.kafka.password-file", password.toString()));
 
         assertThat(settings.kafkaSecurity().protocol()).isEqualTo(KafkaClientSecurity.Protocol.SASL_PLAINTEXT);
         assertThat(settings.kafkaSecurity().mechanism()).isEqualTo(KafkaClientSecurity.Mechanism.SCRAM_SHA_256);
         assertThat(settings.kafkaSecurity().password()).isEqualTo("kafka-s3cret");
         assertThat(settings.provisionsAgentAccess()).isTrue();
         assertThat(settings.toString()).contains("SASL_PLAINTEXT SCRAM-SHA-256 as fedmesh-distributor")
-                .doesNotContain("kafka-s3cret").doesNotContain("0123456789abcdef");
+                .doesNotContain("kafka-s3cret");
     }
 
     @Test
@@ -167,15 +165,18 @@ class DistributorSettingsTest {
     }
 
     @Test
-    void saslWithoutTheAgentCredentialSecretSaysHowToCreateIt() throws IOException {
+    void theAgentCredentialSecretOfAnEarlierReleaseIsRefusedRatherThanIgnored() throws IOException {
         Path password = Files.writeString(dir.resolve("kafka-password"), "kafka-s3cret");
+        Path secret = Files.writeString(dir.resolve("agent-credential-secret"), "0123456789abcdef0123456789abcdef-secret");
 
         assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SASL_PLAINTEXT",
                 "fedmesh.distributor.kafka.username", "fedmesh-distributor",
-                "fedmesh.distributor.kafka.password-file", password.toString())))
-                .hasMessageContaining("fedmesh.distributor.kafka.agent-credential-secret-file is not set")
-                .hasMessageContaining("openssl rand -base64 48")
-                .hasMessageNotContaining("kafka-s3cret");
+                "fedmesh.distributor.kafka.password-file", password.toString(),
+                "fedmesh.distributor.kafka.agent-credential-secret-file", secret.toString())))
+                .hasMessageContaining("fedmesh.distributor.kafka.agent-credential-secret-file is set but no longer used")
+                .hasMessageContaining("bootstrap credential")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_AGENT_CREDENTIAL_SECRET_FILE")
+                .hasMessageNotContaining("kafka-s3cret").hasMessageNotContaining("0123456789abcdef");
     }
 
     @Test

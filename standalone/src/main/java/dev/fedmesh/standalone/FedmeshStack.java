@@ -77,7 +77,11 @@ public final class FedmeshStack implements AutoCloseable {
         return new FedmeshStack(options);
     }
 
-    /** Starts the agent of one cluster, serving xDS on a free port, without a credential: it issues no SVIDs. */
+    /**
+     * Starts the agent of one cluster, serving xDS on a free port, without a credential: it issues no
+     * SVIDs, and the control plane takes none of its status reports (they carry no HMAC). For
+     * measurements that need neither; a cluster's real agent runs with its credential.
+     */
     public ClusterAgent startAgent(String tenant, String cluster) {
         return startAgent(tenant, cluster, TrustSettings.DEFAULT);
     }

@@ -1,6 +1,7 @@
 package dev.fedmesh.standalone;
 
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloReply;
@@ -57,9 +58,9 @@ class OneChangeTravelsTheWholePathTest {
         api = new ApiClient(stack.apiUrl(), token);
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
         for (String cluster : CLUSTERS) {
-            api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + cluster + "\"}"),
-                    "registering " + cluster);
-            ClusterAgent agent = stack.startAgent(TENANT, cluster);
+            String credential = PolicyJson.parse(api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
+                    "{\"name\": \"" + cluster + "\"}"), "registering " + cluster).body()).path("bootstrapCredential").asText();
+            ClusterAgent agent = stack.startAgent(TENANT, cluster, credential);
             for (String version : List.of("v1", "v2")) {
                 GreeterServer greeter = GreeterServer.start(cluster, version);
                 running.add(greeter);

@@ -1,6 +1,7 @@
 package dev.fedmesh.agent.status;
 
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.StatusReportLimits;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ProxySyncState;
 import dev.fedmesh.agent.xds.ServedSnapshot;
@@ -48,20 +49,31 @@ public final class ProxyTracker implements DiscoveryServerCallbacks {
             Stream stream = streams.computeIfAbsent(streamId, id -> new Stream(Instant.now()));
             // Proxies may send their node only on a stream's first request.
             if (request.hasNode() && !request.getNode().getId().isEmpty()) {
-                stream.nodeId = request.getNode().getId();
+                stream.nodeId = StatusReportLimits.text(request.getNode().getId(), StatusReportLimits.MAX_NODE_ID);
             }
-            TypeState type = stream.types.computeIfAbsent(request.getTypeUrl(), url -> new TypeState());
+            // What a proxy sends is kept bounded: a 2 MB NACK message or a thousand made-up type URLs
+            // cost no more memory here, and no more bytes in a report, than a well-behaved proxy's.
+            String typeUrl = StatusReportLimits.text(request.getTypeUrl(), StatusReportLimits.MAX_TYPE_URL);
+            TypeState type = stream.types.get(typeUrl);
+            if (type == null) {
+                if (stream.types.size() >= StatusReportLimits.MAX_TYPES) {
+                    return;
+                }
+                type = new TypeState();
+                stream.types.put(typeUrl, type);
+            }
             String answered = stream.pendingNonces.remove(request.getResponseNonce());
             if (request.hasErrorDetail()) {
                 type.nackedVersion = answered != null ? answered : type.sentVersion;
                 String message = request.getErrorDetail().getMessage();
-                type.error = message.isEmpty() ? "rejected with code " + request.getErrorDetail().getCode() : message;
+                type.error = message.isEmpty() ? "rejected with code " + request.getErrorDetail().getCode()
+                        : StatusReportLimits.text(message, StatusReportLimits.MAX_ERROR);
             } else {
                 type.nackedVersion = "";
                 type.error = "";
             }
             // An ACK echoes the accepted version; a NACK (or a reconnect) names the one still held.
-            type.ackedVersion = request.getVersionInfo();
+            type.ackedVersion = StatusReportLimits.text(request.getVersionInfo(), StatusReportLimits.MAX_VERSION);
         }
         onChange.run();
     }

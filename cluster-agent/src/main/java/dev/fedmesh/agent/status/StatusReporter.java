@@ -2,6 +2,7 @@ package dev.fedmesh.agent.status;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.ReportedProxies;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.agent.xds.ServedSnapshot;
@@ -10,6 +11,7 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.policy.compiler.DesiredConfigEnvelopes;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -30,7 +32,11 @@ import org.slf4j.LoggerFactory;
  * Sends this cluster's {@link ClusterStatus} to the tenant's status topic, keyed by cluster:
  * within 50 ms of every change (a config applied, a proxy connecting, ACKing, NACKing or leaving)
  * and at least every heartbeat interval. Runs on its own thread, so neither xDS nor the desired-config
- * consumer ever waits for Kafka; a report that cannot be sent is superseded by the next one.
+ * consumer ever waits for Kafka; a report that cannot be sent is superseded by the next one. Each
+ * record carries the HMAC of its bytes by the cluster's bootstrap credential
+ * ({@link KafkaTopics#REPORT_MAC_HEADER}): the control plane takes no report without it. However
+ * many proxies connect, a report lists a bounded number of them ({@link ReportedProxies}) and
+ * counts them all.
  */
 public final class StatusReporter implements AutoCloseable {
 
@@ -49,6 +55,7 @@ public final class StatusReporter implements AutoCloseable {
     private final String topic;
     private final Duration heartbeatInterval;
     private final Supplier<ServedSnapshot> servedXds;
+    private final Optional<ClusterCredentialKeys> keys;
     private final ProxyTracker proxies = new ProxyTracker(this::changed);
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
@@ -66,23 +73,27 @@ public final class StatusReporter implements AutoCloseable {
     private volatile Supplier<Optional<String>> svidRootSha256 = Optional::empty;
 
     /**
-     * A reporter for one cluster; {@code servedXds} gives the xDS snapshot being served (null before
-     * the first config). Nothing is sent before {@link #start()}.
+     * A reporter for one cluster whose Kafka producer authenticates with {@code security};
+     * {@code servedXds} gives the xDS snapshot being served (null before the first config), and
+     * {@code keys} (derived from the cluster's bootstrap credential) authenticate every report:
+     * without them reports are sent, for a local reader, but the control plane takes none. Nothing is
+     * sent before {@link #start}.
      */
-    public StatusReporter(String bootstrapServers, String topicPrefix, String tenant, String cluster,
-                          Duration heartbeatInterval, Supplier<ServedSnapshot> servedXds) {
-        this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, tenant, cluster, heartbeatInterval,
-                servedXds);
-    }
-
-    /** A reporter whose Kafka producer authenticates with {@code security}. */
     public StatusReporter(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, String tenant,
-                          String cluster, Duration heartbeatInterval, Supplier<ServedSnapshot> servedXds) {
+                          String cluster, Duration heartbeatInterval, Supplier<ServedSnapshot> servedXds,
+                          Optional<ClusterCredentialKeys> keys) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.topic = KafkaTopics.status(topicPrefix, tenant);
         this.heartbeatInterval = heartbeatInterval;
         this.servedXds = servedXds;
+        this.keys = keys;
+        if (keys.isEmpty()) {
+            LOG.warn("tenant={} cluster={} has no bootstrap credential: its status reports carry no HMAC and the control"
+                    + " plane does not take them, so the cluster shows no status; set fedmesh.agent.bootstrap-credential-file"
+                    + " (FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE) to the file holding the cluster's credential", tenant,
+                    cluster);
+        }
         this.producer = new KafkaProducer<>(properties(bootstrapServers, security, tenant, cluster),
                 new StringSerializer(), new ByteArraySerializer());
         this.thread = new Thread(this::run, "fedmesh-status-" + tenant + "-" + cluster);
@@ -215,7 +226,7 @@ public final class StatusReporter implements AutoCloseable {
         // Read before taking this reporter's lock: the snapshot publisher holds its own lock while
         // proxies are answered, and those answers report changes here.
         ServedSnapshot served = servedXds.get();
-        List<ProxyStatus> connected = proxies.proxies(served);
+        ReportedProxies connected = ReportedProxies.of(proxies.proxies(served));
         String refusal = lastRefusal.get();
         Optional<IntermediateRequest> request = intermediateRequest.get();
         Optional<Instant> notAfter = intermediateNotAfter.get();
@@ -230,14 +241,15 @@ public final class StatusReporter implements AutoCloseable {
         return status.build();
     }
 
-    private ClusterStatus build(ServedSnapshot served, List<ProxyStatus> connected, String refusal) {
+    private ClusterStatus build(ServedSnapshot served, ReportedProxies connected, String refusal) {
         ClusterStatus.Builder status = ClusterStatus.newBuilder()
                 .setTenant(tenant)
                 .setCluster(cluster)
                 .setAppliedRevision(appliedRevision)
                 .setConfigSha256(appliedSha256)
                 .setXdsVersion(served == null ? "" : served.version())
-                .addAllProxies(connected)
+                .addAllProxies(connected.listed())
+                .setProxyCounts(connected.counts())
                 .setReportedAt(ProxyTracker.timestamp(Instant.now()))
                 .setHeartbeatSequence(++sequence)
                 .setLastRefusal(refusal);
@@ -249,7 +261,11 @@ public final class StatusReporter implements AutoCloseable {
 
     private void send(ClusterStatus report) {
         try {
-            producer.send(new ProducerRecord<>(topic, cluster, report.toByteArray()), (metadata, error) -> {
+            byte[] value = report.toByteArray();
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, cluster, value);
+            keys.ifPresent(known -> record.headers().add(KafkaTopics.REPORT_MAC_HEADER,
+                    known.reportMac(tenant, cluster, value)));
+            producer.send(record, (metadata, error) -> {
                 if (error != null) {
                     failed(report, error);
                 } else if (failing) {

@@ -1,10 +1,13 @@
 package dev.fedmesh.agent.trust;
 
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import java.util.Objects;
 
 /**
- * The cluster's one-time bootstrap credential, which proves the agent's first intermediate request:
- * only an HMAC keyed by its SHA-256 ever leaves the agent, and it never appears in a log or an error.
+ * The cluster's bootstrap credential, the agent's identity: it proves the agent's first intermediate
+ * request, authenticates every status report, and names and unlocks its Kafka user
+ * ({@link ClusterCredentialKeys}). Only values derived from its SHA-256 ever leave the agent, and it
+ * never appears in a log or an error.
  */
 public final class BootstrapCredential {
 
@@ -16,6 +19,11 @@ public final class BootstrapCredential {
             throw new IllegalArgumentException("a bootstrap credential must not be empty");
         }
         this.secret = secret;
+    }
+
+    /** What the agent proves with this credential: its Kafka user and password, its reports' HMAC. */
+    public ClusterCredentialKeys keys() {
+        return ClusterCredentialKeys.ofCredential(secret);
     }
 
     /** The proof of a first intermediate request over {@code proofBytes}. */

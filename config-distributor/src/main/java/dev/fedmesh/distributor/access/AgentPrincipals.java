@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 
@@ -39,8 +40,8 @@ public record AgentPrincipals(String topicPrefix) {
 
     /** The SCRAM user name of {@code agent}. */
     public String username(Agent agent) {
-        return topicPrefix + "-agent." + agent.tenant() + "." + agent.cluster()
-                + (agent.credentialId().isEmpty() ? "" : "." + agent.credentialId());
+        return agent.credentialId().isEmpty() ? topicPrefix + "-agent." + agent.tenant() + "." + agent.cluster()
+                : KafkaTopics.agentUsername(topicPrefix, agent.tenant(), agent.cluster(), agent.credentialId());
     }
 
     /** The ACL principal of {@code agent}, e.g. {@code User:fedmesh-agent.acme.east.3f9c0b1d2e4a}. */

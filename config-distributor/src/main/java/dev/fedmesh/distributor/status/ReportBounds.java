@@ -1,48 +1,36 @@
 package dev.fedmesh.distributor.status;
 
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.ReportedProxies;
 import dev.fedmesh.api.v1.ApplyFailure;
 import dev.fedmesh.api.v1.ClusterStatus;
-import dev.fedmesh.api.v1.ProxyCounts;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ProxySyncState;
 import dev.fedmesh.api.v1.ResourceTypeStatus;
 
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
+
+import static dev.fedmesh.api.StatusReportLimits.MAX_ERROR;
+import static dev.fedmesh.api.StatusReportLimits.MAX_NODE_ID;
+import static dev.fedmesh.api.StatusReportLimits.MAX_REFUSAL;
+import static dev.fedmesh.api.StatusReportLimits.MAX_TYPES;
+import static dev.fedmesh.api.StatusReportLimits.MAX_TYPE_URL;
+import static dev.fedmesh.api.StatusReportLimits.MAX_VERSION;
+import static dev.fedmesh.api.StatusReportLimits.text;
 
 /**
  * What an agent's report may hold once it reaches the database: every text an agent or a proxy
  * chose (node ids, NACK messages, type URLs, versions) without control characters (PostgreSQL
- * refuses NUL in text) and cut to a bound, at most {@link #MAX_PROXIES} proxies (those needing
- * attention first), and timestamps within the years 1..9999. A pure function: the same report,
- * the same result. Nothing a proxy sends can make a report the database refuses.
+ * refuses NUL in text) and cut to the bounds of {@link dev.fedmesh.api.StatusReportLimits}, the
+ * proxies listed as {@link ReportedProxies} lists them, and timestamps within the years 1..9999.
+ * A pure function: the same report, the same result. Nothing a proxy sends can make a report the
+ * database refuses.
  */
 public final class ReportBounds {
 
-    /** The most proxies stored per report; the report's counts still count them all. */
-    public static final int MAX_PROXIES = 1_000;
-    static final int MAX_NODE_ID = 256;
-    static final int MAX_TYPE_URL = 256;
-    static final int MAX_VERSION = 128;
-    static final int MAX_ERROR = 1_024;
-    static final int MAX_REFUSAL = 2_048;
-    /** The resource types xDS has are a handful; a proxy claiming more is cut to this many. */
-    static final int MAX_TYPES = 16;
-    private static final String CUT = "…";
     // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range google.protobuf.Timestamp defines.
     private static final long MIN_SECONDS = -62_135_596_800L;
     private static final long MAX_SECONDS = 253_402_300_799L;
-    private static final Comparator<ProxyStatus> ATTENTION_FIRST = Comparator
-            .comparingInt((ProxyStatus proxy) -> switch (proxy.getState()) {
-                case NACKED -> 0;
-                case STALE -> 1;
-                default -> 2;
-            })
-            .thenComparing(ProxyStatus::getNodeId);
 
     private ReportBounds() {
     }
@@ -63,31 +51,12 @@ public final class ReportBounds {
             time(failure.hasFailedAt(), failure.getFailedAt(), kept::setFailedAt, kept::clearFailedAt);
             bounded.setApplyFailure(kept);
         }
-        List<ProxyStatus> proxies = report.getProxiesList().stream().map(ReportBounds::proxy).toList();
-        bounded.setProxyCounts(counts(report, proxies));
-        Set<String> listed = new HashSet<>();
-        proxies.stream()
-                .sorted(ATTENTION_FIRST)
-                .filter(proxy -> listed.add(proxy.getNodeId()))
-                .limit(MAX_PROXIES)
-                .forEach(bounded::addProxies);
-        return bounded.build();
-    }
-
-    /** The agent's own counts when it sent them (it may list fewer proxies than it has), else those of its list. */
-    private static ProxyCounts counts(ClusterStatus report, List<ProxyStatus> proxies) {
-        if (report.hasProxyCounts() && report.getProxyCounts().getTotal() >= proxies.size()) {
-            return report.getProxyCounts();
-        }
-        ProxyCounts.Builder counts = ProxyCounts.newBuilder().setTotal(proxies.size());
-        for (ProxyStatus proxy : proxies) {
-            switch (proxy.getState()) {
-                case SYNCED -> counts.setSynced(counts.getSynced() + 1);
-                case NACKED -> counts.setNacked(counts.getNacked() + 1);
-                default -> counts.setStale(counts.getStale() + 1);
-            }
-        }
-        return counts.build();
+        ReportedProxies proxies = ReportedProxies.of(report.getProxiesList().stream().map(ReportBounds::proxy).toList());
+        // The agent's own counts when it sent them (it may list fewer proxies than it has), else those of its list.
+        boolean ownCounts = report.hasProxyCounts() && report.getProxyCounts().getTotal() >= report.getProxiesCount();
+        return bounded.setProxyCounts(ownCounts ? report.getProxyCounts() : proxies.counts())
+                .addAllProxies(proxies.listed())
+                .build();
     }
 
     private static ProxyStatus proxy(ProxyStatus proxy) {
@@ -108,29 +77,6 @@ public final class ReportBounds {
                 .setNackedVersion(text(type.getNackedVersion(), MAX_VERSION))
                 .setError(text(type.getError(), MAX_ERROR))));
         return bounded.build();
-    }
-
-    /**
-     * {@code value} without control characters (each becomes a space, but tab and newline stay)
-     * and at most {@code max} characters, a cut one ending in an ellipsis.
-     */
-    static String text(String value, int max) {
-        StringBuilder kept = new StringBuilder(Math.min(value.length(), max));
-        int count = 0;
-        for (int i = 0; i < value.length(); ) {
-            int codePoint = value.codePointAt(i);
-            i += Character.charCount(codePoint);
-            if (count == max) {
-                kept.setLength(kept.length() - Character.charCount(kept.codePointBefore(kept.length())));
-                kept.append(CUT);
-                return kept.toString();
-            }
-            boolean control = Character.isISOControl(codePoint) && codePoint != '\n' && codePoint != '\t';
-            boolean unpaired = Character.isSurrogate((char) codePoint);
-            kept.appendCodePoint(control || unpaired ? ' ' : codePoint);
-            count++;
-        }
-        return kept.toString();
     }
 
     private static void time(boolean present, Timestamp value, Consumer<Timestamp> keep,

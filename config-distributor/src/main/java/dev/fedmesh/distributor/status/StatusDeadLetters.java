@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.status;
 
+import dev.fedmesh.api.StatusReportLimits;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -41,7 +42,7 @@ public final class StatusDeadLetters {
 
     /** Counts the record in its cluster's row for its reason, created on first sight. */
     public void record(DeadLetter letter) {
-        String detail = ReportBounds.text(letter.detail(), ReportBounds.MAX_ERROR);
+        String detail = StatusReportLimits.text(letter.detail(), StatusReportLimits.MAX_ERROR);
         dsl.insertInto(STATUS_DEAD_LETTERS)
                 .set(STATUS_DEAD_LETTERS.TENANT_ID, letter.tenantId())
                 .set(STATUS_DEAD_LETTERS.CLUSTER, letter.cluster())

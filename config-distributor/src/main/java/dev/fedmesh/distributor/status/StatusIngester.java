@@ -1,5 +1,6 @@
 package dev.fedmesh.distributor.status;
 
+import dev.fedmesh.api.StatusReportLimits;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
@@ -195,7 +196,7 @@ public final class StatusIngester implements Runnable {
             if (logged.firstTime("no-cluster", tenant, String.valueOf(cluster))) {
                 LOG.warn("tenant={} dropping status records keyed '{}' on {}: the tenant has no such cluster (deleted, or"
                                 + " never registered); its agent's reports are taken again once it is registered", tenant,
-                        cluster == null ? "" : ReportBounds.text(cluster, ReportBounds.MAX_NODE_ID), record.topic());
+                        cluster == null ? "" : StatusReportLimits.text(cluster, StatusReportLimits.MAX_NODE_ID), record.topic());
             }
             return;
         }

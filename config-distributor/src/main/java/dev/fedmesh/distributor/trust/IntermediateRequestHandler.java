@@ -2,7 +2,10 @@ package dev.fedmesh.distributor.trust;
 
 import dev.fedmesh.api.v1.ClusterStatus;
 
-/** What the status ingester hands every stored report to, so a report's intermediate request is answered. */
+/**
+ * What the status ingester hands every authenticated report to, stored or not, so a report's
+ * intermediate request is answered.
+ */
 @FunctionalInterface
 public interface IntermediateRequestHandler {
 

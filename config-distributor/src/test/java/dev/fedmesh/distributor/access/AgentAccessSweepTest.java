@@ -1,6 +1,8 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.db.TenantNameLock;
 import dev.fedmesh.db.Migrations;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
@@ -8,6 +10,7 @@ import dev.fedmesh.distributor.publish.TenantTopics;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestPostgres;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,19 +44,20 @@ import java.util.concurrent.TimeUnit;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
-import static dev.fedmesh.distributor.access.SecuredBroker.CREDENTIALS;
 import static dev.fedmesh.distributor.access.SecuredBroker.PATIENCE;
 import static dev.fedmesh.distributor.access.SecuredBroker.PREFIX;
-import static dev.fedmesh.distributor.access.SecuredBroker.PRINCIPALS;
 import static dev.fedmesh.distributor.access.SecuredBroker.SUPER;
 import static dev.fedmesh.distributor.access.SecuredBroker.agent;
 import static dev.fedmesh.distributor.access.SecuredBroker.awaitPublished;
 import static dev.fedmesh.distributor.access.SecuredBroker.commitTenant;
+import static dev.fedmesh.distributor.access.SecuredBroker.credential;
+import static dev.fedmesh.distributor.access.SecuredBroker.username;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The sweep against a broker that authenticates with SCRAM and authorizes with ACLs, and real
- * PostgreSQL: a deleted tenant's agents lose their access, every existing tenant's agents keep it.
+ * PostgreSQL: a deleted tenant's agents lose their access and its topics go, every existing
+ * tenant's current agents keep theirs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentAccessSweepTest {
@@ -78,7 +82,7 @@ class AgentAccessSweepTest {
         admin = Admin.create(config);
         // Its own sweep waits an hour: the tests below sweep when they choose, as a second distributor would.
         distributor = ConfigDistributor.start(settings().withAgentAccessSweep(Duration.ofHours(1)));
-        access = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS);
+        access = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, db);
         topics = new TenantTopics(admin, PREFIX, 1, (short) 1);
         sweep = new AgentAccessSweep(db, access, topics);
     }
@@ -102,7 +106,9 @@ class AgentAccessSweepTest {
         deleteTenant("doomed");
         AgentAccessSweep.Outcome outcome = sweep.sweep();
 
-        assertThat(outcome.removed()).contains("doomed").doesNotContain("kept");
+        assertThat(outcome.removedAgents()).contains(username("doomed", "east"), username("doomed", "west"))
+                .noneMatch(user -> user.contains(".kept."));
+        assertThat(outcome.deletedTopicsOf()).contains("doomed").doesNotContain("kept");
         awaitLogIn("doomed", "east", false);
         awaitLogIn("doomed", "west", false);
         assertThat(aclPrincipals()).noneMatch(principal -> principal.startsWith("User:" + PREFIX + "-agent.doomed."));
@@ -120,9 +126,9 @@ class AgentAccessSweepTest {
         deleteTenant("bare");
         AgentAccessSweep.Outcome outcome = sweep.sweep();
 
-        assertThat(outcome.removed()).contains("bare");
+        assertThat(outcome.deletedTopicsOf()).contains("bare");
         assertThat(topicNames()).doesNotContain(KafkaTopics.desired(PREFIX, "bare"), KafkaTopics.status(PREFIX, "bare"));
-        assertThat(sweep.sweep().removed()).as("a second sweep").doesNotContain("bare");
+        assertThat(sweep.sweep().deletedTopicsOf()).as("a second sweep").doesNotContain("bare");
     }
 
     @Test
@@ -171,11 +177,13 @@ class AgentAccessSweepTest {
         AgentAccessSweep.Outcome second = sweep.sweep();
         AgentAccessSweep.Outcome third = sweep.sweep();
 
-        assertThat(second.removed()).isEmpty();
-        assertThat(third.removed()).isEmpty();
+        assertThat(second.removedAgents()).isEmpty();
+        assertThat(second.deletedTopicsOf()).isEmpty();
+        assertThat(third.removedAgents()).isEmpty();
+        assertThat(third.deletedTopicsOf()).isEmpty();
         assertThat(second.requeued()).isEmpty();
         assertThat(aclPrincipals()).isEqualTo(principalsAfterFirst)
-                .contains(PRINCIPALS.principal("stays", "east"), PRINCIPALS.principal("stays", "west"));
+                .contains("User:" + username("stays", "east"), "User:" + username("stays", "west"));
         assertThat(db.fetchCount(OUTBOX)).as("outbox rows").isEqualTo(outboxRows);
         assertThat(recordsReadBy("stays", "west")).isPositive();
     }
@@ -188,14 +196,14 @@ class AgentAccessSweepTest {
         awaitPublished(db, other);
         deleteTenant("twice-swept");
 
-        try (KafkaAgentAccess second = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
+        try (KafkaAgentAccess second = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, db)) {
             CompletableFuture<AgentAccessSweep.Outcome> one = CompletableFuture.supplyAsync(sweep::sweep);
             CompletableFuture<AgentAccessSweep.Outcome> two =
                     CompletableFuture.supplyAsync(() -> new AgentAccessSweep(db, second, topics).sweep());
 
             assertThat(List.of(one.get(60, TimeUnit.SECONDS), two.get(60, TimeUnit.SECONDS)))
-                    .anyMatch(outcome -> outcome.removed().contains("twice-swept"))
-                    .allMatch(outcome -> !outcome.removed().contains("neighbour"));
+                    .anyMatch(outcome -> outcome.deletedTopicsOf().contains("twice-swept"))
+                    .allMatch(outcome -> outcome.removedAgents().stream().noneMatch(user -> user.contains(".neighbour.")));
         }
         awaitLogIn("twice-swept", "east", false);
         awaitLogIn("twice-swept", "west", false);
@@ -204,54 +212,71 @@ class AgentAccessSweepTest {
     }
 
     @Test
-    void aTenantCreatedUnderADeletedNameWhileTheSweepWaitsForTheTenantsTableKeepsItsAccess() throws Exception {
+    void aTenantCreatedUnderADeletedNameWhileTheSweepWaitsForThatNameKeepsItsTopicsAndAccess() throws Exception {
         UUID before = commitTenant(db, "reborn", List.of("east"), true);
         awaitPublished(db, before);
         deleteTenant("reborn");
 
-        // A tenant of the same name is being created while the sweep starts: the sweep finds the name
-        // gone, waits for the tenants table, and reads again once the creation has committed.
+        // A tenant of the same name is being created, holding the name's lock as control-api does,
+        // while the sweep starts: the sweep waits for the name, and reads again once the creation committed.
+        UUID again;
         try (Connection creating = database.dataSource().getConnection()) {
             creating.setAutoCommit(false);
             DSLContext tx = DSL.using(creating, SQLDialect.POSTGRES);
-            UUID again = UUID.randomUUID();
-            tx.insertInto(TENANTS).set(TENANTS.ID, again).set(TENANTS.NAME, "reborn").set(TENANTS.REVISION, 1L).execute();
-            tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, again).set(CLUSTERS.NAME, "east")
-                    .set(CLUSTERS.RESOURCE_VERSION, 1L).execute();
+            TenantNameLock.acquire(tx, "reborn");
             CompletableFuture<AgentAccessSweep.Outcome> sweeping = CompletableFuture.supplyAsync(sweep::sweep);
-            awaitSweepWaitingForTenantsTable(sweeping);
+            awaitSweepWaitingForATenantName(sweeping);
+            again = commitTenantIn(tx, "reborn");
             creating.commit();
 
             AgentAccessSweep.Outcome outcome = sweeping.get(60, TimeUnit.SECONDS);
-            assertThat(outcome.removed()).doesNotContain("reborn");
+            assertThat(outcome.deletedTopicsOf()).doesNotContain("reborn");
         }
-        assertThat(aclPrincipals()).contains(PRINCIPALS.principal("reborn", "east"));
         assertThat(topicNames()).contains(KafkaTopics.desired(PREFIX, "reborn"), KafkaTopics.status(PREFIX, "reborn"));
+        awaitPublished(db, again);
         awaitLogIn("reborn", "east", true);
     }
 
     @Test
-    void aTenantCreatedAgainIsProvisionedWholeByADistributorThatRememberedTheOldOne() throws Exception {
-        commitTenant(db, "again", List.of("east"), false);
-        try (KafkaAgentAccess remembering = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, CREDENTIALS)) {
-            remembering.provision("again", Set.of("east"));
+    void aTenantCreatedAgainHasNewAgentsEvenWithADistributorThatRememberedTheOldOnes() throws Exception {
+        UUID first = commitTenant(db, "again", List.of("east"), false);
+        try (KafkaAgentAccess remembering = KafkaAgentAccess.connect(kafka.bootstrapServers(), SUPER, PREFIX, db)) {
+            remembering.provision(first, "again", Set.of("east"));
             awaitLogIn("again", "east", true);
+            String oldUser = username("again", "east");
+            String old = credential("again", "east");
             deleteTenant("again");
             sweep.sweep();
-            awaitLogIn("again", "east", false);
-            commitTenant(db, "again", List.of("east"), false);
-            // Its clusters are what it remembers, so this costs no Kafka call: the new tenant's agent has no access.
-            remembering.provision("again", Set.of("east"));
-            assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("again", "east"));
+            awaitLogIn(SecuredBroker.agentHolding("again", "east", old), false);
 
-            AgentAccessSweep.Outcome outcome = new AgentAccessSweep(db, remembering, topics).sweep();
-            assertThat(outcome.requeued()).contains("again");
-            assertThat(db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenantId("again")))).as("queued publishes").isEqualTo(1);
+            UUID second = commitTenant(db, "again", List.of("east"), false);
+            remembering.provision(second, "again", Set.of("east"));
 
-            remembering.provision("again", Set.of("east"));
+            assertThat(aclPrincipals()).contains("User:" + username("again", "east")).doesNotContain("User:" + oldUser);
+            awaitLogIn("again", "east", true);
+            awaitLogIn(SecuredBroker.agentHolding("again", "east", old), false);
         }
-        assertThat(aclPrincipals()).contains(PRINCIPALS.principal("again", "east"));
-        awaitLogIn("again", "east", true);
+    }
+
+    @Test
+    void anAclRemovedByHandIsProvisionedAgainThroughTheOutbox() throws Exception {
+        UUID tenant = commitTenant(db, "tampered", List.of("east"), true);
+        awaitPublished(db, tenant);
+        admin.deleteAcls(List.of(AgentAcls.allOf("User:" + username("tampered", "east")))).all().get(30, TimeUnit.SECONDS);
+        // The brokers apply the removal moments after the controller commits it.
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (aclPrincipals().contains("User:" + username("tampered", "east"))) {
+            assertThat(System.nanoTime()).as("the ACLs removed by hand are gone").isLessThan(deadline);
+        }
+
+        AgentAccessSweep.Outcome outcome = sweep.sweep();
+
+        assertThat(outcome.requeued()).contains("tampered");
+        assertThat(db.fetchCount(OUTBOX, OUTBOX.TENANT_ID.eq(tenant).and(OUTBOX.PUBLISHED_AT.isNull())))
+                .as("a publish queued, or already taken").isLessThanOrEqualTo(1);
+        // The sweep forgot the tenant in its distributor's memory: that distributor's next publish provisions it again.
+        access.provision(tenant, "tampered", Set.of("east"));
+        assertThat(recordsReadBy("tampered", "east")).isPositive();
     }
 
     @Test
@@ -265,12 +290,12 @@ class AgentAccessSweepTest {
 
             awaitLogIn("left", "east", false);
         }
-        assertThat(aclPrincipals()).doesNotContain(PRINCIPALS.principal("left", "east"));
+        assertThat(aclPrincipals()).doesNotContain("User:" + username("left", "east"));
     }
 
     private DistributorSettings settings() {
         return DistributorSettings.local(database.jdbcUrl(), database.username(), database.password(),
-                kafka.bootstrapServers(), PREFIX).withKafkaSecurity(SUPER, CREDENTIALS);
+                kafka.bootstrapServers(), PREFIX).withKafkaSecurity(SUPER);
     }
 
     /** What control-api's tenant deletion does: one DELETE, the rest goes by cascade, outbox rows too. */
@@ -286,13 +311,25 @@ class AgentAccessSweepTest {
         awaitPublished(db, tenantId(name));
     }
 
-    private void awaitSweepWaitingForTenantsTable(CompletableFuture<?> sweeping) {
+    private void awaitSweepWaitingForATenantName(CompletableFuture<?> sweeping) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (db.fetchCount(DSL.table("pg_locks"), DSL.field("relation").eq(DSL.field("'tenants'::regclass"))
-                .and(DSL.field("mode").eq("ShareLock")).and(DSL.field("granted").eq(false))) == 0) {
+        while (db.fetchCount(DSL.table("pg_locks"), DSL.field("locktype").eq("advisory")
+                .and(DSL.field("granted").eq(false))) == 0) {
             assertThat(sweeping).as("the sweep is still running").isNotDone();
-            assertThat(System.nanoTime()).as("the sweep waits for the tenants table").isLessThan(deadline);
+            assertThat(System.nanoTime()).as("the sweep waits for the tenant name").isLessThan(deadline);
         }
+    }
+
+    /** A tenant of {@code name} with cluster east and a new credential, queued for publishing, in {@code tx}. */
+    private static UUID commitTenantIn(DSLContext tx, String name) {
+        UUID tenant = UUID.randomUUID();
+        tx.insertInto(TENANTS).set(TENANTS.ID, tenant).set(TENANTS.NAME, name).set(TENANTS.REVISION, 1L).execute();
+        tx.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, tenant).set(CLUSTERS.NAME, "east")
+                .set(CLUSTERS.RESOURCE_VERSION, 1L)
+                .set(CLUSTERS.BOOTSTRAP_SECRET_SHA256, ClusterCredentialKeys.sha256Of(SecuredBroker.newCredential(name, "east")))
+                .execute();
+        tx.insertInto(OUTBOX).set(OUTBOX.TENANT_ID, tenant).set(OUTBOX.REVISION, 1L).execute();
+        return tenant;
     }
 
     private Set<String> topicNames() throws Exception {
@@ -306,14 +343,18 @@ class AgentAccessSweepTest {
 
     /** The broker applies credential changes moments after the controller commits them. */
     private void awaitLogIn(String tenant, String cluster, boolean expected) {
+        awaitLogIn(agent(tenant, cluster), expected);
+    }
+
+    private void awaitLogIn(KafkaClientSecurity login, boolean expected) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (canLogIn(tenant, cluster) != expected) {
-            assertThat(System.nanoTime()).as(tenant + "/" + cluster + " can log in: " + expected).isLessThan(deadline);
+        while (canLogIn(login) != expected) {
+            assertThat(System.nanoTime()).as(login.username() + " can log in: " + expected).isLessThan(deadline);
         }
     }
 
-    private boolean canLogIn(String tenant, String cluster) {
-        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(tenant, cluster)) {
+    private boolean canLogIn(KafkaClientSecurity login) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(login)) {
             consumer.listTopics(Duration.ofSeconds(30));
             return true;
         } catch (SaslAuthenticationException e) {
@@ -324,7 +365,7 @@ class AgentAccessSweepTest {
     /** Reads the tenant's desired topic from the beginning as the agent of {@code cluster}, until a record comes. */
     private int recordsReadBy(String tenant, String cluster) {
         String topic = KafkaTopics.desired(PREFIX, tenant);
-        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(tenant, cluster)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerOf(agent(tenant, cluster))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map((PartitionInfo info) -> new TopicPartition(topic, info.partition())).toList();
             consumer.assign(partitions);
@@ -338,12 +379,12 @@ class AgentAccessSweepTest {
         }
     }
 
-    private KafkaConsumer<byte[], byte[]> consumerOf(String tenant, String cluster) {
+    private KafkaConsumer<byte[], byte[]> consumerOf(KafkaClientSecurity login) {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        agent(tenant, cluster).applyTo(config);
+        login.applyTo(config);
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

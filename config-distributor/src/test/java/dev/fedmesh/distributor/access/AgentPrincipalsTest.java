@@ -1,5 +1,7 @@
 package dev.fedmesh.distributor.access;
 
+import dev.fedmesh.distributor.access.AgentPrincipals.Agent;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,37 +11,48 @@ class AgentPrincipalsTest {
     private final AgentPrincipals principals = new AgentPrincipals("fedmesh");
 
     @Test
-    void anAgentIsNamedAfterItsTenantAndCluster() {
-        assertThat(principals.username("acme", "east")).isEqualTo("fedmesh-agent.acme.east");
-        assertThat(principals.principal("acme", "east")).isEqualTo("User:fedmesh-agent.acme.east");
+    void anAgentIsNamedAfterItsTenantClusterAndCredential() {
+        Agent east = new Agent("acme", "east", "3f9c0b1d2e4a");
+
+        assertThat(principals.username(east)).isEqualTo("fedmesh-agent.acme.east.3f9c0b1d2e4a");
+        assertThat(principals.principal(east)).isEqualTo("User:fedmesh-agent.acme.east.3f9c0b1d2e4a");
+    }
+
+    @Test
+    void aReissuedCredentialIsAnotherAgent() {
+        Agent before = AgentPrincipals.agent("acme", "east", ClusterCredentialKeys.ofCredential("fmb_first"));
+        Agent after = AgentPrincipals.agent("acme", "east", ClusterCredentialKeys.ofCredential("fmb_second"));
+
+        assertThat(principals.username(before)).isNotEqualTo(principals.username(after));
+        assertThat(principals.agentOfUsername(principals.username(before))).contains(before);
     }
 
     @Test
     void anotherInstallationsAgentsHaveOtherNames() {
-        assertThat(new AgentPrincipals("staging").username("acme", "east")).isEqualTo("staging-agent.acme.east");
-    }
-
-    @Test
-    void onlyTheTenantsOwnAgentsAreRecognisedAsItsClusters() {
-        assertThat(principals.clusterOf("acme", "User:fedmesh-agent.acme.east")).contains("east");
-        assertThat(principals.clusterOf("acme", "User:fedmesh-agent.acme-eu.east")).isEmpty();
-        assertThat(principals.clusterOf("acme", "User:staging-agent.acme.east")).isEmpty();
-        assertThat(principals.clusterOf("acme", "User:fedmesh-agent.acme.")).isEmpty();
-        assertThat(principals.clusterOf("acme", "User:fedmesh-distributor")).isEmpty();
+        assertThat(new AgentPrincipals("staging").username(new Agent("acme", "east", "3f9c0b1d2e4a")))
+                .isEqualTo("staging-agent.acme.east.3f9c0b1d2e4a");
     }
 
     @Test
     void aSweepTellsThisInstallationsAgentsApartFromEveryOtherUser() {
-        assertThat(principals.agentOf("User:fedmesh-agent.acme.east")).contains(new AgentPrincipals.Agent("acme", "east"));
-        assertThat(principals.agentOfUsername("fedmesh-agent.acme-eu.west")).contains(new AgentPrincipals.Agent("acme-eu", "west"));
-        assertThat(principals.agentOf("User:staging-agent.acme.east")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.acme.east.3f9c0b1d2e4a"))
+                .contains(new Agent("acme", "east", "3f9c0b1d2e4a"));
+        assertThat(principals.agentOfUsername("fedmesh-agent.acme-eu.west.000000000000"))
+                .contains(new Agent("acme-eu", "west", "000000000000"));
+        assertThat(principals.agentOf("User:staging-agent.acme.east.3f9c0b1d2e4a")).isEmpty();
         assertThat(principals.agentOf("User:fedmesh-distributor")).isEmpty();
         assertThat(principals.agentOf("User:fedmesh-agent.acme")).isEmpty();
-        assertThat(principals.agentOf("User:fedmesh-agent.acme.east.extra")).isEmpty();
-        assertThat(principals.agentOf("User:fedmesh-agent.Acme.east")).isEmpty();
-        assertThat(principals.agentOf("Group:fedmesh-agent.acme.east")).isEmpty();
-        assertThat(new AgentPrincipals("fedmesh-agent.acme").agentOf("User:fedmesh-agent.acme-agent.x.y"))
-                .contains(new AgentPrincipals.Agent("x", "y"));
-        assertThat(principals.agentOf("User:fedmesh-agent.acme-agent.x.y")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.acme.east.not-an-id")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.acme.east.3f9c0b1d2e4a.extra")).isEmpty();
+        assertThat(principals.agentOf("User:fedmesh-agent.Acme.east.3f9c0b1d2e4a")).isEmpty();
+        assertThat(principals.agentOf("Group:fedmesh-agent.acme.east.3f9c0b1d2e4a")).isEmpty();
+    }
+
+    @Test
+    void anAgentUserOfAnEarlierReleaseIsRecognisedSoThatItsAccessIsTaken() {
+        Agent legacy = principals.agentOf("User:fedmesh-agent.acme.east").orElseThrow();
+
+        assertThat(legacy).isEqualTo(new Agent("acme", "east", ""));
+        assertThat(principals.username(legacy)).isEqualTo("fedmesh-agent.acme.east");
     }
 }

@@ -42,14 +42,14 @@ import java.util.concurrent.TimeoutException;
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
-import static dev.fedmesh.distributor.access.SecuredBroker.CREDENTIALS;
 import static dev.fedmesh.distributor.access.SecuredBroker.PATIENCE;
 import static dev.fedmesh.distributor.access.SecuredBroker.PREFIX;
-import static dev.fedmesh.distributor.access.SecuredBroker.PRINCIPALS;
 import static dev.fedmesh.distributor.access.SecuredBroker.SUPER;
 import static dev.fedmesh.distributor.access.SecuredBroker.agent;
+import static dev.fedmesh.distributor.access.SecuredBroker.agentHolding;
 import static dev.fedmesh.distributor.access.SecuredBroker.awaitPublished;
 import static dev.fedmesh.distributor.access.SecuredBroker.commitTenant;
+import static dev.fedmesh.distributor.access.SecuredBroker.username;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -76,7 +76,7 @@ class TenantIsolationOnKafkaTest {
         UUID tenantB = commitTenant(db, "tenant-b", List.of("east"), true);
         distributor = ConfigDistributor.start(DistributorSettings.local(database.jdbcUrl(), database.username(),
                         database.password(), kafka.bootstrapServers(), PREFIX)
-                .withKafkaSecurity(SUPER, CREDENTIALS));
+                .withKafkaSecurity(SUPER));
         awaitPublished(db, tenantA);
         awaitPublished(db, tenantB);
     }
@@ -117,16 +117,15 @@ class TenantIsolationOnKafkaTest {
 
     @Test
     void aWrongPasswordIsRefusedAuthentication() {
-        KafkaClientSecurity impostor = SUPER.as(PRINCIPALS.username("tenant-a", "east"), "guessed-password");
+        KafkaClientSecurity impostor = SUPER.as(username("tenant-a", "east"), "guessed-password");
 
         assertThatThrownBy(() -> readAll(impostor, KafkaTopics.desired(PREFIX, "tenant-a"), 1))
                 .isInstanceOf(SaslAuthenticationException.class);
     }
 
     @Test
-    void anAgentCredentialDerivedFromAnotherSecretIsRefusedAuthentication() {
-        KafkaClientSecurity other = SUPER.as(PRINCIPALS.username("tenant-a", "east"),
-                AgentCredentials.fromSecret("another-distributors-secret-0123456789abcdef").password("tenant-a", "east"));
+    void aCredentialThatIsNotTheClustersIsRefusedAuthentication() {
+        KafkaClientSecurity other = agentHolding("tenant-a", "east", "fmb_a-credential-nobody-issued");
 
         assertThatThrownBy(() -> readAll(other, KafkaTopics.desired(PREFIX, "tenant-a"), 1))
                 .isInstanceOf(SaslAuthenticationException.class);

@@ -82,6 +82,23 @@ final class AgentRequests {
         }
     }
 
+    /**
+     * The HMAC a status record of {@code cluster} carries in its fedmesh-report-mac header: over the
+     * record's value, keyed by HMAC-SHA256(SHA-256(credential), "fedmesh-status-report\n" + tenant + "\n" + cluster).
+     */
+    static byte[] reportMac(String tenant, String cluster, byte[] value, String credential) {
+        try {
+            Mac keyMac = Mac.getInstance("HmacSHA256");
+            keyMac.init(new SecretKeySpec(sha256(credential), "HmacSHA256"));
+            byte[] key = keyMac.doFinal(("fedmesh-status-report\n" + tenant + "\n" + cluster).getBytes(StandardCharsets.UTF_8));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(value);
+        } catch (GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static byte[] proofBytes(String tenant, String cluster, Instant at, CertificateRequest csr) {
         byte[] text = ("fedmesh-intermediate-request\n" + tenant + "\n" + cluster + "\n" + at.getEpochSecond() + "\n")
                 .getBytes(StandardCharsets.UTF_8);

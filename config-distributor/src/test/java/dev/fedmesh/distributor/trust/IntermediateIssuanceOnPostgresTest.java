@@ -2,6 +2,7 @@ package dev.fedmesh.distributor.trust;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
+import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,6 +89,8 @@ class IntermediateIssuanceOnPostgresTest {
         db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
         UUID tenantId = UUID.randomUUID();
         db.insertInto(TENANTS).set(TENANTS.ID, tenantId).set(TENANTS.NAME, "acme").set(TENANTS.REVISION, 3L).execute();
+        db.insertInto(CLUSTERS).set(CLUSTERS.TENANT_ID, tenantId).set(CLUSTERS.NAME, "east").set(CLUSTERS.RESOURCE_VERSION, 3L)
+                .execute();
         east = new IntermediateOwner(tenantId, "east", ACME);
     }
 

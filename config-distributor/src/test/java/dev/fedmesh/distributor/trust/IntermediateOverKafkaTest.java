@@ -78,7 +78,11 @@ class IntermediateOverKafkaTest {
                     .setReportedAt(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond()))
                     .setIntermediateRequest(AgentRequests.credentialRequest(TENANT, "east", csr, credential))
                     .build();
-            agent.send(new ProducerRecord<>(KafkaTopics.status(topicPrefix, TENANT), "east", report.toByteArray())).get();
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(KafkaTopics.status(topicPrefix, TENANT), "east",
+                    report.toByteArray());
+            record.headers().add(KafkaTopics.REPORT_MAC_HEADER,
+                    AgentRequests.reportMac(TENANT, "east", report.toByteArray(), credential));
+            agent.send(record).get();
 
             DesiredConfig withIntermediate = await(topicPrefix, config -> config.getIntermediatesCount() > 0);
             assertThat(withIntermediate.getRevision()).isEqualTo(2);

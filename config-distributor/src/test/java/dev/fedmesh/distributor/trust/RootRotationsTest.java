@@ -268,7 +268,8 @@ class RootRotationsTest {
     }
 
     private void store(ClusterStatus.Builder report) {
-        new ClusterStatusStore(db).store(TENANT, report.build());
+        new ClusterStatusStore(db).storeAll(List.of(new ClusterStatusStore.TenantReport(tenantId, TENANT, report.build(),
+                Instant.now(), ++heartbeat)));
     }
 
     private static ClusterStatus withRequest(String cluster, IntermediateRequest request) {
