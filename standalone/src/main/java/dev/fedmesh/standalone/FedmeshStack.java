@@ -4,6 +4,7 @@ import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
@@ -34,7 +35,12 @@ public final class FedmeshStack implements AutoCloseable {
     private final Map<String, AgentSettings> agentSettings = new LinkedHashMap<>();
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
-    /** Where the stack's dependencies are and how it presents itself. */
+    /**
+     * Where the stack's dependencies are and how it presents itself. With a SASL {@code kafkaSecurity}
+     * (the distributor's own, a Kafka super user) the distributor provisions each cluster's agent
+     * and sweeps agents' access every {@code agentAccessSweep}, and agents log in with the Kafka
+     * user their bootstrap credential names.
+     */
     public record Options(
             String jdbcUrl,
             String dbUsername,
@@ -45,13 +51,16 @@ public final class FedmeshStack implements AutoCloseable {
             int apiPort,
             int grpcPort,
             Path stateDirectory,
-            Duration rootRotationSettle) {
+            Duration rootRotationSettle,
+            KafkaClientSecurity kafkaSecurity,
+            Duration agentAccessSweep) {
 
-        /** Options whose root rotations wait the distributor's default settle time between stages. */
+        /** Options whose root rotations wait the distributor's default settle time between stages, on a plaintext Kafka. */
         public Options(String jdbcUrl, String dbUsername, String dbPassword, String kafkaBootstrapServers,
                        String topicPrefix, String adminToken, int apiPort, int grpcPort, Path stateDirectory) {
             this(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, adminToken, apiPort, grpcPort,
-                    stateDirectory, dev.fedmesh.distributor.trust.TrustSettings.DEFAULT_ROTATION_SETTLE);
+                    stateDirectory, dev.fedmesh.distributor.trust.TrustSettings.DEFAULT_ROTATION_SETTLE,
+                    KafkaClientSecurity.plaintext(), DistributorSettings.DEFAULT_AGENT_ACCESS_SWEEP);
         }
     }
 
@@ -62,7 +71,8 @@ public final class FedmeshStack implements AutoCloseable {
         started.push(api);
         try {
             this.distributor = ConfigDistributor.start(DistributorSettings.local(options.jdbcUrl(), options.dbUsername(),
-                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey),
+                    options.dbPassword(), options.kafkaBootstrapServers(), options.topicPrefix()).withSigningKey(signingKey)
+                            .withKafkaSecurity(options.kafkaSecurity()).withAgentAccessSweep(options.agentAccessSweep()),
                     dev.fedmesh.distributor.trust.TrustSettings.builtIn(options.stateDirectory().resolve("ca"))
                             .withRotationSettle(options.rootRotationSettle()));
             started.push(distributor);
@@ -96,7 +106,12 @@ public final class FedmeshStack implements AutoCloseable {
     }
 
     private synchronized ClusterAgent startAgent(String tenant, String cluster, TrustSettings trust) {
+        KafkaClientSecurity login = trust.bootstrapCredential().isPresent() && options.kafkaSecurity().protocol().usesSasl()
+                ? AgentSettings.kafkaLogin(options.kafkaSecurity(), options.topicPrefix(), tenant, cluster,
+                        trust.bootstrapCredential().get())
+                : options.kafkaSecurity();
         AgentSettings settings = AgentSettings.builder(tenant, cluster)
+                .kafkaSecurity(login)
                 .kafkaBootstrapServers(options.kafkaBootstrapServers())
                 .configVerifier(ConfigVerifier.trusting(signingKey.publicKey()))
                 .topicPrefix(options.topicPrefix())
@@ -136,6 +151,11 @@ public final class FedmeshStack implements AutoCloseable {
             throw new IllegalStateException("cluster " + cluster + " has no stopped agent to restart");
         }
         return run(cluster, settings);
+    }
+
+    /** Writes the public key every agent of this stack trusts to {@code file} (PEM), for an agent configured by hand. */
+    public void writeVerifyingKey(Path file) throws java.io.IOException {
+        signingKey.writePublicKey(file);
     }
 
     public ClusterAgent agent(String cluster) {

@@ -1,5 +1,7 @@
 package dev.fedmesh.standalone;
 
+import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.distributor.DistributorSettings;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
@@ -35,11 +37,22 @@ final class StackUnderTest implements AutoCloseable {
 
     /** As {@link #start(Class, Path)}, with root rotations waiting {@code rotationSettle} between stages. */
     static StackUnderTest start(Class<?> test, Path state, Duration rotationSettle) {
+        return start(test, state, rotationSettle, TestKafka.broker().bootstrapServers(), KafkaClientSecurity.plaintext(),
+                DistributorSettings.DEFAULT_AGENT_ACCESS_SWEEP);
+    }
+
+    /**
+     * A stack on the broker at {@code kafka}, whose distributor logs in as {@code distributor} (a
+     * super user, for SASL), provisions each cluster's agent, and sweeps agents' access every
+     * {@code accessSweep}.
+     */
+    static StackUnderTest start(Class<?> test, Path state, Duration rotationSettle, String kafka,
+                                KafkaClientSecurity distributor, Duration accessSweep) {
         TestDatabase database = TestPostgres.newDatabase(test);
         String token = test.getSimpleName() + "-" + UUID.randomUUID();
         FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(database.jdbcUrl(), database.username(),
-                database.password(), TestKafka.broker().bootstrapServers(), TestKafka.topicPrefix(test), token, 0, 0,
-                state, rotationSettle));
+                database.password(), kafka, TestKafka.topicPrefix(test), token, 0, 0, state, rotationSettle, distributor,
+                accessSweep));
         return new StackUnderTest(database, stack, new ApiClient(stack.apiUrl(), token));
     }
 

@@ -15,12 +15,12 @@ import dev.fedmesh.db.jooq.tables.records.PublishedConfigsRecord;
 import dev.fedmesh.db.jooq.tables.records.StatusDeadLettersRecord;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.distributor.trust.AgentRequests;
 import dev.fedmesh.distributor.trust.TrustSettings;
 import dev.fedmesh.testing.TestDatabase;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.trust.credential.ClusterCredentialKeys;
-import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.KeyType;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -181,7 +181,9 @@ class StatusIngestionTest {
         }
         KeyPair intermediateKey = KeyType.EC_P256.generate();
         ClusterStatus withRequest = report("south", 3, new byte[32], now, 2, many.toArray(ProxyStatus[]::new)).toBuilder()
-                .setIntermediateRequest(firstIntermediateRequest("south", intermediateKey, now))
+                .setIntermediateRequest(AgentRequests.credentialRequest(TENANT, "south", CertificateRequest.create(
+                        intermediateKey, "fedmesh intermediate south", List.of(URI.create("spiffe://acme.fedmesh.local")),
+                        true), credentials.get("south")))
                 .build();
         send("south", withRequest.toByteArray(), credentials.get("south"));
 
@@ -264,22 +266,6 @@ class StatusIngestionTest {
         assertThat(holding.getSvidRootSha256()).isEqualTo(root);
         assertThat(holdingNone.getIntermediateNotAfter()).isNull();
         assertThat(holdingNone.getSvidRootSha256()).isNull();
-    }
-
-    /** A first intermediate request of {@code cluster}'s agent, proved with its bootstrap credential (cluster_status.proto). */
-    private IntermediateRequest firstIntermediateRequest(String cluster, KeyPair key, Instant at) {
-        CertificateRequest csr = CertificateRequest.create(key, "fedmesh intermediate " + cluster,
-                List.of(TrustDomain.of(TENANT + ".fedmesh.local").id().toUri()), true);
-        byte[] text = ("fedmesh-intermediate-request\n" + TENANT + "\n" + cluster + "\n" + at.getEpochSecond() + "\n")
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] proofBytes = Arrays.copyOf(text, text.length + csr.der().length);
-        System.arraycopy(csr.der(), 0, proofBytes, text.length, csr.der().length);
-        return IntermediateRequest.newBuilder()
-                .setCsrDer(ByteString.copyFrom(csr.der()))
-                .setRequestedAt(Timestamp.newBuilder().setSeconds(at.getEpochSecond()))
-                .setCredentialProof(ByteString.copyFrom(
-                        ClusterCredentialKeys.ofCredential(credentials.get(cluster)).intermediateRequestProof(proofBytes)))
-                .build();
     }
 
     private static ClusterStatusStore.TenantReport stored(UUID tenant, ClusterStatus report, Instant brokerTime, long offset) {

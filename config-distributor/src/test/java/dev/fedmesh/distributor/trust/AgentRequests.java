@@ -35,14 +35,14 @@ import javax.crypto.spec.SecretKeySpec;
  * What an agent sends and reads, written out here from cluster_status.proto and
  * desired_config.proto independently of the code under test.
  */
-final class AgentRequests {
+public final class AgentRequests {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private AgentRequests() {
     }
 
     /** A first request: HMAC-SHA256 of the proof bytes keyed by SHA-256 of the bootstrap credential. */
-    static IntermediateRequest credentialRequest(String tenant, String cluster, CertificateRequest csr, String credential) {
+    public static IntermediateRequest credentialRequest(String tenant, String cluster, CertificateRequest csr, String credential) {
         Instant at = Instant.now();
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
@@ -86,7 +86,7 @@ final class AgentRequests {
      * The HMAC a status record of {@code cluster} carries in its fedmesh-report-mac header: over the
      * record's value, keyed by HMAC-SHA256(SHA-256(credential), "fedmesh-status-report\n" + tenant + "\n" + cluster).
      */
-    static byte[] reportMac(String tenant, String cluster, byte[] value, String credential) {
+    public static byte[] reportMac(String tenant, String cluster, byte[] value, String credential) {
         try {
             Mac keyMac = Mac.getInstance("HmacSHA256");
             keyMac.init(new SecretKeySpec(sha256(credential), "HmacSHA256"));
@@ -109,11 +109,11 @@ final class AgentRequests {
         return bytes;
     }
 
-    static byte[] publicKeySha256(KeyPair keys) {
+    public static byte[] publicKeySha256(KeyPair keys) {
         return CertificateRequest.publicKeySha256(SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()));
     }
 
-    static byte[] sha256(String text) {
+    public static byte[] sha256(String text) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
