@@ -48,6 +48,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,7 +58,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL stops while control-api runs: a burst of requests that need it, over REST and
  * gRPC, is answered 503 / UNAVAILABLE within one connection timeout, each request waiting for
  * its connection at the same time as the others; what needs no database (the OpenAPI document
- * and UI) is answered meanwhile. Runs a PostgreSQL of its own, since it stops it.
+ * and UI) is answered meanwhile; and /prometheus keeps serving, the database marked down. Runs a
+ * PostgreSQL of its own, since it stops it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresOutageTest {
@@ -70,6 +74,7 @@ class PostgresOutageTest {
     static Path work;
 
     private EmbeddedPostgres postgres;
+    private int postgresPort;
     private RunningApi api;
     private ManagedChannel grpc;
     private String tenant;
@@ -80,8 +85,10 @@ class PostgresOutageTest {
     @BeforeAll
     void anApiWithATenantOnAPostgresOfItsOwn() {
         postgres = EmbeddedPostgres.start(work.resolve("postgres"), 0);
+        postgresPort = postgres.port();
         api = RunningApi.start(new TestDatabase(postgres.createDatabase("fedmesh"), postgres.username(), postgres.password()),
-                Map.of("datasources.default.connection-timeout", CONNECTION_TIMEOUT.toMillis()));
+                Map.of("datasources.default.connection-timeout", CONNECTION_TIMEOUT.toMillis(),
+                        "fedmesh.api.metrics.refresh-wait", "500ms"));
         grpc = NettyChannelBuilder.forAddress("127.0.0.1", api.grpcPort()).usePlaintext().build();
         tenant = api.newTenant();
         assertThat(api.send(api.adminToken, "POST", "/api/v1/tenants/" + tenant + "/clusters", "{\"name\": \"east\"}")
@@ -183,6 +190,33 @@ class PostgresOutageTest {
     }
 
     @Test
+    void metricsAreServedWhilePostgresIsDownWithTheLastTrustValuesAndTheDatabaseMarkedDown() {
+        startPostgres();
+        awaitUntil(() -> gauge(scrape(), "fedmesh_database_up", "") == 1.0, "the trust gauges to be read");
+        String before = scrape();
+        assertThat(gauge(before, "fedmesh_database_up", "")).isEqualTo(1.0);
+        assertThat(gauge(before, "fedmesh_trust_clusters_missing", "tenant=\"" + tenant + "\"")).isEqualTo(1.0);
+        double readAt = gauge(before, "fedmesh_trust_gauges_refreshed_timestamp_seconds", "");
+        assertThat(readAt).isPositive();
+
+        stopPostgres();
+        String during = scrape();
+
+        assertThat(gauge(during, "fedmesh_database_up", "")).isEqualTo(0.0);
+        assertThat(gauge(during, "fedmesh_trust_clusters_missing", "tenant=\"" + tenant + "\"")).as("the last value read")
+                .isEqualTo(1.0);
+        assertThat(gauge(during, "fedmesh_trust_gauges_refreshed_timestamp_seconds", "")).isEqualTo(readAt);
+        assertThat(during).contains("jvm_memory_used_bytes");
+        assertThat(gauge(during, "hikaricp_connections_pending", null))
+                .as("the scrape was answered while its read still waited for a connection, not after the timeout")
+                .isGreaterThanOrEqualTo(1.0);
+
+        startPostgres();
+        awaitUntil(() -> gauge(scrape(), "fedmesh_database_up", "") == 1.0, "the trust gauges to be read again");
+        assertThat(gauge(scrape(), "fedmesh_trust_gauges_refreshed_timestamp_seconds", "")).isGreaterThan(readAt);
+    }
+
+    @Test
     void everyControllerRunsOnTheBlockingExecutorSoNoneCanStallTheEventLoop() {
         Map<String, String> executors = new TreeMap<>();
         api.bean(ApplicationContext.class).getBeanDefinitions(Qualifiers.byStereotype(Controller.class)).forEach(definition ->
@@ -281,6 +315,20 @@ class PostgresOutageTest {
         return api.bean(MeterRegistry.class).get("hikaricp.connections.timeout").counter().count();
     }
 
+    private String scrape() {
+        HttpResponse<String> scraped = api.send(api.adminToken, "GET", "/prometheus", null);
+        assertThat(scraped.statusCode()).as("/prometheus: " + scraped.body()).isEqualTo(200);
+        return scraped.body();
+    }
+
+    /** The value of one series; {@code labels} as Prometheus prints them, "" for none, null for any. */
+    private static double gauge(String metrics, String name, String labels) {
+        String series = Pattern.quote(name) + (labels == null ? "(\\{[^}]*})?" : labels.isEmpty() ? "" : Pattern.quote("{" + labels + "}"));
+        Matcher value = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(metrics);
+        assertThat(value.find()).as(name + "{" + labels + "} in\n" + metrics).isTrue();
+        return Double.parseDouble(value.group(value.groupCount()));
+    }
+
     private static String spread(List<? extends Timed<?>> burst) {
         List<Long> millis = burst.stream().map(Timed::millis).sorted(Comparator.naturalOrder()).toList();
         return millis.get(0) + " to " + millis.get(millis.size() - 1) + " ms (median " + millis.get(millis.size() / 2) + " ms)";
@@ -293,6 +341,22 @@ class PostgresOutageTest {
             // Hikari hands out a connection used in the last 500 ms without checking it, and one of those
             // may fail at once with the server's goodbye; past that, every request waits for a new one.
             pause(Duration.ofSeconds(1));
+        }
+    }
+
+    private void startPostgres() {
+        if (postgres == null) {
+            postgres = EmbeddedPostgres.start(work.resolve("postgres"), postgresPort);
+        }
+    }
+
+    private static void awaitUntil(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited " + PATIENCE.toSeconds() + " s for " + what);
+            }
+            pause(Duration.ofMillis(100));
         }
     }
 
