@@ -43,8 +43,7 @@ public final class RunningApi implements AutoCloseable {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RunningApi(Class<?> testClass, Map<String, Object> settings) {
-        TestDatabase database = TestPostgres.newDatabase(testClass);
+    private RunningApi(TestDatabase database, Map<String, Object> settings) {
         Map<String, Object> properties = new HashMap<>(settings);
         properties.put("micronaut.server.port", 0);
         properties.put("fedmesh.api.grpc.port", 0);
@@ -59,7 +58,22 @@ public final class RunningApi implements AutoCloseable {
 
     /** Starts the service with these properties on top of application.yml. */
     public static RunningApi start(Class<?> testClass, Map<String, Object> settings) {
-        return new RunningApi(testClass, settings);
+        return new RunningApi(TestPostgres.newDatabase(testClass), settings);
+    }
+
+    /** Starts the service on {@code database}, e.g. on a PostgreSQL server the test stops, with these properties. */
+    public static RunningApi start(TestDatabase database, Map<String, Object> settings) {
+        return new RunningApi(database, settings);
+    }
+
+    /** Where the REST API is served, e.g. {@code http://127.0.0.1:41234}. */
+    public URI base() {
+        return base;
+    }
+
+    /** A bean of the running service, for looking at what it holds (its connection pool, its meters). */
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
     }
 
     /** A curl-like client acting as the operator. */

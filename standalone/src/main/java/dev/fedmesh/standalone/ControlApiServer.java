@@ -8,7 +8,10 @@ import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 
-/** control-api inside this JVM: the same Micronaut service the runnable jar starts. */
+/**
+ * control-api inside this JVM: the same Micronaut service the runnable jar starts, its REST and
+ * gRPC ports on loopback only.
+ */
 public final class ControlApiServer implements AutoCloseable {
     private final ApplicationContext context;
     private final EmbeddedServer server;
@@ -24,6 +27,7 @@ public final class ControlApiServer implements AutoCloseable {
         properties.put("micronaut.server.port", port);
         properties.put("fedmesh.api.grpc.port", grpcPort);
         properties.put("micronaut.server.host", "127.0.0.1");
+        properties.put("fedmesh.api.grpc.host", "127.0.0.1");
         properties.put("datasources.default.url", jdbcUrl);
         properties.put("datasources.default.username", username);
         properties.put("datasources.default.password", password);
@@ -43,7 +47,7 @@ public final class ControlApiServer implements AutoCloseable {
 
     /** Where the gRPC management API listens (host:port). */
     public String grpcAddress() {
-        return "127.0.0.1:" + context.getBean(ManagementGrpcServer.class).port();
+        return context.getBean(ManagementGrpcServer.class).address();
     }
 
     @Override

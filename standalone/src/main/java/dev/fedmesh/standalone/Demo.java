@@ -96,6 +96,9 @@ public final class Demo {
         System.out.println("fedmesh is running.");
         System.out.println("  API          " + stack.apiUrl() + "   (OpenAPI UI: " + stack.apiUrl().resolve("/openapi/ui/") + ")");
         System.out.println("  gRPC API     " + stack.grpcAddress());
+        System.out.println("  PostgreSQL   " + postgres.host() + ":" + postgres.port() + "   Kafka " + kafka.bootstrapServers());
+        System.out.println("  xDS          " + String.join(", ", CLUSTERS.stream()
+                .map(cluster -> cluster + " 127.0.0.1:" + stack.agent(cluster).xdsPort()).toList()));
         System.out.println("  admin token  " + token);
         System.out.println("  tenant       " + TENANT + ", clusters " + String.join(" and ", CLUSTERS));
         System.out.println("  SVID files   " + agentState + "/<cluster>/" + TENANT + "/<cluster>/workloads/default/greeter/");

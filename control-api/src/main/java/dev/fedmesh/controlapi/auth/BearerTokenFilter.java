@@ -10,11 +10,18 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 
 import java.util.List;
 import java.util.Optional;
 
-/** Refuses every API request that does not carry a valid bearer token, and names its principal. */
+/**
+ * Refuses every API request that does not carry a valid bearer token, and names its principal.
+ * Runs on the blocking executor, never on the HTTP event loop: a tenant token is looked up in
+ * PostgreSQL, and a lookup waiting for a dead database on the event loop held up every request
+ * sharing that loop, the OpenAPI document included.
+ */
 @ServerFilter("/api/**")
 @Order(BearerTokenFilter.ORDER)
 public final class BearerTokenFilter {
@@ -31,6 +38,7 @@ public final class BearerTokenFilter {
 
     /** Returns the refusal, or null to let the request through. */
     @RequestFilter
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Nullable
     public HttpResponse<?> authenticate(HttpRequest<?> request) {
         String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);

@@ -8,6 +8,7 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import com.google.rpc.Status;
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.controlapi.http.DatabaseErrorHandler;
 import dev.fedmesh.controlapi.limits.TooManyRequests;
 import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.Violation;
@@ -44,9 +45,17 @@ final class RpcErrors {
                     .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
                     .setMessage(tooMany.getMessage())
                     .addDetails(errorInfo(tooMany.code()))
-                    .addDetails(Any.pack(RetryInfo.newBuilder()
-                            .setRetryDelay(Duration.newBuilder().setSeconds(tooMany.retryAfterSeconds()))
-                            .build()))
+                    .addDetails(retryAfter(tooMany.retryAfterSeconds()))
+                    .build());
+        }
+        if (DatabaseErrorHandler.isUnavailable(error)) {
+            LOG.warn("gRPC call {} answered UNAVAILABLE: the database does not answer ({})", method,
+                    error.getCause() == null ? error.getClass().getSimpleName() : error.getCause().getClass().getSimpleName());
+            return StatusProto.toStatusRuntimeException(Status.newBuilder()
+                    .setCode(Code.UNAVAILABLE_VALUE)
+                    .setMessage(DatabaseErrorHandler.UNAVAILABLE_MESSAGE)
+                    .addDetails(errorInfo("database_unavailable"))
+                    .addDetails(retryAfter(DatabaseErrorHandler.RETRY_AFTER_SECONDS))
                     .build());
         }
         LOG.error("gRPC call {} failed unexpectedly; answered INTERNAL", method, error);
@@ -93,6 +102,10 @@ final class RpcErrors {
             case 413, 429 -> Code.RESOURCE_EXHAUSTED;
             default -> Code.INTERNAL;
         };
+    }
+
+    private static Any retryAfter(long seconds) {
+        return Any.pack(RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(seconds)).build());
     }
 
     private static Any errorInfo(String code) {

@@ -23,7 +23,11 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessException, HttpResponse<String>> {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseErrorHandler.class);
-    static final int RETRY_AFTER_SECONDS = 5;
+    /** How long a client is told to wait before retrying a request the database could not serve. */
+    public static final int RETRY_AFTER_SECONDS = 5;
+    /** What a client is told when the database does not answer, over REST and gRPC alike. */
+    public static final String UNAVAILABLE_MESSAGE = "The database does not answer; nothing was changed. Retry in "
+            + RETRY_AFTER_SECONDS + " s";
     // SQLSTATE class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
     private static final List<String> UNAVAILABLE_STATES = List.of("08", "57P01", "57P02", "57P03");
 
@@ -36,9 +40,8 @@ public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessEx
             return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE)
                     .contentType(Problems.CONTENT_TYPE)
                     .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
-                    .body(Problems.body(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
-                            "The database does not answer; nothing was changed. Retry in " + RETRY_AFTER_SECONDS
-                                    + " s", List.of()));
+                    .body(Problems.body(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", UNAVAILABLE_MESSAGE,
+                            List.of()));
         }
         LOG.error("{} {} failed in the database", request.getMethodName(), request.getPath(), exception);
         return HttpResponse.<String>status(HttpStatus.INTERNAL_SERVER_ERROR)
@@ -47,7 +50,8 @@ public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessEx
                         "The server failed to handle the request; it has been logged, retry later", List.of()));
     }
 
-    static boolean isUnavailable(Throwable error) {
+    /** Whether {@code error} says PostgreSQL does not answer (no connection, a lost one, a server going down). */
+    public static boolean isUnavailable(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLTransientConnectionException) {
                 return true;

@@ -104,7 +104,7 @@ public final class TenantStore {
      * apply), it returns {@link Unchanged} and nothing is bumped or queued.
      */
     public <T> T change(String tenantName, String actor, Function<TenantChange, T> work) {
-        return dsl.transactionResult(configuration -> {
+        return Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             Tenant tenant = lock(tx, tenantName);
             long revision = tenant.revision() + 1;
@@ -132,7 +132,7 @@ public final class TenantStore {
      */
     public <T> Preview<T> preview(String tenantName, String actor, Function<TenantChange, T> work) {
         try {
-            dsl.transaction(configuration -> {
+            Transactions.result(dsl, configuration -> {
                 DSLContext tx = configuration.dsl();
                 Tenant tenant = lock(tx, tenantName);
                 long revision = tenant.revision() + 1;

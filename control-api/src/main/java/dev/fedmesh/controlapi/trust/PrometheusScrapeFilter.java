@@ -19,7 +19,10 @@ import java.util.Optional;
 
 /**
  * Lets only the operator's admin token read {@code /prometheus} (its labels name every tenant and
- * cluster), and brings the trust gauges up to date from the database just before each scrape.
+ * cluster), and brings the trust gauges up to date from the database just before each scrape. The
+ * scrape is served whatever the database does: {@link TrustGauges#refresh()} waits for it only
+ * briefly and keeps the last values when it does not answer. Runs on the blocking executor, as
+ * a tenant token presented here is looked up in the database.
  */
 @ServerFilter({"/prometheus", "/prometheus/**"})
 public final class PrometheusScrapeFilter {
@@ -32,7 +35,7 @@ public final class PrometheusScrapeFilter {
         this.gauges = gauges;
     }
 
-    /** Returns the refusal, or null to let the scrape through with fresh gauges. */
+    /** Returns the refusal, or null to let the scrape through with the freshest gauges the database gave. */
     @RequestFilter
     @ExecuteOn(TaskExecutors.BLOCKING)
     @Nullable

@@ -4,6 +4,7 @@ import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
+import dev.fedmesh.controlapi.store.Transactions;
 import dev.fedmesh.db.jooq.tables.records.RootRotationsRecord;
 import dev.fedmesh.policy.document.Violation;
 import jakarta.inject.Singleton;
@@ -49,7 +50,7 @@ public final class RootRotationStore {
      */
     public RootRotation start(String tenantName, String actor) {
         Tenant tenant = tenants.require(tenantName);
-        UUID id = dsl.transactionResult(configuration -> {
+        UUID id = Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             Optional<RootRotationsRecord> inserted = tx.insertInto(ROOT_ROTATIONS)
                     .set(ROOT_ROTATIONS.TENANT_ID, tenant.id())

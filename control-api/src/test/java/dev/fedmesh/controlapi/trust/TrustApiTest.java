@@ -200,6 +200,15 @@ class TrustApiTest {
                 .satisfies(failure -> assertThat(messages(failure)).contains("fedmesh.api.trust.expiry-warning is '-1d'"));
     }
 
+    @Test
+    void aBadMetricsRefreshWaitStopsTheStartNamingTheProperty() {
+        assertThatThrownBy(() -> RunningApi.start(getClass(), Map.of("fedmesh.api.metrics.refresh-wait", "soon")).close())
+                .satisfies(failure -> assertThat(messages(failure))
+                        .contains("fedmesh.api.metrics.refresh-wait is 'soon'", "2s", "FEDMESH_API_METRICS_REFRESH_WAIT"));
+        assertThatThrownBy(() -> RunningApi.start(getClass(), Map.of("fedmesh.api.metrics.refresh-wait", "0s")).close())
+                .satisfies(failure -> assertThat(messages(failure)).contains("fedmesh.api.metrics.refresh-wait is '0s'"));
+    }
+
     private HttpResponse<String> get(String bearer, String path, int status) {
         HttpResponse<String> answer = running.send(bearer, "GET", path, null);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(status);

@@ -86,8 +86,10 @@ class ControlPlaneOutageTest {
         Await.pause(Duration.ofSeconds(1));
         long asked = System.nanoTime();
         ApiClient.Answer read = mesh.api().get("/api/v1/tenants/" + MeshUnderTest.TENANT + "/policies");
+        long readIn = (System.nanoTime() - asked) / 1_000_000;
+        asked = System.nanoTime();
         ApiClient.Answer write = writeRoute(next);
-        System.out.println("While PostgreSQL was down the API answered a read and a write in "
+        System.out.println("While PostgreSQL was down the API answered a read in " + readIn + " ms and a write in "
                 + (System.nanoTime() - asked) / 1_000_000 + " ms: " + read.status() + " " + read.body()
                 + " / " + write.status() + " " + write.body());
         for (ApiClient.Answer answer : List.of(read, write)) {
