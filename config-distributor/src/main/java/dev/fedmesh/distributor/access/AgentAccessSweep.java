@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor.access;
 
 import dev.fedmesh.db.TenantNameLock;
+import dev.fedmesh.db.Transactions;
 import dev.fedmesh.distributor.access.AgentPrincipals.Agent;
 import dev.fedmesh.distributor.publish.TenantTopics;
 import org.jooq.DSLContext;
@@ -103,7 +104,7 @@ public final class AgentAccessSweep {
     /** Deletes the topics of {@code tenant} under its name's lock, if it still does not exist; false when it does, or the lock is held. */
     private boolean deleteTopicsOfDeleted(String tenant) {
         try {
-            return dsl.transactionResult(configuration -> {
+            return Transactions.result(dsl, configuration -> {
                 DSLContext tx = configuration.dsl();
                 tx.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
                 tx.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT.toMillis() + "ms'");

@@ -7,6 +7,7 @@ import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.api.v1.ResourceTypeStatus;
+import dev.fedmesh.db.Transactions;
 import dev.fedmesh.policy.document.PolicyJson;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -67,7 +68,7 @@ public final class ClusterStatusStore {
      * rows of those it replaced. Of two reports of one cluster, only the later can be stored.
      */
     public List<Outcome> storeAll(List<TenantReport> reports) {
-        return dsl.transactionResult(configuration -> {
+        return Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             Map<ClusterKey, TenantReport> newest = new LinkedHashMap<>();
             for (TenantReport report : reports) {

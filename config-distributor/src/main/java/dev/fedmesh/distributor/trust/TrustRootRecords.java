@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor.trust;
 
 import com.google.protobuf.ByteString;
+import dev.fedmesh.db.Transactions;
 import dev.fedmesh.db.jooq.tables.records.TrustRootsRecord;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
@@ -72,7 +73,7 @@ public final class TrustRootRecords {
      * the other gets that one.
      */
     public Bundle recordFresh(TrustDomain trustDomain, Function<TrustDomain, X509Certificate> create) {
-        return dsl.transactionResult(configuration -> {
+        return Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             tx.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
             tx.select(DSL.field("pg_advisory_xact_lock({0}, {1})", Object.class, DSL.val(FRESH_ROOT_LOCK_CLASS),

@@ -8,6 +8,7 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import com.google.rpc.Status;
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.db.DatabaseErrors;
 import dev.fedmesh.controlapi.http.DatabaseErrorHandler;
 import dev.fedmesh.controlapi.limits.TooManyRequests;
 import dev.fedmesh.policy.document.InvalidDocumentException;
@@ -48,7 +49,7 @@ final class RpcErrors {
                     .addDetails(retryAfter(tooMany.retryAfterSeconds()))
                     .build());
         }
-        if (DatabaseErrorHandler.isUnavailable(error)) {
+        if (DatabaseErrors.isUnavailable(error)) {
             LOG.warn("gRPC call {} answered UNAVAILABLE: the database does not answer ({})", method,
                     error.getCause() == null ? error.getClass().getSimpleName() : error.getCause().getClass().getSimpleName());
             return StatusProto.toStatusRuntimeException(Status.newBuilder()

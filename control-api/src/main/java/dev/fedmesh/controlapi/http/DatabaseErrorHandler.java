@@ -6,9 +6,8 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.List;
+import dev.fedmesh.db.DatabaseErrors;
 import org.jooq.exception.DataAccessException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +27,10 @@ public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessEx
     /** What a client is told when the database does not answer, over REST and gRPC alike. */
     public static final String UNAVAILABLE_MESSAGE = "The database does not answer; nothing was changed. Retry in "
             + RETRY_AFTER_SECONDS + " s";
-    // SQLSTATE class 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
-    private static final List<String> UNAVAILABLE_STATES = List.of("08", "57P01", "57P02", "57P03");
 
     @Override
     public HttpResponse<String> handle(HttpRequest request, DataAccessException exception) {
-        if (isUnavailable(exception)) {
+        if (DatabaseErrors.isUnavailable(exception)) {
             LOG.warn("{} {} answered 503: the database does not answer ({})", request.getMethodName(),
                     request.getPath(), exception.getCause() == null ? exception.getClass().getSimpleName()
                             : exception.getCause().getClass().getSimpleName());
@@ -48,19 +45,5 @@ public final class DatabaseErrorHandler implements ExceptionHandler<DataAccessEx
                 .contentType(Problems.CONTENT_TYPE)
                 .body(Problems.body(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
                         "The server failed to handle the request; it has been logged, retry later", List.of()));
-    }
-
-    /** Whether {@code error} says PostgreSQL does not answer (no connection, a lost one, a server going down). */
-    public static boolean isUnavailable(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            if (cause instanceof SQLException sql && sql.getSQLState() != null
-                    && UNAVAILABLE_STATES.stream().anyMatch(sql.getSQLState()::startsWith)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -64,7 +64,9 @@ public final class StatusStore {
         Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
                 .where(PROXY_STATUS.TENANT_ID.eq(tenantId))
                 .and(proxiesOfClusters)
-                .orderBy(PROXY_STATUS.CLUSTER, PROXY_STATUS.NODE_ID)
+                // What needs attention first, as the agent lists them: NACKED, then STALE, then SYNCED.
+                .orderBy(PROXY_STATUS.CLUSTER, DSL.when(PROXY_STATUS.STATE.eq("NACKED"), 0)
+                        .when(PROXY_STATUS.STATE.eq("STALE"), 1).otherwise(2), PROXY_STATUS.NODE_ID)
                 .fetch()
                 .stream()
                 .collect(Collectors.groupingBy(row -> row.getCluster(), Collectors.mapping(

@@ -1,8 +1,10 @@
 package dev.fedmesh.controlapi.store;
 
+
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.db.TenantNameLock;
+import dev.fedmesh.db.Transactions;
 import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
 import dev.fedmesh.policy.compiler.ConfigDiff;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
@@ -44,7 +46,7 @@ public final class TenantStore {
      */
     public Tenant create(String name, String trustDomain) {
         try {
-            return dsl.transactionResult(configuration -> {
+            return Transactions.result(dsl, configuration -> {
                 DSLContext tx = configuration.dsl();
                 // Not while a distributor deletes the Kafka topics an earlier tenant of this name left.
                 TenantNameLock.acquire(tx, name);
@@ -80,7 +82,7 @@ public final class TenantStore {
      * topics and its agents' Kafka access are removed by the distributors' sweep.
      */
     public Tenant delete(String name) {
-        return dsl.transactionResult(configuration -> {
+        return Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             TenantNameLock.acquire(tx, name);
             Tenant tenant = lock(tx, name);

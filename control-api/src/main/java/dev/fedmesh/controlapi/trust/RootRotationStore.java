@@ -4,7 +4,7 @@ import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
-import dev.fedmesh.controlapi.store.Transactions;
+import dev.fedmesh.db.Transactions;
 import dev.fedmesh.db.jooq.tables.records.RootRotationsRecord;
 import dev.fedmesh.policy.document.Violation;
 import jakarta.inject.Singleton;

@@ -1,6 +1,6 @@
 package dev.fedmesh.controlapi.trust;
 
-import dev.fedmesh.controlapi.http.DatabaseErrorHandler;
+import dev.fedmesh.db.DatabaseErrors;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -121,7 +121,7 @@ public final class TrustGauges {
         try {
             expiries = store.everyExpiry();
         } catch (RuntimeException error) {
-            if (DatabaseErrorHandler.isUnavailable(error)) {
+            if (DatabaseErrors.isUnavailable(error)) {
                 failed("does not answer (" + (error.getCause() == null ? error : error.getCause()).getClass().getSimpleName()
                         + ")", null);
             } else {

@@ -3,8 +3,11 @@ package dev.fedmesh.standalone.faults;
 import dev.fedmesh.standalone.Await;
 import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.distributor.ConfigDistributor;
 import dev.fedmesh.distributor.DistributorSettings;
+import dev.fedmesh.distributor.trust.TrustSettings;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloRequest;
@@ -46,6 +49,7 @@ final class MeshUnderTest implements AutoCloseable {
     private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
     private final Map<String, ClusterAgent> agents = new TreeMap<>();
     private final Map<String, List<ServiceEndpoint>> endpoints = new TreeMap<>();
+    private final Map<String, String> credentials = new TreeMap<>();
     private final List<GreeterServer> greeters = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger clientNumber = new AtomicInteger();
@@ -96,17 +100,24 @@ final class MeshUnderTest implements AutoCloseable {
                 servers.dbPassword(), servers.kafkaBootstrapServers(), servers.topicPrefix()).withSigningKey(signingKey));
     }
 
+    /** Starts a distributor that also issues the clusters' intermediates, from a built-in CA under the state directory. */
+    void startDistributorWithCa() {
+        distributor = ConfigDistributor.start(DistributorSettings.local(servers.jdbcUrl(), servers.dbUsername(),
+                servers.dbPassword(), servers.kafkaBootstrapServers(), servers.topicPrefix()).withSigningKey(signingKey),
+                TrustSettings.builtIn(stateDirectory.resolve("ca")));
+    }
+
     void stopDistributor() {
         distributor.close();
         distributor = null;
     }
 
-    /** Creates the tenant and registers every cluster through the API. */
+    /** Creates the tenant and registers every cluster through the API, keeping each one's bootstrap credential. */
     void registerTenantAndClusters() {
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
         for (String cluster : clusters) {
-            api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters", "{\"name\": \"" + cluster + "\"}"),
-                    "registering " + cluster);
+            credentials.put(cluster, PolicyJson.parse(api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
+                    "{\"name\": \"" + cluster + "\"}"), "registering " + cluster).body()).path("bootstrapCredential").asText());
         }
     }
 
@@ -127,9 +138,11 @@ final class MeshUnderTest implements AutoCloseable {
         clusters.forEach(this::startAgent);
     }
 
-    /** Starts (or starts again) one cluster's agent, serving xDS on a free port. */
+    /** Starts (or starts again) one cluster's agent with its bootstrap credential, serving xDS on a free port. */
     ClusterAgent startAgent(String cluster) {
         AgentSettings settings = AgentSettings.builder(TENANT, cluster)
+                .trust(dev.fedmesh.agent.trust.TrustSettings.DEFAULT.withBootstrapCredential(
+                        new BootstrapCredential(credentials.get(cluster))))
                 .kafkaBootstrapServers(servers.kafkaBootstrapServers())
                 .configVerifier(ConfigVerifier.trusting(signingKey.publicKey()))
                 .topicPrefix(servers.topicPrefix())

@@ -1,4 +1,4 @@
-package dev.fedmesh.controlapi.store;
+package dev.fedmesh.db;
 
 import org.jooq.DSLContext;
 import org.jooq.TransactionalCallable;
