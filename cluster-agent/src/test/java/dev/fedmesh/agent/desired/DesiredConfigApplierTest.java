@@ -56,7 +56,7 @@ class DesiredConfigApplierTest {
     }
 
     @Test
-    void damagedLastKnownGoodFileIsIgnored() throws Exception {
+    void damagedLastKnownGoodFileIsSetAsideAndNotApplied() throws Exception {
         LastKnownGood store = new LastKnownGood(stateDir, "acme", "eu-west-1");
         store.save(config(4));
         byte[] bytes = Files.readAllBytes(store.file());
@@ -64,6 +64,8 @@ class DesiredConfigApplierTest {
         Files.write(store.file(), bytes);
 
         assertThat(store.load()).isEmpty();
+        assertThat(store.file()).doesNotExist();
+        assertThat(store.file().resolveSibling(store.file().getFileName() + ".damaged")).hasBinaryContent(bytes);
         assertThat(applier().restoreLastKnownGood()).isFalse();
         assertThat(applied).isEmpty();
     }
