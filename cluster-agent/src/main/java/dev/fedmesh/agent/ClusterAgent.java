@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.desired.ConfigApplyFailure;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
@@ -86,15 +87,27 @@ public final class ClusterAgent implements AutoCloseable {
         inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
-                config -> {
-                    publisher.configApplied(config);
-                    status.configApplied(config);
-                    trust.configApplied(config);
-                });
+                new DesiredConfigApplier.Steps() {
+                    @Override
+                    public Runnable prepareServing(DesiredConfig config) {
+                        Runnable serve = publisher.prepare(config);
+                        return () -> {
+                            serve.run();
+                            status.configApplied(config);
+                        };
+                    }
+
+                    @Override
+                    public void takeTrust(DesiredConfig config) {
+                        trust.configApplied(config);
+                    }
+                }, status::reportNow, Clock.systemUTC());
+        status.reportApplyFailure(applier::applyFailure);
         SecretDiscovery sds;
         try {
             sds = SecretDiscovery.start(settings.sdsSocket(), inventory, trust);
         } catch (RuntimeException e) {
+            applier.close();
             status.close();
             trust.close();
             throw e;
@@ -110,6 +123,7 @@ public final class ClusterAgent implements AutoCloseable {
                     applier::offer, status::reportNow);
         } catch (RuntimeException e) {
             adsServer.close();
+            applier.close();
             sds.close();
             status.close();
             trust.close();
@@ -162,6 +176,14 @@ public final class ClusterAgent implements AutoCloseable {
         return consumer.lastRefusal();
     }
 
+    /**
+     * The newest verified config this agent could not apply and is trying again, with why; empty once
+     * it applied that revision or a newer one.
+     */
+    public Optional<ConfigApplyFailure> applyFailure() {
+        return applier.applyFailure();
+    }
+
     /** How many desired-config records this agent refused since it started. */
     public long refusedRecords() {
         return consumer.refusedRecords();
@@ -189,6 +211,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         closed = true;
         consumer.close();
+        applier.close();
         trust.close();
         status.close();
         adsServer.close();

@@ -73,8 +73,8 @@ public final class IntermediateKeyFiles {
         try {
             DurableFiles.move(nextFile(), currentFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot replace " + currentFile() + " with " + nextFile() + " ("
-                    + e + "): the agent's state directory must be a writable directory of the agent's", e);
+            throw new UncheckedIOException("cannot make the next intermediate key the current one ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
     }
 
