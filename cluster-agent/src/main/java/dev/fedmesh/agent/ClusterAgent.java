@@ -114,7 +114,17 @@ public final class ClusterAgent implements AutoCloseable {
         }
         applier.restoreLastKnownGood();
 
-        AdsServer adsServer = AdsServer.start(cache, settings.xdsPort(), status.proxyTracker());
+        AdsServer adsServer;
+        try {
+            adsServer = AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(), settings.xdsTls(),
+                    status.proxyTracker());
+        } catch (RuntimeException e) {
+            applier.close();
+            sds.close();
+            status.close();
+            trust.close();
+            throw e;
+        }
         DesiredConfigConsumer consumer;
         try {
             consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
@@ -133,10 +143,13 @@ public final class ClusterAgent implements AutoCloseable {
         consumer.start();
         trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
-        LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
+        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), following {} at {},"
                         + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
-                adsServer.port(), settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
-                settings.stateDirectory().toAbsolutePath(), settings.configVerifier().keyIds());
+                settings.xdsHost(), adsServer.port(), settings.xdsTls()
+                        .map(tls -> "TLS, to clients with a certificate of " + tls.clientCaFile())
+                        .orElse("plaintext"), settings.endpoints().size(), settings.desiredTopic(),
+                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath(),
+                settings.configVerifier().keyIds());
         return agent;
     }
 

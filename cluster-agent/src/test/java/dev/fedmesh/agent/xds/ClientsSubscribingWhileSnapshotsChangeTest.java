@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +56,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
 
     @BeforeEach
     void startAds() {
-        ads = AdsServer.start(cache, 0, proxies);
+        ads = AdsServer.start(cache, "127.0.0.1", 0, Optional.empty(), proxies);
     }
 
     @AfterEach
