@@ -22,7 +22,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
  * address) and for its proxies (clients), each written as the PEM files the settings and an xDS
  * bootstrap name.
  */
-final class XdsTlsPki {
+public final class XdsTlsPki {
 
     private final String name;
     private final KeyPair keys;
@@ -37,7 +37,7 @@ final class XdsTlsPki {
     }
 
     /** A new CA named {@code name}, writing its files under {@code directory}. */
-    static XdsTlsPki ca(String name, Path directory) throws IOException {
+    public static XdsTlsPki ca(String name, Path directory) throws IOException {
         KeyPair keys = KeyType.EC_P256.generate();
         Instant now = Instant.now();
         X509Certificate certificate = CertificateBuilder.forKey(keys.getPublic())
@@ -52,12 +52,12 @@ final class XdsTlsPki {
     }
 
     /** This CA's certificate, as the agent's client CA or a bootstrap's {@code ca_certificate_file}. */
-    Path certificateFile() {
+    public Path certificateFile() {
         return directory.resolve(name + ".pem");
     }
 
     /** The agent's server certificate for these addresses, and its key. */
-    Leaf server(List<InetAddress> addresses) throws IOException {
+    public Leaf server(List<InetAddress> addresses) throws IOException {
         KeyPair leafKeys = KeyType.EC_P256.generate();
         CertificateBuilder builder = leaf(leafKeys, "fedmesh agent").extendedKeyUsage(KeyPurposeId.id_kp_serverAuth);
         addresses.forEach(builder::ipSan);
@@ -65,13 +65,13 @@ final class XdsTlsPki {
     }
 
     /** A proxy's client certificate, and its key. */
-    Leaf client(String proxy) throws IOException {
+    public Leaf client(String proxy) throws IOException {
         KeyPair leafKeys = KeyType.EC_P256.generate();
         return write(proxy, leafKeys, leaf(leafKeys, proxy).extendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
     }
 
     /** The agent's settings for a listener serving {@code server}'s certificate to clients of this CA. */
-    XdsServerTls serverTls(Leaf server) {
+    public XdsServerTls serverTls(Leaf server) {
         return new XdsServerTls(server.certificateFile(), server.privateKeyFile(), certificateFile());
     }
 
@@ -93,6 +93,6 @@ final class XdsTlsPki {
     }
 
     /** A leaf certificate's files: the certificate followed by its CA's, and its PKCS#8 key. */
-    record Leaf(Path certificateFile, Path privateKeyFile) {
+    public record Leaf(Path certificateFile, Path privateKeyFile) {
     }
 }

@@ -80,7 +80,8 @@ final class ClientAuthenticatingTls implements AutoCloseable {
         loaded = material;
     }
 
-    private synchronized void reload() {
+    /** Reads the files again, using what they hold when it differs from what is used and reads whole. */
+    synchronized void reload() {
         try {
             XdsServerTls.Material now = files.read();
             if (now.chain().equals(loaded.chain()) && now.key().equals(loaded.key())
