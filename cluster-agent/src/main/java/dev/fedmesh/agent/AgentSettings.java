@@ -3,6 +3,7 @@ package dev.fedmesh.agent;
 import dev.fedmesh.agent.sds.SdsSocket;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.agent.xds.XdsServerTls;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
@@ -13,6 +14,8 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.value.PropertyResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +44,11 @@ import java.util.Optional;
  *       default {@code localhost:9092}</li>
  *   <li>{@code fedmesh.agent.topic-prefix} (FEDMESH_AGENT_TOPIC_PREFIX), default {@code fedmesh}</li>
  *   <li>{@code fedmesh.agent.xds.port} (FEDMESH_AGENT_XDS_PORT), default 18000, 0 = any free port</li>
+ *   <li>{@code fedmesh.agent.xds.host} (FEDMESH_AGENT_XDS_HOST), default {@code 127.0.0.1}: the address xDS
+ *       is served on; one other machines can reach requires the three {@code xds.tls.*} settings</li>
+ *   <li>{@code fedmesh.agent.xds.tls.certificate-file}, {@code xds.tls.private-key-file} and
+ *       {@code xds.tls.client-ca-file}, default none: serve xDS over TLS to proxies presenting a
+ *       certificate that chains to the client CA; all three or none</li>
  *   <li>{@code fedmesh.agent.state-dir} (FEDMESH_AGENT_STATE_DIR), default {@code fedmesh-agent-state}</li>
  *   <li>{@code fedmesh.agent.endpoints} (FEDMESH_AGENT_ENDPOINTS): entries
  *       {@code service|host:port|k=v,k=v}, as a YAML list or separated by {@code ;}</li>
@@ -67,6 +75,8 @@ public final class AgentSettings {
     public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_TOPIC_PREFIX = KafkaTopics.DEFAULT_PREFIX;
     public static final int DEFAULT_XDS_PORT = 18000;
+    /** Loopback: only this machine reaches the agent's xDS port unless the operator says otherwise. */
+    public static final String DEFAULT_XDS_HOST = "127.0.0.1";
     public static final Path DEFAULT_STATE_DIRECTORY = Path.of("fedmesh-agent-state");
 
     private final String tenant;
@@ -74,6 +84,8 @@ public final class AgentSettings {
     private final String kafkaBootstrapServers;
     private final String topicPrefix;
     private final int xdsPort;
+    private final String xdsHost;
+    private final Optional<XdsServerTls> xdsTls;
     private final Path stateDirectory;
     private final List<ServiceEndpoint> endpoints;
     private final ConfigVerifier configVerifier;
@@ -91,6 +103,18 @@ public final class AgentSettings {
             throw invalid("xds.port", String.valueOf(builder.xdsPort), "a port 1..65535, or 0 for any free port");
         }
         xdsPort = builder.xdsPort;
+        xdsHost = requireText("xds.host", builder.xdsHost).trim();
+        xdsTls = Objects.requireNonNull(builder.xdsTls, "xdsTls");
+        if (!isLoopback(xdsHost) && xdsTls.isEmpty()) {
+            throw new InvalidAgentSettingsException("Setting " + PREFIX + "xds.host = '" + xdsHost + "' lets other"
+                    + " machines reach the agent's xDS port, and whoever connects gets the cluster's whole"
+                    + " configuration (every route, cluster and endpoint address) and is listed as a proxy in its"
+                    + " status: such a listener must authenticate its clients. Set " + XdsServerTls.CERTIFICATE_PROPERTY
+                    + ", " + XdsServerTls.PRIVATE_KEY_PROPERTY + " and " + XdsServerTls.CLIENT_CA_PROPERTY + " ("
+                    + envName("xds.tls.certificate-file") + ", " + envName("xds.tls.private-key-file") + ", "
+                    + envName("xds.tls.client-ca-file") + "), or serve this machine only with " + envName("xds.host")
+                    + "=" + DEFAULT_XDS_HOST);
+        }
         stateDirectory = Objects.requireNonNull(builder.stateDirectory, "stateDirectory");
         endpoints = List.copyOf(builder.endpoints);
         if (builder.configVerifier == null) {
@@ -117,6 +141,8 @@ public final class AgentSettings {
                 .kafkaBootstrapServers(kafkaBootstrapServers)
                 .topicPrefix(topicPrefix)
                 .xdsPort(xdsPort)
+                .xdsHost(xdsHost)
+                .xdsTls(xdsTls)
                 .stateDirectory(stateDirectory)
                 .endpoints(endpoints)
                 .configVerifier(configVerifier)
@@ -144,6 +170,19 @@ public final class AgentSettings {
     /** The ADS port; 0 picks a free one. */
     public int xdsPort() {
         return xdsPort;
+    }
+
+    /** The address the ADS port listens on: {@value #DEFAULT_XDS_HOST} (this machine only) unless set. */
+    public String xdsHost() {
+        return xdsHost;
+    }
+
+    /**
+     * The certificate xDS is served with and the CA its clients' certificates must chain to; empty
+     * for plaintext, which only a loopback {@link #xdsHost()} allows.
+     */
+    public Optional<XdsServerTls> xdsTls() {
+        return xdsTls;
     }
 
     /** Where the last-known-good config, the intermediate keys and the workloads' SVID files are kept. */
@@ -179,7 +218,9 @@ public final class AgentSettings {
     @Override
     public String toString() {
         return "AgentSettings[tenant=" + tenant + ", cluster=" + cluster + ", kafka=" + kafkaBootstrapServers + " ("
-                + kafkaSecurity + "), topicPrefix=" + topicPrefix + ", xdsPort=" + xdsPort + ", stateDirectory="
+                + kafkaSecurity + "), topicPrefix=" + topicPrefix + ", xds=" + xdsHost + ":" + xdsPort
+                + xdsTls.map(tls -> " (TLS, clients of " + tls.clientCaFile() + ")").orElse(" (plaintext)")
+                + ", stateDirectory="
                 + stateDirectory + ", endpoints=" + endpoints.size() + ", configVerifyingKeys="
                 + configVerifier.keyIds() + ", trust=" + trust + ", sds=" + sdsSocket.map(SdsSocket::path) + "]";
     }
@@ -192,6 +233,8 @@ public final class AgentSettings {
         private String kafkaBootstrapServers = DEFAULT_KAFKA_BOOTSTRAP_SERVERS;
         private String topicPrefix = DEFAULT_TOPIC_PREFIX;
         private int xdsPort = DEFAULT_XDS_PORT;
+        private String xdsHost = DEFAULT_XDS_HOST;
+        private Optional<XdsServerTls> xdsTls = Optional.empty();
         private Path stateDirectory = DEFAULT_STATE_DIRECTORY;
         private List<ServiceEndpoint> endpoints = List.of();
         private ConfigVerifier configVerifier;
@@ -217,6 +260,26 @@ public final class AgentSettings {
         /** The ADS port; 0 picks a free one. */
         public Builder xdsPort(int port) {
             this.xdsPort = port;
+            return this;
+        }
+
+        /**
+         * The address to serve xDS on; one that is not loopback (another address of this machine, or
+         * {@code 0.0.0.0} for all) requires {@link #xdsTls}.
+         */
+        public Builder xdsHost(String host) {
+            this.xdsHost = host;
+            return this;
+        }
+
+        /** Serves xDS over TLS, only to clients with a certificate of {@code tls}'s client CA. */
+        public Builder xdsTls(XdsServerTls tls) {
+            return xdsTls(Optional.of(tls));
+        }
+
+        /** Serves xDS over TLS to clients of the client CA when given, plaintext otherwise. */
+        public Builder xdsTls(Optional<XdsServerTls> tls) {
+            this.xdsTls = Objects.requireNonNull(tls, "xdsTls");
             return this;
         }
 
@@ -297,6 +360,7 @@ public final class AgentSettings {
         String kafka = text(properties, "kafka.bootstrap-servers").orElse(DEFAULT_KAFKA_BOOTSTRAP_SERVERS);
         String topicPrefix = text(properties, "topic-prefix").orElse(DEFAULT_TOPIC_PREFIX);
         int port = text(properties, "xds.port").map(AgentSettings::port).orElse(DEFAULT_XDS_PORT);
+        String xdsHost = text(properties, "xds.host").orElse(DEFAULT_XDS_HOST);
         Path stateDir = text(properties, "state-dir").map(Path::of).orElse(DEFAULT_STATE_DIRECTORY);
         List<String> entries = properties.get(PREFIX + "endpoints", io.micronaut.core.type.Argument.listOf(String.class))
                 .orElse(List.of());
@@ -311,6 +375,8 @@ public final class AgentSettings {
                 .kafkaBootstrapServers(kafka)
                 .topicPrefix(topicPrefix)
                 .xdsPort(port)
+                .xdsHost(xdsHost)
+                .xdsTls(xdsTls(properties))
                 .stateDirectory(stateDir)
                 .endpoints(endpoints(entries))
                 .configVerifier(configVerifier(properties))
@@ -318,6 +384,44 @@ public final class AgentSettings {
                 .trust(trust)
                 .sdsSocket(sdsSocket(properties))
                 .build();
+    }
+
+    /**
+     * Reads the xDS listener's TLS files, all three or none, and checks now that they hold a certificate
+     * chain, its key and CA certificates, so a wrong file stops the start rather than every proxy's
+     * connection.
+     */
+    static Optional<XdsServerTls> xdsTls(PropertyResolver properties) {
+        List<String> names = List.of("xds.tls.certificate-file", "xds.tls.private-key-file", "xds.tls.client-ca-file");
+        List<Optional<String>> files = names.stream().map(name -> text(properties, name)).toList();
+        if (files.stream().allMatch(Optional::isEmpty)) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (files.get(i).isEmpty()) {
+                throw new InvalidAgentSettingsException("Missing setting " + PREFIX + names.get(i) + ": xDS over TLS"
+                        + " needs all of " + PREFIX + String.join(", " + PREFIX, names) + " (set "
+                        + envName(names.get(i)) + "), or none of them for plaintext on loopback");
+            }
+        }
+        XdsServerTls tls = new XdsServerTls(Path.of(files.get(0).get()), Path.of(files.get(1).get()),
+                Path.of(files.get(2).get()));
+        try {
+            tls.read();
+        } catch (XdsServerTls.InvalidTlsFileException e) {
+            throw new InvalidAgentSettingsException(e.getMessage());
+        }
+        return Optional.of(tls);
+    }
+
+    // Resolves a name (no lookup for an address): "localhost" is loopback, "0.0.0.0" is every interface.
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw invalid("xds.host", host, "an address of this machine to serve xDS on: " + DEFAULT_XDS_HOST
+                    + " (this machine only), or another of its addresses, or 0.0.0.0 (all of them)");
+        }
     }
 
     /** Reads where SDS is served; none unless {@code sds.socket} is set. */

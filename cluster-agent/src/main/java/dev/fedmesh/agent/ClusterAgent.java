@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.desired.ConfigApplyFailure;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
@@ -87,22 +88,44 @@ public final class ClusterAgent implements AutoCloseable {
         inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
         DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
                 new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
-                config -> {
-                    publisher.configApplied(config);
-                    status.configApplied(config);
-                    trust.configApplied(config);
-                });
+                new DesiredConfigApplier.Steps() {
+                    @Override
+                    public Runnable prepareServing(DesiredConfig config) {
+                        Runnable serve = publisher.prepare(config);
+                        return () -> {
+                            serve.run();
+                            status.configApplied(config);
+                        };
+                    }
+
+                    @Override
+                    public void takeTrust(DesiredConfig config) {
+                        trust.configApplied(config);
+                    }
+                }, status::reportNow, Clock.systemUTC());
+        status.reportApplyFailure(applier::applyFailure);
         SecretDiscovery sds;
         try {
             sds = SecretDiscovery.start(settings.sdsSocket(), inventory, trust);
         } catch (RuntimeException e) {
+            applier.close();
             status.close();
             trust.close();
             throw e;
         }
         applier.restoreLastKnownGood();
 
-        AdsServer adsServer = AdsServer.start(cache, settings.xdsPort(), status.proxyTracker());
+        AdsServer adsServer;
+        try {
+            adsServer = AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(), settings.xdsTls(),
+                    status.proxyTracker());
+        } catch (RuntimeException e) {
+            applier.close();
+            sds.close();
+            status.close();
+            trust.close();
+            throw e;
+        }
         DesiredConfigConsumer consumer;
         try {
             consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
@@ -111,6 +134,7 @@ public final class ClusterAgent implements AutoCloseable {
                     applier::offer, status::reportNow);
         } catch (RuntimeException e) {
             adsServer.close();
+            applier.close();
             sds.close();
             status.close();
             trust.close();
@@ -120,10 +144,13 @@ public final class ClusterAgent implements AutoCloseable {
         consumer.start();
         trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
-        LOG.info("tenant={} cluster={} agent serving xDS on port {} ({} static endpoint(s)), following {} at {},"
+        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), following {} at {},"
                         + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
-                adsServer.port(), settings.endpoints().size(), settings.desiredTopic(), settings.kafkaBootstrapServers(),
-                settings.stateDirectory().toAbsolutePath(), settings.configVerifier().keyIds());
+                settings.xdsHost(), adsServer.port(), settings.xdsTls()
+                        .map(tls -> "TLS, to clients with a certificate of " + tls.clientCaFile())
+                        .orElse("plaintext"), settings.endpoints().size(), settings.desiredTopic(),
+                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath(),
+                settings.configVerifier().keyIds());
         return agent;
     }
 
@@ -163,6 +190,14 @@ public final class ClusterAgent implements AutoCloseable {
         return consumer.lastRefusal();
     }
 
+    /**
+     * The newest verified config this agent could not apply and is trying again, with why; empty once
+     * it applied that revision or a newer one.
+     */
+    public Optional<ConfigApplyFailure> applyFailure() {
+        return applier.applyFailure();
+    }
+
     /** How many desired-config records this agent refused since it started. */
     public long refusedRecords() {
         return consumer.refusedRecords();
@@ -190,6 +225,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         closed = true;
         consumer.close();
+        applier.close();
         trust.close();
         status.close();
         adsServer.close();

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fedmesh.agent.trust.TrustSettings;
+import dev.fedmesh.agent.xds.XdsServerTls;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -42,6 +44,8 @@ class AgentSettingsTest {
         assertThat(settings.kafkaBootstrapServers()).isEqualTo("localhost:9092");
         assertThat(settings.topicPrefix()).isEqualTo("fedmesh");
         assertThat(settings.xdsPort()).isEqualTo(18000);
+        assertThat(settings.xdsHost()).isEqualTo("127.0.0.1");
+        assertThat(settings.xdsTls()).isEmpty();
         assertThat(settings.stateDirectory()).isEqualTo(Path.of("fedmesh-agent-state"));
         assertThat(settings.endpoints()).isEmpty();
         assertThat(settings.configVerifier()).isEqualTo(ConfigVerifier.trusting(controlPlane.publicKey()));
@@ -240,6 +244,55 @@ class AgentSettingsTest {
                 "fedmesh.agent.kafka.password-file", "/etc/fedmesh/kafka-password")))
                 .hasMessageContaining("fedmesh.agent.kafka.password-file is given but")
                 .hasMessageContaining("FEDMESH_AGENT_KAFKA_SECURITY_PROTOCOL=SASL_SSL");
+    }
+
+    @Test
+    void xdsBeyondLoopbackWithoutTlsIsRefusedNamingWhatToSet() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.xds.host", "0.0.0.0")))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.xds.host = '0.0.0.0' lets other machines reach the agent's xDS port")
+                .hasMessageContaining("must authenticate its clients")
+                .hasMessageContaining("FEDMESH_AGENT_XDS_TLS_CERTIFICATE_FILE, FEDMESH_AGENT_XDS_TLS_PRIVATE_KEY_FILE,"
+                        + " FEDMESH_AGENT_XDS_TLS_CLIENT_CA_FILE")
+                .hasMessageContaining("FEDMESH_AGENT_XDS_HOST=127.0.0.1");
+        assertThat(read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.xds.host", "localhost")).xdsHost()).as("loopback by name").isEqualTo("localhost");
+    }
+
+    @Test
+    void xdsTlsNeedsAllThreeFilesAndChecksWhatTheyHold() throws IOException {
+        XdsTlsPki ca = XdsTlsPki.ca("proxy-ca", keys.resolve("pki"));
+        XdsTlsPki.Leaf server = ca.server(List.of(InetAddress.getLoopbackAddress()));
+        Map<String, Object> properties = new HashMap<>(Map.of("fedmesh.agent.tenant", "acme",
+                "fedmesh.agent.cluster", "east", "fedmesh.agent.xds.host", "0.0.0.0",
+                "fedmesh.agent.xds.tls.certificate-file", server.certificateFile().toString(),
+                "fedmesh.agent.xds.tls.private-key-file", server.privateKeyFile().toString()));
+
+        assertThatThrownBy(() -> read(properties))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("Missing setting fedmesh.agent.xds.tls.client-ca-file")
+                .hasMessageContaining("FEDMESH_AGENT_XDS_TLS_CLIENT_CA_FILE");
+
+        properties.put("fedmesh.agent.xds.tls.client-ca-file", server.privateKeyFile().toString());
+        assertThatThrownBy(() -> read(properties))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.xds.tls.client-ca-file = '" + server.privateKeyFile() + "'")
+                .hasMessageContaining("CERTIFICATE")
+                .hasMessageNotContaining("PRIVATE KEY-----");
+
+        properties.put("fedmesh.agent.xds.tls.client-ca-file", ca.certificateFile().toString());
+        properties.put("fedmesh.agent.xds.tls.private-key-file", ca.client("other").privateKeyFile().toString());
+        assertThatThrownBy(() -> read(properties))
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("fedmesh.agent.xds.tls.private-key-file")
+                .hasMessageContaining("it is another key");
+
+        properties.put("fedmesh.agent.xds.tls.private-key-file", server.privateKeyFile().toString());
+        AgentSettings settings = read(properties);
+        assertThat(settings.xdsHost()).isEqualTo("0.0.0.0");
+        assertThat(settings.xdsTls()).contains(new XdsServerTls(server.certificateFile(), server.privateKeyFile(),
+                ca.certificateFile()));
     }
 
     /** Reads the properties, trusting the control plane's key unless they say otherwise. */

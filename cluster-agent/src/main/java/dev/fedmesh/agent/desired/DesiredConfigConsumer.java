@@ -133,7 +133,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
                         nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
                     }
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                        handle(record);
+                        handleAlone(record);
                     }
                 } catch (WakeupException e) {
                     if (!closed) {
@@ -142,6 +142,12 @@ public final class DesiredConfigConsumer implements AutoCloseable {
                 } catch (KafkaException e) {
                     LOG.warn("tenant={} cluster={} reading {} failed: {}; still serving the current config,"
                             + " retrying in {} ms", tenant, cluster, topic, e.toString(), RETRY_MILLIS);
+                    sleep(RETRY_MILLIS);
+                    nextPartitionCheck = 0;
+                } catch (RuntimeException e) {
+                    // Nothing may end this thread but close(): an agent that stops reading serves its config forever.
+                    LOG.error("tenant={} cluster={} reading {} failed unexpectedly; still serving the current config,"
+                            + " retrying in {} ms", tenant, cluster, topic, RETRY_MILLIS, e);
                     sleep(RETRY_MILLIS);
                     nextPartitionCheck = 0;
                 }
@@ -163,6 +169,17 @@ public final class DesiredConfigConsumer implements AutoCloseable {
             return Set.of();
         }
         return Set.of(new TopicPartition(topic, KafkaTopics.desiredPartition(cluster, infos.size())));
+    }
+
+    /** Handles one record; whatever goes wrong with it, the records after it are still read. */
+    private void handleAlone(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            handle(record);
+        } catch (RuntimeException e) {
+            LOG.error("tenant={} cluster={} handling the record at {}-{}@{} failed unexpectedly; reading on, the next"
+                    + " record of this cluster replaces it", tenant, cluster, record.topic(), record.partition(),
+                    record.offset(), e);
+        }
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {

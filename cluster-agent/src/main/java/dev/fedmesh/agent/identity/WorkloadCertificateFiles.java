@@ -1,12 +1,12 @@
 package dev.fedmesh.agent.identity;
 
+import dev.fedmesh.agent.state.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
@@ -55,41 +55,52 @@ public final class WorkloadCertificateFiles {
         return directory.resolve(TRUST_BUNDLE);
     }
 
-    /** Replaces all three files at once with {@code certificates}. */
+    /**
+     * Replaces all three files at once with {@code certificates}, durably: each file and the
+     * directory holding them are forced to disk before the {@code ..data} link is repointed, and the
+     * workload's directory after, so a crash leaves the old three or the new three, whole.
+     */
     public synchronized void write(WorkloadCertificates certificates) {
         try {
-            ownerOnlyDirectory(directory);
+            DurableFiles.createDirectories(directory, DurableFiles.OWNER_ONLY_DIRECTORY);
             Path version = Files.createTempDirectory(directory, VERSION_PREFIX,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    PosixFilePermissions.asFileAttribute(DurableFiles.OWNER_ONLY_DIRECTORY));
             writeOwnerOnly(version.resolve(CERTIFICATE), certificates.certificateChainPem());
             writeOwnerOnly(version.resolve(PRIVATE_KEY), certificates.privateKeyPem());
             writeOwnerOnly(version.resolve(TRUST_BUNDLE), certificates.trustBundlePem());
+            DurableFiles.forceDirectory(version);
 
             Path next = directory.resolve(NEXT_DATA);
             Files.deleteIfExists(next);
             Files.createSymbolicLink(next, version.getFileName());
-            Files.move(next, directory.resolve(DATA), StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.move(next, directory.resolve(DATA));
             // The certificate's link last: once it exists, so do the others (a reader may wait on it).
+            boolean linked = false;
             for (String name : List.of(TRUST_BUNDLE, PRIVATE_KEY, CERTIFICATE)) {
-                linkThroughData(name);
+                linked |= linkThroughData(name);
+            }
+            if (linked) {
+                DurableFiles.forceDirectory(directory);
             }
             removeVersionsOtherThan(version);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the workload certificate files under " + directory
-                    + " (the directory must be writable by the agent): " + e.getMessage(), e);
+                    + " (the directory must be writable by the agent and have space): " + e.getMessage(), e);
         }
     }
 
-    private void linkThroughData(String name) throws IOException {
+    /** Creates the stable name's link through {@code ..data} unless it is there; true when it created it. */
+    private boolean linkThroughData(String name) throws IOException {
         Path link = directory.resolve(name);
         if (Files.isSymbolicLink(link)) {
-            return;
+            return false;
         }
         try {
             Files.createSymbolicLink(link, Path.of(DATA, name));
         } catch (FileAlreadyExistsException e) {
             throw new IOException(link + " exists and is not the agent's link: remove it", e);
         }
+        return true;
     }
 
     private void removeVersionsOtherThan(Path current) throws IOException {
@@ -107,15 +118,8 @@ public final class WorkloadCertificateFiles {
         }
     }
 
-    private static void ownerOnlyDirectory(Path directory) throws IOException {
-        if (!Files.isDirectory(directory)) {
-            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-    }
-
     // Created owner-only before anything is written, so the key is never readable by others, not even briefly.
     private static void writeOwnerOnly(Path file, String content) throws IOException {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content, StandardCharsets.US_ASCII);
+        DurableFiles.create(file, content.getBytes(StandardCharsets.US_ASCII), DurableFiles.OWNER_ONLY_FILE);
     }
 }

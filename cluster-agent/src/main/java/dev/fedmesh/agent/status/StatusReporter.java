@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.ReportedProxies;
 import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.agent.desired.ConfigApplyFailure;
 import dev.fedmesh.agent.desired.ConfigRefusal;
 import dev.fedmesh.agent.xds.ServedSnapshot;
+import dev.fedmesh.api.v1.ApplyFailure;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
@@ -71,6 +73,7 @@ public final class StatusReporter implements AutoCloseable {
     private volatile Supplier<Optional<IntermediateRequest>> intermediateRequest = Optional::empty;
     private volatile Supplier<Optional<Instant>> intermediateNotAfter = Optional::empty;
     private volatile Supplier<Optional<String>> svidRootSha256 = Optional::empty;
+    private volatile Supplier<Optional<ConfigApplyFailure>> applyFailure = Optional::empty;
 
     /**
      * A reporter for one cluster whose Kafka producer authenticates with {@code security};
@@ -170,6 +173,14 @@ public final class StatusReporter implements AutoCloseable {
     }
 
     /**
+     * Puts the newest config the agent could not apply (while there is one) in every report as
+     * {@code apply_failure}, read for each report.
+     */
+    public void reportApplyFailure(Supplier<Optional<ConfigApplyFailure>> failure) {
+        this.applyFailure = failure;
+    }
+
+    /**
      * Sends a report soon (a change waits 20 ms for the ones following it, its proxies' ACKs say), for
      * something the report reads when it is made: the intermediate
      * request, the intermediate or the SVIDs' root changed, or a desired-config record was refused.
@@ -231,6 +242,7 @@ public final class StatusReporter implements AutoCloseable {
         Optional<IntermediateRequest> request = intermediateRequest.get();
         Optional<Instant> notAfter = intermediateNotAfter.get();
         Optional<String> svidRoot = svidRootSha256.get();
+        Optional<ConfigApplyFailure> failure = applyFailure.get();
         ClusterStatus.Builder status;
         synchronized (this) {
             status = build(served, connected, refusal).toBuilder();
@@ -238,6 +250,11 @@ public final class StatusReporter implements AutoCloseable {
         request.ifPresent(status::setIntermediateRequest);
         notAfter.ifPresent(at -> status.setIntermediateNotAfter(ProxyTracker.timestamp(at)));
         svidRoot.ifPresent(hex -> status.setSvidRootSha256(ByteString.copyFrom(HexFormat.of().parseHex(hex))));
+        failure.ifPresent(f -> status.setApplyFailure(ApplyFailure.newBuilder()
+                .setRevision(f.revision())
+                .setError(f.error())
+                .setFailedAt(ProxyTracker.timestamp(f.failedAt()))
+                .setAttempts(f.attempts())));
         return status.build();
     }
 

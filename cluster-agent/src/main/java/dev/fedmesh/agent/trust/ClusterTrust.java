@@ -84,10 +84,12 @@ public final class ClusterTrust implements AutoCloseable {
     }
 
     /**
-     * Takes the trust domain, roots and intermediates of a newly applied config, and acts on them at
+     * Takes the trust domain, roots and intermediates of a config being applied, and acts on them at
      * once. Most configs change policies only: one whose trust and intermediates equal the last one's
      * is passed over while the agent waits for no intermediate, so a policy change costs no
-     * certificate parsing and no extra check.
+     * certificate parsing and no extra check. All or nothing: when it throws (a root that does not
+     * parse, a key file that cannot be moved), nothing was taken, and the same config can be given
+     * again.
      */
     public void configApplied(DesiredConfig config) {
         boolean switched;
@@ -96,20 +98,22 @@ public final class ClusterTrust implements AutoCloseable {
                     && !rotation.awaitsIntermediate()) {
                 return;
             }
-            takenTrust = config.getTrust();
-            takenIntermediates = config.getIntermediatesList();
             String domain = config.getTrust().getTrustDomain();
-            if (!domain.isEmpty()) {
-                trustDomain = TrustDomain.of(domain);
-            }
+            TrustDomain appliedDomain = domain.isEmpty() ? trustDomain : TrustDomain.of(domain);
             List<String> pem = config.getTrust().getRootCertificatesPemList();
+            List<X509Certificate> appliedRoots = roots;
             if (!pem.equals(rootsPem)) {
                 List<X509Certificate> parsed = new ArrayList<>();
                 pem.forEach(text -> parsed.addAll(Pem.certificates(text)));
-                rootsPem = List.copyOf(pem);
-                roots = List.copyOf(parsed);
+                appliedRoots = List.copyOf(parsed);
             }
+            // The rotation is all or nothing itself, and the only part that writes: nothing here changes before it.
             switched = rotation.configApplied(config);
+            takenTrust = config.getTrust();
+            takenIntermediates = config.getIntermediatesList();
+            trustDomain = appliedDomain;
+            rootsPem = List.copyOf(pem);
+            roots = appliedRoots;
         }
         if (switched) {
             reportChanged.run();

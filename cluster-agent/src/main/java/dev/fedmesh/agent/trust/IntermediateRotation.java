@@ -72,7 +72,9 @@ public final class IntermediateRotation {
     /**
      * Takes the trust domain, roots, signing root and this cluster's intermediates from a newly
      * applied config; true when the intermediate SVIDs are issued from changed (the first one
-     * arrived, or the next one replaced the current one).
+     * arrived, or the next one replaced the current one). All or nothing: when it throws (a
+     * certificate that does not parse, the next key's file that cannot replace the current one's),
+     * nothing was taken and the same config can be given again.
      */
     public synchronized boolean configApplied(DesiredConfig config) {
         String domain = config.getTrust().getTrustDomain();
@@ -80,48 +82,61 @@ public final class IntermediateRotation {
             return false;
         }
         TrustDomain applied = TrustDomain.of(domain);
+        List<X509Certificate> roots = new ArrayList<>();
+        config.getTrust().getRootCertificatesPemList().forEach(pem -> roots.addAll(Pem.certificates(pem)));
+        String signingRoot = HexFormat.of().formatHex(config.getTrust().getSigningRootSha256().toByteArray());
+        Optional<Taken> taken = takenIntermediate(config);
+        List<X509Certificate> chain = taken.map(Taken::chain).orElse(currentChain);
+        String chainRoot = chain == null ? ""
+                : IntermediateChainRoot.of(chain, roots, signingRoot).map(CertificateFingerprint::sha256Hex).orElse("");
+        boolean newRoot = chain != null && IntermediateChainRoot.needsNewRoot(chain, roots, signingRoot);
+        // The one write, last of what can fail: once the next key is the current one, the rest cannot fail.
+        if (taken.isPresent() && taken.get().promoted()) {
+            keyFiles.promoteNext();
+        }
         if (!applied.equals(trustDomain)) {
             trustDomain = applied;
             request = null;
         }
-        List<X509Certificate> roots = new ArrayList<>();
-        config.getTrust().getRootCertificatesPemList().forEach(pem -> roots.addAll(Pem.certificates(pem)));
         bundle = List.copyOf(roots);
-        signingRootSha256 = HexFormat.of().formatHex(config.getTrust().getSigningRootSha256().toByteArray());
-        boolean switched = takeIntermediate(config);
-        currentRootSha256 = currentChain == null ? ""
-                : IntermediateChainRoot.of(currentChain, bundle, signingRootSha256)
-                        .map(CertificateFingerprint::sha256Hex).orElse("");
-        needsNewRoot = currentChain != null && IntermediateChainRoot.needsNewRoot(currentChain, bundle, signingRootSha256);
-        return switched;
+        signingRootSha256 = signingRoot;
+        taken.ifPresent(this::take);
+        currentRootSha256 = chainRoot;
+        needsNewRoot = newRoot;
+        return taken.isPresent();
     }
 
-    private boolean takeIntermediate(DesiredConfig config) {
+    /** An intermediate the config carries for a key of the agent's, not yet taken. */
+    private record Taken(KeyPair key, List<X509Certificate> chain, boolean promoted) {
+    }
+
+    /** The intermediate the config brings: the next key's (a renewal), or the current key's while it has none. */
+    private Optional<Taken> takenIntermediate(DesiredConfig config) {
         if (nextKey != null) {
             Optional<List<X509Certificate>> next = chainFor(config, nextKey);
             if (next.isPresent()) {
-                keyFiles.promoteNext();
-                currentKey = nextKey;
-                currentChain = next.get();
-                nextKey = null;
-                request = null;
-                LOG.info("tenant={} cluster={} switched to its new intermediate (key sha256 {}), valid until {};"
-                                + " SVIDs issued from the previous one stay valid until they expire", tenant, cluster,
-                        hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
-                return true;
+                return Optional.of(new Taken(nextKey, next.get(), true));
             }
         }
         if (currentKey != null && currentChain == null) {
-            Optional<List<X509Certificate>> current = chainFor(config, currentKey);
-            if (current.isPresent()) {
-                currentChain = current.get();
-                request = null;
-                LOG.info("tenant={} cluster={} holds its intermediate (key sha256 {}), valid until {}", tenant, cluster,
-                        hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
-                return true;
-            }
+            return chainFor(config, currentKey).map(chain -> new Taken(currentKey, chain, false));
         }
-        return false;
+        return Optional.empty();
+    }
+
+    private void take(Taken taken) {
+        currentKey = taken.key();
+        currentChain = taken.chain();
+        request = null;
+        if (taken.promoted()) {
+            nextKey = null;
+            LOG.info("tenant={} cluster={} switched to its new intermediate (key sha256 {}), valid until {};"
+                            + " SVIDs issued from the previous one stay valid until they expire", tenant, cluster,
+                    hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
+        } else {
+            LOG.info("tenant={} cluster={} holds its intermediate (key sha256 {}), valid until {}", tenant, cluster,
+                    hex(currentKey), currentChain.get(0).getNotAfter().toInstant());
+        }
     }
 
     /**

@@ -59,10 +59,22 @@ public final class XdsSnapshotPublisher {
         this.cluster = cluster;
     }
 
-    /** Serves a newly applied desired config with the current local endpoints. */
-    public synchronized void configApplied(DesiredConfig applied) {
+    /**
+     * Translates a desired config being applied, with the current local endpoints, into xDS
+     * resources, serving nothing yet: the returned action serves them, and cannot fail. Throws when
+     * the config cannot be translated; then nothing changed.
+     */
+    public synchronized Runnable prepare(DesiredConfig applied) {
+        XdsResources resources = translator.translate(applied, endpoints);
+        long translatedWith = generation;
+        return () -> serve(applied, resources, translatedWith);
+    }
+
+    private synchronized void serve(DesiredConfig applied, XdsResources translated, long translatedWith) {
         this.config = applied;
-        XdsResources resources = publish();
+        // Endpoints that changed since the translation are served too, the way an inventory change is.
+        XdsResources resources = publish(translatedWith == generation ? translated
+                : translator.translate(applied, endpoints));
         LOG.info("tenant={} cluster={} applied revision {}: serving {} listener(s), {} cluster(s), {} local"
                         + " endpoint(s) to proxies (snapshot {})", tenant, cluster, applied.getRevision(),
                 resources.listeners().size(), resources.clusters().size(), endpoints.size(), served.version());
@@ -73,7 +85,7 @@ public final class XdsSnapshotPublisher {
         this.endpoints = List.copyOf(now);
         this.generation = inventoryGeneration;
         if (config != null) {
-            publish();
+            publish(translator.translate(config, endpoints));
             LOG.debug("tenant={} cluster={} local endpoints changed ({} now): snapshot {}",
                     tenant, cluster, endpoints.size(), served.version());
         }
@@ -84,8 +96,7 @@ public final class XdsSnapshotPublisher {
         return served;
     }
 
-    private XdsResources publish() {
-        XdsResources resources = translator.translate(config, endpoints);
+    private XdsResources publish(XdsResources resources) {
         Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
         byType.put(Resources.V3.LISTENER_TYPE_URL, resources.listeners());
         byType.put(Resources.V3.ROUTE_TYPE_URL, resources.routes());

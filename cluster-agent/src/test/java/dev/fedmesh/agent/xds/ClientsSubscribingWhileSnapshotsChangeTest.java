@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +56,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
 
     @BeforeEach
     void startAds() {
-        ads = AdsServer.start(cache, 0, proxies);
+        ads = AdsServer.start(cache, "127.0.0.1", 0, Optional.empty(), proxies);
     }
 
     @AfterEach
@@ -71,33 +72,33 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
         awaitOpenWatches(1);
 
         // The tenant's first revisions name no service yet: listener greeter is in neither.
-        publisher.configApplied(withoutServices(1));
-        publisher.configApplied(withoutServices(2));
-        publisher.configApplied(split(3, 20, 80));
+        publisher.prepare(withoutServices(1)).run();
+        publisher.prepare(withoutServices(2)).run();
+        publisher.prepare(split(3, 20, 80)).run();
         awaitEveryClientHoldsTheServedSnapshot();
     }
 
     @Test
     void connectedClientFollowsItsServiceFromTheWholeServiceToSubsets() {
-        publisher.configApplied(wholeService(1));
+        publisher.prepare(wholeService(1)).run();
         subscribe("node-a");
         awaitEveryClientHoldsTheServedSnapshot();
 
         // gRPC asks for cluster outbound|greeter, gone now, until the subset clusters arrive: they
         // are to come with the new route, not after gRPC's 15 s does-not-exist timeout.
-        publisher.configApplied(split(2, 20, 80));
+        publisher.prepare(split(2, 20, 80)).run();
         awaitEveryClientHoldsTheServedSnapshot();
     }
 
     @Test
     void aNewWeightIsSentToAConnectedClientAsItsRouteAlone() {
-        publisher.configApplied(split(1, 100, 0));
+        publisher.prepare(split(1, 100, 0)).run();
         subscribe("node-a");
         awaitEveryClientHoldsTheServedSnapshot();
         ServedSnapshot first = publisher.served();
         assertThat(first.versionsByType().values()).as("every type of the first snapshot").containsOnly(first.version());
 
-        publisher.configApplied(split(2, 0, 100));
+        publisher.prepare(split(2, 0, 100)).run();
         awaitEveryClientHoldsTheServedSnapshot();
 
         ServedSnapshot second = publisher.served();
@@ -116,7 +117,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
         assertThat(client.getTypesList()).hasSize(4);
 
         // Back to the first weights: the route is new again, not the version it had at revision 1.
-        publisher.configApplied(split(3, 100, 0));
+        publisher.prepare(split(3, 100, 0)).run();
         awaitEveryClientHoldsTheServedSnapshot();
         assertThat(publisher.served().versionOf(ROUTE)).startsWith("3.").isNotEqualTo(first.version());
         assertThat(publisher.served().versionOf(CLUSTERS)).isEqualTo(first.version());
@@ -146,18 +147,18 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
      * then a last split.
      */
     private void applyBackToBack(LongFunction<DesiredConfig> config) {
-        publisher.configApplied(split(1, 100, 0));
+        publisher.prepare(split(1, 100, 0)).run();
         subscribe("node-1");
         awaitEveryClientHoldsTheServedSnapshot();
         for (long revision = 2; revision <= 80; revision++) {
-            publisher.configApplied(config.apply(revision));
+            publisher.prepare(config.apply(revision)).run();
             if (revision % 8 == 0) {
                 subscribe("node-" + revision);
                 awaitFirstRequest("node-" + revision);
             }
             pause(5);
         }
-        publisher.configApplied(split(81, 20, 80));
+        publisher.prepare(split(81, 20, 80)).run();
     }
 
     private void subscribe(String node) {
