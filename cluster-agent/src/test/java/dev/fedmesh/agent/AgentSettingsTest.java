@@ -7,6 +7,7 @@ import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.agent.xds.XdsServerTls;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
 import io.micronaut.context.ApplicationContext;
@@ -25,18 +26,21 @@ class AgentSettingsTest {
 
     @TempDir
     static Path keys;
+    private static final String CREDENTIAL = "fmb_credential-of-east";
     private static ConfigSigningKey controlPlane;
     private static Path verifyingKey;
+    private static Path credentialFile;
 
     @BeforeAll
-    static void controlPlaneKey() throws IOException {
+    static void controlPlaneKeyAndCredential() throws IOException {
         controlPlane = ConfigSigningKey.generate();
         verifyingKey = keys.resolve("config-verifying-key.pem");
         controlPlane.writePublicKey(verifyingKey);
+        credentialFile = Files.writeString(keys.resolve("bootstrap-credential"), CREDENTIAL + "\n");
     }
 
     @Test
-    void onlyTenantClusterAndTheControlPlanesKeyAreRequiredEverythingElseHasLaptopDefaults() {
+    void onlyTenantClusterTheControlPlanesKeyAndTheCredentialAreRequiredEverythingElseHasLaptopDefaults() {
         AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "eu-west-1"));
 
         assertThat(settings.tenant()).isEqualTo("acme");
@@ -50,7 +54,8 @@ class AgentSettingsTest {
         assertThat(settings.endpoints()).isEmpty();
         assertThat(settings.configVerifier()).isEqualTo(ConfigVerifier.trusting(controlPlane.publicKey()));
         assertThat(settings.kafkaSecurity()).isEqualTo(KafkaClientSecurity.plaintext());
-        assertThat(settings.trust()).isEqualTo(TrustSettings.DEFAULT);
+        assertThat(settings.trust().bootstrapCredential()).isPresent();
+        assertThat(settings.trust().svidTtl()).isEqualTo(TrustSettings.DEFAULT.svidTtl());
         assertThat(settings.sdsSocket()).isEmpty();
         assertThat(settings.desiredTopic()).isEqualTo("fedmesh.acme.desired");
     }
@@ -84,7 +89,8 @@ class AgentSettingsTest {
 
     @Test
     void withoutTheControlPlanesPublicKeyTheAgentDoesNotStartAndSaysWhatToSet() {
-        assertThatThrownBy(() -> readExactly(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "c1")))
+        assertThatThrownBy(() -> readExactly(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "c1",
+                "fedmesh.agent.bootstrap-credential-file", credentialFile.toString())))
                 .isInstanceOf(InvalidAgentSettingsException.class)
                 .hasMessageContaining("fedmesh.agent.config-verifying-keys")
                 .hasMessageContaining("FEDMESH_AGENT_CONFIG_VERIFYING_KEYS");
@@ -178,18 +184,17 @@ class AgentSettingsTest {
     }
 
     @Test
-    void withScramTheAgentLogsInAsItsOwnPrincipalWithThePasswordFromItsFile() throws IOException {
-        Path password = Files.writeString(keys.resolve("kafka-password"), "agent-s3cret\n");
-
+    void withScramTheAgentLogsInAsTheUserItsCredentialNamesWithThePasswordItDerives() {
         AgentSettings settings = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
-                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
-                "fedmesh.agent.kafka.password-file", password.toString()));
+                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT"));
 
-        assertThat(settings.kafkaSecurity().username()).isEqualTo("fedmesh-agent.acme.east");
-        assertThat(settings.kafkaSecurity().password()).isEqualTo("agent-s3cret");
+        ClusterCredentialKeys keys = ClusterCredentialKeys.ofCredential(CREDENTIAL);
+        assertThat(settings.kafkaSecurity().username()).isEqualTo("fedmesh-agent.acme.east." + keys.id());
+        assertThat(settings.kafkaSecurity().password()).isEqualTo(keys.kafkaPassword("acme", "east"))
+                .isNotEqualTo(CREDENTIAL);
         assertThat(settings.kafkaSecurity().clientConfig()).containsEntry("sasl.mechanism", "SCRAM-SHA-512");
-        assertThat(settings.toString()).contains("SASL_PLAINTEXT SCRAM-SHA-512 as fedmesh-agent.acme.east")
-                .doesNotContain("agent-s3cret");
+        assertThat(settings.toString()).contains("SASL_PLAINTEXT SCRAM-SHA-512 as fedmesh-agent.acme.east." + keys.id())
+                .doesNotContain(CREDENTIAL).doesNotContain(keys.kafkaPassword("acme", "east"));
     }
 
     @Test
@@ -200,29 +205,14 @@ class AgentSettingsTest {
     }
 
     @Test
-    void scramWithoutAPasswordFileSaysWhereThePasswordComesFrom() {
-        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
-                "fedmesh.agent.kafka.security-protocol", "SASL_SSL")))
-                .isInstanceOf(InvalidAgentSettingsException.class)
-                .hasMessageContaining("fedmesh.agent.kafka.password-file")
-                .hasMessageContaining("agent-kafka-credential <tenant> <cluster>")
-                .hasMessageContaining("FEDMESH_AGENT_KAFKA_PASSWORD_FILE");
-    }
-
-    @Test
-    void anEmptyOrMissingPasswordFileIsNamed() throws IOException {
-        Path empty = Files.writeString(keys.resolve("empty-password"), "\n");
-
-        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
-                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
-                "fedmesh.agent.kafka.password-file", empty.toString())))
-                .hasMessageContaining("fedmesh.agent.kafka.password-file = '" + empty + "'")
-                .hasMessageContaining("empty");
-        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
-                "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT",
-                "fedmesh.agent.kafka.password-file", keys.resolve("missing").toString())))
-                .hasMessageContaining("fedmesh.agent.kafka.password-file = '" + keys.resolve("missing") + "'")
-                .hasMessageContaining("a file the agent can read");
+    void aKafkaUserOrPasswordFileOfAnEarlierReleaseIsRefusedRatherThanIgnored() {
+        for (String setting : List.of("fedmesh.agent.kafka.username", "fedmesh.agent.kafka.password-file")) {
+            assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                    "fedmesh.agent.kafka.security-protocol", "SASL_PLAINTEXT", setting, "/etc/fedmesh/kafka-password")))
+                    .isInstanceOf(InvalidAgentSettingsException.class)
+                    .hasMessageContaining("Setting " + setting + " is given but no longer used")
+                    .hasMessageContaining("derive from its bootstrap credential");
+        }
     }
 
     @Test
@@ -236,14 +226,6 @@ class AgentSettingsTest {
                 "fedmesh.agent.kafka.sasl-mechanism", "PLAIN")))
                 .hasMessageContaining("fedmesh.agent.kafka.sasl-mechanism = 'PLAIN'")
                 .hasMessageContaining("SCRAM-SHA-512 or SCRAM-SHA-256");
-    }
-
-    @Test
-    void aPasswordFileWithPlaintextIsRefusedRatherThanIgnored() {
-        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
-                "fedmesh.agent.kafka.password-file", "/etc/fedmesh/kafka-password")))
-                .hasMessageContaining("fedmesh.agent.kafka.password-file is given but")
-                .hasMessageContaining("FEDMESH_AGENT_KAFKA_SECURITY_PROTOCOL=SASL_SSL");
     }
 
     @Test
@@ -295,10 +277,11 @@ class AgentSettingsTest {
                 ca.certificateFile()));
     }
 
-    /** Reads the properties, trusting the control plane's key unless they say otherwise. */
+    /** Reads the properties, trusting the control plane's key and holding the credential unless they say otherwise. */
     private static AgentSettings read(Map<String, Object> properties) {
         Map<String, Object> withKey = new HashMap<>(properties);
         withKey.putIfAbsent("fedmesh.agent.config-verifying-keys", verifyingKey.toString());
+        withKey.putIfAbsent("fedmesh.agent.bootstrap-credential-file", credentialFile.toString());
         return readExactly(withKey);
     }
 

@@ -33,9 +33,20 @@ class AgentTrustSettingsTest {
     }
 
     @Test
-    void withoutTheSettingsTheAgentHasNoBootstrapCredentialAndOneHourSvids() {
-        assertThat(read().trust()).isEqualTo(TrustSettings.DEFAULT);
-        assertThat(read().trust().svidTtl()).isEqualTo(Duration.ofHours(1));
+    void withoutABootstrapCredentialTheAgentDoesNotStartAndSaysWhereItComesFrom() {
+        assertThatThrownBy(this::read)
+                .isInstanceOf(InvalidAgentSettingsException.class)
+                .hasMessageContaining("Missing setting fedmesh.agent.bootstrap-credential-file")
+                .hasMessageContaining("'bootstrapCredential' of the answer that registered the cluster")
+                .hasMessageContaining("FEDMESH_AGENT_BOOTSTRAP_CREDENTIAL_FILE");
+    }
+
+    @Test
+    void svidsLastAnHourUnlessSaidOtherwise() throws IOException {
+        properties.put("fedmesh.agent.bootstrap-credential-file",
+                Files.writeString(dir.resolve("credential"), "fmb_east").toString());
+
+        assertThat(read().trust().svidTtl()).isEqualTo(TrustSettings.DEFAULT.svidTtl()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test

@@ -72,7 +72,7 @@ public final class IntermediateRotation {
     /**
      * Takes the trust domain, roots, signing root and this cluster's intermediates from a newly
      * applied config; true when the intermediate SVIDs are issued from changed (the first one
-     * arrived, or the next one replaced the current one). All or nothing: when it throws (a
+     * arrived, the next one replaced the current one, or the current one was revoked). All or nothing: when it throws (a
      * certificate that does not parse, the next key's file that cannot replace the current one's),
      * nothing was taken and the same config can be given again.
      */
@@ -86,7 +86,12 @@ public final class IntermediateRotation {
         config.getTrust().getRootCertificatesPemList().forEach(pem -> roots.addAll(Pem.certificates(pem)));
         String signingRoot = HexFormat.of().formatHex(config.getTrust().getSigningRootSha256().toByteArray());
         Optional<Taken> taken = takenIntermediate(config);
-        List<X509Certificate> chain = taken.map(Taken::chain).orElse(currentChain);
+        // Every config carries each unexpired intermediate issued to the cluster: one that no longer
+        // carries the agent's was revoked (the cluster's credential re-issued, the cluster or tenant
+        // deleted and registered again). No SVID is issued from it any more, and a new one is asked
+        // for, for a new key, with the bootstrap credential; a renewal signed with it would be refused.
+        boolean revoked = taken.isEmpty() && currentChain != null && chainFor(config, currentKey).isEmpty();
+        List<X509Certificate> chain = revoked ? null : taken.map(Taken::chain).orElse(currentChain);
         String chainRoot = chain == null ? ""
                 : IntermediateChainRoot.of(chain, roots, signingRoot).map(CertificateFingerprint::sha256Hex).orElse("");
         boolean newRoot = chain != null && IntermediateChainRoot.needsNewRoot(chain, roots, signingRoot);
@@ -101,9 +106,19 @@ public final class IntermediateRotation {
         bundle = List.copyOf(roots);
         signingRootSha256 = signingRoot;
         taken.ifPresent(this::take);
+        if (revoked) {
+            LOG.warn("tenant={} cluster={} revision {} no longer carries this cluster's intermediate (key sha256 {}): it"
+                            + " was revoked (the cluster's bootstrap credential re-issued, or the cluster or its tenant"
+                            + " deleted and registered again). No SVID is issued from it any more; a new one is asked"
+                            + " for with the bootstrap credential", tenant, cluster, config.getRevision(), hex(currentKey));
+            currentKey = null;
+            currentChain = null;
+            nextKey = null;
+            request = null;
+        }
         currentRootSha256 = chainRoot;
         needsNewRoot = newRoot;
-        return taken.isPresent();
+        return taken.isPresent() || revoked;
     }
 
     /** An intermediate the config carries for a key of the agent's, not yet taken. */

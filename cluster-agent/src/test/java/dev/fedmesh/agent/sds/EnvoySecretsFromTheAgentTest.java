@@ -147,6 +147,8 @@ class EnvoySecretsFromTheAgentTest {
         properties.put("fedmesh.agent.tenant", TENANT);
         properties.put("fedmesh.agent.cluster", CLUSTER);
         properties.put("fedmesh.agent.config-verifying-keys", verifyingKey.toString());
+        properties.put("fedmesh.agent.bootstrap-credential-file",
+                Files.writeString(dir.resolve("bootstrap-credential"), "fmb_" + CLUSTER).toString());
         // No Kafka answers there: the agent runs on its last-known-good config.
         properties.put("fedmesh.agent.kafka.bootstrap-servers", "127.0.0.1:" + FreePort.find());
         properties.put("fedmesh.agent.xds.port", "0");

@@ -112,6 +112,24 @@ class IntermediateRotationTest {
     }
 
     @Test
+    void anIntermediateTheConfigsNoLongerCarryWasRevokedAndANewOneIsAskedForWithTheCredentialAndANewKey() {
+        IntermediateRotation rotation = rotation(CREDENTIAL);
+        rotation.configApplied(config());
+        IssuedIntermediate issued = issue(rotation.request(Instant.now()).orElseThrow());
+        rotation.configApplied(config(issued));
+        assertThat(rotation.issuer(Duration.ofHours(1))).isPresent();
+
+        assertThat(rotation.configApplied(config())).as("the SVIDs' issuer changed").isTrue();
+
+        assertThat(rotation.issuer(Duration.ofHours(1))).as("no SVID from a revoked intermediate").isEmpty();
+        assertThat(rotation.notAfter()).isEmpty();
+        IntermediateRequest again = rotation.request(Instant.now()).orElseThrow();
+        assertThat(again.hasCredentialProof()).isTrue();
+        assertThat(CertificateRequest.fromDer(again.getCsrDer().toByteArray()).publicKeySha256())
+                .isNotEqualTo(issued.publicKeySha256());
+    }
+
+    @Test
     void anIntermediateThatExpiredWhileTheAgentWasAwayIsAskedForAgainWithTheCredentialAndANewKey() {
         IntermediateRotation rotation = rotation(CREDENTIAL);
         rotation.configApplied(config());
@@ -136,7 +154,7 @@ class IntermediateRotationTest {
         assertThat(rotation.current().orElseThrow().rootSha256()).isEqualTo(oldRootSha256);
         NewRoot newRoot = new NewRoot();
 
-        assertThat(rotation.configApplied(newRoot.config(newRoot.sha256))).isFalse();
+        assertThat(rotation.configApplied(newRoot.config(newRoot.sha256, issued))).isFalse();
         IntermediateRequest renewal = rotation.request(Instant.now()).orElseThrow();
 
         assertThat(renewal.getRenewalProof().getPublicKeySha256().toByteArray()).isEqualTo(issued.publicKeySha256());
