@@ -53,6 +53,7 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
     private final Clock clock;
     private final AuditLogRefusals audit;
     private final RefusalMemory refused = new RefusalMemory();
+    private final UnstoredCaResults<String, IssuedIntermediate> signedNotStored = new UnstoredCaResults<>();
 
     /** @param roots the trust domains' roots: the one that signs, and the CA that signs under it */
     public IntermediateRequests(DSLContext dsl, TrustRoots roots, IntermediateTerms terms, Duration bootstrapLifetime,
@@ -128,7 +129,8 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
         }
         boolean byCredential = request.hasCredentialProof();
         IntermediateIssuer issuer = new IntermediateIssuer(roots.ca(),
-                new PostgresIssuedIntermediates(dsl, (tx, issued) -> recordIssued(tx, tenant, issued, byCredential)),
+                new PostgresIssuedIntermediates(dsl, signedNotStored,
+                        (tx, issued) -> recordIssued(tx, tenant, issued, byCredential)),
                 audit, terms, clock);
         // Under the root that signs now: during a root rotation, the new one once clusters have it in their bundles.
         String signingRoot = HexFormat.of().formatHex(roots.bundle(dsl, owner.trustDomain()).signingRootSha256().toByteArray());
