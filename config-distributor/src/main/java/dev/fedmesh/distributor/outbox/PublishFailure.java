@@ -4,6 +4,7 @@ import dev.fedmesh.distributor.access.AgentAccessException;
 import dev.fedmesh.distributor.publish.ConfigTooLargeException;
 import dev.fedmesh.distributor.publish.PublishFailedException;
 import dev.fedmesh.trust.ca.CertificateAuthorityException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
@@ -62,7 +63,8 @@ record PublishFailure(Code code, String message) {
         if (causedBy(failure, CertificateAuthorityException.class)) {
             return new PublishFailure(Code.CA_FAILED, "the tenant's CA failed: " + failure.getMessage());
         }
-        if (failure instanceof PublishFailedException || failure instanceof AgentAccessException) {
+        if (failure instanceof PublishFailedException || failure instanceof AgentAccessException
+                || causedBy(failure, KafkaException.class)) {
             return new PublishFailure(Code.KAFKA_FAILED, failure.getMessage());
         }
         return new PublishFailure(Code.COMPILE_FAILED, "the tenant's state could not be compiled into configs: "

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -136,10 +137,12 @@ public final class DesiredConfigPublisher implements AutoCloseable {
             for (Future<?> send : sends) {
                 KafkaCalls.await(send, SEND_TIMEOUT_SECONDS, "publishing to " + topic, PublishFailedException::new);
             }
+        } catch (KafkaException e) {
+            // Thrown by the producer itself rather than through a send's future (metadata not arriving, say).
+            forgetAndReplaceProducer(tenantId);
+            throw new PublishFailedException("publishing to " + topic + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            // The topics may be what failed (deleted by hand, say): the next publish checks them again.
-            topics.forget(tenantId);
-            replaceProducer();
+            forgetAndReplaceProducer(tenantId);
             throw e;
         }
         return sha256ByCluster;
@@ -164,6 +167,12 @@ public final class DesiredConfigPublisher implements AutoCloseable {
 
     private KafkaProducer<String, byte[]> newProducer() {
         return new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The topics may be what failed (deleted by hand, say): the next publish checks them again. */
+    private void forgetAndReplaceProducer(UUID tenantId) {
+        topics.forget(tenantId);
+        replaceProducer();
     }
 
     /**
