@@ -17,10 +17,12 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
+import static dev.fedmesh.db.jooq.Tables.TENANT_PUBLISH_FAILURES;
 
 /**
  * Reads where a tenant's registered clusters stand, from what the distributor records: the configs
- * it published and the reports the agents sent. Written only by the distributor.
+ * it published, the reports the agents sent, and why the tenant's last publish failed, if it did.
+ * Written only by the distributor.
  */
 @Singleton
 public final class StatusStore {
@@ -40,8 +42,17 @@ public final class StatusStore {
         return read(tenantId, CLUSTERS.NAME.eq(cluster), PROXY_STATUS.CLUSTER.eq(cluster)).stream().findFirst();
     }
 
+    /** Why the tenant's changes are not being published, or empty while they are. */
+    public Optional<TenantPublishFailure> publishFailure(UUID tenantId) {
+        return dsl.selectFrom(TENANT_PUBLISH_FAILURES)
+                .where(TENANT_PUBLISH_FAILURES.TENANT_ID.eq(tenantId))
+                .fetchOptional(row -> new TenantPublishFailure(row.getErrorCode(), row.getLastError(), row.getFailingSince(),
+                        row.getAttempts(), row.getLastAttemptAt(), row.getNextAttemptAt()));
+    }
+
     private List<StatusOfCluster> read(UUID tenantId, Condition clusters, Condition proxiesOfClusters) {
         Field<OffsetDateTime> now = DSL.currentOffsetDateTime().as("now");
+        TenantPublishFailure publishFailure = publishFailure(tenantId).orElse(null);
         Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
                 .where(PROXY_STATUS.TENANT_ID.eq(tenantId))
                 .and(proxiesOfClusters)
@@ -76,6 +87,7 @@ public final class StatusStore {
                         row.get(CLUSTER_STATUS.LAST_REFUSAL),
                         row.get(CLUSTER_STATUS.RECEIVED_AT),
                         row.get(now),
-                        proxies.getOrDefault(row.get(CLUSTERS.NAME), List.of())));
+                        proxies.getOrDefault(row.get(CLUSTERS.NAME), List.of()),
+                        publishFailure));
     }
 }
