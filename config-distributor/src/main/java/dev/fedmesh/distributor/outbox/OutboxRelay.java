@@ -59,17 +59,18 @@ import static dev.fedmesh.db.jooq.Tables.TENANT_PUBLISH_FAILURES;
  * newer config already holds their changes.
  *
  * <p><b>One tenant's failure is that tenant's alone.</b> Tenants are taken oldest change first (by
- * their oldest unpublished outbox row), those whose last attempt failed after all the others. A tenant whose publish fails for a reason of its own (a
- * config too large to send, its CA failing, a state that does not compile) or because Kafka refused
- * or did not answer for it is <em>parked</em> (see {@link ParkedTenants}): the failure is recorded
- * with its reason in the same transaction, under the tenant's lock, its outbox rows stay unpublished,
- * and the pass goes on with the next tenant. A parked tenant is left out of the passes until its
- * back-off is over ({@link TenantBackoff}), or, sooner, until it has a newer change; so parked tenants
- * never fill a pass's window. The next successful publish clears the record. What is everyone's
- * trouble ends the pass instead and the relay backs off as a whole: PostgreSQL failing, or Kafka
- * failing for two tenants in a row (Kafka itself is down, and trying every tenant would only wait
- * on it once per tenant). Kafka failures park a tenant for a few seconds at most, so when Kafka
- * answers again every tenant is published within that time.
+ * their oldest unpublished outbox row), those whose last attempt failed after all the others. A
+ * tenant whose publish fails for a reason of its own (a config too large to send, its CA failing, a
+ * state that does not compile) or because Kafka refused or did not answer for it is <em>parked</em>
+ * (see {@link ParkedTenants}): the failure is recorded with its reason in the same transaction, under
+ * the tenant's lock, its outbox rows stay unpublished, and the pass goes on with the next tenant. A
+ * parked tenant is left out of the passes until its back-off is over ({@link TenantBackoff}), or,
+ * sooner, until it has a newer change; so parked tenants never fill a pass's window. The next
+ * successful publish clears the record. What is everyone's trouble ends the pass instead and the
+ * relay backs off as a whole: PostgreSQL failing, or Kafka failing for two tenants in a row (Kafka
+ * itself is down, and trying every tenant would only wait on it once per tenant). Kafka failures
+ * park a tenant for a few seconds at most, so when Kafka answers again every tenant is published
+ * within that time.
  *
  * <p><b>No conflicting compiles.</b> A revision names one committed state of the tenant, the
  * transaction reads it whole (the relay sets REPEATABLE READ itself rather than trusting the pool),

@@ -127,7 +127,8 @@ public final class DesiredConfigPublisher implements AutoCloseable {
             List<ProducerRecord<String, byte[]>> records = new ArrayList<>(values.size());
             values.forEach((cluster, value) -> {
                 sha256ByCluster.put(cluster, envelopes.get(cluster).getSha256().toByteArray());
-                records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(cluster, topicPartitions), cluster, value));
+                records.add(new ProducerRecord<>(topic, KafkaTopics.desiredPartition(cluster, topicPartitions), cluster,
+                        value));
             });
             List<Future<?>> sends = new ArrayList<>(records.size());
             for (ProducerRecord<String, byte[]> record : records) {

@@ -64,7 +64,7 @@ public final class PostgresIssuedIntermediates implements IssuedIntermediates {
         this(dsl, new UnstoredCaResults<>(), onIssued);
     }
 
-    /** A store that keeps what the CA signed but could not be stored in {@code unstored}, shared by every request of a distributor. */
+    /** A store keeping what the CA signed but could not be stored in {@code unstored}, one per distributor. */
     PostgresIssuedIntermediates(DSLContext dsl, UnstoredCaResults<String, IssuedIntermediate> unstored, OnIssued onIssued) {
         this.dsl = dsl;
         this.unstored = unstored;

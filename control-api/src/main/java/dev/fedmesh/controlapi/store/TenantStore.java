@@ -100,7 +100,8 @@ public final class TenantStore {
                 // In a savepoint: a change found too large is undone to measure the configs as they were.
                 return tx.transactionResult(attempt -> apply(attempt.dsl(), tenant, revision, actor, work, null));
             } catch (ConfigsTooLarge tooLarge) {
-                SortedMap<String, Integer> before = ConfigSizeLimit.measure(compile(tx, tenant, tenant.revision()));
+                // Compiled at the new revision too, so that the sizes differ by what the write changes alone.
+                SortedMap<String, Integer> before = ConfigSizeLimit.measure(compile(tx, tenant, revision));
                 sizeLimit.refuseIfGrown(tenant.name(), tooLarge.over, before);
                 // It leaves no config larger than it was: made again, knowing that.
                 return apply(tx, tenant, revision, actor, work, before);
@@ -160,7 +161,9 @@ public final class TenantStore {
                 DSLContext tx = configuration.dsl();
                 Tenant tenant = lock(tx, tenantName);
                 long revision = tenant.revision() + 1;
-                SortedMap<String, DesiredConfig> before = compile(tx, tenant, tenant.revision());
+                // Compiled at the new revision too (the diff ignores it), so that the sizes differ by what
+                // the write changes alone.
+                SortedMap<String, DesiredConfig> before = compile(tx, tenant, revision);
                 T result = work.apply(new TenantChange(tx, tenant, revision, actor));
                 SortedMap<String, DesiredConfig> after = compile(tx, tenant, revision);
                 if (!(result instanceof Unchanged)) {
