@@ -1,6 +1,5 @@
 package dev.fedmesh.distributor;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.fedmesh.distributor.access.AgentAccess;
 import dev.fedmesh.distributor.access.AgentAccessSweep;
@@ -50,18 +49,7 @@ public final class ConfigDistributor implements AutoCloseable {
     private final ScheduledExecutorService accessSweeper;
 
     private ConfigDistributor(DistributorSettings settings, Optional<TrustSettings> trust) {
-        HikariConfig pool = new HikariConfig();
-        pool.setJdbcUrl(settings.jdbcUrl());
-        pool.setUsername(settings.dbUsername());
-        pool.setPassword(settings.dbPassword());
-        // One connection each for the relay, status ingestion, root rotations and the agent access sweep,
-        // one spare (recording a trust domain's first roots takes a second connection while a publish holds one).
-        pool.setMaximumPoolSize(5);
-        pool.setPoolName("fedmesh-distributor");
-        // Each tenant is read in one snapshot, so its configs match one revision exactly.
-        pool.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
-        pool.setInitializationFailTimeout(-1);
-        this.dataSource = new HikariDataSource(pool);
+        this.dataSource = DistributorPool.open(settings, DistributorPool.SIZE);
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
         Optional<KafkaAgentAccess> agentAccess = settings.provisionsAgentAccess()
                 ? Optional.of(KafkaAgentAccess.connect(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
@@ -69,7 +57,7 @@ public final class ConfigDistributor implements AutoCloseable {
                 : Optional.empty();
         this.publisher = new DesiredConfigPublisher(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.topicPartitions(), settings.topicReplicationFactor(), settings.signingKey(),
-                agentAccess.<AgentAccess>map(access -> access).orElse(AgentAccess.NONE));
+                agentAccess.<AgentAccess>map(access -> access).orElse(AgentAccess.NONE), settings.maxRecordBytes());
         this.accessSweep = agentAccess.map(access -> new AgentAccessSweep(dsl, access, publisher.topics()));
         this.accessSweepInterval = settings.agentAccessSweep();
         this.accessSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {

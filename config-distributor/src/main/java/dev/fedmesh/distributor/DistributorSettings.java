@@ -1,6 +1,7 @@
 package dev.fedmesh.distributor;
 
 import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.distributor.publish.TenantTopics;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.InvalidKeyFileException;
 import io.micronaut.core.value.PropertyResolver;
@@ -32,7 +33,8 @@ public record DistributorSettings(
         Duration pollInterval,
         ConfigSigningKey signingKey,
         KafkaClientSecurity kafkaSecurity,
-        Duration agentAccessSweep) {
+        Duration agentAccessSweep,
+        int maxRecordBytes) {
 
     static final String SIGNING_KEY_FILE = "fedmesh.distributor.signing-key-file";
     /**
@@ -44,6 +46,10 @@ public record DistributorSettings(
     static final String KAFKA = "fedmesh.distributor.kafka.";
     /** How often agents' Kafka access is compared with the tenants in the database (see AgentAccessSweep). */
     public static final Duration DEFAULT_AGENT_ACCESS_SWEEP = Duration.ofSeconds(60);
+    static final String MAX_RECORD_BYTES = KAFKA + "max-record-bytes";
+    /** Below Kafka's default batch size a limit makes no sense; above this a record outgrows a broker's requests. */
+    static final int MIN_RECORD_BYTES = 16 * 1024;
+    static final int MAX_RECORD_BYTES_CEILING = 1024 * 1024 * 1024;
 
     public DistributorSettings {
         if (signingKey == null) {
@@ -66,6 +72,11 @@ public record DistributorSettings(
             throw new IllegalArgumentException(KAFKA + "agent-access-sweep-interval must be longer than 0, not "
                     + agentAccessSweep + " (e.g. 60s)");
         }
+        if (maxRecordBytes < MIN_RECORD_BYTES || maxRecordBytes > MAX_RECORD_BYTES_CEILING) {
+            throw new IllegalArgumentException(MAX_RECORD_BYTES + " is " + maxRecordBytes + ": give the largest desired-config"
+                    + " record in bytes, from " + MIN_RECORD_BYTES + " to " + MAX_RECORD_BYTES_CEILING + " (default "
+                    + TenantTopics.DEFAULT_MAX_RECORD_BYTES + "; see docs/operations.md for the settings to raise with it)");
+        }
     }
 
     /**
@@ -75,13 +86,13 @@ public record DistributorSettings(
     public static DistributorSettings local(String jdbcUrl, String username, String password, String kafka, String topicPrefix) {
         return new DistributorSettings(jdbcUrl, username, password, kafka, topicPrefix, DEFAULT_TOPIC_PARTITIONS, (short) 1,
                 Duration.ofSeconds(1), ConfigSigningKey.generate(), KafkaClientSecurity.plaintext(),
-                DEFAULT_AGENT_ACCESS_SWEEP);
+                DEFAULT_AGENT_ACCESS_SWEEP, TenantTopics.DEFAULT_MAX_RECORD_BYTES);
     }
 
     /** The same settings, signing with {@code key}. */
     public DistributorSettings withSigningKey(ConfigSigningKey key) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentAccessSweep);
+                topicReplicationFactor, pollInterval, key, kafkaSecurity, agentAccessSweep, maxRecordBytes);
     }
 
     /**
@@ -90,13 +101,19 @@ public record DistributorSettings(
      */
     public DistributorSettings withKafkaSecurity(KafkaClientSecurity security) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, signingKey, security, agentAccessSweep);
+                topicReplicationFactor, pollInterval, signingKey, security, agentAccessSweep, maxRecordBytes);
     }
 
     /** The same settings, comparing agents' Kafka access with the database every {@code interval}. */
     public DistributorSettings withAgentAccessSweep(Duration interval) {
         return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
-                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, interval);
+                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, interval, maxRecordBytes);
+    }
+
+    /** The same settings, sending desired-config records of at most {@code bytes}. */
+    public DistributorSettings withMaxRecordBytes(int bytes) {
+        return new DistributorSettings(jdbcUrl, dbUsername, dbPassword, kafkaBootstrapServers, topicPrefix, topicPartitions,
+                topicReplicationFactor, pollInterval, signingKey, kafkaSecurity, agentAccessSweep, bytes);
     }
 
     /** Whether the distributor creates agents' Kafka credentials and ACLs: whenever its own Kafka uses SASL. */
@@ -125,7 +142,22 @@ public record DistributorSettings(
                 properties.get("fedmesh.distributor.poll-interval", Duration.class, Duration.ofSeconds(1)),
                 signingKey(properties),
                 kafkaSecurity(properties),
-                agentAccessSweep(properties));
+                agentAccessSweep(properties),
+                maxRecordBytes(properties));
+    }
+
+    /** The record limit, or the default when unset; a value that is no number stops the start. */
+    private static int maxRecordBytes(PropertyResolver properties) {
+        Optional<String> given = text(properties, MAX_RECORD_BYTES);
+        if (given.isEmpty()) {
+            return TenantTopics.DEFAULT_MAX_RECORD_BYTES;
+        }
+        try {
+            return Integer.parseInt(given.get());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(MAX_RECORD_BYTES + " is '" + given.get() + "', which is not a whole number"
+                    + " of bytes: write e.g. 4194304 for 4 MiB (" + env("max-record-bytes") + ")");
+        }
     }
 
     /** Reads how the distributor's Kafka clients authenticate; a half-given setup stops the start. */
@@ -263,7 +295,8 @@ public record DistributorSettings(
     public String toString() {
         return "DistributorSettings[jdbcUrl=" + jdbcUrl + ", dbUsername=" + dbUsername + ", kafka=" + kafkaBootstrapServers
                 + ", topicPrefix=" + topicPrefix + ", partitions=" + topicPartitions + ", replication=" + topicReplicationFactor
-                + ", kafkaSecurity=" + kafkaSecurity + ", pollInterval=" + pollInterval + ", signingKeyId=" + signingKey.keyId()
+                + ", kafkaSecurity=" + kafkaSecurity + ", maxRecordBytes=" + maxRecordBytes + ", pollInterval=" + pollInterval
+                + ", signingKeyId=" + signingKey.keyId()
                 + (provisionsAgentAccess() ? ", provisioning agents' Kafka credentials and ACLs, swept every "
                 + agentAccessSweep : "") + "]";
     }

@@ -133,6 +133,19 @@ class DistributorSettingsTest {
     }
 
     @Test
+    void theLargestRecordIsAMegabyteUnlessSetAndAnUnusableValueIsNamedWithTheRange() {
+        assertThat(read(Map.of()).maxRecordBytes()).isEqualTo(1_048_576);
+        assertThat(read(Map.of("fedmesh.distributor.kafka.max-record-bytes", "4194304")).maxRecordBytes())
+                .isEqualTo(4_194_304);
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.max-record-bytes", "4MB")))
+                .hasMessageContaining("fedmesh.distributor.kafka.max-record-bytes is '4MB'")
+                .hasMessageContaining("FEDMESH_DISTRIBUTOR_KAFKA_MAX_RECORD_BYTES");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.max-record-bytes", "1000")))
+                .hasMessageContaining("fedmesh.distributor.kafka.max-record-bytes is 1000")
+                .hasMessageContaining("from 16384 to 1073741824");
+    }
+
+    @Test
     void anUnknownSecurityProtocolIsNamedWithTheChoices() {
         assertThatThrownBy(() -> read(Map.of("fedmesh.distributor.kafka.security-protocol", "SSL_ONLY")))
                 .hasMessageContaining("fedmesh.distributor.kafka.security-protocol = 'SSL_ONLY'")

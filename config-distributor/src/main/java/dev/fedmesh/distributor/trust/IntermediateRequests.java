@@ -55,6 +55,7 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
     private final AuditLogRefusals audit;
     // An agent repeats its request in every heartbeat: one refusal is audited once, not every few seconds.
     private final FirstSightings refused = new FirstSightings(10_000);
+    private final UnstoredCaResults<String, IssuedIntermediate> signedNotStored = new UnstoredCaResults<>();
 
     /** @param roots the trust domains' roots: the one that signs, and the CA that signs under it */
     public IntermediateRequests(DSLContext dsl, TrustRoots roots, IntermediateTerms terms, Duration bootstrapLifetime,
@@ -130,7 +131,8 @@ public final class IntermediateRequests implements IntermediateRequestHandler {
         }
         boolean byCredential = request.hasCredentialProof();
         IntermediateIssuer issuer = new IntermediateIssuer(roots.ca(),
-                new PostgresIssuedIntermediates(dsl, (tx, issued) -> recordIssued(tx, tenant, issued, byCredential)),
+                new PostgresIssuedIntermediates(dsl, signedNotStored,
+                        (tx, issued) -> recordIssued(tx, tenant, issued, byCredential)),
                 audit, terms, clock);
         // Under the root that signs now: during a root rotation, the new one once clusters have it in their bundles.
         String signingRoot = HexFormat.of().formatHex(roots.bundle(dsl, owner.trustDomain()).signingRootSha256().toByteArray());

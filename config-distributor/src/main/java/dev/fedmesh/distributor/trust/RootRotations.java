@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
@@ -40,6 +41,13 @@ import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
  * the driver waits {@code settle} after every cluster reported, for workloads to load the files
  * their agent wrote. Each stage's change is a tenant revision of its own with an audit entry. A
  * rotation is held by one distributor at a time ({@code FOR UPDATE SKIP LOCKED}).
+ *
+ * <p><b>The CA makes one root per rotation.</b> A step runs at READ COMMITTED whatever the pool says,
+ * so nothing after the CA's {@code createRoot} can fail because of a concurrent write (an API write
+ * bumping the tenant's revision), as it would at REPEATABLE READ, leaving the new root an orphan in
+ * the CA and the rotation to make another. If recording the root fails all the same (PostgreSQL going
+ * away), the root is kept in memory ({@link UnstoredCaResults}) and this distributor's next step of
+ * the rotation records it instead of having the CA make another.
  */
 public final class RootRotations {
 
@@ -51,6 +59,7 @@ public final class RootRotations {
     private final DSLContext dsl;
     private final TrustRoots roots;
     private final Duration settle;
+    private final UnstoredCaResults<UUID, X509Certificate> createdRoots = new UnstoredCaResults<>();
 
     public RootRotations(DSLContext dsl, TrustRoots roots, Duration settle) {
         this.dsl = Objects.requireNonNull(dsl, "dsl");
@@ -67,7 +76,13 @@ public final class RootRotations {
         int moved = 0;
         for (UUID id : open) {
             try {
-                if (dsl.transactionResult(configuration -> step(configuration.dsl(), id))) {
+                boolean stepped = dsl.transactionResult(configuration -> {
+                    DSLContext tx = configuration.dsl();
+                    tx.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+                    return step(tx, id);
+                });
+                createdRoots.stored(id);
+                if (stepped) {
                     moved++;
                 }
             } catch (RuntimeException e) {
@@ -117,7 +132,9 @@ public final class RootRotations {
         ByteString old = roots.bundle(tx, trustDomain).signingRootSha256();
         X509Certificate created;
         try {
-            created = roots.ca().createRoot(trustDomain);
+            Optional<X509Certificate> madeBefore = createdRoots.find(rotation.getId());
+            created = madeBefore.isPresent() ? madeBefore.get()
+                    : createdRoots.keep(rotation.getId(), roots.ca().createRoot(trustDomain));
         } catch (RuntimeException e) {
             rotation.setStage("failed");
             rotation.setError("the CA " + roots.ca() + " could not make a new root for " + trustDomain + ": "

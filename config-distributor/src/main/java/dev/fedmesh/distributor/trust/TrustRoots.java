@@ -2,6 +2,7 @@ package dev.fedmesh.distributor.trust;
 
 import com.google.protobuf.ByteString;
 import dev.fedmesh.trust.ca.CertificateAuthority;
+import dev.fedmesh.trust.ca.CertificateAuthorityException;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.x509.CertificateFingerprint;
 import dev.fedmesh.trust.x509.Pem;
@@ -30,21 +31,50 @@ public final class TrustRoots {
         this.records = Objects.requireNonNull(records, "records");
     }
 
-    /** The roots every cluster of {@code trustDomain} must trust now, and the root that signs, as {@code tx} sees them. */
+    /**
+     * The roots every cluster of {@code trustDomain} must trust now, and the root that signs, as {@code tx}
+     * sees them; throws {@link CertificateAuthorityException} when they must come from the CA and it fails.
+     */
     public TrustRootRecords.Bundle bundle(DSLContext tx, TrustDomain trustDomain) {
         return TrustRootRecords.bundle(tx, trustDomain).orElseGet(() -> TrustRootRecords.hasRetired(tx, trustDomain)
-                ? records.recordFresh(trustDomain, ca::createRoot) : presented(trustDomain));
+                ? records.recordFresh(trustDomain, this::created) : presentedBundle(trustDomain));
     }
 
-    private TrustRootRecords.Bundle presented(TrustDomain trustDomain) {
-        List<X509Certificate> roots = ca.roots(trustDomain);
+    /** The roots the CA presents for a trust domain seen for the first time, recorded, the first one signing. */
+    private TrustRootRecords.Bundle presentedBundle(TrustDomain trustDomain) {
+        List<X509Certificate> roots = presented(trustDomain);
         if (roots.isEmpty()) {
-            throw new IllegalStateException("the CA " + ca + " presented no root for trust domain " + trustDomain
-                    + ": give it a root (see docs/trust.md) before clusters of that trust domain can get identities");
+            throw new CertificateAuthorityException("the CA " + ca + " presented no root for trust domain "
+                    + trustDomain + ": give it a root (see docs/trust.md) before clusters of that trust domain can get"
+                    + " identities");
         }
         records.recordPresented(trustDomain, roots);
         return new TrustRootRecords.Bundle(roots.stream().map(Pem::write).toList(),
                 ByteString.copyFrom(CertificateFingerprint.sha256(roots.get(0))));
+    }
+
+    /** The CA's roots of the trust domain; whatever goes wrong in the CA's back end is a CA failure. */
+    private List<X509Certificate> presented(TrustDomain trustDomain) {
+        try {
+            return ca.roots(trustDomain);
+        } catch (CertificateAuthorityException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CertificateAuthorityException("the CA " + ca + " could not give the roots of trust domain "
+                    + trustDomain + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new root the CA makes for the trust domain; whatever goes wrong in the CA's back end is a CA failure. */
+    private X509Certificate created(TrustDomain trustDomain) {
+        try {
+            return ca.createRoot(trustDomain);
+        } catch (CertificateAuthorityException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CertificateAuthorityException("the CA " + ca + " could not make a new root for trust domain "
+                    + trustDomain + ": " + e.getMessage(), e);
+        }
     }
 
     /** The CA the roots come from. */

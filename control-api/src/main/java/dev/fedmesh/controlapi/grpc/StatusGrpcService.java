@@ -11,6 +11,7 @@ import dev.fedmesh.api.v1.ListStatusDeadLettersRequest;
 import dev.fedmesh.api.v1.ListStatusDeadLettersResponse;
 import dev.fedmesh.api.v1.ProxyCounts;
 import dev.fedmesh.api.v1.ProxyStatus;
+import dev.fedmesh.api.v1.PublishFailure;
 import dev.fedmesh.api.v1.ProxySyncState;
 import dev.fedmesh.api.v1.ResourceTypeStatus;
 import dev.fedmesh.api.v1.StatusDeadLetter;
@@ -21,6 +22,7 @@ import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.store.StatusOfCluster;
 import dev.fedmesh.controlapi.store.StatusStore;
+import dev.fedmesh.controlapi.store.TenantPublishFailure;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.document.PolicyJson;
@@ -54,6 +56,7 @@ final class StatusGrpcService extends StatusServiceGrpc.StatusServiceImplBase {
                     .setTenant(owner.name())
                     .setRevision(owner.revision())
                     .setStaleAfterSeconds(staleAfter.toSeconds());
+            statuses.publishFailure(owner.id()).ifPresent(failure -> status.setPublishFailure(wire(failure)));
             statuses.all(owner.id()).forEach(cluster -> status.addClusters(wire(cluster)));
             return status.build();
         });
@@ -150,6 +153,20 @@ final class StatusGrpcService extends StatusServiceGrpc.StatusServiceImplBase {
             }
             wire.addProxies(entry);
         }
+        if (status.publishFailure() != null) {
+            wire.setPublishFailure(wire(status.publishFailure()));
+        }
+        return wire.build();
+    }
+
+    private static PublishFailure wire(TenantPublishFailure failure) {
+        PublishFailure.Builder wire = PublishFailure.newBuilder()
+                .setCode(failure.code())
+                .setMessage(failure.message())
+                .setAttempts(failure.attempts());
+        setTime(failure.failingSince(), wire::setFailingSince);
+        setTime(failure.lastAttemptAt(), wire::setLastAttemptAt);
+        setTime(failure.nextAttemptAt(), wire::setNextAttemptAt);
         return wire.build();
     }
 

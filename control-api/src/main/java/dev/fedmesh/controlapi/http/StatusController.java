@@ -51,7 +51,8 @@ public class StatusController {
     @Get("/status")
     @Operation(operationId = "getTenantStatus", summary = "Where every registered cluster of the tenant stands: desired"
             + " and applied revision, in sync since when, last heartbeat (stale when older than the threshold), and"
-            + " each proxy SYNCED, STALE or NACKED with its error.")
+            + " each proxy SYNCED, STALE or NACKED with its error; and, when the tenant's changes cannot be published,"
+            + " why (publishFailure).")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantStatusSchema.class)))
     @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
     public HttpResponse<String> tenant(Principal principal, String tenant) {
@@ -61,6 +62,7 @@ public class StatusController {
         json.put("tenant", owner.name());
         json.put("revision", String.valueOf(owner.revision()));
         json.put("staleAfterSeconds", staleAfter.toSeconds());
+        json.set("publishFailure", StatusJson.publishFailure(statuses.publishFailure(owner.id()).orElse(null)));
         ArrayNode clusters = json.putArray("clusters");
         for (StatusOfCluster status : statuses.all(owner.id())) {
             clusters.add(StatusJson.write(status, staleAfter));
@@ -113,7 +115,23 @@ public class StatusController {
                     + " most 1000 of them, those needing attention first") ProxyCountsSchema proxyCounts,
             @Schema(description = "the newest verified config the agent could not apply, and why; null while it"
                     + " applies what it receives", nullable = true) ApplyFailureSchema applyFailure,
-            List<ProxyStatusSchema> proxies) {
+            List<ProxyStatusSchema> proxies,
+            @Schema(description = "the tenant's publishFailure: set while the tenant's changes cannot be published,"
+                    + " so this cluster keeps the config it has") PublishFailureSchema publishFailure) {
+    }
+
+    /** The shape of a tenant's publish failure, for the OpenAPI document. */
+    @Schema(name = "PublishFailure", description = "Why the tenant's changes are not reaching its clusters: the"
+            + " distributor's last attempt to publish them failed; it tries again at nextAttemptAt, or soon after the"
+            + " tenant's next change. Null while publishing works.")
+    public record PublishFailureSchema(
+            @Schema(allowableValues = {"config_too_large", "ca_failed", "compile_failed", "kafka_failed"}) String code,
+            @Schema(example = "the config of cluster 'east' of tenant 'acme' is 1203455 bytes as a Kafka record, over the"
+                    + " limit of 1048576 bytes: ...") String message,
+            @Schema(description = "the first failed attempt since the tenant was last published") String failingSince,
+            @Schema(description = "failed attempts since failingSince") int attempts,
+            String lastAttemptAt,
+            String nextAttemptAt) {
     }
 
     /** The shape of a cluster's proxy counts, for the OpenAPI document. */
@@ -164,6 +182,6 @@ public class StatusController {
     /** The shape of a tenant's status, for the OpenAPI document. */
     @Schema(name = "TenantStatus")
     public record TenantStatusSchema(String tenant, String revision, long staleAfterSeconds,
-                                     List<ClusterStatusSchema> clusters) {
+                                     PublishFailureSchema publishFailure, List<ClusterStatusSchema> clusters) {
     }
 }

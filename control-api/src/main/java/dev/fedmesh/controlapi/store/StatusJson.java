@@ -1,7 +1,9 @@
 package dev.fedmesh.controlapi.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.policy.document.PolicyJson;
 
@@ -52,6 +54,22 @@ public final class StatusJson {
             entry.put("connectedAt", text(proxy.connectedAt()));
             entry.set("types", PolicyJson.parse(proxy.typesJson()));
         }
+        json.set("publishFailure", publishFailure(status.publishFailure()));
+        return json;
+    }
+
+    /** Why the tenant's changes are not being published: null while they are. */
+    public static JsonNode publishFailure(TenantPublishFailure failure) {
+        if (failure == null) {
+            return NullNode.getInstance();
+        }
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("code", failure.code());
+        json.put("message", failure.message());
+        json.put("failingSince", text(failure.failingSince()));
+        json.put("attempts", failure.attempts());
+        json.put("lastAttemptAt", text(failure.lastAttemptAt()));
+        json.put("nextAttemptAt", text(failure.nextAttemptAt()));
         return json;
     }
 

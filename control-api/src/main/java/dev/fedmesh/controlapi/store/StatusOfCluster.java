@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Where one registered cluster stands: what was last published for it (desired), what its agent
  * last reported (applied), and the proxies of that report. Fields are null where nothing is known
- * yet (nothing published, or no report).
+ * yet (nothing published, or no report); {@code publishFailure} is null unless the tenant's changes
+ * cannot be published now.
  */
 public record StatusOfCluster(
         String cluster,
@@ -25,7 +26,8 @@ public record StatusOfCluster(
         OffsetDateTime now,
         List<Proxy> proxies,
         ProxyCounts proxyCounts,
-        ApplyFailure applyFailure) {
+        ApplyFailure applyFailure,
+        TenantPublishFailure publishFailure) {
 
     /** One proxy of the cluster's latest report. */
     public record Proxy(String nodeId, String state, String error, OffsetDateTime connectedAt, String typesJson) {

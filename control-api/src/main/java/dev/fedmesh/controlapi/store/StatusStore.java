@@ -18,10 +18,12 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
 import static dev.fedmesh.db.jooq.Tables.STATUS_DEAD_LETTERS;
+import static dev.fedmesh.db.jooq.Tables.TENANT_PUBLISH_FAILURES;
 
 /**
  * Reads where a tenant's registered clusters stand, from what the distributor records: the configs
- * it published and the reports the agents sent. Written only by the distributor.
+ * it published, the reports the agents sent, and why the tenant's last publish failed, if it did.
+ * Written only by the distributor.
  */
 @Singleton
 public final class StatusStore {
@@ -39,6 +41,14 @@ public final class StatusStore {
     /** One registered cluster; empty when the tenant has no such cluster. */
     public Optional<StatusOfCluster> find(UUID tenantId, String cluster) {
         return read(tenantId, CLUSTERS.NAME.eq(cluster), PROXY_STATUS.CLUSTER.eq(cluster)).stream().findFirst();
+    }
+
+    /** Why the tenant's changes are not being published, or empty while they are. */
+    public Optional<TenantPublishFailure> publishFailure(UUID tenantId) {
+        return dsl.selectFrom(TENANT_PUBLISH_FAILURES)
+                .where(TENANT_PUBLISH_FAILURES.TENANT_ID.eq(tenantId))
+                .fetchOptional(row -> new TenantPublishFailure(row.getErrorCode(), row.getLastError(), row.getFailingSince(),
+                        row.getAttempts(), row.getLastAttemptAt(), row.getNextAttemptAt()));
     }
 
     /**
@@ -61,6 +71,7 @@ public final class StatusStore {
 
     private List<StatusOfCluster> read(UUID tenantId, Condition clusters, Condition proxiesOfClusters) {
         Field<OffsetDateTime> now = DSL.currentOffsetDateTime().as("now");
+        TenantPublishFailure publishFailure = publishFailure(tenantId).orElse(null);
         Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
                 .where(PROXY_STATUS.TENANT_ID.eq(tenantId))
                 .and(proxiesOfClusters)
@@ -109,6 +120,7 @@ public final class StatusStore {
                                 : new StatusOfCluster.ApplyFailure(row.get(CLUSTER_STATUS.APPLY_FAILURE_REVISION),
                                 row.get(CLUSTER_STATUS.APPLY_FAILURE_ERROR), row.get(CLUSTER_STATUS.APPLY_FAILURE_AT),
                                 row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS) == null ? 0
-                                        : row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS))));
+                                        : row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS)),
+                        publishFailure));
     }
 }

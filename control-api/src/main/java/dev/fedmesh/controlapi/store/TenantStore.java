@@ -9,6 +9,8 @@ import dev.fedmesh.db.jooq.tables.records.TenantsRecord;
 import dev.fedmesh.policy.compiler.ConfigDiff;
 import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
 import dev.fedmesh.policy.compiler.TenantState;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.exceptions.ConfigurationException;
 import jakarta.inject.Singleton;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
@@ -29,9 +31,16 @@ import static dev.fedmesh.db.jooq.Tables.TENANTS;
 @Singleton
 public final class TenantStore {
     private final DSLContext dsl;
+    private final ConfigSizeLimit sizeLimit;
 
-    public TenantStore(DSLContext dsl) {
+    public TenantStore(DSLContext dsl, @Value("${" + ConfigSizeLimit.PROPERTY + ":"
+            + ConfigSizeLimit.DEFAULT_MAX_RECORD_BYTES + "}") int maxConfigRecordBytes) {
         this.dsl = dsl;
+        try {
+            this.sizeLimit = new ConfigSizeLimit(maxConfigRecordBytes);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(e.getMessage());
+        }
     }
 
     /** A tenant with the default trust domain, {@code <name>.fedmesh.local}. */
@@ -103,34 +112,73 @@ public final class TenantStore {
     /**
      * Runs {@code work} in one transaction that locks the tenant, gives the change the next
      * revision, and queues an outbox row; if {@code work} returns without writing (an unchanged
-     * apply), it returns {@link Unchanged} and nothing is bumped or queued.
+     * apply), it returns {@link Unchanged} and nothing is bumped or queued. A change that would
+     * make a cluster's desired config larger than Kafka carries ({@link ConfigSizeLimit}) is
+     * refused with 413 {@code config_too_large}, and nothing is written.
      */
     public <T> T change(String tenantName, String actor, Function<TenantChange, T> work) {
         return Transactions.result(dsl, configuration -> {
             DSLContext tx = configuration.dsl();
             Tenant tenant = lock(tx, tenantName);
             long revision = tenant.revision() + 1;
-            T result = work.apply(new TenantChange(tx, tenant, revision, actor));
-            if (result instanceof Unchanged) {
-                return result;
+            try {
+                // In a savepoint: a change found too large is undone to measure the configs as they were.
+                return tx.transactionResult(attempt -> apply(attempt.dsl(), tenant, revision, actor, work, null));
+            } catch (ConfigsTooLarge tooLarge) {
+                // Compiled at the new revision too, so that the sizes differ by what the write changes alone.
+                SortedMap<String, Integer> before = ConfigSizeLimit.measure(compile(tx, tenant, revision));
+                sizeLimit.refuseIfGrown(tenant.name(), tooLarge.over, before);
+                // It leaves no config larger than it was: made again, knowing that.
+                return apply(tx, tenant, revision, actor, work, before);
             }
-            QuotaCheck.enforce(tx, tenant.id(), revision);
-            tx.update(TENANTS)
-                    .set(TENANTS.REVISION, revision)
-                    .set(TENANTS.UPDATED_AT, OffsetDateTime.now())
-                    .where(TENANTS.ID.eq(tenant.id()))
-                    .execute();
-            tx.insertInto(OUTBOX)
-                    .set(OUTBOX.TENANT_ID, tenant.id())
-                    .set(OUTBOX.REVISION, revision)
-                    .execute();
-            return result;
         });
     }
 
     /**
+     * Does {@code work} and, unless it changed nothing, checks quotas and config sizes and bumps the
+     * revision; throws {@link ConfigsTooLarge} when a config is over the limit and {@code before}
+     * (the sizes before the change) is not known, else refuses those that grew.
+     */
+    private <T> T apply(DSLContext tx, Tenant tenant, long revision, String actor, Function<TenantChange, T> work,
+                        SortedMap<String, Integer> before) {
+        T result = work.apply(new TenantChange(tx, tenant, revision, actor));
+        if (result instanceof Unchanged) {
+            return result;
+        }
+        QuotaCheck.enforce(tx, tenant.id(), revision);
+        SortedMap<String, Integer> over = sizeLimit.over(ConfigSizeLimit.measure(compile(tx, tenant, revision)));
+        if (!over.isEmpty()) {
+            if (before == null) {
+                throw new ConfigsTooLarge(over);
+            }
+            sizeLimit.refuseIfGrown(tenant.name(), over, before);
+        }
+        tx.update(TENANTS)
+                .set(TENANTS.REVISION, revision)
+                .set(TENANTS.UPDATED_AT, OffsetDateTime.now())
+                .where(TENANTS.ID.eq(tenant.id()))
+                .execute();
+        tx.insertInto(OUTBOX)
+                .set(OUTBOX.TENANT_ID, tenant.id())
+                .set(OUTBOX.REVISION, revision)
+                .execute();
+        return result;
+    }
+
+    /** Carries the clusters over the size limit out of the savepoint a change ran in. */
+    private static final class ConfigsTooLarge extends RuntimeException {
+        private final transient SortedMap<String, Integer> over;
+
+        ConfigsTooLarge(SortedMap<String, Integer> over) {
+            super(null, null, false, false);
+            this.over = over;
+        }
+    }
+
+    /**
      * Runs {@code work} exactly as {@link #change} would, then rolls everything back: the answer
-     * to a dry run, with what each cluster's compiled config would change.
+     * to a dry run, with what each cluster's compiled config would change; a change {@link #change}
+     * would refuse is refused the same way.
      */
     public <T> Preview<T> preview(String tenantName, String actor, Function<TenantChange, T> work) {
         try {
@@ -138,12 +186,16 @@ public final class TenantStore {
                 DSLContext tx = configuration.dsl();
                 Tenant tenant = lock(tx, tenantName);
                 long revision = tenant.revision() + 1;
-                SortedMap<String, DesiredConfig> before = DesiredConfigCompiler.compile(state(tx, tenant, tenant.revision()));
+                // Compiled at the new revision too (the diff ignores it), so that the sizes differ by what
+                // the write changes alone.
+                SortedMap<String, DesiredConfig> before = compile(tx, tenant, revision);
                 T result = work.apply(new TenantChange(tx, tenant, revision, actor));
+                SortedMap<String, DesiredConfig> after = compile(tx, tenant, revision);
                 if (!(result instanceof Unchanged)) {
                     QuotaCheck.enforce(tx, tenant.id(), revision);
+                    sizeLimit.refuseIfGrown(tenant.name(), sizeLimit.over(ConfigSizeLimit.measure(after)),
+                            ConfigSizeLimit.measure(before));
                 }
-                SortedMap<String, DesiredConfig> after = DesiredConfigCompiler.compile(state(tx, tenant, revision));
                 throw new PreviewRollback(new Preview<>(result, tenant.revision(),
                         result instanceof Unchanged ? tenant.revision() : revision, ConfigDiff.between(before, after)));
             });
@@ -177,9 +229,11 @@ public final class TenantStore {
                 .orElseThrow(() -> ApiException.notFound("Tenant '" + tenantName + "'")));
     }
 
-    private static TenantState state(DSLContext tx, Tenant tenant, long revision) {
-        return new TenantState(tenant.name(), revision, ClusterStore.all(tx, tenant.id()),
-                ServiceStore.names(tx, tenant.id()), PolicyStore.all(tx, tenant.id()));
+    /** Each cluster's desired config at {@code revision} as {@code tx} sees the tenant, with its trust as last recorded. */
+    private static SortedMap<String, DesiredConfig> compile(DSLContext tx, Tenant tenant, long revision) {
+        return DesiredConfigCompiler.compile(new TenantState(tenant.name(), revision, ClusterStore.all(tx, tenant.id()),
+                ServiceStore.names(tx, tenant.id()), PolicyStore.all(tx, tenant.id()), ConfigTrust.trust(tx, tenant),
+                ConfigTrust.intermediates(tx, tenant.id())));
     }
 
     /** Marks a change that turned out to change nothing. */

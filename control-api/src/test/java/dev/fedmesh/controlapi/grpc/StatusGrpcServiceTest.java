@@ -4,6 +4,7 @@ import dev.fedmesh.api.v1.ClusterSyncStatus;
 import dev.fedmesh.api.v1.GetClusterStatusRequest;
 import dev.fedmesh.api.v1.GetTenantStatusRequest;
 import dev.fedmesh.api.v1.ProxySyncState;
+import dev.fedmesh.api.v1.PublishFailure;
 import dev.fedmesh.api.v1.StatusServiceGrpc;
 import dev.fedmesh.api.v1.TenantStatus;
 import dev.fedmesh.controlapi.RunningApi;
@@ -80,6 +81,32 @@ class StatusGrpcServiceTest {
                 .setTenant(tenant).setCluster("south").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
+    void aTenantWhoseChangesCannotBePublishedSeesWhyInItsStatusAndEachClusters() {
+        String tenant = running.newTenant();
+        assertThat(running.send(running.adminToken, "POST", "/api/v1/tenants/" + tenant + "/clusters",
+                "{\"name\": \"east\"}").statusCode()).isEqualTo(201);
+        UUID id = running.db.select(TENANTS.ID).from(TENANTS).where(TENANTS.NAME.eq(tenant)).fetchSingle(TENANTS.ID);
+        String viewer = running.mint(running.adminToken, tenant, "reader", "viewer");
+        GetTenantStatusRequest ofTenant = GetTenantStatusRequest.newBuilder().setTenant(tenant).build();
+        assertThat(stub(viewer).getTenantStatus(ofTenant).hasPublishFailure()).isFalse();
+
+        new StatusRows(running.db).publishFailed(id, "ca_failed", "the tenant's CA failed: Vault at https://vault:8200"
+                + " refused LIST /v1/pki/issuers (500: internal error)", 4);
+        TenantStatus status = stub(viewer).getTenantStatus(ofTenant);
+        ClusterSyncStatus east = stub(viewer).getClusterStatus(GetClusterStatusRequest.newBuilder()
+                .setTenant(tenant).setCluster("east").build());
+
+        PublishFailure failure = status.getPublishFailure();
+        assertThat(failure.getCode()).isEqualTo("ca_failed");
+        assertThat(failure.getMessage()).contains("500: internal error");
+        assertThat(failure.getAttempts()).isEqualTo(4);
+        assertThat(failure.getNextAttemptAt().getSeconds()).isGreaterThan(failure.getLastAttemptAt().getSeconds());
+        assertThat(failure.getFailingSince().getSeconds()).isLessThan(failure.getLastAttemptAt().getSeconds());
+        assertThat(status.getClusters(0).getPublishFailure()).isEqualTo(failure);
+        assertThat(east.getPublishFailure()).isEqualTo(failure);
     }
 
     private StatusServiceGrpc.StatusServiceBlockingStub stub(String token) {

@@ -90,6 +90,37 @@ class StatusApiTest {
     }
 
     @Test
+    void aTenantWhoseChangesCannotBePublishedSeesWhyInItsStatusAndInEachClustersUntilTheyAre() {
+        String tenant = tenantWithClusters("east", "west");
+        UUID id = tenantId(tenant);
+        rows.published(id, "east", 2, CONFIG_A);
+        String tooLarge = "the config of cluster 'east' of tenant '" + tenant + "' is 1203455 bytes as a Kafka record,"
+                + " over the limit of 1048576 bytes";
+        assertThat(get("/api/v1/tenants/" + tenant + "/status").get("publishFailure").isNull()).isTrue();
+
+        rows.publishFailed(id, "config_too_large", tooLarge, 3);
+        JsonNode status = get("/api/v1/tenants/" + tenant + "/status");
+        JsonNode west = get("/api/v1/tenants/" + tenant + "/clusters/west/status");
+
+        JsonNode failure = status.get("publishFailure");
+        assertThat(failure.get("code").asText()).isEqualTo("config_too_large");
+        assertThat(failure.get("message").asText()).isEqualTo(tooLarge);
+        assertThat(failure.get("attempts").asInt()).isEqualTo(3);
+        assertThat(OffsetDateTime.parse(failure.get("failingSince").asText()))
+                .isBefore(OffsetDateTime.parse(failure.get("lastAttemptAt").asText()));
+        assertThat(OffsetDateTime.parse(failure.get("nextAttemptAt").asText()))
+                .isAfter(OffsetDateTime.parse(failure.get("lastAttemptAt").asText()));
+        assertThat(status.get("clusters")).allSatisfy(cluster -> assertThat(cluster.get("publishFailure")).isEqualTo(failure));
+        assertThat(west.get("publishFailure")).isEqualTo(failure);
+        assertThat(status.get("clusters").get(0).get("desiredRevision").asText())
+                .as("what east was last given stays shown").isEqualTo("2");
+
+        rows.publishedAgain(id);
+        assertThat(get("/api/v1/tenants/" + tenant + "/status").get("publishFailure").isNull()).isTrue();
+        assertThat(get("/api/v1/tenants/" + tenant + "/clusters/west/status").get("publishFailure").isNull()).isTrue();
+    }
+
+    @Test
     void quietClusterIsShownStaleWithItsLastSeenTimeAndFreshAgainAtItsNextHeartbeat() {
         String tenant = tenantWithClusters("east");
         UUID id = tenantId(tenant);

@@ -10,6 +10,7 @@ import java.util.UUID;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PROXY_STATUS;
 import static dev.fedmesh.db.jooq.Tables.PUBLISHED_CONFIGS;
+import static dev.fedmesh.db.jooq.Tables.TENANT_PUBLISH_FAILURES;
 
 /** Writes the rows the distributor writes when it publishes a config and when an agent reports. */
 public final class StatusRows {
@@ -38,6 +39,27 @@ public final class StatusRows {
                 .onConflict(CLUSTER_STATUS.TENANT_ID, CLUSTER_STATUS.CLUSTER).doUpdate()
                 .set(CLUSTER_STATUS.RECEIVED_AT, DSL.currentOffsetDateTime())
                 .execute();
+    }
+
+    /** What the distributor records when it parks a tenant whose publish failed {@code attempts} times. */
+    public void publishFailed(UUID tenant, String code, String message, int attempts) {
+        OffsetDateTime now = OffsetDateTime.now();
+        db.insertInto(TENANT_PUBLISH_FAILURES)
+                .set(TENANT_PUBLISH_FAILURES.TENANT_ID, tenant)
+                .set(TENANT_PUBLISH_FAILURES.FAILING_SINCE, now.minusMinutes(5))
+                .set(TENANT_PUBLISH_FAILURES.ATTEMPTS, attempts)
+                .set(TENANT_PUBLISH_FAILURES.ERROR_CODE, code)
+                .set(TENANT_PUBLISH_FAILURES.LAST_ERROR, message)
+                .set(TENANT_PUBLISH_FAILURES.LAST_ATTEMPT_AT, now)
+                .set(TENANT_PUBLISH_FAILURES.NEXT_ATTEMPT_AT, now.plusMinutes(1))
+                .set(TENANT_PUBLISH_FAILURES.RETRY_ON_CHANGE_AT, now.plusSeconds(1))
+                .set(TENANT_PUBLISH_FAILURES.LAST_OUTBOX_ID, 1L)
+                .execute();
+    }
+
+    /** What the distributor does when it publishes the tenant again. */
+    public void publishedAgain(UUID tenant) {
+        db.deleteFrom(TENANT_PUBLISH_FAILURES).where(TENANT_PUBLISH_FAILURES.TENANT_ID.eq(tenant)).execute();
     }
 
     public void proxy(UUID tenant, String cluster, String node, String state, String error) {
