@@ -160,9 +160,7 @@ class AgentOnAScramKafkaTest {
         await(() -> !write(oldLogin, "acme", "east", new byte[] {1}, new byte[32]),
                 "the old credential no longer writes acme's status");
         assertNoRenewalFor(oldKey, "acme", "east", renewed);
-        ClusterAgent newAgent = mesh.stack.startAgent("acme", "east", renewed);
-        await(() -> newAgent.intermediateNotAfter().isPresent(), "the new agent's intermediate");
-        await(() -> appliedRevision("acme", "east") == newAgent.appliedRevision(), "the new agent's reports");
+        awaitWorking(mesh.stack.startAgent("acme", "east", renewed), "acme", "east", oldKey);
     }
 
     @Test
@@ -184,9 +182,7 @@ class AgentOnAScramKafkaTest {
         assertThat(trust("hooli").path("clusters").get(0).path("intermediates")).as("intermediates revoked").isEmpty();
         assertNoRenewalFor(oldKey, "hooli", "east", renewed);
         mesh.stack.stopAgent("east");
-        ClusterAgent newAgent = mesh.stack.startAgent("hooli", "east", renewed);
-        await(() -> newAgent.intermediateNotAfter().isPresent(), "the new agent's intermediate");
-        await(() -> appliedRevision("hooli", "east") == newAgent.appliedRevision(), "the new agent's reports");
+        awaitWorking(mesh.stack.startAgent("hooli", "east", renewed), "hooli", "east", oldKey);
     }
 
     @Test
@@ -204,18 +200,36 @@ class AgentOnAScramKafkaTest {
         await(() -> !canRead(oldLogin, "umbrella"), "the old agent's login no longer works");
         createTenant("umbrella");
         String renewed = register("umbrella", "east");
-        ClusterAgent newAgent = mesh.stack.startAgent("umbrella", "east", renewed);
-        await(() -> newAgent.intermediateNotAfter().isPresent(), "the new tenant's intermediate");
+        awaitWorking(mesh.stack.startAgent("umbrella", "east", renewed), "umbrella", "east", oldKey);
 
         JsonNode trust = trust("umbrella");
-        System.out.println("DEBUG trust " + trust + " old " + oldRoot + " rows " + db().fetch("select trust_domain, encode(sha256,'hex'), retired_at, signing_since from trust_roots"));
         assertThat(trust.path("roots")).as("one root, a new one").hasSize(1);
         assertThat(trust.path("roots").get(0).path("sha256").asText()).isNotEqualTo(oldRoot);
         assertThat(trust.path("clusters").get(0).path("intermediates")).hasSize(1);
-        assertThat(trust.path("clusters").get(0).path("intermediates").get(0).path("publicKeySha256").asText())
-                .isNotEqualTo(java.util.HexFormat.of().formatHex(IntermediateRequestProof.publicKeySha256(oldKey)));
+        assertThat(trust.path("clusters").get(0).path("intermediates").get(0).path("rootSha256").asText())
+                .isEqualTo(trust.path("roots").get(0).path("sha256").asText());
         assertThat(canRead(oldLogin, "umbrella")).as("the old login, against the new tenant").isFalse();
         assertNoRenewalFor(oldKey, "umbrella", "east", renewed);
+    }
+
+    /**
+     * Waits until {@code agent} works as the cluster's agent: the API shows an intermediate issued to
+     * the cluster for a key that is not {@code oldKey}, the agent issues SVIDs from exactly that one,
+     * and its reports (taken, so authenticated) show the revision it runs.
+     */
+    private void awaitWorking(ClusterAgent agent, String tenant, String cluster, KeyPair oldKey) {
+        String old = java.util.HexFormat.of().formatHex(IntermediateRequestProof.publicKeySha256(oldKey));
+        JsonNode issued = await(() -> {
+            JsonNode intermediates = trust(tenant).path("clusters").get(0).path("intermediates");
+            return intermediates.size() == 1 && !intermediates.get(0).path("publicKeySha256").asText().equals(old)
+                    ? intermediates.get(0) : null;
+        }, found -> found != null, "an intermediate for a new key of " + tenant + "/" + cluster);
+        await(() -> java.util.HexFormat.of().formatHex(IntermediateRequestProof.publicKeySha256(
+                        intermediateKey(tenant, cluster))).equals(issued.path("publicKeySha256").asText())
+                        && agent.intermediateNotAfter().map(Instant::toString).orElse("")
+                        .equals(issued.path("notAfter").asText()),
+                "the new agent issuing from its new intermediate");
+        await(() -> appliedRevision(tenant, cluster) == agent.appliedRevision(), "the new agent's reports");
     }
 
     /**

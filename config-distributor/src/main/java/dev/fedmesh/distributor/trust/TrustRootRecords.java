@@ -68,7 +68,7 @@ public final class TrustRootRecords {
 
     /**
      * The bundle of a trust domain whose every recorded root was retired with a deleted tenant: a
-     * root {@code create} makes anew, recorded as the one root, signing. Under a per-domain advisory
+     * root {@code create} makes anew, recorded as the one root, signing, in place of the retired ones. Under a per-domain advisory
      * lock, after reading the records again, so that of two distributors only one has a root made;
      * the other gets that one.
      */
@@ -83,6 +83,8 @@ public final class TrustRootRecords {
                 return meanwhile.get();
             }
             X509Certificate root = create.apply(trustDomain);
+            // The deleted tenant's roots are not the new tenant's, not even as retired ones it is shown.
+            tx.deleteFrom(TRUST_ROOTS).where(TRUST_ROOTS.TRUST_DOMAIN.eq(trustDomain.name())).execute();
             insert(tx, trustDomain, root);
             tx.update(TRUST_ROOTS)
                     .set(TRUST_ROOTS.SIGNING_SINCE, DSL.currentOffsetDateTime())
