@@ -23,9 +23,13 @@ import dev.fedmesh.testing.TestPostgres;
 import dev.fedmesh.trust.credential.ClusterCredentialKeys;
 import dev.fedmesh.trust.x509.CertificateRequest;
 import dev.fedmesh.trust.x509.KeyType;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jooq.DSLContext;
@@ -48,6 +52,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -145,6 +150,24 @@ class StatusIngestionTest {
         assertThat(west.getAppliedRevision()).as("the broker's order, not the agent's clock").isEqualTo(2L);
         assertThat(west.getHeartbeatSequence()).isEqualTo(3L);
         assertThat(proxies("west")).isEmpty();
+    }
+
+    @Test
+    void theStatusTopicIsStampedWithTheBrokersClock() throws Exception {
+        String topic = KafkaTopics.status(topicPrefix, TENANT);
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                TestKafka.broker().bootstrapServers()))) {
+            String type = await("the status topic created", () -> {
+                try {
+                    return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                            .get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value();
+                } catch (Exception e) {
+                    return null;
+                }
+            }, value -> value != null);
+            assertThat(type).isEqualTo("LogAppendTime");
+        }
     }
 
     @Test
