@@ -11,6 +11,7 @@ import org.jooq.DSLContext;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Each trust domain's bundle, as every publish of every tenant needs it: read from
@@ -53,27 +54,24 @@ public final class TrustRoots {
                 ByteString.copyFrom(CertificateFingerprint.sha256(roots.get(0))));
     }
 
-    /** The CA's roots of the trust domain; whatever goes wrong in the CA's back end is a CA failure. */
+    /** The CA's roots of the trust domain. */
     private List<X509Certificate> presented(TrustDomain trustDomain) {
-        try {
-            return ca.roots(trustDomain);
-        } catch (CertificateAuthorityException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CertificateAuthorityException("the CA " + ca + " could not give the roots of trust domain "
-                    + trustDomain + ": " + e.getMessage(), e);
-        }
+        return fromCa(() -> ca.roots(trustDomain), "give the roots of trust domain " + trustDomain);
     }
 
-    /** A new root the CA makes for the trust domain; whatever goes wrong in the CA's back end is a CA failure. */
+    /** A new root the CA makes for the trust domain. */
     private X509Certificate created(TrustDomain trustDomain) {
+        return fromCa(() -> ca.createRoot(trustDomain), "make a new root for trust domain " + trustDomain);
+    }
+
+    /** What the CA answers; whatever goes wrong in the CA's back end is a CA failure, saying what could not be done. */
+    private <T> T fromCa(Supplier<T> call, String what) {
         try {
-            return ca.createRoot(trustDomain);
+            return call.get();
         } catch (CertificateAuthorityException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CertificateAuthorityException("the CA " + ca + " could not make a new root for trust domain "
-                    + trustDomain + ": " + e.getMessage(), e);
+            throw new CertificateAuthorityException("the CA " + ca + " could not " + what + ": " + e.getMessage(), e);
         }
     }
 
