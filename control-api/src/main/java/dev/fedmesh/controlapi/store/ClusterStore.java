@@ -23,7 +23,7 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 
-/** A tenant's clusters, and the one-time bootstrap credentials of their agents. */
+/** A tenant's clusters, and the bootstrap credentials of their agents (only their SHA-256 is kept). */
 @Singleton
 public final class ClusterStore {
     /** Bootstrap credentials start with this, so a leaked one is recognisable. */
