@@ -2,9 +2,9 @@ package dev.fedmesh.agent.xds;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.xds.ProxyConfigTranslator;
-import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.policy.xds.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the cluster's xDS snapshot in step with the applied desired config and the local
- * inventory: either changing rebuilds the whole snapshot through {@link ProxyConfigTranslator} and
- * replaces it in the cache. Nothing is served before the first config.
+ * Keeps the cluster's xDS snapshot in step with what it is built from: the applied desired config,
+ * this cluster's own inventory, the other clusters' inventories, and which of them the agent's probes
+ * cannot reach. Any of them changing rebuilds the whole snapshot through {@link ProxyConfigTranslator}
+ * and replaces it in the cache. Nothing is served before the first config.
  *
  * <p>Each resource type keeps its version while its resources stay the same (compared by their
  * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
@@ -43,7 +46,9 @@ public final class XdsSnapshotPublisher {
     private final String cluster;
     private final ProxyConfigTranslator translator = new ProxyConfigTranslator();
     private DesiredConfig config;
-    private List<ServiceEndpoint> endpoints = List.of();
+    private ClusterInventory local;
+    private Map<String, ClusterInventory> remote = Map.of();
+    private Set<String> unreachable = Set.of();
     private long generation;
     private ServedSnapshot served;
     private final Map<String, TypeVersion> typeVersions = new HashMap<>();
@@ -57,6 +62,7 @@ public final class XdsSnapshotPublisher {
         this.group = group;
         this.tenant = tenant;
         this.cluster = cluster;
+        this.local = ClusterInventory.newBuilder().setTenant(tenant).setCluster(cluster).build();
     }
 
     /**
@@ -65,7 +71,7 @@ public final class XdsSnapshotPublisher {
      * the config cannot be translated; then nothing changed.
      */
     public synchronized Runnable prepare(DesiredConfig applied) {
-        XdsResources resources = translator.translate(applied, endpoints);
+        XdsResources resources = translate(applied);
         long translatedWith = generation;
         return () -> serve(applied, resources, translatedWith);
     }
@@ -73,22 +79,50 @@ public final class XdsSnapshotPublisher {
     private synchronized void serve(DesiredConfig applied, XdsResources translated, long translatedWith) {
         this.config = applied;
         // Endpoints that changed since the translation are served too, the way an inventory change is.
-        XdsResources resources = publish(translatedWith == generation ? translated
-                : translator.translate(applied, endpoints));
+        XdsResources resources = publish(translatedWith == generation ? translated : translate(applied));
         LOG.info("tenant={} cluster={} applied revision {}: serving {} listener(s), {} cluster(s), {} local"
-                        + " endpoint(s) to proxies (snapshot {})", tenant, cluster, applied.getRevision(),
-                resources.listeners().size(), resources.clusters().size(), endpoints.size(), served.version());
+                        + " endpoint(s) and {} other cluster(s)' inventories to proxies (snapshot {})", tenant, cluster,
+                applied.getRevision(), resources.listeners().size(), resources.clusters().size(), localEndpoints(),
+                remote.size(), served.version());
     }
 
-    /** Serves the current config with the inventory's new endpoints. */
-    public synchronized void inventoryChanged(List<ServiceEndpoint> now, long inventoryGeneration) {
-        this.endpoints = List.copyOf(now);
-        this.generation = inventoryGeneration;
+    /** Serves the current config with this cluster's new inventory (endpoints added, removed, or changed health). */
+    public synchronized void localChanged(ClusterInventory now) {
+        this.local = now;
+        changed("local endpoints changed (" + localEndpoints() + " now)");
+    }
+
+    /** Serves the current config with the other clusters' newest inventories, keyed by cluster. */
+    public synchronized void remoteChanged(Map<String, ClusterInventory> now) {
+        Map<String, ClusterInventory> others = new TreeMap<>(now);
+        others.remove(cluster);
+        this.remote = Map.copyOf(others);
+        changed("other clusters' inventories changed (" + remote.size() + " clusters)");
+    }
+
+    /** Serves the current config knowing which other clusters the agent's probes cannot reach now. */
+    public synchronized void unreachableChanged(Set<String> now) {
+        this.unreachable = Set.copyOf(now);
+        changed("unreachable clusters now " + unreachable);
+    }
+
+    private void changed(String what) {
+        generation++;
         if (config != null) {
-            publish(translator.translate(config, endpoints));
-            LOG.debug("tenant={} cluster={} local endpoints changed ({} now): snapshot {}",
-                    tenant, cluster, endpoints.size(), served.version());
+            publish(translate(config));
+            LOG.debug("tenant={} cluster={} {}: snapshot {}", tenant, cluster, what, served.version());
         }
+    }
+
+    private XdsResources translate(DesiredConfig applied) {
+        Map<String, ClusterInventory> inventories = new TreeMap<>(remote);
+        inventories.put(cluster, local);
+        Set<String> down = unreachable;
+        return translator.translate(applied, inventories, down::contains);
+    }
+
+    private int localEndpoints() {
+        return local.getServicesList().stream().mapToInt(service -> service.getEndpointsCount()).sum();
     }
 
     /** The snapshot being served, with each type's version; null before the first config. */

@@ -16,15 +16,22 @@ import java.util.concurrent.TimeUnit;
 public final class GreeterServer implements AutoCloseable {
     private final Server server;
     private final String version;
+    private final int port;
 
     private GreeterServer(Server server, String version) {
         this.server = server;
         this.version = version;
+        this.port = server.getPort();
     }
 
     /** Starts an instance on a free loopback port. */
     public static GreeterServer start(String cluster, String version) {
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        return start(cluster, version, 0);
+    }
+
+    /** Starts an instance on a loopback port: {@code port}, or a free one when it is 0 (e.g. to bring a stopped instance back where its callers knew it). */
+    public static GreeterServer start(String cluster, String version, int port) {
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                 .addService(new GreeterGrpc.GreeterImplBase() {
                     @Override
                     public void sayHello(HelloRequest request, StreamObserver<HelloReply> replies) {
@@ -40,13 +47,19 @@ public final class GreeterServer implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("the greeter could not bind a loopback port", e);
+            throw new UncheckedIOException("the greeter could not bind loopback port " + port, e);
         }
         return new GreeterServer(server, version);
     }
 
+    /** The port it listens on, or listened on once stopped. */
     public int port() {
-        return server.getPort();
+        return port;
+    }
+
+    /** Whether it was stopped. */
+    public boolean isStopped() {
+        return server.isShutdown();
     }
 
     public String version() {

@@ -51,6 +51,7 @@ final class MeshUnderTest implements AutoCloseable {
     private final Map<String, List<ServiceEndpoint>> endpoints = new TreeMap<>();
     private final Map<String, String> credentials = new TreeMap<>();
     private final List<GreeterServer> greeters = new ArrayList<>();
+    private final Map<String, List<GreeterServer>> greetersByCluster = new TreeMap<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger clientNumber = new AtomicInteger();
     private ControlApiServer apiServer;
@@ -114,23 +115,60 @@ final class MeshUnderTest implements AutoCloseable {
 
     /** Creates the tenant and registers every cluster through the API, keeping each one's bootstrap credential. */
     void registerTenantAndClusters() {
+        registerTenantAndClusters(Map.of());
+    }
+
+    /**
+     * As {@link #registerTenantAndClusters()}, with more attributes for some clusters: JSON members
+     * such as {@code "region": "us-east1", "zone": "us-east1-b"} added to the cluster's registration.
+     */
+    void registerTenantAndClusters(Map<String, String> attributes) {
         api.expectOk(api.post("/api/v1/tenants", "{\"name\": \"" + TENANT + "\"}"), "creating the tenant");
         for (String cluster : clusters) {
+            String more = attributes.containsKey(cluster) ? ", " + attributes.get(cluster) : "";
             credentials.put(cluster, PolicyJson.parse(api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
-                    "{\"name\": \"" + cluster + "\"}"), "registering " + cluster).body()).path("bootstrapCredential").asText());
+                    "{\"name\": \"" + cluster + "\"" + more + "}"), "registering " + cluster).body())
+                    .path("bootstrapCredential").asText());
         }
     }
 
     /** Starts greeter v1 and v2 in every cluster; agents started later serve them as local endpoints. */
     void startGreeters() {
         for (String cluster : clusters) {
-            List<ServiceEndpoint> local = new ArrayList<>();
-            for (String version : List.of("v1", "v2")) {
-                GreeterServer greeter = GreeterServer.start(cluster, version);
-                greeters.add(greeter);
-                local.add(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(), Map.of("version", version)));
+            startGreeters(cluster, List.of("v1", "v2"));
+        }
+    }
+
+    /** Starts one greeter of each of {@code versions} in {@code cluster}; its agent, started later, serves them. */
+    void startGreeters(String cluster, List<String> versions) {
+        List<ServiceEndpoint> local = new ArrayList<>(endpoints.getOrDefault(cluster, List.of()));
+        for (String version : versions) {
+            GreeterServer greeter = GreeterServer.start(cluster, version);
+            greeters.add(greeter);
+            greetersByCluster.computeIfAbsent(cluster, name -> new ArrayList<>()).add(greeter);
+            local.add(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(), Map.of("version", version)));
+        }
+        endpoints.put(cluster, local);
+    }
+
+    /** Stops the first {@code count} greeters of {@code cluster}, as a crash would; returns when their ports are closed. */
+    void stopGreeters(String cluster, int count) {
+        List<GreeterServer> running = greetersByCluster.get(cluster);
+        for (int i = 0; i < count; i++) {
+            running.get(i).close();
+        }
+    }
+
+    /** Starts every greeter of {@code cluster} again (those stopped), on the ports its agent knows them by. */
+    void restartGreeters(String cluster) {
+        List<GreeterServer> known = greetersByCluster.get(cluster);
+        for (int i = 0; i < known.size(); i++) {
+            GreeterServer old = known.get(i);
+            if (old.isStopped()) {
+                GreeterServer again = GreeterServer.start(cluster, old.version(), old.port());
+                known.set(i, again);
+                greeters.add(again);
             }
-            endpoints.put(cluster, local);
         }
     }
 
