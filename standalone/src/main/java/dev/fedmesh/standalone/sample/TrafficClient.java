@@ -49,7 +49,7 @@ public final class TrafficClient implements AutoCloseable {
             try {
                 HelloReply reply = greeter.withWaitForReady().withDeadlineAfter(5, TimeUnit.SECONDS)
                         .sayHello(HelloRequest.newBuilder().setName("demo").build());
-                counts.merge(reply.getVersion(), 1, Integer::sum);
+                counts.merge(reply.getCluster() + " " + reply.getVersion(), 1, Integer::sum);
             } catch (StatusRuntimeException e) {
                 if (!running) {
                     return;
