@@ -114,6 +114,7 @@ public final class Demo {
         System.out.println("  xDS          " + String.join(", ", CLUSTERS.stream()
                 .map(cluster -> cluster + " 127.0.0.1:" + stack.agent(cluster).xdsPort()).toList()));
         System.out.println("  admin token  " + token);
+        System.out.println("  demo switch  127.0.0.1:" + control.port() + "   (stops and starts a cluster's greeters)");
         System.out.println("  tenant       " + TENANT + ", clusters " + String.join(" and ", CLUSTERS));
         System.out.println("  SVID files   " + agentState + "/<cluster>/" + TENANT + "/<cluster>/workloads/default/greeter/");
         System.out.println();
