@@ -132,7 +132,7 @@ final class FederatedAssignment {
         return locality.build();
     }
 
-    private static Endpoint.Builder endpoint(String host, int port) {
+    static Endpoint.Builder endpoint(String host, int port) {
         return Endpoint.newBuilder().setAddress(Address.newBuilder()
                 .setSocketAddress(SocketAddress.newBuilder().setAddress(host).setPortValue(port)));
     }

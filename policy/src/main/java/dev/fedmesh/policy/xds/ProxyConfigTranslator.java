@@ -160,7 +160,7 @@ public final class ProxyConfigTranslator {
         return listeners;
     }
 
-    private static ConfigSource ads() {
+    static ConfigSource ads() {
         return ConfigSource.newBuilder()
                 .setAds(AggregatedConfigSource.getDefaultInstance())
                 .setResourceApiVersion(ApiVersion.V3)
@@ -192,7 +192,7 @@ public final class ProxyConfigTranslator {
                 .build();
     }
 
-    private static Cluster edsCluster(String name, Optional<TransportSocket> tls) {
+    static Cluster edsCluster(String name, Optional<TransportSocket> tls) {
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
