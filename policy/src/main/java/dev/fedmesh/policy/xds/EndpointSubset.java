@@ -1,6 +1,10 @@
 package dev.fedmesh.policy.xds;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -10,12 +14,15 @@ import java.util.stream.Collectors;
 /**
  * The endpoints of one service whose labels contain a selector, optionally only those of one
  * named cluster; each subset becomes one EDS cluster. An empty selector is the whole service; a
- * null {@code cluster} means the endpoints the translating agent knows, wherever they run.
+ * null {@code cluster} means the subset's endpoints in every cluster the translating agent can reach.
  */
 public record EndpointSubset(String service, SortedMap<String, String> selector, String cluster) {
 
     /** Prefix of every cluster the translator produces for a service's callers. */
     public static final String OUTBOUND = "outbound";
+
+    /** The DNS domain of every {@link #sniName()}: {@code .internal} is reserved for private use. */
+    public static final String SNI_DOMAIN = "fedmesh.internal";
 
     public EndpointSubset {
         Objects.requireNonNull(service, "service");
@@ -54,23 +61,45 @@ public record EndpointSubset(String service, SortedMap<String, String> selector,
         return labels.isEmpty() ? base : base + "|" + labels;
     }
 
-    /**
-     * Whether the endpoint, seen by an agent of {@code localCluster}, belongs to this subset: same
-     * service, labels containing the selector, and (when the subset is pinned to a cluster) that
-     * cluster is the local one, since an agent only knows its own cluster's endpoints.
-     */
-    public boolean contains(ServiceEndpoint endpoint, String localCluster) {
-        if (cluster != null && !cluster.equals(localCluster)) {
-            return false;
-        }
-        if (!endpoint.service().equals(service)) {
+    /** Whether an endpoint of {@code endpointService} with these labels is of this subset, wherever it runs. */
+    public boolean selects(String endpointService, Map<String, String> labels) {
+        if (!service.equals(endpointService)) {
             return false;
         }
         for (Map.Entry<String, String> wanted : selector.entrySet()) {
-            if (!wanted.getValue().equals(endpoint.labels().get(wanted.getKey()))) {
+            if (!wanted.getValue().equals(labels.get(wanted.getKey()))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The TLS server name (SNI) that carries this subset through an east-west gateway: the one name
+     * both the callers' clusters and the gateway's filter chains use. {@code <service>.fedmesh.internal}
+     * for the whole service, {@code subset-<h>.<service>.fedmesh.internal} for a subset, where
+     * {@code <h>} is the first 16 hex digits of the SHA-256 of its sorted {@code key=value} lines
+     * (labels may hold characters DNS does not allow). The cluster a subset is pinned to is not part
+     * of it: the gateway that receives the call is that cluster's. Service names are DNS labels
+     * already, so the name is DNS-safe and far below the 255 characters Envoy and gRPC allow.
+     */
+    public String sniName() {
+        String serviceName = service + "." + SNI_DOMAIN;
+        if (selector.isEmpty()) {
+            return serviceName;
+        }
+        StringBuilder canonical = new StringBuilder();
+        selector.forEach((key, value) -> canonical.append(key).append('=').append(value).append('\n'));
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+            return "subset-" + HexFormat.of().formatHex(digest, 0, 8) + "." + serviceName;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** The same subset wherever it runs (not pinned to a cluster). */
+    public EndpointSubset anywhere() {
+        return cluster == null ? this : new EndpointSubset(service, selector, null);
     }
 }

@@ -2,24 +2,23 @@ package dev.fedmesh.policy.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
-import com.google.protobuf.UInt32Value;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.EndpointHealth;
+import dev.fedmesh.api.v1.InventoryEndpoint;
+import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.policy.failover.FailoverPolicies;
 import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
 import dev.fedmesh.policy.trafficpermission.TrafficPermissionTranslator;
 import dev.fedmesh.policy.trafficroute.TrafficRouteTranslator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
-import io.envoyproxy.envoy.config.core.v3.Locality;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -28,6 +27,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,21 +35,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
- * Turns one cluster's desired config plus its local endpoints into the xDS resources its proxies
- * (Envoy, proxyless gRPC) get. Pure and deterministic: same input, same resources, same order.
+ * Turns one cluster's desired config plus what it knows of its federation (its own inventory, every
+ * other cluster's newest one, which clusters its probes cannot reach) into the xDS resources its
+ * proxies (Envoy, proxyless gRPC) get. Pure and deterministic: same input, same resources, same order.
  *
  * <p>Per service {@code s}: a Listener {@code s} whose ApiListener holds an HttpConnectionManager
  * (RDS over ADS, router filter), so a gRPC client dialing {@code xds:///s} finds it; a
  * RouteConfiguration {@code s} (one virtual host, domain {@code *}, the service's routes in order,
  * the last taking every call); one ROUND_ROBIN EDS cluster and ClusterLoadAssignment per endpoint
- * subset the routes refer to. Endpoints of services the config does not list are left out. A
- * subset pinned to another cluster gets an empty assignment: an agent knows only its own
- * cluster's endpoints until cross-cluster inventory exists. A cluster calling a STRICT service
- * speaks mutual TLS to it ({@link MtlsModeTranslator}).
+ * subset the routes refer to. Endpoints of services the config does not list are left out. Each
+ * assignment holds the subset's endpoints in every cluster the local one can reach (only the named
+ * cluster's for a subset pinned to one), prioritised by the failover plan ({@link FederatedAssignment}).
+ * A cluster calling a STRICT service speaks mutual TLS to it ({@link MtlsModeTranslator}), with the
+ * subset's {@link EndpointSubset#sniName()} as TLS server name, so an east-west gateway can route it.
  *
- * <p>Per local endpoint port: the server Listener a proxyless gRPC server on that port asks for
+ * <p>Per local endpoint port (of the local inventory): the server Listener a proxyless gRPC server on that port asks for
  * ({@link ServerListeners}), with the service's mTLS ({@link MtlsModeTranslator}) and RBAC filters
  * ({@link TrafficPermissionTranslator}). Every proxy of a cluster gets the same resources, so a
  * port is one service's: should endpoints of several services share a port, the first service by
@@ -62,14 +65,44 @@ public final class ProxyConfigTranslator {
 
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
 
+    /**
+     * The resources of one cluster that knows only its own endpoints, all of them healthy: no
+     * remote inventory, no peers.
+     */
     public XdsResources translate(DesiredConfig config, List<ServiceEndpoint> endpoints) {
+        Map<String, InventoryService.Builder> services = new TreeMap<>();
+        for (ServiceEndpoint endpoint : endpoints) {
+            services.computeIfAbsent(endpoint.service(), name -> InventoryService.newBuilder().setName(name))
+                    .addEndpoints(InventoryEndpoint.newBuilder()
+                            .setHost(endpoint.host())
+                            .setPort(endpoint.port())
+                            .putAllLabels(endpoint.labels())
+                            .setHealth(EndpointHealth.ENDPOINT_HEALTH_HEALTHY));
+        }
+        ClusterInventory.Builder local = ClusterInventory.newBuilder()
+                .setTenant(config.getTenant())
+                .setCluster(config.getCluster());
+        services.values().forEach(local::addServices);
+        return translate(config.toBuilder().clearPeers().build(), Map.of(config.getCluster(), local.build()), cluster -> false);
+    }
+
+    /**
+     * The resources of one cluster in its federation.
+     *
+     * @param config      the cluster's desired config; its {@code peers} say where every cluster runs,
+     *                    on which network, and through which east-west gateway it is reached
+     * @param inventories by cluster name: the local cluster's own inventory (with health) and the
+     *                    newest of every other cluster; a cluster without a peer entry is ignored
+     * @param unreachable the clusters the local data-path probes cannot reach now: their endpoints
+     *                    count as unhealthy
+     */
+    public XdsResources translate(DesiredConfig config, Map<String, ClusterInventory> inventories,
+                                  Predicate<String> unreachable) {
         TreeSet<String> services = new TreeSet<>();
         for (Service service : config.getServicesList()) {
             services.add(service.getName());
         }
-        List<ServiceEndpoint> sortedEndpoints = endpoints.stream()
-                .sorted(Comparator.comparing(ServiceEndpoint::host).thenComparingInt(ServiceEndpoint::port))
-                .toList();
+        Federation federation = new Federation(config.getCluster(), config.getPeersList(), inventories, unreachable);
 
         String trustDomain = config.getTrust().getTrustDomain();
         List<Listener> listeners = new ArrayList<>();
@@ -88,13 +121,28 @@ public final class ProxyConfigTranslator {
         List<Cluster> clusters = new ArrayList<>();
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
         for (EndpointSubset subset : subsetsByCluster.values()) {
-            clusters.add(edsCluster(subset.clusterName(),
-                    MtlsModeTranslator.clientTransportSocket(subset.service(), trustDomain, config.getPoliciesList())));
-            assignments.add(loadAssignment(config.getCluster(), subset, sortedEndpoints));
+            Optional<TransportSocket> tls = MtlsModeTranslator.clientTransportSocket(
+                    subset.service(), trustDomain, config.getPoliciesList());
+            clusters.add(edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName()))));
+            assignments.add(FederatedAssignment.of(federation, subset,
+                    FailoverPolicies.forService(subset.service(), config.getPoliciesList()), tls.isPresent()));
         }
-        listeners.addAll(serverListeners(config, services, sortedEndpoints));
+        listeners.addAll(serverListeners(config, services, federation.localEndpoints()));
         listeners.sort(Comparator.comparing(Listener::getName));
         return new XdsResources(listeners, routes, clusters, assignments);
+    }
+
+    /**
+     * The caller's TLS with the subset's server name: an east-west gateway routes by it, and a
+     * workload reached directly ignores it (its identity is checked by SPIFFE id, not by name).
+     */
+    private static TransportSocket withSni(TransportSocket socket, String sni) {
+        try {
+            UpstreamTlsContext tls = socket.getTypedConfig().unpack(UpstreamTlsContext.class);
+            return socket.toBuilder().setTypedConfig(Any.pack(tls.toBuilder().setSni(sni).build())).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the client transport socket holds an UpstreamTlsContext", e);
+        }
     }
 
     private static List<Listener> serverListeners(
@@ -112,7 +160,7 @@ public final class ProxyConfigTranslator {
         return listeners;
     }
 
-    private static ConfigSource ads() {
+    static ConfigSource ads() {
         return ConfigSource.newBuilder()
                 .setAds(AggregatedConfigSource.getDefaultInstance())
                 .setResourceApiVersion(ApiVersion.V3)
@@ -144,7 +192,7 @@ public final class ProxyConfigTranslator {
                 .build();
     }
 
-    private static Cluster edsCluster(String name, Optional<TransportSocket> tls) {
+    static Cluster edsCluster(String name, Optional<TransportSocket> tls) {
         Cluster.Builder cluster = Cluster.newBuilder()
                 .setName(name)
                 .setType(Cluster.DiscoveryType.EDS)
@@ -153,31 +201,5 @@ public final class ProxyConfigTranslator {
                 .setConnectTimeout(CONNECT_TIMEOUT);
         tls.ifPresent(cluster::setTransportSocket);
         return cluster.build();
-    }
-
-    private static ClusterLoadAssignment loadAssignment(
-            String cluster, EndpointSubset subset, List<ServiceEndpoint> sortedEndpoints) {
-        LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder()
-                .setLocality(Locality.newBuilder().setZone(cluster))
-                // gRPC ignores a locality without a weight.
-                .setLoadBalancingWeight(UInt32Value.of(1))
-                .setPriority(0);
-        TreeSet<String> seen = new TreeSet<>();
-        for (ServiceEndpoint endpoint : sortedEndpoints) {
-            if (subset.contains(endpoint, cluster) && seen.add(endpoint.address())) {
-                locality.addLbEndpoints(LbEndpoint.newBuilder()
-                        .setEndpoint(Endpoint.newBuilder()
-                                .setAddress(Address.newBuilder()
-                                        .setSocketAddress(SocketAddress.newBuilder()
-                                                .setAddress(endpoint.host())
-                                                .setPortValue(endpoint.port())))));
-            }
-        }
-        ClusterLoadAssignment.Builder assignment =
-                ClusterLoadAssignment.newBuilder().setClusterName(subset.clusterName());
-        if (locality.getLbEndpointsCount() > 0) {
-            assignment.addEndpoints(locality);
-        }
-        return assignment.build();
     }
 }

@@ -1,0 +1,146 @@
+package dev.fedmesh.policy.xds;
+
+import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.api.v1.ClusterPeer;
+import dev.fedmesh.api.v1.EndpointHealth;
+import dev.fedmesh.api.v1.InventoryEndpoint;
+import dev.fedmesh.api.v1.InventoryService;
+import dev.fedmesh.policy.failover.FailoverPlanner.Site;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * What one cluster knows of its tenant's clusters when it translates: where each runs and on which
+ * network ({@code DesiredConfig.peers}), the newest inventory of each, and which ones its data-path
+ * probes cannot reach now. With no peers, the local cluster stands alone, with no locality.
+ */
+final class Federation {
+
+    /** How the local cluster's callers reach another cluster's endpoints. */
+    sealed interface Reach {
+        /** Straight at the endpoints' own addresses: the local cluster, or one on the same network. */
+        record Direct() implements Reach {
+        }
+
+        /** Through the cluster's east-west gateway, the subset named in the TLS SNI. */
+        record ViaGateway(GatewayAddress gateway) implements Reach {
+        }
+
+        /** Not at all: another network and no gateway. */
+        record None() implements Reach {
+        }
+    }
+
+    private final String local;
+    private final Map<String, ClusterPeer> peers = new TreeMap<>();
+    private final Map<String, ClusterInventory> inventories;
+    private final Predicate<String> unreachable;
+
+    Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
+               Predicate<String> unreachable) {
+        this.local = local;
+        for (ClusterPeer peer : peerList) {
+            peers.putIfAbsent(peer.getName(), peer);
+        }
+        peers.putIfAbsent(local, ClusterPeer.newBuilder().setName(local).build());
+        this.inventories = new TreeMap<>(inventories);
+        this.unreachable = unreachable;
+    }
+
+    String local() {
+        return local;
+    }
+
+    Site localSite() {
+        return site(peers.get(local));
+    }
+
+    /** Every known cluster, sorted by name, the local one included. */
+    List<Site> sites() {
+        return peers.values().stream().map(Federation::site).toList();
+    }
+
+    Site site(String cluster) {
+        return site(peers.get(cluster));
+    }
+
+    boolean unreachable(String cluster) {
+        return unreachable.test(cluster);
+    }
+
+    Reach reach(String cluster) {
+        ClusterPeer peer = peers.get(cluster);
+        if (cluster.equals(local) || peer.getNetwork().equals(peers.get(local).getNetwork())) {
+            return new Reach.Direct();
+        }
+        return GatewayAddress.parse(peer.getEastWestGateway())
+                .<Reach>map(Reach.ViaGateway::new)
+                .orElseGet(Reach.None::new);
+    }
+
+    /** This cluster's own gateway, when its peer entry names one. */
+    Optional<GatewayAddress> ownGateway() {
+        return GatewayAddress.parse(peers.get(local).getEastWestGateway());
+    }
+
+    /**
+     * The subset's endpoints in {@code cluster}'s inventory, sorted by host then port, each address
+     * once; entries no proxy could dial (no host, port out of range) are left out.
+     */
+    List<InventoryEndpoint> endpoints(String cluster, EndpointSubset subset) {
+        ClusterInventory inventory = inventories.get(cluster);
+        if (inventory == null || (subset.cluster() != null && !subset.cluster().equals(cluster))) {
+            return List.of();
+        }
+        List<InventoryEndpoint> found = new ArrayList<>();
+        TreeSet<String> seen = new TreeSet<>();
+        for (InventoryService service : inventory.getServicesList()) {
+            for (InventoryEndpoint endpoint : service.getEndpointsList()) {
+                if (dialable(endpoint) && subset.selects(service.getName(), endpoint.getLabelsMap())
+                        && seen.add(endpoint.getHost() + ":" + endpoint.getPort())) {
+                    found.add(endpoint);
+                }
+            }
+        }
+        found.sort(Comparator.comparing(InventoryEndpoint::getHost).thenComparingInt(InventoryEndpoint::getPort));
+        return found;
+    }
+
+    /** Every dialable endpoint of the local inventory, for the server listeners of its ports. */
+    List<ServiceEndpoint> localEndpoints() {
+        ClusterInventory inventory = inventories.get(local);
+        if (inventory == null) {
+            return List.of();
+        }
+        List<ServiceEndpoint> endpoints = new ArrayList<>();
+        for (InventoryService service : inventory.getServicesList()) {
+            for (InventoryEndpoint endpoint : service.getEndpointsList()) {
+                if (dialable(endpoint) && !service.getName().isBlank()) {
+                    endpoints.add(new ServiceEndpoint(service.getName(), endpoint.getHost(), endpoint.getPort(),
+                            endpoint.getLabelsMap()));
+                }
+            }
+        }
+        endpoints.sort(Comparator.comparing(ServiceEndpoint::host).thenComparingInt(ServiceEndpoint::port));
+        return endpoints;
+    }
+
+    /** HEALTHY or UNKNOWN, as Envoy and gRPC read it. */
+    static boolean healthy(InventoryEndpoint endpoint) {
+        return endpoint.getHealth() != EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY;
+    }
+
+    private static boolean dialable(InventoryEndpoint endpoint) {
+        return !endpoint.getHost().isBlank() && endpoint.getPort() >= 1 && endpoint.getPort() <= 65535;
+    }
+
+    private static Site site(ClusterPeer peer) {
+        return new Site(peer.getName(), peer.getRegion(), peer.getZone());
+    }
+}
