@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.registration.RegistrationApiSettings;
 import dev.fedmesh.agent.sds.SdsSocket;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
@@ -67,6 +68,12 @@ import java.util.Optional;
  *       the agent serves its workloads' SVIDs and the trust bundle on to Envoy proxies</li>
  *   <li>{@code fedmesh.agent.sds.socket-mode} (FEDMESH_AGENT_SDS_SOCKET_MODE), default {@code 0600}: who may
  *       connect, {@code 0600} (the agent's user) or {@code 0660} (and its group)</li>
+ *   <li>{@code fedmesh.agent.registration.token-file} (FEDMESH_AGENT_REGISTRATION_TOKEN_FILE), default none (no
+ *       registration API): the file holding the bearer token callers of the registration API present</li>
+ *   <li>{@code fedmesh.agent.registration.host} and {@code registration.port}, default {@code 127.0.0.1} and
+ *       18001 (0 = any free port): where the registration API listens</li>
+ *   <li>{@code fedmesh.agent.reconnect-grace-period} (FEDMESH_AGENT_RECONNECT_GRACE_PERIOD), default {@code PT30S}:
+ *       how long endpoints of workloads connected before a restart are kept for them to reconnect</li>
  * </ul>
  */
 public final class AgentSettings {
@@ -78,6 +85,8 @@ public final class AgentSettings {
     /** Loopback: only this machine reaches the agent's xDS port unless the operator says otherwise. */
     public static final String DEFAULT_XDS_HOST = "127.0.0.1";
     public static final Path DEFAULT_STATE_DIRECTORY = Path.of("fedmesh-agent-state");
+    /** Long enough for workloads to notice a restarted agent and reconnect, short enough that a gone one leaves soon. */
+    public static final Duration DEFAULT_RECONNECT_GRACE_PERIOD = Duration.ofSeconds(30);
 
     private final String tenant;
     private final String cluster;
@@ -92,6 +101,8 @@ public final class AgentSettings {
     private final KafkaClientSecurity kafkaSecurity;
     private final TrustSettings trust;
     private final Optional<SdsSocket> sdsSocket;
+    private final Optional<RegistrationApiSettings> registrationApi;
+    private final Duration reconnectGracePeriod;
 
     // Every setting is checked here, once, however the settings were built.
     private AgentSettings(Builder builder) {
@@ -124,6 +135,12 @@ public final class AgentSettings {
         kafkaSecurity = Objects.requireNonNull(builder.kafkaSecurity, "kafkaSecurity");
         trust = Objects.requireNonNull(builder.trust, "trust");
         sdsSocket = builder.sdsSocket;
+        registrationApi = Objects.requireNonNull(builder.registrationApi, "registrationApi");
+        if (builder.reconnectGracePeriod == null || builder.reconnectGracePeriod.isNegative()) {
+            throw invalid("reconnect-grace-period", String.valueOf(builder.reconnectGracePeriod),
+                    "a duration of zero or more such as PT30S");
+        }
+        reconnectGracePeriod = builder.reconnectGracePeriod;
     }
 
     /**
@@ -148,7 +165,9 @@ public final class AgentSettings {
                 .configVerifier(configVerifier)
                 .kafkaSecurity(kafkaSecurity)
                 .trust(trust)
-                .sdsSocket(sdsSocket);
+                .sdsSocket(sdsSocket)
+                .registrationApi(registrationApi)
+                .reconnectGracePeriod(reconnectGracePeriod);
     }
 
     public String tenant() {
@@ -214,6 +233,16 @@ public final class AgentSettings {
         return sdsSocket;
     }
 
+    /** Where the registration API listens and the file of its token; empty: no registration API. */
+    public Optional<RegistrationApiSettings> registrationApi() {
+        return registrationApi;
+    }
+
+    /** How long the endpoints of workloads connected before a restart are kept for them to reconnect. */
+    public Duration reconnectGracePeriod() {
+        return reconnectGracePeriod;
+    }
+
     /** The settings for a log line; no password or credential appears in it. */
     @Override
     public String toString() {
@@ -222,7 +251,9 @@ public final class AgentSettings {
                 + xdsTls.map(tls -> " (TLS, clients of " + tls.clientCaFile() + ")").orElse(" (plaintext)")
                 + ", stateDirectory="
                 + stateDirectory + ", endpoints=" + endpoints.size() + ", configVerifyingKeys="
-                + configVerifier.keyIds() + ", trust=" + trust + ", sds=" + sdsSocket.map(SdsSocket::path) + "]";
+                + configVerifier.keyIds() + ", trust=" + trust + ", sds=" + sdsSocket.map(SdsSocket::path)
+                + ", registrationApi=" + registrationApi.map(api -> api.host() + ":" + api.port())
+                + ", reconnectGracePeriod=" + reconnectGracePeriod + "]";
     }
 
     /** Builds {@link AgentSettings}; each setting left alone keeps its default. */
@@ -241,6 +272,8 @@ public final class AgentSettings {
         private KafkaClientSecurity kafkaSecurity = KafkaClientSecurity.plaintext();
         private TrustSettings trust = TrustSettings.DEFAULT;
         private Optional<SdsSocket> sdsSocket = Optional.empty();
+        private Optional<RegistrationApiSettings> registrationApi = Optional.empty();
+        private Duration reconnectGracePeriod = DEFAULT_RECONNECT_GRACE_PERIOD;
 
         private Builder(String tenant, String cluster) {
             this.tenant = tenant;
@@ -322,6 +355,23 @@ public final class AgentSettings {
             return this;
         }
 
+        /** Serves the registration API as {@code settings} say. */
+        public Builder registrationApi(RegistrationApiSettings settings) {
+            return registrationApi(Optional.of(settings));
+        }
+
+        /** Serves the registration API when given; none otherwise. */
+        public Builder registrationApi(Optional<RegistrationApiSettings> settings) {
+            this.registrationApi = Objects.requireNonNull(settings, "registrationApi");
+            return this;
+        }
+
+        /** How long endpoints of workloads connected before a restart wait for them to reconnect; zero or more. */
+        public Builder reconnectGracePeriod(Duration grace) {
+            this.reconnectGracePeriod = grace;
+            return this;
+        }
+
         /** The settings; a missing or invalid one is refused naming the property and the fix. */
         public AgentSettings build() {
             return new AgentSettings(this);
@@ -383,7 +433,64 @@ public final class AgentSettings {
                 .kafkaSecurity(kafkaSecurity(properties, topicPrefix, tenant, cluster, credential))
                 .trust(trust)
                 .sdsSocket(sdsSocket(properties))
+                .registrationApi(registrationApi(properties))
+                .reconnectGracePeriod(reconnectGracePeriod(properties))
                 .build();
+    }
+
+    /** Reads where the registration API listens; none unless {@code registration.token-file} is set. */
+    static Optional<RegistrationApiSettings> registrationApi(PropertyResolver properties) {
+        Optional<String> tokenFile = text(properties, "registration.token-file");
+        Optional<String> host = text(properties, "registration.host");
+        Optional<String> port = text(properties, "registration.port");
+        if (tokenFile.isEmpty()) {
+            if (host.isPresent() || port.isPresent()) {
+                throw missing("registration.token-file", "/etc/fedmesh/registration-token");
+            }
+            return Optional.empty();
+        }
+        int portNumber = RegistrationApiSettings.DEFAULT_PORT;
+        if (port.isPresent()) {
+            try {
+                portNumber = Integer.parseInt(port.get());
+            } catch (NumberFormatException e) {
+                portNumber = -1;
+            }
+            if (portNumber < 0 || portNumber > 65535) {
+                throw invalid("registration.port", port.get(), "a port 1..65535, or 0 for any free port");
+            }
+        }
+        String hostName = host.orElse(RegistrationApiSettings.DEFAULT_HOST);
+        try {
+            InetAddress.getByName(hostName);
+        } catch (UnknownHostException e) {
+            throw invalid("registration.host", hostName, "an address of this machine to serve the registration API on: "
+                    + RegistrationApiSettings.DEFAULT_HOST + " (this machine only) or another of its addresses");
+        }
+        Path file = Path.of(tokenFile.get());
+        if (!Files.isReadable(file)) {
+            throw invalid("registration.token-file", file.toString(), "a file the agent can read holding the"
+                    + " registration API's bearer token");
+        }
+        return Optional.of(new RegistrationApiSettings(hostName, portNumber, file));
+    }
+
+    /** Reads how long endpoints of workloads connected before a restart wait for them to reconnect. */
+    static Duration reconnectGracePeriod(PropertyResolver properties) {
+        Optional<String> grace = text(properties, "reconnect-grace-period");
+        if (grace.isEmpty()) {
+            return DEFAULT_RECONNECT_GRACE_PERIOD;
+        }
+        Duration parsed;
+        try {
+            parsed = Duration.parse(grace.get());
+        } catch (DateTimeParseException e) {
+            throw invalid("reconnect-grace-period", grace.get(), "an ISO-8601 duration such as PT30S");
+        }
+        if (parsed.isNegative()) {
+            throw invalid("reconnect-grace-period", grace.get(), "a duration of zero or more such as PT30S");
+        }
+        return parsed;
     }
 
     /**

@@ -7,7 +7,10 @@ import dev.fedmesh.agent.desired.DesiredConfigConsumer;
 import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
+import dev.fedmesh.agent.inventory.InventoryState;
 import dev.fedmesh.agent.inventory.LocalInventory;
+import dev.fedmesh.agent.registration.ConnectedWorkloads;
+import dev.fedmesh.agent.registration.RegistrationApi;
 import dev.fedmesh.agent.sds.SecretDiscovery;
 import dev.fedmesh.agent.status.StatusReporter;
 import dev.fedmesh.agent.trust.BootstrapCredential;
@@ -20,6 +23,7 @@ import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.ProxyStatus;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -45,11 +49,15 @@ public final class ClusterAgent implements AutoCloseable {
     private final StatusReporter status;
     private final ClusterTrust trust;
     private final SecretDiscovery sds;
+    private final InventoryState inventoryState;
+    private final ConnectedWorkloads connected;
+    private final Optional<RegistrationApi> registrationApi;
     private boolean closed;
 
     private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
                          AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status,
-                         ClusterTrust trust, SecretDiscovery sds) {
+                         ClusterTrust trust, SecretDiscovery sds, InventoryState inventoryState,
+                         ConnectedWorkloads connected, Optional<RegistrationApi> registrationApi) {
         this.settings = settings;
         this.inventory = inventory;
         this.applier = applier;
@@ -58,6 +66,9 @@ public final class ClusterAgent implements AutoCloseable {
         this.status = status;
         this.trust = trust;
         this.sds = sds;
+        this.inventoryState = inventoryState;
+        this.connected = connected;
+        this.registrationApi = registrationApi;
     }
 
     /**
@@ -71,17 +82,21 @@ public final class ClusterAgent implements AutoCloseable {
         XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, settings.tenant(), settings.cluster());
         LocalInventory inventory = new LocalInventory();
         settings.endpoints().forEach(inventory::register);
+        // Keys, workload files and kept endpoints per tenant and cluster, like the last-known-good config:
+        // agents may share a state directory.
+        Path clusterDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
+        InventoryState inventoryState = new InventoryState(clusterDirectory, settings.tenant(), settings.cluster());
+        inventoryState.attach(inventory, settings.reconnectGracePeriod());
         inventory.addListener(publisher::inventoryChanged);
+        ConnectedWorkloads connected = new ConnectedWorkloads(settings.tenant(), settings.cluster(), inventory);
 
         StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL,
                 publisher::served, settings.trust().bootstrapCredential().map(BootstrapCredential::keys));
-        // Keys and workload files per tenant and cluster, like the last-known-good config: agents may share a state directory.
-        Path trustDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
         ClusterTrust trust = new ClusterTrust(settings.tenant(), settings.cluster(),
-                new IntermediateRotation(settings.tenant(), settings.cluster(), new IntermediateKeyFiles(trustDirectory),
+                new IntermediateRotation(settings.tenant(), settings.cluster(), new IntermediateKeyFiles(clusterDirectory),
                         settings.trust().bootstrapCredential()),
-                new WorkloadSvids(trustDirectory.resolve("workloads")), inventory::endpoints,
+                new WorkloadSvids(clusterDirectory.resolve("workloads")), inventory::endpoints,
                 settings.trust().svidTtl(), status::reportNow, Clock.systemUTC());
         status.reportIntermediate(trust::request, trust::intermediateNotAfter);
         status.reportSvidRoot(trust::svidRootSha256);
@@ -111,6 +126,7 @@ public final class ClusterAgent implements AutoCloseable {
             applier.close();
             status.close();
             trust.close();
+            inventoryState.close();
             throw e;
         }
         applier.restoreLastKnownGood();
@@ -118,12 +134,28 @@ public final class ClusterAgent implements AutoCloseable {
         AdsServer adsServer;
         try {
             adsServer = AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(), settings.xdsTls(),
-                    status.proxyTracker());
+                    // Registration first: by the time a stream's close shows in the status, its endpoint has left.
+                    List.of(connected, status.proxyTracker()));
         } catch (RuntimeException e) {
             applier.close();
             sds.close();
             status.close();
             trust.close();
+            inventoryState.close();
+            throw e;
+        }
+        Optional<RegistrationApi> registrationApi;
+        try {
+            registrationApi = settings.registrationApi().map(api ->
+                    RegistrationApi.start(settings.tenant(), settings.cluster(), inventory, api));
+        } catch (RuntimeException e) {
+            connected.close();
+            adsServer.close();
+            applier.close();
+            sds.close();
+            status.close();
+            trust.close();
+            inventoryState.close();
             throw e;
         }
         DesiredConfigConsumer consumer;
@@ -133,22 +165,28 @@ public final class ClusterAgent implements AutoCloseable {
                     settings.tenant(), settings.cluster(), new EnvelopeVerifier(settings.configVerifier()),
                     applier::offer, status::reportNow);
         } catch (RuntimeException e) {
+            registrationApi.ifPresent(RegistrationApi::close);
+            connected.close();
             adsServer.close();
             applier.close();
             sds.close();
             status.close();
             trust.close();
+            inventoryState.close();
             throw e;
         }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds);
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds,
+                inventoryState, connected, registrationApi);
         consumer.start();
         trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
-        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), following {} at {},"
-                        + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
-                settings.xdsHost(), adsServer.port(), settings.xdsTls()
+        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), registration API {},"
+                        + " following {} at {}, state in {}, applying configs signed by key(s) {}", settings.tenant(),
+                settings.cluster(), settings.xdsHost(), adsServer.port(), settings.xdsTls()
                         .map(tls -> "TLS, to clients with a certificate of " + tls.clientCaFile())
-                        .orElse("plaintext"), settings.endpoints().size(), settings.desiredTopic(),
+                        .orElse("plaintext"), settings.endpoints().size(),
+                registrationApi.map(api -> "on " + api.address().getHostString() + ":" + api.address().getPort())
+                        .orElse("off"), settings.desiredTopic(),
                 settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath(),
                 settings.configVerifier().keyIds());
         return agent;
@@ -161,6 +199,11 @@ public final class ClusterAgent implements AutoCloseable {
     /** The port the ADS server listens on (the chosen one when the settings asked for 0). */
     public int xdsPort() {
         return adsServer.port();
+    }
+
+    /** Where the registration API listens; empty when it is off (no {@code fedmesh.agent.registration.token-file}). */
+    public Optional<InetSocketAddress> registrationAddress() {
+        return registrationApi.map(RegistrationApi::address);
     }
 
     /** This cluster's local endpoints; changes are served to proxies at once. */
@@ -224,6 +267,10 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         closed = true;
+        // Connected endpoints stay as they are in the state file while the streams close, for the next start.
+        connected.close();
+        inventoryState.close();
+        registrationApi.ifPresent(RegistrationApi::close);
         consumer.close();
         applier.close();
         trust.close();

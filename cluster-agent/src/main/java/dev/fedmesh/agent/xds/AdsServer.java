@@ -3,13 +3,24 @@ package dev.fedmesh.agent.xds;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  * the agent's only TCP listener: SDS, which hands out private keys, is served on a Unix socket only.
  */
 public final class AdsServer implements AutoCloseable {
+
+    private static final Context.Key<InetAddress> CLIENT_ADDRESS = Context.key("fedmesh-ads-client-address");
 
     private final Server server;
     private final Optional<ClientAuthenticatingTls> tls;
@@ -39,12 +52,23 @@ public final class AdsServer implements AutoCloseable {
      */
     public static AdsServer start(SimpleCache<String> cache, String host, int port, Optional<XdsServerTls> tls,
                                   DiscoveryServerCallbacks callbacks) {
+        return start(cache, host, port, tls, List.of(callbacks));
+    }
+
+    /**
+     * Starts serving as {@link #start(SimpleCache, String, int, Optional, DiscoveryServerCallbacks)} does,
+     * telling each of {@code callbacks}, in order, of every stream event; from inside a callback,
+     * {@link #clientAddress()} names the stream's client.
+     */
+    public static AdsServer start(SimpleCache<String> cache, String host, int port, Optional<XdsServerTls> tls,
+                                  List<? extends DiscoveryServerCallbacks> callbacks) {
         Optional<ClientAuthenticatingTls> authenticating = tls.map(ClientAuthenticatingTls::start);
         ServerCredentials credentials = authenticating.map(ClientAuthenticatingTls::credentials)
                 .orElseGet(InsecureServerCredentials::create);
-        V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, new HeldResourcesWatcher(cache));
+        V3DiscoveryServer discovery = new V3DiscoveryServer(List.copyOf(callbacks), new HeldResourcesWatcher(cache));
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
-                .addService(discovery.getAggregatedDiscoveryServiceImpl())
+                .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
+                        new ClientAddressInterceptor()))
                 .build();
         try {
             server.start();
@@ -55,6 +79,14 @@ public final class AdsServer implements AutoCloseable {
                     + " address of this machine", e);
         }
         return new AdsServer(server, authenticating);
+    }
+
+    /**
+     * The IP address the client of the ADS stream being handled by the calling thread connects from,
+     * as the transport sees it; empty outside a stream's callbacks.
+     */
+    public static Optional<InetAddress> clientAddress() {
+        return Optional.ofNullable(CLIENT_ADDRESS.get());
     }
 
     public int port() {
@@ -76,5 +108,19 @@ public final class AdsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         tls.ifPresent(ClientAuthenticatingTls::close);
+    }
+
+    /** Puts each call's remote IP address in its context, where the stream callbacks run. */
+    private static final class ClientAddressInterceptor implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                          ServerCallHandler<Q, R> next) {
+            SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+                return next.startCall(call, headers);
+            }
+            return Contexts.interceptCall(Context.current().withValue(CLIENT_ADDRESS, inet.getAddress()), call,
+                    headers, next);
+        }
     }
 }
