@@ -1,0 +1,15 @@
+package dev.fedmesh.agent.health;
+
+import dev.fedmesh.api.v1.EndpointHealth;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
+import java.util.List;
+
+/** The local endpoints the agent probes, and where their health goes once the probes settle it. */
+public interface ProbedEndpoints {
+
+    /** The endpoints to probe now. */
+    List<ServiceEndpoint> probed();
+
+    /** Records that {@code endpoint}'s health changed to {@code health}; called only on a change. */
+    void health(ServiceEndpoint endpoint, EndpointHealth health);
+}
