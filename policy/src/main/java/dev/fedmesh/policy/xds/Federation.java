@@ -45,9 +45,12 @@ final class Federation {
     Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
                Predicate<String> unreachable) {
         this.local = local;
-        for (ClusterPeer peer : peerList) {
-            peers.putIfAbsent(peer.getName(), peer);
-        }
+        // A name listed twice (never the compiler's output) resolves the same whatever the list's order.
+        peerList.stream()
+                .sorted(Comparator.comparing(ClusterPeer::getName).thenComparing(ClusterPeer::getRegion)
+                        .thenComparing(ClusterPeer::getZone).thenComparing(ClusterPeer::getNetwork)
+                        .thenComparing(ClusterPeer::getEastWestGateway))
+                .forEach(peer -> peers.putIfAbsent(peer.getName(), peer));
         peers.putIfAbsent(local, ClusterPeer.newBuilder().setName(local).build());
         this.inventories = new TreeMap<>(inventories);
         this.unreachable = unreachable;
@@ -98,17 +101,27 @@ final class Federation {
         if (inventory == null || (subset.cluster() != null && !subset.cluster().equals(cluster))) {
             return List.of();
         }
-        List<InventoryEndpoint> found = new ArrayList<>();
-        TreeSet<String> seen = new TreeSet<>();
+        List<InventoryEndpoint> matching = new ArrayList<>();
         for (InventoryService service : inventory.getServicesList()) {
             for (InventoryEndpoint endpoint : service.getEndpointsList()) {
-                if (dialable(endpoint) && subset.selects(service.getName(), endpoint.getLabelsMap())
-                        && seen.add(endpoint.getHost() + ":" + endpoint.getPort())) {
-                    found.add(endpoint);
+                if (dialable(endpoint) && subset.selects(service.getName(), endpoint.getLabelsMap())) {
+                    matching.add(endpoint);
                 }
             }
         }
-        found.sort(Comparator.comparing(InventoryEndpoint::getHost).thenComparingInt(InventoryEndpoint::getPort));
+        // An address listed twice keeps the same entry whatever the inventory's order: healthy first.
+        matching.sort(Comparator.comparing(InventoryEndpoint::getHost)
+                .thenComparingInt(InventoryEndpoint::getPort)
+                .thenComparingInt(InventoryEndpoint::getHealthValue)
+                .thenComparing(endpoint -> new TreeMap<>(endpoint.getLabelsMap()).toString())
+                .thenComparing(InventoryEndpoint::getServiceAccount));
+        List<InventoryEndpoint> found = new ArrayList<>();
+        TreeSet<String> seen = new TreeSet<>();
+        for (InventoryEndpoint endpoint : matching) {
+            if (seen.add(endpoint.getHost() + ":" + endpoint.getPort())) {
+                found.add(endpoint);
+            }
+        }
         return found;
     }
 
