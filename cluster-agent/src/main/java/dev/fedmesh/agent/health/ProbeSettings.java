@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *       than the interval, so rounds never overlap</li>
  *   <li>{@code fall}, default 3: consecutive failed rounds before a target counts as down</li>
  *   <li>{@code rise}, default 3: consecutive passed rounds before it counts as up again</li>
- *   <li>{@code targets-per-cluster}, default 3: endpoints probed per remote cluster on the caller's network</li>
+ *   <li>{@code targets-per-cluster}, default 3: connects made to each remote cluster per round, dealt over
+ *       its east-west gateway or over as many of its endpoints</li>
  * </ul>
  * With the defaults a cluster going dark is declared within interval (the round already under way
  * when it went dark passes) + (fall - 1) intervals + the connect timeout = 0.4 + 0.8 + 0.35 = 1.55 s,
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
  * @param connectTimeout    how long one TCP connect may take before it counts as failed
  * @param fall              consecutive failed rounds that make a target down
  * @param rise              consecutive passed rounds that make a down target up
- * @param targetsPerCluster how many endpoints of a remote cluster on the same network are probed
+ * @param targetsPerCluster connects per remote cluster per round, and how many of its endpoints they go to
  */
 public record ProbeSettings(Duration interval, Duration connectTimeout, int fall, int rise, int targetsPerCluster) {
 

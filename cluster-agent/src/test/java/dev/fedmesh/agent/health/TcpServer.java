@@ -13,6 +13,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real TCP listener on loopback that a test can make answer, go dark or refuse.
@@ -24,13 +26,14 @@ import java.util.List;
  */
 public final class TcpServer implements AutoCloseable {
 
-    private static final int BACKLOG = 1;
+    private static final int BACKLOG = 8;
 
     private final int port;
     private final List<Socket> fillers = new ArrayList<>();
     private ServerSocketChannel listener;
     private Selector selector;
     private Thread acceptor;
+    private final Semaphore accepted = new Semaphore(0);
     private volatile boolean accepting;
 
     private TcpServer(ServerSocketChannel listener) throws IOException {
@@ -55,6 +58,11 @@ public final class TcpServer implements AutoCloseable {
 
     public ProbeTarget target() {
         return new ProbeTarget("127.0.0.1", port);
+    }
+
+    /** Waits (at most 30 s) until {@code count} more connections have been accepted; false if they never were. */
+    public boolean awaitAccepted(int count) throws InterruptedException {
+        return accepted.tryAcquire(count, 30, TimeUnit.SECONDS);
     }
 
     /**
@@ -99,6 +107,10 @@ public final class TcpServer implements AutoCloseable {
                 listener = bind(port);
             }
             closeFillers();
+            // Emptied here, not by the accepting thread, so a connect made as soon as this returns is not dropped.
+            for (SocketChannel queued; (queued = listener.accept()) != null; ) {
+                queued.close();
+            }
             startAccepting();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -144,6 +156,7 @@ public final class TcpServer implements AutoCloseable {
                 own.selectedKeys().clear();
                 for (SocketChannel accepted; accepting && (accepted = listener.accept()) != null; ) {
                     accepted.close();
+                    this.accepted.release();
                 }
             }
         } catch (IOException e) {
