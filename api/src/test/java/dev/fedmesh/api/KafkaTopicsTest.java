@@ -13,6 +13,7 @@ class KafkaTopicsTest {
     void aTenantHasOneTopicPair() {
         assertThat(KafkaTopics.desired("fedmesh", "acme")).isEqualTo("fedmesh.acme.desired");
         assertThat(KafkaTopics.status("fedmesh", "acme")).isEqualTo("fedmesh.acme.status");
+        assertThat(KafkaTopics.inventory("fedmesh", "acme")).isEqualTo("fedmesh.acme.inventory");
     }
 
     @Test
@@ -20,6 +21,8 @@ class KafkaTopicsTest {
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.desired")).contains("acme");
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.status")).contains("acme");
         assertThat(KafkaTopics.tenantOf("fedmesh.eu", "fedmesh.eu.acme.status")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.inventory")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh..inventory")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "other.acme.desired")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmeshx.acme.desired")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.events")).isEmpty();
