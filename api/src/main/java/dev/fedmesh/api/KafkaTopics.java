@@ -29,6 +29,23 @@ public final class KafkaTopics {
      */
     public static final String INVENTORY_RECORD_KIND = "inventory";
 
+    /**
+     * What a status-topic record's {@link #REPORT_MAC_HEADER} is computed over: the value itself for a
+     * status report (no {@link #RECORD_KIND_HEADER}), else the kind, a newline and the value, so a
+     * record of one kind, copied by another agent with the header changed, never authenticates as
+     * another kind.
+     */
+    public static byte[] authenticatedBytes(String kind, byte[] value) {
+        if (kind == null) {
+            return value;
+        }
+        byte[] label = (kind + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[label.length + value.length];
+        System.arraycopy(label, 0, bytes, 0, label.length);
+        System.arraycopy(value, 0, bytes, label.length, value.length);
+        return bytes;
+    }
+
     /** The prefix production uses; tests give each test class its own. */
     public static final String DEFAULT_PREFIX = "fedmesh";
 

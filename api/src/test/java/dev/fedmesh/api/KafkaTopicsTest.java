@@ -32,6 +32,14 @@ class KafkaTopicsTest {
     }
 
     @Test
+    void aRecordsKindIsPartOfWhatItsHmacCovers() {
+        byte[] value = {1, 2, 3};
+        assertThat(KafkaTopics.authenticatedBytes(null, value)).as("a status report: its value alone").isEqualTo(value);
+        assertThat(KafkaTopics.authenticatedBytes(KafkaTopics.INVENTORY_RECORD_KIND, value))
+                .isEqualTo(new byte[] {'i', 'n', 'v', 'e', 'n', 't', 'o', 'r', 'y', '\n', 1, 2, 3});
+    }
+
+    @Test
     void aClustersPartitionIsFixedByItsNameAlone() {
         // sha256("east") begins 0x6bdb262b = 1809524267; sha256("west") begins 0x76a79620 = 1990694432.
         assertThat(KafkaTopics.desiredPartition("east", 8)).isEqualTo((int) (1809524267L % 8));

@@ -6,6 +6,10 @@ import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
 import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
+import dev.fedmesh.agent.federation.EndpointsInventory;
+import dev.fedmesh.agent.federation.InventoryPublisher;
+import dev.fedmesh.agent.federation.InventoryPublishing;
+import dev.fedmesh.agent.federation.RemoteInventories;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.sds.SecretDiscovery;
@@ -17,6 +21,7 @@ import dev.fedmesh.agent.trust.IntermediateRotation;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
+import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.ProxyStatus;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -31,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One cluster's agent: serves the cluster's proxies over ADS from the newest desired config it has
  * (Kafka, or the last-known-good file until Kafka answers) and its local inventory, and, when a
- * socket is set, its workloads' SVIDs and the trust bundle over SDS.
+ * socket is set, its workloads' SVIDs and the trust bundle over SDS. It publishes its inventory for
+ * the tenant's other clusters and holds theirs ({@link #remoteInventories}).
  */
 public final class ClusterAgent implements AutoCloseable {
 
@@ -45,11 +51,14 @@ public final class ClusterAgent implements AutoCloseable {
     private final StatusReporter status;
     private final ClusterTrust trust;
     private final SecretDiscovery sds;
+    private final InventoryPublisher inventoryPublisher;
+    private final RemoteInventories remoteInventories;
     private boolean closed;
 
     private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
                          AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status,
-                         ClusterTrust trust, SecretDiscovery sds) {
+                         ClusterTrust trust, SecretDiscovery sds, InventoryPublisher inventoryPublisher,
+                         RemoteInventories remoteInventories) {
         this.settings = settings;
         this.inventory = inventory;
         this.applier = applier;
@@ -58,6 +67,8 @@ public final class ClusterAgent implements AutoCloseable {
         this.status = status;
         this.trust = trust;
         this.sds = sds;
+        this.inventoryPublisher = inventoryPublisher;
+        this.remoteInventories = remoteInventories;
     }
 
     /**
@@ -140,10 +151,21 @@ public final class ClusterAgent implements AutoCloseable {
             trust.close();
             throw e;
         }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds);
+        InventoryPublisher inventoryPublisher = new InventoryPublisher(settings.tenant(), settings.cluster(),
+                () -> EndpointsInventory.of(settings.tenant(), settings.cluster(), inventory.generation(),
+                        inventory.endpoints(), Instant.now()),
+                bytes -> status.send(KafkaTopics.INVENTORY_RECORD_KIND, bytes), InventoryPublishing.defaults());
+        inventory.addListener((endpoints, generation) -> inventoryPublisher.changed());
+        RemoteInventories remoteInventories = new RemoteInventories(settings.kafkaBootstrapServers(),
+                settings.kafkaSecurity(), settings.topicPrefix(), settings.tenant(), settings.cluster(),
+                settings.configVerifier(), settings.stateDirectory());
+        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds,
+                inventoryPublisher, remoteInventories);
+        remoteInventories.start();
         consumer.start();
         trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
         status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
+        inventoryPublisher.start();
         LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), following {} at {},"
                         + " state in {}, applying configs signed by key(s) {}", settings.tenant(), settings.cluster(),
                 settings.xdsHost(), adsServer.port(), settings.xdsTls()
@@ -174,6 +196,14 @@ public final class ClusterAgent implements AutoCloseable {
      */
     public List<ProxyStatus> proxies() {
         return status.proxies();
+    }
+
+    /**
+     * The inventories of the tenant's other clusters, as the control plane republished them (restored
+     * from the state directory at start, before Kafka answers); add a listener to be told of each change.
+     */
+    public RemoteInventories remoteInventories() {
+        return remoteInventories;
     }
 
     /** The revision of the desired config being served, or -1 before the first. */
@@ -225,8 +255,10 @@ public final class ClusterAgent implements AutoCloseable {
         }
         closed = true;
         consumer.close();
+        remoteInventories.close();
         applier.close();
         trust.close();
+        inventoryPublisher.close();
         status.close();
         adsServer.close();
         sds.close();

@@ -311,7 +311,10 @@ public final class StatusIngester implements Runnable {
                     + " authenticated reports, or runs without the cluster's bootstrap credential"
                     + " (fedmesh.agent.bootstrap-credential-file)");
         }
-        if (!keys.get().reportMacMatches(tenant, cluster, record.value(), mac.value())) {
+        Header kind = record.headers().lastHeader(KafkaTopics.RECORD_KIND_HEADER);
+        byte[] covered = KafkaTopics.authenticatedBytes(kind == null || kind.value() == null ? null
+                : new String(kind.value(), java.nio.charset.StandardCharsets.UTF_8), record.value());
+        if (!keys.get().reportMacMatches(tenant, cluster, covered, mac.value())) {
             return Optional.of("its HMAC is not that of the cluster's current bootstrap credential: it was written by"
                     + " another cluster's agent, or by an agent whose credential was re-issued");
         }
