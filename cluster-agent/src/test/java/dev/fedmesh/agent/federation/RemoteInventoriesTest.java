@@ -148,6 +148,22 @@ class RemoteInventoriesTest {
         }
     }
 
+    @Test
+    void aDamagedKeptFileIsMovedAsideAndTheAgentStartsEmpty() throws Exception {
+        Path agentState = Files.createDirectories(state.resolve("damaged"));
+        Path kept = Files.createDirectories(agentState.resolve("umbrella").resolve("west"))
+                .resolve(RemoteInventories.FILE_NAME);
+        Files.write(kept, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2});
+
+        try (RemoteInventories west = remote("umbrella", "west", "127.0.0.1:" + FreePort.find(), agentState)) {
+            west.start();
+
+            assertThat(west.current()).isEmpty();
+            assertThat(kept.resolveSibling(RemoteInventories.FILE_NAME + ".damaged")).exists();
+            assertThat(kept).doesNotExist();
+        }
+    }
+
     private RemoteInventories remote(String tenant, String cluster, String kafka, Path stateDirectory) {
         return new RemoteInventories(kafka, KafkaClientSecurity.plaintext(), prefix, tenant, cluster,
                 ConfigVerifier.trusting(controlPlane.publicKey()), stateDirectory);

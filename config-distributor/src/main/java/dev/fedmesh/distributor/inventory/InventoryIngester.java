@@ -5,6 +5,7 @@ import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.db.DatabaseErrors;
 import dev.fedmesh.distributor.inventory.InventoryStore.ClusterKey;
 import dev.fedmesh.distributor.publish.TenantTopics;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.slf4j.Logger;
@@ -174,6 +175,14 @@ public final class InventoryIngester implements AutoCloseable {
             return;
         }
         writer.publish(tenant, key.cluster(), inventory, reportedAt, error -> {
+            if (error instanceof RecordTooLargeException) {
+                // Sending it again cannot help; the agent's next, smaller inventory will go through.
+                failedCount.incrementAndGet();
+                LOG.error("tenant={} cluster={} inventory of {} bytes is larger than the distributor's records may be"
+                        + " (fedmesh.distributor.kafka.max-record-bytes); it is stored but not republished", tenant,
+                        key.cluster(), inventory.length);
+                return;
+            }
             if (error != null) {
                 failed(key, tenant, error);
                 return;
