@@ -13,6 +13,7 @@ class KafkaTopicsTest {
     void aTenantHasOneTopicPair() {
         assertThat(KafkaTopics.desired("fedmesh", "acme")).isEqualTo("fedmesh.acme.desired");
         assertThat(KafkaTopics.status("fedmesh", "acme")).isEqualTo("fedmesh.acme.status");
+        assertThat(KafkaTopics.inventory("fedmesh", "acme")).isEqualTo("fedmesh.acme.inventory");
     }
 
     @Test
@@ -20,12 +21,22 @@ class KafkaTopicsTest {
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.desired")).contains("acme");
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.status")).contains("acme");
         assertThat(KafkaTopics.tenantOf("fedmesh.eu", "fedmesh.eu.acme.status")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.inventory")).contains("acme");
+        assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh..inventory")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "other.acme.desired")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmeshx.acme.desired")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.acme.events")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh..desired")).isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "fedmesh.eu.acme.desired")).as("another prefix's tenant").isEmpty();
         assertThat(KafkaTopics.tenantOf("fedmesh", "__consumer_offsets")).isEmpty();
+    }
+
+    @Test
+    void aRecordsKindIsPartOfWhatItsHmacCovers() {
+        byte[] value = {1, 2, 3};
+        assertThat(KafkaTopics.authenticatedBytes(null, value)).as("a status report: its value alone").isEqualTo(value);
+        assertThat(KafkaTopics.authenticatedBytes(KafkaTopics.INVENTORY_RECORD_KIND, value))
+                .isEqualTo(new byte[] {'i', 'n', 'v', 'e', 'n', 't', 'o', 'r', 'y', '\n', 1, 2, 3});
     }
 
     @Test

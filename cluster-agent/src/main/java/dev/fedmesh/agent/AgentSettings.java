@@ -1,5 +1,6 @@
 package dev.fedmesh.agent;
 
+import dev.fedmesh.agent.health.ProbeSettings;
 import dev.fedmesh.agent.registration.RegistrationApiSettings;
 import dev.fedmesh.agent.sds.SdsSocket;
 import dev.fedmesh.agent.trust.BootstrapCredential;
@@ -74,6 +75,8 @@ import java.util.Optional;
  *       18001 (0 = any free port): where the registration API listens</li>
  *   <li>{@code fedmesh.agent.reconnect-grace-period} (FEDMESH_AGENT_RECONNECT_GRACE_PERIOD), default {@code PT30S}:
  *       how long endpoints of workloads connected before a restart are kept for them to reconnect</li>
+ *   <li>{@code fedmesh.agent.probes.*}: how the agent probes its local endpoints and the other clusters on the data
+ *       path ({@link ProbeSettings})</li>
  * </ul>
  */
 public final class AgentSettings {
@@ -103,6 +106,7 @@ public final class AgentSettings {
     private final Optional<SdsSocket> sdsSocket;
     private final Optional<RegistrationApiSettings> registrationApi;
     private final Duration reconnectGracePeriod;
+    private final ProbeSettings probes;
 
     // Every setting is checked here, once, however the settings were built.
     private AgentSettings(Builder builder) {
@@ -141,6 +145,7 @@ public final class AgentSettings {
                     "a duration of zero or more such as PT30S");
         }
         reconnectGracePeriod = builder.reconnectGracePeriod;
+        probes = Objects.requireNonNull(builder.probes, "probes");
     }
 
     /**
@@ -167,7 +172,8 @@ public final class AgentSettings {
                 .trust(trust)
                 .sdsSocket(sdsSocket)
                 .registrationApi(registrationApi)
-                .reconnectGracePeriod(reconnectGracePeriod);
+                .reconnectGracePeriod(reconnectGracePeriod)
+                .probes(probes);
     }
 
     public String tenant() {
@@ -243,6 +249,11 @@ public final class AgentSettings {
         return reconnectGracePeriod;
     }
 
+    /** How the agent probes its local endpoints and the other clusters on the data path. */
+    public ProbeSettings probes() {
+        return probes;
+    }
+
     /** The settings for a log line; no password or credential appears in it. */
     @Override
     public String toString() {
@@ -253,7 +264,7 @@ public final class AgentSettings {
                 + stateDirectory + ", endpoints=" + endpoints.size() + ", configVerifyingKeys="
                 + configVerifier.keyIds() + ", trust=" + trust + ", sds=" + sdsSocket.map(SdsSocket::path)
                 + ", registrationApi=" + registrationApi.map(api -> api.host() + ":" + api.port())
-                + ", reconnectGracePeriod=" + reconnectGracePeriod + "]";
+                + ", reconnectGracePeriod=" + reconnectGracePeriod + ", probes=" + probes + "]";
     }
 
     /** Builds {@link AgentSettings}; each setting left alone keeps its default. */
@@ -274,6 +285,7 @@ public final class AgentSettings {
         private Optional<SdsSocket> sdsSocket = Optional.empty();
         private Optional<RegistrationApiSettings> registrationApi = Optional.empty();
         private Duration reconnectGracePeriod = DEFAULT_RECONNECT_GRACE_PERIOD;
+        private ProbeSettings probes = ProbeSettings.DEFAULT;
 
         private Builder(String tenant, String cluster) {
             this.tenant = tenant;
@@ -372,6 +384,12 @@ public final class AgentSettings {
             return this;
         }
 
+        /** How local endpoints and other clusters are probed (interval, timeout, fall, rise, targets per cluster). */
+        public Builder probes(ProbeSettings probes) {
+            this.probes = probes;
+            return this;
+        }
+
         /** The settings; a missing or invalid one is refused naming the property and the fix. */
         public AgentSettings build() {
             return new AgentSettings(this);
@@ -435,6 +453,7 @@ public final class AgentSettings {
                 .sdsSocket(sdsSocket(properties))
                 .registrationApi(registrationApi(properties))
                 .reconnectGracePeriod(reconnectGracePeriod(properties))
+                .probes(ProbeSettings.from(properties))
                 .build();
     }
 

@@ -6,6 +6,12 @@ import dev.fedmesh.agent.desired.DesiredConfigApplier;
 import dev.fedmesh.agent.desired.DesiredConfigConsumer;
 import dev.fedmesh.agent.desired.EnvelopeVerifier;
 import dev.fedmesh.agent.desired.LastKnownGood;
+import dev.fedmesh.agent.failover.ClusterReachability;
+import dev.fedmesh.agent.federation.InventoryPublisher;
+import dev.fedmesh.agent.federation.InventoryPublishing;
+import dev.fedmesh.agent.federation.RemoteInventories;
+import dev.fedmesh.agent.health.LocalEndpointHealth;
+import dev.fedmesh.agent.health.TcpProber;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
 import dev.fedmesh.agent.inventory.InventoryState;
 import dev.fedmesh.agent.inventory.LocalInventory;
@@ -20,6 +26,7 @@ import dev.fedmesh.agent.trust.IntermediateRotation;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
+import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.ProxyStatus;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -27,15 +34,20 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One cluster's agent: serves the cluster's proxies over ADS from the newest desired config it has
- * (Kafka, or the last-known-good file until Kafka answers) and its local inventory, and, when a
- * socket is set, its workloads' SVIDs and the trust bundle over SDS.
+ * (Kafka, or the last-known-good file until Kafka answers), its local inventory and the other
+ * clusters' inventories, nearest first and failing over by its own probes; and, when a socket is
+ * set, its workloads' SVIDs and the trust bundle over SDS. It publishes its inventory for the
+ * tenant's other clusters.
  */
 public final class ClusterAgent implements AutoCloseable {
 
@@ -52,63 +64,162 @@ public final class ClusterAgent implements AutoCloseable {
     private final InventoryState inventoryState;
     private final ConnectedWorkloads connected;
     private final Optional<RegistrationApi> registrationApi;
+    private final RemoteInventories remoteInventories;
+    private final InventoryPublisher inventoryPublisher;
+    private final TcpProber prober;
+    private final LocalEndpointHealth localHealth;
+    private final ClusterReachability reachability;
     private boolean closed;
 
-    private ClusterAgent(AgentSettings settings, LocalInventory inventory, DesiredConfigApplier applier,
-                         AdsServer adsServer, DesiredConfigConsumer consumer, StatusReporter status,
-                         ClusterTrust trust, SecretDiscovery sds, InventoryState inventoryState,
-                         ConnectedWorkloads connected, Optional<RegistrationApi> registrationApi) {
-        this.settings = settings;
-        this.inventory = inventory;
-        this.applier = applier;
-        this.adsServer = adsServer;
-        this.consumer = consumer;
-        this.status = status;
-        this.trust = trust;
-        this.sds = sds;
-        this.inventoryState = inventoryState;
-        this.connected = connected;
-        this.registrationApi = registrationApi;
+    private ClusterAgent(Parts parts) {
+        this.settings = parts.settings;
+        this.inventory = parts.inventory;
+        this.applier = parts.applier;
+        this.adsServer = parts.adsServer;
+        this.consumer = parts.consumer;
+        this.status = parts.status;
+        this.trust = parts.trust;
+        this.sds = parts.sds;
+        this.inventoryState = parts.inventoryState;
+        this.connected = parts.connected;
+        this.registrationApi = parts.registrationApi;
+        this.remoteInventories = parts.remoteInventories;
+        this.inventoryPublisher = parts.inventoryPublisher;
+        this.prober = parts.prober;
+        this.localHealth = parts.localHealth;
+        this.reachability = parts.reachability;
+    }
+
+    /** What {@link #start} has built so far; what it opened is closed, last first, should a later step fail. */
+    private static final class Parts {
+        private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+        private AgentSettings settings;
+        private LocalInventory inventory;
+        private DesiredConfigApplier applier;
+        private AdsServer adsServer;
+        private DesiredConfigConsumer consumer;
+        private StatusReporter status;
+        private ClusterTrust trust;
+        private SecretDiscovery sds;
+        private InventoryState inventoryState;
+        private ConnectedWorkloads connected;
+        private Optional<RegistrationApi> registrationApi = Optional.empty();
+        private RemoteInventories remoteInventories;
+        private InventoryPublisher inventoryPublisher;
+        private TcpProber prober;
+        private LocalEndpointHealth localHealth;
+        private ClusterReachability reachability;
+
+        private <T extends AutoCloseable> T opened(T part) {
+            opened.push(part);
+            return part;
+        }
+
+        private void closeOpened() {
+            while (!opened.isEmpty()) {
+                try {
+                    opened.pop().close();
+                } catch (Exception e) {
+                    LOG.warn("a part of the agent failed to close after a failed start: {}", e.toString());
+                }
+            }
+        }
     }
 
     /**
-     * Starts the agent: restores the last-known-good config (before Kafka is asked anything),
-     * serves xDS, then follows the tenant's desired topic.
+     * Starts the agent: restores what it kept (the last-known-good config, its endpoints, the other
+     * clusters' inventories) before Kafka is asked anything, serves xDS, then follows the tenant's
+     * desired and inventory topics, publishes its own inventory and probes its endpoints and the
+     * other clusters.
      */
     public static ClusterAgent start(AgentSettings settings) {
+        Parts parts = new Parts();
+        try {
+            build(settings, parts);
+        } catch (RuntimeException e) {
+            parts.closeOpened();
+            throw e;
+        }
+        ClusterAgent agent = new ClusterAgent(parts);
+        parts.remoteInventories.start();
+        parts.consumer.start();
+        parts.trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
+        parts.status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
+        parts.inventoryPublisher.start();
+        parts.localHealth.start();
+        parts.reachability.start();
+        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), registration API {},"
+                        + " following {} at {}, state in {}, applying configs signed by key(s) {}; probing every {}"
+                        + " (fall {}, rise {})", settings.tenant(),
+                settings.cluster(), settings.xdsHost(), parts.adsServer.port(), settings.xdsTls()
+                        .map(tls -> "TLS, to clients with a certificate of " + tls.clientCaFile())
+                        .orElse("plaintext"), settings.endpoints().size(),
+                parts.registrationApi.map(api -> "on " + api.address().getHostString() + ":" + api.address().getPort())
+                        .orElse("off"), settings.desiredTopic(),
+                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath(),
+                settings.configVerifier().keyIds(), settings.probes().interval(), settings.probes().fall(),
+                settings.probes().rise());
+        return agent;
+    }
+
+    private static void build(AgentSettings settings, Parts parts) {
+        parts.settings = settings;
+        String tenant = settings.tenant();
+        String cluster = settings.cluster();
         // Every proxy of the cluster gets the same resources, so all nodes share one snapshot group.
-        String group = settings.tenant() + "/" + settings.cluster();
+        String group = tenant + "/" + cluster;
         SimpleCache<String> cache = new SimpleCache<>(node -> group);
-        XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, settings.tenant(), settings.cluster());
+        XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, tenant, cluster);
         LocalInventory inventory = new LocalInventory();
+        parts.inventory = inventory;
         settings.endpoints().forEach(inventory::register);
         // Keys, workload files and kept endpoints per tenant and cluster, like the last-known-good config:
         // agents may share a state directory.
-        Path clusterDirectory = settings.stateDirectory().resolve(settings.tenant()).resolve(settings.cluster());
-        InventoryState inventoryState = new InventoryState(clusterDirectory, settings.tenant(), settings.cluster());
-        inventoryState.attach(inventory, settings.reconnectGracePeriod());
-        inventory.addListener(publisher::inventoryChanged);
-        ConnectedWorkloads connected = new ConnectedWorkloads(settings.tenant(), settings.cluster(), inventory);
+        Path clusterDirectory = settings.stateDirectory().resolve(tenant).resolve(cluster);
+        parts.inventoryState = parts.opened(new InventoryState(clusterDirectory, tenant, cluster));
+        parts.inventoryState.attach(inventory, settings.reconnectGracePeriod());
+        inventory.addListener((endpoints, generation) -> publisher.localChanged(inventory.snapshot(tenant, cluster)));
+        parts.connected = parts.opened(new ConnectedWorkloads(tenant, cluster, inventory));
 
-        StatusReporter status = new StatusReporter(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                settings.topicPrefix(), settings.tenant(), settings.cluster(), StatusReporter.DEFAULT_HEARTBEAT_INTERVAL,
-                publisher::served, settings.trust().bootstrapCredential().map(BootstrapCredential::keys));
-        ClusterTrust trust = new ClusterTrust(settings.tenant(), settings.cluster(),
-                new IntermediateRotation(settings.tenant(), settings.cluster(), new IntermediateKeyFiles(clusterDirectory),
+        StatusReporter status = parts.opened(new StatusReporter(settings.kafkaBootstrapServers(),
+                settings.kafkaSecurity(), settings.topicPrefix(), tenant, cluster,
+                StatusReporter.DEFAULT_HEARTBEAT_INTERVAL, publisher::served,
+                settings.trust().bootstrapCredential().map(BootstrapCredential::keys)));
+        parts.status = status;
+        ClusterTrust trust = parts.opened(new ClusterTrust(tenant, cluster,
+                new IntermediateRotation(tenant, cluster, new IntermediateKeyFiles(clusterDirectory),
                         settings.trust().bootstrapCredential()),
                 new WorkloadSvids(clusterDirectory.resolve("workloads")), inventory::endpoints,
-                settings.trust().svidTtl(), status::reportNow, Clock.systemUTC());
+                settings.trust().svidTtl(), status::reportNow, Clock.systemUTC()));
+        parts.trust = trust;
         status.reportIntermediate(trust::request, trust::intermediateNotAfter);
         status.reportSvidRoot(trust::svidRootSha256);
         inventory.addListener((endpoints, generation) -> trust.endpointsChanged());
-        DesiredConfigApplier applier = new DesiredConfigApplier(settings.tenant(), settings.cluster(),
-                new LastKnownGood(settings.stateDirectory(), settings.tenant(), settings.cluster()),
+
+        // The other clusters' inventories, as kept at the last run, before the last-known-good config is
+        // served: a restart without Kafka still reaches every remote endpoint it knew.
+        parts.remoteInventories = parts.opened(new RemoteInventories(settings.kafkaBootstrapServers(),
+                settings.kafkaSecurity(), settings.topicPrefix(), tenant, cluster, settings.configVerifier(),
+                settings.stateDirectory()));
+        parts.prober = parts.opened(new TcpProber(tenant + "-" + cluster));
+        parts.reachability = parts.opened(new ClusterReachability(cluster, parts.prober, settings.probes()));
+        parts.reachability.addListener(publisher::unreachableChanged);
+        parts.remoteInventories.addListener(remote -> {
+            publisher.remoteChanged(remote);
+            parts.reachability.inventories(remote);
+        });
+        parts.localHealth = parts.opened(new LocalEndpointHealth(inventory, parts.prober, settings.probes()));
+
+        ClusterReachability reachability = parts.reachability;
+        DesiredConfigApplier applier = parts.opened(new DesiredConfigApplier(tenant, cluster,
+                new LastKnownGood(settings.stateDirectory(), tenant, cluster),
                 new DesiredConfigApplier.Steps() {
                     @Override
                     public Runnable prepareServing(DesiredConfig config) {
                         Runnable serve = publisher.prepare(config);
                         return () -> {
                             serve.run();
+                            reachability.peers(config.getPeersList());
                             status.configApplied(config);
                         };
                     }
@@ -117,79 +228,26 @@ public final class ClusterAgent implements AutoCloseable {
                     public void takeTrust(DesiredConfig config) {
                         trust.configApplied(config);
                     }
-                }, status::reportNow, Clock.systemUTC());
+                }, status::reportNow, Clock.systemUTC()));
+        parts.applier = applier;
         status.reportApplyFailure(applier::applyFailure);
-        SecretDiscovery sds;
-        try {
-            sds = SecretDiscovery.start(settings.sdsSocket(), inventory, trust);
-        } catch (RuntimeException e) {
-            applier.close();
-            status.close();
-            trust.close();
-            inventoryState.close();
-            throw e;
-        }
+        parts.sds = parts.opened(SecretDiscovery.start(settings.sdsSocket(), inventory, trust));
         applier.restoreLastKnownGood();
 
-        AdsServer adsServer;
-        try {
-            adsServer = AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(), settings.xdsTls(),
-                    // Registration first: by the time a stream's close shows in the status, its endpoint has left.
-                    List.of(connected, status.proxyTracker()));
-        } catch (RuntimeException e) {
-            applier.close();
-            sds.close();
-            status.close();
-            trust.close();
-            inventoryState.close();
-            throw e;
-        }
-        Optional<RegistrationApi> registrationApi;
-        try {
-            registrationApi = settings.registrationApi().map(api ->
-                    RegistrationApi.start(settings.tenant(), settings.cluster(), inventory, api));
-        } catch (RuntimeException e) {
-            connected.close();
-            adsServer.close();
-            applier.close();
-            sds.close();
-            status.close();
-            trust.close();
-            inventoryState.close();
-            throw e;
-        }
-        DesiredConfigConsumer consumer;
-        try {
-            consumer = new DesiredConfigConsumer(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
-                    settings.desiredTopic(),
-                    settings.tenant(), settings.cluster(), new EnvelopeVerifier(settings.configVerifier()),
-                    applier::offer, status::reportNow);
-        } catch (RuntimeException e) {
-            registrationApi.ifPresent(RegistrationApi::close);
-            connected.close();
-            adsServer.close();
-            applier.close();
-            sds.close();
-            status.close();
-            trust.close();
-            inventoryState.close();
-            throw e;
-        }
-        ClusterAgent agent = new ClusterAgent(settings, inventory, applier, adsServer, consumer, status, trust, sds,
-                inventoryState, connected, registrationApi);
-        consumer.start();
-        trust.start(ClusterTrust.DEFAULT_CHECK_INTERVAL);
-        status.start(() -> agent.lastRefusal().map(StatusReporter::describe).orElse(""));
-        LOG.info("tenant={} cluster={} agent serving xDS on {}:{} ({}; {} static endpoint(s)), registration API {},"
-                        + " following {} at {}, state in {}, applying configs signed by key(s) {}", settings.tenant(),
-                settings.cluster(), settings.xdsHost(), adsServer.port(), settings.xdsTls()
-                        .map(tls -> "TLS, to clients with a certificate of " + tls.clientCaFile())
-                        .orElse("plaintext"), settings.endpoints().size(),
-                registrationApi.map(api -> "on " + api.address().getHostString() + ":" + api.address().getPort())
-                        .orElse("off"), settings.desiredTopic(),
-                settings.kafkaBootstrapServers(), settings.stateDirectory().toAbsolutePath(),
-                settings.configVerifier().keyIds());
-        return agent;
+        parts.adsServer = parts.opened(AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(),
+                settings.xdsTls(),
+                // Registration first: by the time a stream's close shows in the status, its endpoint has left.
+                List.of(parts.connected, status.proxyTracker())));
+        parts.registrationApi = settings.registrationApi().map(api ->
+                parts.opened(RegistrationApi.start(tenant, cluster, inventory, api)));
+        parts.consumer = parts.opened(new DesiredConfigConsumer(settings.kafkaBootstrapServers(),
+                settings.kafkaSecurity(), settings.desiredTopic(), tenant, cluster,
+                new EnvelopeVerifier(settings.configVerifier()), applier::offer, status::reportNow));
+        parts.inventoryPublisher = parts.opened(new InventoryPublisher(tenant, cluster,
+                () -> inventory.snapshot(tenant, cluster),
+                bytes -> status.send(KafkaTopics.INVENTORY_RECORD_KIND, bytes), InventoryPublishing.defaults()));
+        InventoryPublisher inventoryPublisher = parts.inventoryPublisher;
+        inventory.addListener((endpoints, generation) -> inventoryPublisher.changed());
     }
 
     public AgentSettings settings() {
@@ -256,6 +314,19 @@ public final class ClusterAgent implements AutoCloseable {
         return trust.intermediateNotAfter();
     }
 
+    /**
+     * The inventories of the tenant's other clusters, as the control plane republished them (restored
+     * from the state directory at start, before Kafka answers); add a listener to be told of each change.
+     */
+    public RemoteInventories remoteInventories() {
+        return remoteInventories;
+    }
+
+    /** The other clusters this agent's probes cannot reach now: their endpoints get none of this cluster's traffic. */
+    public Set<String> unreachableClusters() {
+        return reachability.unreachable();
+    }
+
     /** Applies a config as if it had come from Kafka: only when it is newer than the applied one. */
     boolean offer(DesiredConfig config) {
         return applier.offer(config, "a direct offer");
@@ -271,7 +342,12 @@ public final class ClusterAgent implements AutoCloseable {
         connected.close();
         inventoryState.close();
         registrationApi.ifPresent(RegistrationApi::close);
+        reachability.close();
+        localHealth.close();
+        prober.close();
+        inventoryPublisher.close();
         consumer.close();
+        remoteInventories.close();
         applier.close();
         trust.close();
         status.close();

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.fedmesh.distributor.access.AgentAccess;
 import dev.fedmesh.distributor.access.AgentAccessSweep;
 import dev.fedmesh.distributor.access.KafkaAgentAccess;
+import dev.fedmesh.distributor.inventory.InventoryIngester;
+import dev.fedmesh.distributor.inventory.InventoryTopicWriter;
 import dev.fedmesh.distributor.outbox.OutboxRelay;
 import dev.fedmesh.distributor.publish.DesiredConfigPublisher;
 import dev.fedmesh.distributor.state.TenantStateReader;
@@ -30,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running distributor: a connection pool, a Kafka publisher, the outbox relay thread, status
- * ingestion and, with workload identity, the root rotation driver.
+ * and inventory ingestion and, with workload identity, the root rotation driver.
  */
 public final class ConfigDistributor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigDistributor.class);
@@ -41,6 +43,7 @@ public final class ConfigDistributor implements AutoCloseable {
     private final OutboxRelay relay;
     private final Thread thread;
     private final StatusIngester statusIngester;
+    private final InventoryIngester inventoryIngester;
     private final Thread statusThread;
     private final Optional<RootRotations> rotations;
     private final ScheduledExecutorService rotationDriver;
@@ -69,8 +72,12 @@ public final class ConfigDistributor implements AutoCloseable {
         this.relay = new OutboxRelay(dsl, settings.jdbcUrl(), settings.dbUsername(), settings.dbPassword(), publisher,
                 settings.pollInterval(), roots.map(TenantStateReader::new).orElseGet(TenantStateReader::new));
         this.thread = new Thread(relay, "fedmesh-outbox-relay");
+        this.inventoryIngester = new InventoryIngester(dsl, new InventoryTopicWriter(settings.kafkaBootstrapServers(),
+                settings.kafkaSecurity(), settings.topicPrefix(), settings.signingKey(), settings.maxRecordBytes()),
+                publisher.topics());
         this.statusIngester = new StatusIngester(settings.kafkaBootstrapServers(), settings.kafkaSecurity(),
                 settings.topicPrefix(), dsl)
+                .handingInventoriesTo(inventoryIngester)
                 .answeringIntermediateRequestsWith(roots.<IntermediateRequestHandler>map(known -> new IntermediateRequests(
                         dsl, known, trust.get().terms(), trust.get().bootstrapCredentialLifetime(), Clock.systemUTC()))
                         .orElse(IntermediateRequestHandler.NONE));
@@ -132,6 +139,7 @@ public final class ConfigDistributor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        inventoryIngester.close();
         publisher.close();
         dataSource.close();
         LOG.info("Distributor stopped");

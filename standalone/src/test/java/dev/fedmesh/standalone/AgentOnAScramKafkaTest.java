@@ -10,9 +10,13 @@ import dev.fedmesh.agent.trust.IntermediateKeyFiles;
 import dev.fedmesh.agent.trust.IntermediateRequestProof;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.ClusterStatus;
+import dev.fedmesh.api.v1.InventoryEndpoint;
+import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.TestKafka;
 import dev.fedmesh.trust.credential.ClusterCredentialKeys;
@@ -26,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -50,6 +55,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_INVENTORIES;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -140,6 +146,44 @@ class AgentOnAScramKafkaTest {
         assertThat(deadLetter.path("detail").asText()).contains("another cluster's agent");
         await(() -> appliedRevision("globex", "west") == westAgent.appliedRevision(), "west as its own agent says");
         assertThat(appliedRevision("globex", "west")).isNotEqualTo(999);
+    }
+
+    @Test
+    void oneClusterCannotSpeakForAnotherInTheInventoriesEveryAgentReads() throws Exception {
+        createTenant("soylent");
+        String east = register("soylent", "east");
+        ClusterAgent westAgent = mesh.stack.startAgent("soylent", "west", register("soylent", "west"));
+        westAgent.inventory().register(new ServiceEndpoint("greeter", "10.8.0.1", 50051, Map.of()));
+        ClusterAgent northAgent = mesh.stack.startAgent("soylent", "north", register("soylent", "north"));
+        await(() -> hostsOf(northAgent.remoteInventories().current().get("west")).contains("10.8.0.1"),
+                "north holds west's endpoint");
+        KafkaClientSecurity eastLogin = login("soylent", "east", east);
+        byte[] eastsOwn = inventory("soylent", "east", "10.7.0.1").toByteArray();
+        await(() -> writeInventoryRecord(eastLogin, "soylent", "east", eastsOwn,
+                ClusterCredentialKeys.ofCredential(east)), "east's own inventory written with east's login");
+
+        // East's login cannot write the inventory topic every agent reads: only the control plane may.
+        Exception refused = writeInventoryTopic(eastLogin, "soylent", "west",
+                inventory("soylent", "west", "6.6.6.6").toByteArray());
+        assertThat(refused).as("the broker refuses east's write").isNotNull();
+        assertThat(rootCause(refused)).isInstanceOf(TopicAuthorizationException.class);
+
+        // East writes an inventory keyed as west on the status topic, which it may write, with its own HMAC.
+        byte[] forged = inventory("soylent", "west", "6.6.6.6").toByteArray();
+        assertThat(writeInventoryRecord(eastLogin, "soylent", "west", forged, ClusterCredentialKeys.ofCredential(east)))
+                .as("the broker lets east write on its tenant's status topic").isTrue();
+        JsonNode deadLetter = await(() -> deadLetter("soylent", "west", "unauthenticated"),
+                letter -> letter != null, "the operator sees the forged inventory");
+        assertThat(deadLetter.path("detail").asText()).contains("another cluster's agent");
+        await(() -> hostsOf(northAgent.remoteInventories().current().get("east")).contains("10.7.0.1"),
+                "east's own inventory, written before, reaches north");
+
+        assertThat(hostsOf(ClusterInventory.parseFrom(db().select(CLUSTER_INVENTORIES.INVENTORY).from(CLUSTER_INVENTORIES)
+                .where(CLUSTER_INVENTORIES.CLUSTER.eq("west")).fetchOne(CLUSTER_INVENTORIES.INVENTORY))))
+                .as("west's stored inventory").containsExactly("10.8.0.1");
+        assertThat(hostsOf(northAgent.remoteInventories().current().get("west"))).as("west as north's agent reads it")
+                .containsExactly("10.8.0.1");
+        assertThat(northAgent.remoteInventories().refusedRecords()).isZero();
     }
 
     @Test
@@ -352,6 +396,66 @@ class AgentOnAScramKafkaTest {
             return true;
         } catch (ExecutionException | KafkaException e) {
             return false;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static ClusterInventory inventory(String tenant, String cluster, String host) {
+        return ClusterInventory.newBuilder().setTenant(tenant).setCluster(cluster).setGeneration(1)
+                .addServices(InventoryService.newBuilder().setName("greeter")
+                        .addEndpoints(InventoryEndpoint.newBuilder().setHost(host).setPort(50051)))
+                .build();
+    }
+
+    private static List<String> hostsOf(ClusterInventory inventory) {
+        return inventory == null ? List.of() : inventory.getServicesList().stream()
+                .flatMap(service -> service.getEndpointsList().stream()).map(InventoryEndpoint::getHost).toList();
+    }
+
+    private static Throwable rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /**
+     * Whether {@code login} gets an inventory record keyed by {@code cluster} onto the tenant's status topic,
+     * authenticated with {@code keys} as an agent authenticates its own.
+     */
+    private boolean writeInventoryRecord(KafkaClientSecurity login, String tenant, String cluster, byte[] value,
+                                         ClusterCredentialKeys keys) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(KafkaTopics.status(prefix, tenant), cluster, value);
+        record.headers().add(KafkaTopics.RECORD_KIND_HEADER,
+                KafkaTopics.INVENTORY_RECORD_KIND.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        record.headers().add(KafkaTopics.REPORT_MAC_HEADER, keys.reportMac(tenant, cluster,
+                KafkaTopics.authenticatedBytes(KafkaTopics.INVENTORY_RECORD_KIND, value)));
+        return send(login, record) == null;
+    }
+
+    /** What the broker answers {@code login} writing to the tenant's inventory topic: null when it took the record. */
+    private Exception writeInventoryTopic(KafkaClientSecurity login, String tenant, String cluster, byte[] value) {
+        return send(login, new ProducerRecord<>(KafkaTopics.inventory(prefix, tenant), cluster, value));
+    }
+
+    private Exception send(KafkaClientSecurity login, ProducerRecord<String, byte[]> record) {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        login.applyTo(config);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e;
+        } catch (KafkaException e) {
+            return e;
         } catch (Exception e) {
             throw new AssertionError(e);
         }

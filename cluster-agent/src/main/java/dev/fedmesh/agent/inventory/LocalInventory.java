@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.inventory;
 
+import dev.fedmesh.agent.health.ProbedEndpoints;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.EndpointHealth;
@@ -29,7 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * source remains; its service account; and its health: HEALTHY while a stream of the workload itself
  * is open, otherwise what the prober last said ({@link #health}), UNKNOWN until it says anything.
  */
-public final class LocalInventory {
+public final class LocalInventory implements ProbedEndpoints {
 
     /** Told of each change: every endpoint now registered, and the change's generation number. */
     @FunctionalInterface

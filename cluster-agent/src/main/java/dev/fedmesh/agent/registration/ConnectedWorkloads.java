@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Metadata that cannot be taken (a port out of range, a service name that is not a name) is logged
  * once, naming the field, and ignored: the stream is served as any other.
  */
-public final class ConnectedWorkloads implements DiscoveryServerCallbacks {
+public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoCloseable {
 
     public static final String SERVICE = EndpointFields.NODE_METADATA_PREFIX + EndpointFields.SERVICE;
     public static final String PORT = EndpointFields.NODE_METADATA_PREFIX + EndpointFields.PORT;

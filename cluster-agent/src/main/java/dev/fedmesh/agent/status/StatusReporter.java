@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -187,6 +188,33 @@ public final class StatusReporter implements AutoCloseable {
      */
     public void reportNow() {
         changed();
+    }
+
+    /**
+     * Sends {@code value} to the status topic keyed by this cluster as a record of {@code kind}
+     * ({@link KafkaTopics#RECORD_KIND_HEADER}, e.g. {@link KafkaTopics#INVENTORY_RECORD_KIND}),
+     * carrying the HMAC of the cluster's credential over the kind and the value
+     * ({@link KafkaTopics#authenticatedBytes}), through the reporter's own producer. Does not wait:
+     * the future completes once the broker has the record, or with the error.
+     */
+    public CompletableFuture<Void> send(String kind, byte[] value) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        try {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, cluster, value);
+            record.headers().add(KafkaTopics.RECORD_KIND_HEADER, kind.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            keys.ifPresent(known -> record.headers().add(KafkaTopics.REPORT_MAC_HEADER,
+                    known.reportMac(tenant, cluster, KafkaTopics.authenticatedBytes(kind, value))));
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    sent.completeExceptionally(error);
+                } else {
+                    sent.complete(null);
+                }
+            });
+        } catch (KafkaException e) {
+            sent.completeExceptionally(e);
+        }
+        return sent;
     }
 
     /** A refusal as one line for a person: what was refused, where, by which key, when and why. */

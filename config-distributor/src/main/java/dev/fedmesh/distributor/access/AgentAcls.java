@@ -15,9 +15,11 @@ import org.apache.kafka.common.resource.ResourceType;
 import java.util.List;
 
 /**
- * The only Kafka rights an agent gets: READ and DESCRIBE on its tenant's desired topic (it reads
- * without a consumer group, so no group ACL), WRITE and DESCRIBE on its tenant's status topic
- * (WRITE also allows its idempotent producer). Both topics by literal name, from any host.
+ * The only Kafka rights an agent gets: READ and DESCRIBE on its tenant's desired and inventory
+ * topics (it reads without a consumer group, so no group ACL), WRITE and DESCRIBE on its tenant's
+ * status topic (WRITE also allows its idempotent producer). Every topic by literal name, from any
+ * host. No agent may write the inventory topic: only the control plane republishes there what it
+ * authenticated, so one cluster's agent cannot speak for another.
  */
 public final class AgentAcls {
 
@@ -28,9 +30,12 @@ public final class AgentAcls {
     public static List<AclBinding> of(String topicPrefix, String tenant, String principal) {
         String desired = KafkaTopics.desired(topicPrefix, tenant);
         String status = KafkaTopics.status(topicPrefix, tenant);
+        String inventory = KafkaTopics.inventory(topicPrefix, tenant);
         return List.of(
                 allow(desired, principal, AclOperation.READ),
                 allow(desired, principal, AclOperation.DESCRIBE),
+                allow(inventory, principal, AclOperation.READ),
+                allow(inventory, principal, AclOperation.DESCRIBE),
                 allow(status, principal, AclOperation.WRITE),
                 allow(status, principal, AclOperation.DESCRIBE));
     }

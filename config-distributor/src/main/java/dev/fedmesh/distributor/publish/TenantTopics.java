@@ -26,8 +26,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A tenant's pair of topics on the brokers: created compacted before its first publish, and
- * deleted once the tenant is (by the sweep, see {@code AgentAccessSweep}).
+ * A tenant's topics on the brokers (desired, status, inventory): created compacted before its first
+ * publish, and deleted once the tenant is (by the sweep, see {@code AgentAccessSweep}).
  *
  * <p>What was created is remembered by tenant <em>id</em>, not name: a tenant deleted and created
  * again under the same name has a new id, so its topics are created again (the old ones having
@@ -35,7 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * defaults, not compacted. A failed publish forgets its tenant, so the next one checks again.
  *
  * <p><b>Topic settings.</b> Each kind of topic has the settings it is created with
- * ({@link #desiredTopicConfigs}, {@link #statusTopicConfigs}); a topic that already exists (created by
+ * ({@link #desiredTopicConfigs}, {@link #statusTopicConfigs}, {@link #inventoryTopicConfigs}); a topic that already exists (created by
  * an older release, or before the limits were changed) is given them when the distributor first
  * publishes its tenant, since delivery depends on them: a desired topic whose
  * {@code max.message.bytes} is below what the distributor sends would refuse the tenant's configs.
@@ -54,6 +54,7 @@ public final class TenantTopics {
     private final short replicationFactor;
     private final Map<String, String> desiredTopicConfigs;
     private final Map<String, String> statusTopicConfigs;
+    private final Map<String, String> inventoryTopicConfigs;
     private final Set<UUID> created = ConcurrentHashMap.newKeySet();
 
     /** The topics under {@code prefix}, for records of at most {@link #DEFAULT_MAX_RECORD_BYTES}. */
@@ -76,6 +77,8 @@ public final class TenantTopics {
         // Reports are ordered by when the broker appended them, never by the agents' clocks.
         this.statusTopicConfigs = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                 TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+        // Republished inventories are signed envelopes of what agents sent, bounded like desired configs.
+        this.inventoryTopicConfigs = desiredTopicConfigs;
     }
 
     /**
@@ -98,18 +101,25 @@ public final class TenantTopics {
         return statusTopicConfigs;
     }
 
+    /** The settings every inventory topic is created with and kept at: those of the desired topics. */
+    public Map<String, String> inventoryTopicConfigs() {
+        return inventoryTopicConfigs;
+    }
+
     /**
-     * Creates the tenant's desired topic ({@code desiredPartitions} partitions) and status topic (one
-     * partition: distributors share the status topics of many tenants), or gives existing ones the
-     * settings new ones get, unless this distributor did for this tenant id already; an existing
-     * topic keeps its partitions and every setting not named in the topic kind's settings.
+     * Creates the tenant's desired topic ({@code desiredPartitions} partitions), status topic (one
+     * partition: distributors share the status topics of many tenants) and inventory topic (one
+     * partition: every agent of the tenant reads all of it), or gives existing ones the settings new
+     * ones get, unless this distributor did for this tenant id already; an existing topic keeps its
+     * partitions and every setting not named in the topic kind's settings.
      */
-    void ensure(UUID tenantId, String tenant) {
+    public void ensure(UUID tenantId, String tenant) {
         if (created.contains(tenantId)) {
             return;
         }
         ensure(KafkaTopics.desired(prefix, tenant), desiredPartitions, desiredTopicConfigs);
         ensure(KafkaTopics.status(prefix, tenant), 1, statusTopicConfigs);
+        ensure(KafkaTopics.inventory(prefix, tenant), 1, inventoryTopicConfigs);
         created.add(tenantId);
     }
 
@@ -118,7 +128,7 @@ public final class TenantTopics {
         created.remove(tenantId);
     }
 
-    /** Every tenant with a desired or status topic under this installation's prefix. */
+    /** Every tenant with a desired, status or inventory topic under this installation's prefix. */
     public SortedSet<String> tenantsOnBroker() {
         SortedSet<String> tenants = new TreeSet<>();
         for (String topic : await(admin.listTopics().names(), "listing the Kafka topics")) {
@@ -128,12 +138,13 @@ public final class TenantTopics {
     }
 
     /**
-     * Deletes both topics of {@code tenant}, a tenant that no longer exists, and returns once the
+     * Deletes every topic of {@code tenant}, a tenant that no longer exists, and returns once the
      * brokers no longer list them, so that a tenant created afterwards under the name gets new ones.
      * A topic already gone changes nothing.
      */
     public void delete(String tenant) {
-        List<String> topics = List.of(KafkaTopics.desired(prefix, tenant), KafkaTopics.status(prefix, tenant));
+        List<String> topics = List.of(KafkaTopics.desired(prefix, tenant), KafkaTopics.status(prefix, tenant),
+                KafkaTopics.inventory(prefix, tenant));
         for (Map.Entry<String, KafkaFuture<Void>> deletion : admin.deleteTopics(topics).topicNameValues().entrySet()) {
             try {
                 await(deletion.getValue(), "deleting topic " + deletion.getKey());

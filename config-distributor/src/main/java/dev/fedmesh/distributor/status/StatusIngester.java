@@ -7,6 +7,9 @@ import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.ClusterStatus;
 import dev.fedmesh.db.DatabaseErrors;
 import dev.fedmesh.distributor.FirstSightings;
+import dev.fedmesh.distributor.inventory.InventoryIngester;
+import dev.fedmesh.distributor.inventory.RefusedInventoryException;
+import dev.fedmesh.distributor.inventory.TenantInventory;
 import dev.fedmesh.distributor.status.ClusterStatusStore.TenantReport;
 import dev.fedmesh.distributor.status.StatusDeadLetters.DeadLetter;
 import dev.fedmesh.distributor.status.StatusDeadLetters.Reason;
@@ -56,6 +59,9 @@ import java.util.regex.Pattern;
  *       broker put it (its append time, then offset), never by the agent's clock;</li>
  *   <li>what cannot be read or stored goes to {@link StatusDeadLetters} and the partition moves on.</li>
  * </ol>
+ * A record whose {@link KafkaTopics#RECORD_KIND_HEADER} says {@link KafkaTopics#INVENTORY_RECORD_KIND}
+ * holds the cluster's inventory: authenticated the same way, it goes to the {@link InventoryIngester}
+ * (which stores and republishes it) instead; without one, such records are not taken.
  * The intermediate request an authenticated report carries is answered whatever became of the
  * report around it. Only a database that does not answer holds records back: they are read again
  * once it does. Offsets are committed after all this: a crash re-reads the records, and taking a
@@ -76,6 +82,7 @@ public final class StatusIngester implements Runnable {
     private final FirstSightings logged = new FirstSightings(10_000);
     private volatile boolean running = true;
     private volatile IntermediateRequestHandler intermediateRequests = IntermediateRequestHandler.NONE;
+    private volatile Optional<InventoryIngester> inventories = Optional.empty();
 
     public StatusIngester(String bootstrapServers, String topicPrefix, DSLContext dsl) {
         this(bootstrapServers, KafkaClientSecurity.plaintext(), topicPrefix, dsl);
@@ -108,6 +115,12 @@ public final class StatusIngester implements Runnable {
         return this;
     }
 
+    /** Hands every authenticated inventory record to {@code ingester}; call before {@link #run}. */
+    public StatusIngester handingInventoriesTo(InventoryIngester ingester) {
+        this.inventories = Optional.of(ingester);
+        return this;
+    }
+
     /** The consumer group every distributor of one topic prefix joins. */
     public static String groupId(String topicPrefix) {
         return topicPrefix + ".status-ingest";
@@ -124,6 +137,7 @@ public final class StatusIngester implements Runnable {
                         rewind(records);
                         sleep();
                     }
+                    passInventories();
                 } catch (WakeupException e) {
                     if (running) {
                         throw e;
@@ -154,11 +168,13 @@ public final class StatusIngester implements Runnable {
         try {
             RegisteredClusters registered = RegisteredClusters.of(dsl, tenants);
             List<Taken> accepted = new ArrayList<>();
+            List<TakenInventory> inventoryRecords = new ArrayList<>();
             List<DeadLetter> letters = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> record : records) {
-                take(record, registered, readAt, accepted, letters);
+                take(record, registered, readAt, accepted, inventoryRecords, letters);
             }
             store(accepted, letters);
+            storeInventories(inventoryRecords, letters);
             for (DeadLetter letter : letters) {
                 deadLetters.record(letter);
             }
@@ -177,7 +193,7 @@ public final class StatusIngester implements Runnable {
 
     /** Sorts one record into an authenticated, bounded report or a dead letter; drops what speaks for no cluster. */
     private void take(ConsumerRecord<String, byte[]> record, RegisteredClusters registered, Instant readAt,
-                      List<Taken> accepted, List<DeadLetter> letters) {
+                      List<Taken> accepted, List<TakenInventory> inventoryRecords, List<DeadLetter> letters) {
         Optional<String> topicTenant = tenantOf(record);
         if (topicTenant.isEmpty() || record.value() == null) {
             return;
@@ -209,6 +225,12 @@ public final class StatusIngester implements Runnable {
             }
             return;
         }
+        Instant brokerTime = record.timestampType() == TimestampType.LOG_APPEND_TIME
+                ? Instant.ofEpochMilli(record.timestamp()) : readAt;
+        if (isInventory(record)) {
+            takeInventory(record, tenant, where, brokerTime, inventoryRecords, letters);
+            return;
+        }
         ClusterStatus report;
         try {
             report = ClusterStatus.parseFrom(record.value());
@@ -222,10 +244,57 @@ public final class StatusIngester implements Runnable {
                     + cluster + "'"));
             return;
         }
-        Instant brokerTime = record.timestampType() == TimestampType.LOG_APPEND_TIME
-                ? Instant.ofEpochMilli(record.timestamp()) : readAt;
         accepted.add(new Taken(new TenantReport(tenantId.get(), tenant, ReportBounds.apply(report), brokerTime,
                 record.offset()), where));
+    }
+
+    private static boolean isInventory(ConsumerRecord<String, byte[]> record) {
+        Header kind = record.headers().lastHeader(KafkaTopics.RECORD_KIND_HEADER);
+        return kind != null && KafkaTopics.INVENTORY_RECORD_KIND.equals(
+                new String(kind.value() == null ? new byte[0] : kind.value(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Reads an authenticated inventory record for the inventory ingester, or makes it a dead letter. */
+    private void takeInventory(ConsumerRecord<String, byte[]> record, String tenant, Location where, Instant brokerTime,
+                               List<TakenInventory> inventoryRecords, List<DeadLetter> letters) {
+        if (inventories.isEmpty()) {
+            return;
+        }
+        try {
+            inventoryRecords.add(new TakenInventory(InventoryIngester.read(where.tenantId(), tenant, where.cluster(),
+                    record.value(), brokerTime, record.offset()), where));
+        } catch (RefusedInventoryException e) {
+            letters.add(where.deadLetter(Reason.UNPARSEABLE, "inventory record: " + e.getMessage()));
+            if (logged.firstTime("inventory-refused", tenant, where.cluster())) {
+                LOG.warn("tenant={} cluster={} not taking inventory record {}: {}; the cluster's inventory stays as it was",
+                        tenant, where.cluster(), where, e.getMessage());
+            }
+        }
+    }
+
+    /** Stores and republishes the inventories; what the database refused becomes a dead letter. */
+    private void storeInventories(List<TakenInventory> taken, List<DeadLetter> letters) {
+        if (taken.isEmpty() || inventories.isEmpty()) {
+            return;
+        }
+        for (InventoryIngester.Unstored unstored : inventories.get().ingest(taken.stream().map(TakenInventory::inventory).toList())) {
+            taken.stream().filter(one -> one.inventory() == unstored.inventory()).findFirst().ifPresent(one ->
+                    letters.add(one.where().deadLetter(Reason.UNSTORABLE, "inventory record: " + unstored.why())));
+        }
+    }
+
+    /** Lets the inventory ingester send again what Kafka did not take; a database away waits for the next pass. */
+    private void passInventories() {
+        if (inventories.isEmpty()) {
+            return;
+        }
+        try {
+            inventories.get().pass();
+        } catch (RuntimeException e) {
+            if (!DatabaseErrors.isUnavailable(e)) {
+                LOG.warn("Republishing inventories failed ({}); trying again at the next pass", e.toString());
+            }
+        }
     }
 
     /** Why the record does not prove it comes from {@code cluster}'s agent, or empty when it does. */
@@ -242,7 +311,10 @@ public final class StatusIngester implements Runnable {
                     + " authenticated reports, or runs without the cluster's bootstrap credential"
                     + " (fedmesh.agent.bootstrap-credential-file)");
         }
-        if (!keys.get().reportMacMatches(tenant, cluster, record.value(), mac.value())) {
+        Header kind = record.headers().lastHeader(KafkaTopics.RECORD_KIND_HEADER);
+        byte[] covered = KafkaTopics.authenticatedBytes(kind == null || kind.value() == null ? null
+                : new String(kind.value(), java.nio.charset.StandardCharsets.UTF_8), record.value());
+        if (!keys.get().reportMacMatches(tenant, cluster, covered, mac.value())) {
             return Optional.of("its HMAC is not that of the cluster's current bootstrap credential: it was written by"
                     + " another cluster's agent, or by an agent whose credential was re-issued");
         }
@@ -301,6 +373,10 @@ public final class StatusIngester implements Runnable {
 
     /** An authenticated report as it is stored, and where its record is. */
     private record Taken(TenantReport report, Location where) {
+    }
+
+    /** An authenticated inventory as the inventory ingester takes it, and where its record is. */
+    private record TakenInventory(TenantInventory inventory, Location where) {
     }
 
     /** Where a record is, and what its dead letter says. */

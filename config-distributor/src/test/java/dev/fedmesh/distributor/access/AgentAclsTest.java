@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.tuple;
 class AgentAclsTest {
 
     @Test
-    void anAgentMayReadItsTenantsDesiredTopicAndWriteItsStatusTopicAndNothingElse() {
+    void anAgentMayReadItsTenantsDesiredAndInventoryTopicsAndWriteItsStatusTopicAndNothingElse() {
         List<AclBinding> bindings = AgentAcls.of("fedmesh", "acme", "User:fedmesh-agent.acme.east");
 
         assertThat(bindings)
@@ -24,6 +24,8 @@ class AgentAclsTest {
                 .containsExactlyInAnyOrder(
                         tuple(ResourceType.TOPIC, "fedmesh.acme.desired", PatternType.LITERAL, AclOperation.READ),
                         tuple(ResourceType.TOPIC, "fedmesh.acme.desired", PatternType.LITERAL, AclOperation.DESCRIBE),
+                        tuple(ResourceType.TOPIC, "fedmesh.acme.inventory", PatternType.LITERAL, AclOperation.READ),
+                        tuple(ResourceType.TOPIC, "fedmesh.acme.inventory", PatternType.LITERAL, AclOperation.DESCRIBE),
                         tuple(ResourceType.TOPIC, "fedmesh.acme.status", PatternType.LITERAL, AclOperation.WRITE),
                         tuple(ResourceType.TOPIC, "fedmesh.acme.status", PatternType.LITERAL, AclOperation.DESCRIBE));
         assertThat(bindings).allSatisfy(binding -> {
@@ -31,6 +33,10 @@ class AgentAclsTest {
             assertThat(binding.entry().permissionType()).isEqualTo(AclPermissionType.ALLOW);
             assertThat(binding.entry().host()).isEqualTo("*");
         });
+        assertThat(bindings).as("only the control plane writes the inventory topic")
+                .noneMatch(binding -> binding.pattern().name().equals("fedmesh.acme.inventory")
+                        && binding.entry().operation() != AclOperation.READ
+                        && binding.entry().operation() != AclOperation.DESCRIBE);
     }
 
     @Test

@@ -1,0 +1,357 @@
+package dev.fedmesh.agent.federation;
+
+import com.google.protobuf.Timestamp;
+import dev.fedmesh.api.KafkaClientSecurity;
+import dev.fedmesh.api.KafkaTopics;
+import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.trust.signing.ConfigVerifier;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inventories of the tenant's other clusters, as the control plane republished them on the
+ * tenant's inventory topic ({@link KafkaTopics#inventory}): read from the beginning, every
+ * partition, without a consumer group. Each record is verified ({@link InventoryVerifier}); of a
+ * cluster's inventories the one reported last (the envelope's {@code reported_at}) is kept, a
+ * tombstone forgets the cluster, and this agent's own cluster is left out.
+ *
+ * <p>Static stability: what it holds is kept in the state directory ({@link HeldInventoriesFile},
+ * written at most once a second) and restored by {@link #start} before Kafka is asked anything. A
+ * remote cluster is forgotten only through a tombstone: never because a record was refused, the
+ * topic is missing or Kafka is down.
+ *
+ * <p>Listeners ({@link #addListener}) are told the whole map at once and after every change, on
+ * the reading thread; a listener that throws does not stop the others or the reading.
+ */
+public final class RemoteInventories implements AutoCloseable {
+    /** The file, under the agent's state directory, holding what it holds. */
+    public static final String FILE_NAME = "remote-inventories.bin";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteInventories.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+    private static final long PARTITION_REFRESH_MILLIS = 10_000;
+    private static final long RETRY_MILLIS = 1_000;
+    private static final long PERSIST_GAP_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final String tenant;
+    private final String cluster;
+    private final String topic;
+    private final InventoryVerifier verifier;
+    private final HeldInventoriesFile file;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread thread;
+    private final Object pause = new Object();
+    private final List<Consumer<Map<String, ClusterInventory>>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong refused = new AtomicLong();
+    // Listeners are told one map at a time, so none is told an older map after a newer one.
+    private final Object telling = new Object();
+    private final Set<String> refusedLogged = new HashSet<>();
+    private Map<String, InventoryVerifier.Verified> held = Map.of();
+    private volatile boolean closed;
+    private boolean started;
+    private boolean unsaved;
+    private long savedAt = System.nanoTime() - PERSIST_GAP_NANOS;
+
+    /**
+     * The remote inventories of {@code cluster}'s tenant, verified with {@code trustedKeys} (the keys
+     * the agent trusts desired configs from), kept under {@code stateDirectory}; nothing is read before
+     * {@link #start}.
+     */
+    public RemoteInventories(String bootstrapServers, KafkaClientSecurity security, String topicPrefix, String tenant,
+                             String cluster, ConfigVerifier trustedKeys, Path stateDirectory) {
+        this.tenant = tenant;
+        this.cluster = cluster;
+        this.topic = KafkaTopics.inventory(topicPrefix, tenant);
+        this.verifier = new InventoryVerifier(tenant, trustedKeys);
+        this.file = new HeldInventoriesFile(stateDirectory.resolve(tenant).resolve(cluster).resolve(FILE_NAME));
+        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant, cluster),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "fedmesh-remote-inventories-" + tenant + "-" + cluster);
+        this.thread.setDaemon(true);
+    }
+
+    private static Properties properties(String bootstrapServers, KafkaClientSecurity security, String tenant,
+                                         String cluster) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "fedmesh-agent-inventories-" + tenant + "-" + cluster);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(METADATA_TIMEOUT.toMillis()));
+        security.applyTo(props);
+        return props;
+    }
+
+    /** Restores what the state directory holds (before Kafka is asked anything), then follows the topic. */
+    public void start() {
+        Map<String, InventoryVerifier.Verified> restored = new TreeMap<>(file.read(verifier));
+        restored.remove(cluster);
+        synchronized (this) {
+            held = Collections.unmodifiableMap(restored);
+            started = true;
+        }
+        if (!restored.isEmpty()) {
+            LOG.info("tenant={} cluster={} restored the inventories of {} remote cluster(s) {} from {}, before Kafka",
+                    tenant, cluster, restored.size(), restored.keySet(), file.path());
+        }
+        tell();
+        thread.start();
+    }
+
+    /** Every remote cluster's inventory held now, by cluster name. */
+    public synchronized Map<String, ClusterInventory> current() {
+        return inventories(held);
+    }
+
+    /** Adds a listener and tells it the current map at once, then after every change. */
+    public void addListener(Consumer<Map<String, ClusterInventory>> listener) {
+        synchronized (telling) {
+            listeners.add(listener);
+            tellOne(listener, current());
+        }
+    }
+
+    /** How many records of the inventory topic were refused since the start. */
+    public long refusedRecords() {
+        return refused.get();
+    }
+
+    private void run() {
+        Set<TopicPartition> assigned = new HashSet<>();
+        long nextPartitionCheck = 0;
+        boolean toldWaiting = false;
+        try {
+            while (!closed) {
+                try {
+                    if (System.currentTimeMillis() >= nextPartitionCheck) {
+                        Set<TopicPartition> partitions = partitions();
+                        if (partitions.isEmpty()) {
+                            if (!toldWaiting) {
+                                LOG.info("tenant={} cluster={} topic {} does not exist yet (or Kafka does not answer);"
+                                        + " keeping the {} remote inventories held, retrying every {} ms", tenant,
+                                        cluster, topic, current().size(), RETRY_MILLIS);
+                                toldWaiting = true;
+                            }
+                            saveIfDue(true);
+                            sleep(RETRY_MILLIS);
+                            continue;
+                        }
+                        if (!partitions.equals(assigned)) {
+                            Set<TopicPartition> added = new HashSet<>(partitions);
+                            added.removeAll(assigned);
+                            consumer.assign(partitions);
+                            consumer.seekToBeginning(added);
+                            assigned = partitions;
+                        }
+                        nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
+                    }
+                    take(consumer.poll(POLL));
+                    saveIfDue(false);
+                } catch (WakeupException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                } catch (KafkaException e) {
+                    LOG.warn("tenant={} cluster={} reading {} failed: {}; keeping the remote inventories held, retrying"
+                            + " in {} ms", tenant, cluster, topic, e.toString(), RETRY_MILLIS);
+                    sleep(RETRY_MILLIS);
+                    nextPartitionCheck = 0;
+                } catch (RuntimeException e) {
+                    LOG.error("tenant={} cluster={} reading {} failed unexpectedly; keeping the remote inventories held,"
+                            + " retrying in {} ms", tenant, cluster, topic, RETRY_MILLIS, e);
+                    sleep(RETRY_MILLIS);
+                    nextPartitionCheck = 0;
+                }
+            }
+        } finally {
+            Thread.interrupted();
+            saveIfDue(true);
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private Set<TopicPartition> partitions() {
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return Set.of();
+        }
+        if (infos == null || infos.isEmpty()) {
+            return Set.of();
+        }
+        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).collect(Collectors.toSet());
+    }
+
+    /** Applies one poll's records; tells the listeners once if anything changed. */
+    private void take(ConsumerRecords<String, byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        Map<String, InventoryVerifier.Verified> next;
+        synchronized (this) {
+            next = new TreeMap<>(held);
+        }
+        boolean changed = false;
+        for (ConsumerRecord<String, byte[]> record : records) {
+            changed |= apply(record, next);
+        }
+        if (!changed) {
+            return;
+        }
+        synchronized (this) {
+            held = Collections.unmodifiableMap(next);
+            unsaved = true;
+        }
+        tell();
+    }
+
+    /** Applies one record to {@code next}; whether it changed anything. */
+    private boolean apply(ConsumerRecord<String, byte[]> record, Map<String, InventoryVerifier.Verified> next) {
+        String key = record.key();
+        if (key == null || key.equals(cluster)) {
+            return false;
+        }
+        String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+        if (record.value() == null) {
+            if (next.remove(key) != null) {
+                LOG.info("tenant={} cluster={} remote cluster {} was deleted (tombstone at {}): its endpoints are no"
+                        + " longer used", tenant, cluster, key, where);
+                return true;
+            }
+            return false;
+        }
+        InventoryVerifier.Verified verified;
+        try {
+            verified = verifier.open(key, record.value());
+        } catch (RefusedInventoryException e) {
+            refused.incrementAndGet();
+            if (refusedLogged.add(key + ":" + e.getMessage())) {
+                LOG.warn("tenant={} cluster={} refused the inventory record of {} at {}: {}; keeping the one held",
+                        tenant, cluster, key, where, e.getMessage());
+            }
+            return false;
+        }
+        InventoryVerifier.Verified kept = next.get(key);
+        if (kept != null && compare(verified.envelope().getReportedAt(), kept.envelope().getReportedAt()) <= 0) {
+            return false;
+        }
+        next.put(key, verified);
+        return true;
+    }
+
+    private static int compare(Timestamp a, Timestamp b) {
+        int seconds = Long.compare(a.getSeconds(), b.getSeconds());
+        return seconds != 0 ? seconds : Integer.compare(a.getNanos(), b.getNanos());
+    }
+
+    /** Writes what is held when it changed and the last write is a second old (or {@code now}). */
+    private void saveIfDue(boolean now) {
+        Map<String, InventoryVerifier.Verified> toSave;
+        synchronized (this) {
+            if (!unsaved || (!now && System.nanoTime() - savedAt < PERSIST_GAP_NANOS)) {
+                return;
+            }
+            toSave = held;
+            unsaved = false;
+            savedAt = System.nanoTime();
+        }
+        try {
+            file.write(toSave.values().stream().map(InventoryVerifier.Verified::envelope).toList());
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                unsaved = true;
+            }
+            LOG.warn("tenant={} cluster={} cannot keep the remote inventories in {} ({}); they are served from memory"
+                    + " and written again within a second", tenant, cluster, file.path(), e.toString());
+        }
+    }
+
+    private void tell() {
+        synchronized (telling) {
+            Map<String, ClusterInventory> now = current();
+            for (Consumer<Map<String, ClusterInventory>> listener : listeners) {
+                tellOne(listener, now);
+            }
+        }
+    }
+
+    private void tellOne(Consumer<Map<String, ClusterInventory>> listener, Map<String, ClusterInventory> now) {
+        try {
+            listener.accept(now);
+        } catch (RuntimeException e) {
+            LOG.error("tenant={} cluster={} a listener of the remote inventories failed; the others are told as before",
+                    tenant, cluster, e);
+        }
+    }
+
+    private static Map<String, ClusterInventory> inventories(Map<String, InventoryVerifier.Verified> held) {
+        Map<String, ClusterInventory> inventories = new LinkedHashMap<>();
+        held.forEach((name, verified) -> inventories.put(name, verified.inventory()));
+        return Collections.unmodifiableMap(inventories);
+    }
+
+    /** Waits between retries; {@link #close()} ends the wait at once. */
+    private void sleep(long millis) {
+        synchronized (pause) {
+            try {
+                if (!closed) {
+                    pause.wait(millis);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+    }
+
+    /** Stops reading and writes what is held. */
+    @Override
+    public void close() {
+        boolean running;
+        synchronized (this) {
+            closed = true;
+            running = started;
+        }
+        if (!running) {
+            consumer.close(Duration.ZERO);
+            return;
+        }
+        consumer.wakeup();
+        synchronized (pause) {
+            pause.notifyAll();
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
