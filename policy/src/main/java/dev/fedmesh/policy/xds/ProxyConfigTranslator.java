@@ -52,8 +52,8 @@ import java.util.function.Predicate;
  * A cluster calling a STRICT service speaks mutual TLS to it ({@link MtlsModeTranslator}), with the
  * subset's {@link EndpointSubset#sniName()} as TLS server name, so an east-west gateway can route it.
  *
- * <p>Per local endpoint port (of the local inventory): the server Listener a proxyless gRPC server on that port asks for
- * ({@link ServerListeners}), with the service's mTLS ({@link MtlsModeTranslator}) and RBAC filters
+ * <p>Per port of the local inventory's endpoints: the server Listener a proxyless gRPC server on
+ * that port asks for ({@link ServerListeners}), with the service's mTLS ({@link MtlsModeTranslator}) and RBAC filters
  * ({@link TrafficPermissionTranslator}). Every proxy of a cluster gets the same resources, so a
  * port is one service's: should endpoints of several services share a port, the first service by
  * name has it.
@@ -66,8 +66,8 @@ public final class ProxyConfigTranslator {
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
 
     /**
-     * The resources of one cluster that knows only its own endpoints, all of them healthy: no
-     * remote inventory, no peers.
+     * The resources of one cluster that knows only its own endpoints, all of them healthy: no other
+     * cluster's inventory, so every subset is served from the local endpoints alone.
      */
     public XdsResources translate(DesiredConfig config, List<ServiceEndpoint> endpoints) {
         Map<String, InventoryService.Builder> services = new TreeMap<>();
@@ -83,7 +83,7 @@ public final class ProxyConfigTranslator {
                 .setTenant(config.getTenant())
                 .setCluster(config.getCluster());
         services.values().forEach(local::addServices);
-        return translate(config.toBuilder().clearPeers().build(), Map.of(config.getCluster(), local.build()), cluster -> false);
+        return translate(config, Map.of(config.getCluster(), local.build()), cluster -> false);
     }
 
     /**

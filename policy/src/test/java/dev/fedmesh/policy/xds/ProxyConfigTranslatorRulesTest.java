@@ -50,7 +50,7 @@ class ProxyConfigTranslatorRulesTest {
     }
 
     @Test
-    void aSplitPinnedToTheLocalClusterGetsItsEndpointsAndOneToAnotherClusterGetsNone() {
+    void aSplitPinnedToTheLocalClusterGetsItsEndpointsAndOneToAClusterWithoutAnInventoryGetsNone() {
         DesiredConfig config = config(9, "greeter").toBuilder().addPolicies(canaryRules()).build();
 
         XdsResources resources = translator.translate(config, ENDPOINTS);
