@@ -162,13 +162,24 @@ public final class ClusterAgent implements AutoCloseable {
         return agent;
     }
 
+    /** Node metadata that marks the cluster's east-west gateway Envoy. */
+    public static final String ROLE_METADATA = "fedmesh.role";
+    public static final String EAST_WEST_GATEWAY_ROLE = "east-west-gateway";
+
+    private static boolean isEastWestGateway(io.envoyproxy.envoy.config.core.v3.Node node) {
+        com.google.protobuf.Value role = node.getMetadata().getFieldsMap().get(ROLE_METADATA);
+        return role != null && EAST_WEST_GATEWAY_ROLE.equals(role.getStringValue());
+    }
+
     private static void build(AgentSettings settings, Parts parts) {
         parts.settings = settings;
         String tenant = settings.tenant();
         String cluster = settings.cluster();
         // Every proxy of the cluster gets the same resources, so all nodes share one snapshot group.
         String group = tenant + "/" + cluster;
-        SimpleCache<String> cache = new SimpleCache<>(node -> group);
+        // ...except the cluster's east-west gateway, which gets its own listener and nothing else.
+        String gatewayGroup = XdsSnapshotPublisher.gatewayGroup(group);
+        SimpleCache<String> cache = new SimpleCache<>(node -> isEastWestGateway(node) ? gatewayGroup : group);
         XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, tenant, cluster);
         LocalInventory inventory = new LocalInventory();
         parts.inventory = inventory;

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.policy.xds.EastWestGateway;
 import dev.fedmesh.policy.xds.ProxyConfigTranslator;
 import dev.fedmesh.policy.xds.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources;
@@ -131,12 +132,15 @@ public final class XdsSnapshotPublisher {
     }
 
     private XdsResources publish(XdsResources resources) {
+        XdsResources gateway = EastWestGateway.resources(config, local);
         Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
-        byType.put(Resources.V3.LISTENER_TYPE_URL, resources.listeners());
-        byType.put(Resources.V3.ROUTE_TYPE_URL, resources.routes());
-        byType.put(Resources.V3.CLUSTER_TYPE_URL, resources.clusters());
-        byType.put(Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints());
+        byType.put(Resources.V3.LISTENER_TYPE_URL, concat(resources.listeners(), gateway.listeners()));
+        byType.put(Resources.V3.ROUTE_TYPE_URL, concat(resources.routes(), gateway.routes()));
+        byType.put(Resources.V3.CLUSTER_TYPE_URL, concat(resources.clusters(), gateway.clusters()));
+        byType.put(Resources.V3.ENDPOINT_TYPE_URL, concat(resources.endpoints(), gateway.endpoints()));
         byType.put(Resources.V3.SECRET_TYPE_URL, List.of());
+        // One digest per type over the proxies' and the gateway's resources: both groups are served the
+        // same versions, so a proxy's ACK reads the same against either.
         Map<String, String> digests = new LinkedHashMap<>();
         byType.forEach((type, list) -> digests.put(type, digest(list.stream().map(XdsSnapshotPublisher::deterministicBytes))));
         // Revision and inventory generation say what the snapshot was built from; the content
@@ -159,7 +163,29 @@ public final class XdsSnapshotPublisher {
                 resources.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
                 resources.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
                 List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
+        cache.setSnapshot(gatewayGroup(group), Snapshot.create(
+                gateway.clusters(), versions.get(Resources.V3.CLUSTER_TYPE_URL),
+                gateway.endpoints(), versions.get(Resources.V3.ENDPOINT_TYPE_URL),
+                gateway.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
+                gateway.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
+                List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
         return resources;
+    }
+
+    /**
+     * The snapshot group of the cluster's east-west gateway (an Envoy whose node metadata has
+     * {@code fedmesh.role: east-west-gateway}): its SNI-passthrough listener and the local endpoints
+     * behind it, never the sidecars' resources, and no sidecar gets its listener.
+     */
+    public static String gatewayGroup(String group) {
+        return group + "/" + EastWestGateway.LISTENER;
+    }
+
+    private static List<Message> concat(List<? extends Message> first, List<? extends Message> second) {
+        List<Message> both = new java.util.ArrayList<>(first.size() + second.size());
+        both.addAll(first);
+        both.addAll(second);
+        return both;
     }
 
     private static String digest(Stream<byte[]> parts) {
