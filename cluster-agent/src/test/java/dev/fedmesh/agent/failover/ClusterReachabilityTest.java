@@ -183,8 +183,8 @@ class ClusterReachabilityTest {
     @Test
     void anUnreachableClusterWhoseInventoryNowPointsAtLiveEndpointsComesBackAfterRiseRounds() {
         TcpServer old = server();
-        old.refuse();
         TcpServer moved = server();
+        old.refuse();
         reachability.peers(WEST_AND_EAST);
         reachability.inventories(Map.of("east", inventoryOf("east", List.of(old))));
         rounds(3);
