@@ -118,6 +118,11 @@ public final class TcpProber implements AutoCloseable {
         });
     }
 
+    /** Whether {@link #close()} was called: results from then on say nothing about the targets. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Stops the prober's threads; probes still running fail. */
     @Override
     public void close() {
