@@ -7,6 +7,7 @@ import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class ClusterProbeTargets {
                     ? endpoints(peer.getName(), inventories.get(peer.getName()), perCluster)
                     : gateway(peer));
         }
-        return chosen;
+        return Collections.unmodifiableMap(chosen);
     }
 
     private static ClusterTargets gateway(ClusterPeer peer) {

@@ -136,6 +136,9 @@ public final class ClusterReachability implements AutoCloseable {
                 }
                 results.put(cluster, own);
             });
+            if (prober.isClosed()) {
+                return unreachable(); // the agent is stopping: failed probes say nothing about the clusters
+            }
             return apply(probed, results);
         }
     }

@@ -64,6 +64,9 @@ public final class LocalEndpointHealth implements AutoCloseable {
             targets.add(new ProbeTarget(endpoint.host(), endpoint.port()));
         }
         Map<ProbeTarget, ProbeResult> results = prober.probeAll(targets, settings.connectTimeout()).join();
+        if (prober.isClosed()) {
+            return Map.of(); // the agent is stopping: failed probes say nothing about the endpoints
+        }
         Map<ServiceEndpoint, EndpointHealth> changes = new LinkedHashMap<>();
         for (ServiceEndpoint endpoint : listed) {
             ProbeResult result = results.get(new ProbeTarget(endpoint.host(), endpoint.port()));

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ public final class TcpProber implements AutoCloseable {
     private final String name;
     private final Selector selector;
     private final Thread loop;
+    private final Queue<Attempt> started = new ConcurrentLinkedQueue<>();
     private final Queue<Attempt> submitted = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Attempt> byDeadline = new PriorityQueue<>(Comparator.comparingLong(Attempt::deadline));
     private ExecutorService resolver;
@@ -83,16 +85,26 @@ public final class TcpProber implements AutoCloseable {
                 attempt.fail("not an IP address");
                 return attempt.result;
             }
+            started.add(attempt);
             submit(attempt);
         } else {
-            resolver().execute(() -> resolveThenSubmit(attempt));
+            started.add(attempt);
+            selector.wakeup();
+            try {
+                resolver().execute(() -> resolveThenSubmit(attempt));
+            } catch (RejectedExecutionException e) {
+                attempt.fail("not probed: the prober is closed");
+            }
+        }
+        if (closed) {
+            attempt.fail("not probed: the prober is closed");
         }
         return attempt.result;
     }
 
     /**
      * Probes every target at once (each address once); completes when all have a result, at the latest
-     * {@code timeout} after the call (plus the wait for a slow name lookup queued before them).
+     * {@code timeout} after the call.
      */
     public CompletableFuture<Map<ProbeTarget, ProbeResult>> probeAll(Collection<ProbeTarget> targets, Duration timeout) {
         Map<ProbeTarget, CompletableFuture<ProbeResult>> running = new TreeMap<>();
@@ -104,6 +116,11 @@ public final class TcpProber implements AutoCloseable {
             running.forEach((target, result) -> results.put(target, result.join()));
             return results;
         });
+    }
+
+    /** Whether {@link #close()} was called: results from then on say nothing about the targets. */
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Stops the prober's threads; probes still running fail. */
@@ -123,8 +140,20 @@ public final class TcpProber implements AutoCloseable {
         }
     }
 
+    /** Whether {@code host} is an IP address, which {@link InetAddress#getByName} parses without a lookup. */
     private static boolean isLiteral(String host) {
-        return host.indexOf(':') >= 0 || IPV4_LITERAL.matcher(host).matches();
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        if (!IPV4_LITERAL.matcher(host).matches()) {
+            return false;
+        }
+        for (String octet : host.split("\\.")) {
+            if (Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private synchronized ExecutorService resolver() {
@@ -139,17 +168,18 @@ public final class TcpProber implements AutoCloseable {
     }
 
     private void resolveThenSubmit(Attempt attempt) {
+        if (attempt.result.isDone()) {
+            return; // timed out while earlier lookups ran
+        }
         try {
             attempt.address = new InetSocketAddress(InetAddress.getByName(attempt.target.host()), attempt.target.port());
         } catch (UnknownHostException e) {
             attempt.fail("unknown host");
             return;
         }
-        if (System.nanoTime() - attempt.deadline >= 0) {
-            attempt.fail("timed out after " + attempt.timeoutMillis + " ms resolving the host name");
-            return;
+        if (!attempt.result.isDone()) {
+            submit(attempt);
         }
-        submit(attempt);
     }
 
     private void submit(Attempt attempt) {
@@ -164,6 +194,9 @@ public final class TcpProber implements AutoCloseable {
         while (!closed) {
             try {
                 selector.select(millisToNearestDeadline());
+                for (Attempt attempt; (attempt = started.poll()) != null; ) {
+                    byDeadline.add(attempt);
+                }
                 startSubmitted();
                 finishConnected();
                 expireOverdue();
@@ -176,9 +209,10 @@ public final class TcpProber implements AutoCloseable {
             ((Attempt) key.attachment()).fail("not probed: the prober is closed");
             closeQuietly(key.channel());
         }
-        for (Attempt attempt; (attempt = submitted.poll()) != null; ) {
+        for (Attempt attempt; (attempt = started.poll()) != null; ) {
             attempt.fail("not probed: the prober is closed");
         }
+        byDeadline.forEach(attempt -> attempt.fail("not probed: the prober is closed"));
         try {
             selector.close();
         } catch (IOException e) {
@@ -211,7 +245,6 @@ public final class TcpProber implements AutoCloseable {
                 } else {
                     channel.register(selector, SelectionKey.OP_CONNECT, attempt);
                     attempt.channel = channel;
-                    byDeadline.add(attempt);
                 }
             } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException | SecurityException e) {
                 attempt.fail(describe(e));
@@ -243,7 +276,8 @@ public final class TcpProber implements AutoCloseable {
         for (Attempt head; (head = byDeadline.peek()) != null && now - head.deadline >= 0; ) {
             byDeadline.poll();
             if (!head.result.isDone()) {
-                head.fail("timed out after " + head.timeoutMillis + " ms");
+                head.fail("timed out after " + head.timeoutMillis + " ms"
+                        + (head.address == null ? " resolving the host name" : ""));
                 closeQuietly(head.channel);
             }
         }

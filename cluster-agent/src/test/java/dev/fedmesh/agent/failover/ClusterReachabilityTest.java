@@ -141,6 +141,20 @@ class ClusterReachabilityTest {
     }
 
     @Test
+    void probesFailingBecauseTheProberStoppedMakeNoClusterUnreachable() {
+        TcpServer east = server();
+        reachability.peers(WEST_AND_EAST);
+        reachability.inventories(Map.of("east", inventoryOf("east", List.of(east))));
+        rounds(3);
+
+        prober.close();
+        rounds(4);
+
+        assertThat(reachability.unreachable()).isEmpty();
+        assertThat(told).containsExactly(Set.of());
+    }
+
+    @Test
     void aClusterWithNothingToProbeIsReachable() {
         reachability.peers(List.of(peer("east", "", ""), peer("north", "net-b", ""), peer("west", "", "")));
 
@@ -183,8 +197,8 @@ class ClusterReachabilityTest {
     @Test
     void anUnreachableClusterWhoseInventoryNowPointsAtLiveEndpointsComesBackAfterRiseRounds() {
         TcpServer old = server();
-        old.refuse();
         TcpServer moved = server();
+        old.refuse();
         reachability.peers(WEST_AND_EAST);
         reachability.inventories(Map.of("east", inventoryOf("east", List.of(old))));
         rounds(3);

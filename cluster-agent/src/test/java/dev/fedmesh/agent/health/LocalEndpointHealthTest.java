@@ -122,6 +122,19 @@ class LocalEndpointHealthTest {
     }
 
     @Test
+    void probesFailingBecauseTheProberStoppedChangeNoHealth() {
+        TcpServer server = server();
+        ServiceEndpoint greeter = endpoint("greeter", server);
+        inventory.probed.add(greeter);
+        rounds(2);
+
+        prober.close();
+        rounds(4);
+
+        assertThat(inventory.told).containsExactly(Map.entry(greeter, HEALTHY));
+    }
+
+    @Test
     void probesOnItsOwnScheduleOnceStarted() throws InterruptedException {
         TcpServer server = server();
         ServiceEndpoint greeter = endpoint("greeter", server);

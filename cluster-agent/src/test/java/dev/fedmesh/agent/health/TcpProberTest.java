@@ -111,11 +111,15 @@ class TcpProberTest {
             dark.goDark();
             List<ProbeTarget> up = new ArrayList<>();
             List<ProbeTarget> refused = new ArrayList<>();
+            List<TcpServer> closing = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 TcpServer server = TcpServer.answering();
                 servers.add(server);
                 up.add(server.target());
-                TcpServer closed = TcpServer.answering();
+                closing.add(TcpServer.answering());
+            }
+            // Closed only once every listener is bound, so no listener of this test reuses a closed port.
+            for (TcpServer closed : closing) {
                 closed.close();
                 refused.add(closed.target());
             }
