@@ -67,17 +67,19 @@ class RootRotationSkipApiTest {
     void anAdminOrEditorIsRefused403AndNothingChanges() {
         TrustRows rows = new TrustRows(running, "east");
         String id = startedInBundle(rows, 3);
+        Map<String, String> tokens = new java.util.LinkedHashMap<>();
+        for (String role : new String[] {"admin", "editor", "viewer"}) {
+            tokens.put(role, running.mint(running.adminToken, rows.tenant, "t-" + role, role));
+        }
         Map<String, Object> before = rows.state();
 
-        for (String role : new String[] {"admin", "editor", "viewer"}) {
-            String token = running.mint(running.adminToken, rows.tenant, "t-" + role, role);
+        for (String token : tokens.values()) {
             HttpResponse<String> refused = running.send(token, "POST", rotation(rows, id) + "/skips", "{\"clusters\": [\"east\"]}");
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
             assertThat(RunningApi.json(refused).get("message").asText()).contains("ask an owner");
         }
         assertThat(running.db.fetchCount(ROOT_ROTATION_SKIPS, ROOT_ROTATION_SKIPS.TENANT_ID.eq(rows.tenantId))).isZero();
-        assertThat(rows.audited("update", "RootRotation")).isZero();
-        assertThat(rows.state().get("revision")).isEqualTo(before.get("revision"));
+        assertThat(rows.state()).isEqualTo(before);
     }
 
     @Test
