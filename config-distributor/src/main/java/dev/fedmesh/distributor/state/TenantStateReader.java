@@ -68,7 +68,8 @@ public final class TenantStateReader {
         Map<String, String> labels = new TreeMap<>();
         PolicyJson.parse(row.getLabels().data()).fields()
                 .forEachRemaining(field -> labels.put(field.getKey(), field.getValue().asText()));
-        return new ClusterInfo(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(), labels);
+        return new ClusterInfo(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(), row.getEastWestGateway(),
+                labels);
     }
 
     private static PolicyDocument toPolicy(PoliciesRecord row) {

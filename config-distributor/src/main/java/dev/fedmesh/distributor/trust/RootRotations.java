@@ -37,7 +37,10 @@ import static dev.fedmesh.db.jooq.Tables.TRUST_ROOTS;
  *   <li>{@code retire}: once every cluster has the smaller bundle applied, the rotation is {@code done}.</li>
  * </ol>
  * "Every cluster" means every cluster of the tenant whose agent has ever reported (one that never
- * did holds no identity, and gets the current bundle when it first connects). Between two stages
+ * did holds no identity, and gets the current bundle when it first connects) and that no owner told
+ * the rotation to skip (table {@code root_rotation_skips}: a cluster that is down must not hold a
+ * rotation forever). A skipped cluster still gets every config the stages produce; when its agent
+ * returns it applies the newest, and renews its intermediate under the root that signs by then. Between two stages
  * the driver waits {@code settle} after every cluster reported, for workloads to load the files
  * their agent wrote. Each stage's change is a tenant revision of its own with an audit entry. A
  * rotation is held by one distributor at a time ({@code FOR UPDATE SKIP LOCKED}).

@@ -122,7 +122,7 @@ public final class AgentRequests {
     }
 
     /** The cluster's newest record on the tenant's desired topic, read to its end; empty when it has none yet. */
-    static Optional<DesiredConfig> latestConfig(String topicPrefix, String tenant, String cluster) {
+    public static Optional<DesiredConfig> latestConfig(String topicPrefix, String tenant, String cluster) {
         String topic = KafkaTopics.desired(topicPrefix, tenant);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.broker().bootstrapServers()),

@@ -48,6 +48,7 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 import static dev.fedmesh.db.jooq.Tables.OUTBOX;
 import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATION_SKIPS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -191,6 +192,55 @@ class RootRotationsTest {
                 .where(AUDIT_LOG.RESOURCE_KIND.eq(RootRotations.RESOURCE_KIND)).and(AUDIT_LOG.RESOURCE_NAME.eq(id.toString()))
                 .orderBy(AUDIT_LOG.ID).fetch(row -> row.value1()))
                 .containsExactly("bundle", "reissue", "retire", "done");
+    }
+
+    @Test
+    void aSkippedClusterNoLongerHoldsTheRotationAndCatchesUpUnderTheNewRootWhenItReturns() throws Exception {
+        X509Certificate oldRoot = ca.roots(TRUST_DOMAIN).get(0);
+        reportHolding("east", current(), oldRoot);
+        reportHolding("west", current(), oldRoot);
+        RootRotations rotations = new RootRotations(db, roots, Duration.ZERO);
+        UUID id = startRotation();
+        rotations.advance();
+        X509Certificate newRoot = ca.roots(TRUST_DOMAIN).stream()
+                .filter(root -> !root.equals(oldRoot)).findFirst().orElseThrow();
+
+        // west goes dark while the bundle stage waits for it; an owner skips it (as control-api writes it).
+        reportHolding("east", rotation(id).getStageRevision(), oldRoot);
+        assertThat(rotations.advance()).isZero();
+        assertThat(RootRotations.waitingFor(db, rotation(id))).containsExactly("west");
+        db.insertInto(ROOT_ROTATION_SKIPS).set(ROOT_ROTATION_SKIPS.ROTATION_ID, id)
+                .set(ROOT_ROTATION_SKIPS.TENANT_ID, tenantId).set(ROOT_ROTATION_SKIPS.CLUSTER, "west")
+                .set(ROOT_ROTATION_SKIPS.SKIPPED_BY, "token:boss/1").execute();
+        assertThat(RootRotations.waitingFor(db, rotation(id))).isEmpty();
+
+        // The rotation runs to its end with east alone.
+        assertThat(rotations.advance()).isEqualTo(1);
+        assertThat(rotation(id).getStage()).isEqualTo("reissue");
+        KeyPair eastNext = KeyType.EC_P256.generate();
+        requests.handle(TENANT, withRequest("east", AgentRequests.renewalRequest(TENANT, "east", csr(eastNext),
+                intermediateKeys.get("east"))));
+        reportHolding("east", current(), newRoot);
+        assertThat(rotations.advance()).isEqualTo(1);
+        reportHolding("east", rotation(id).getStageRevision(), newRoot);
+        assertThat(rotations.advance()).isEqualTo(1);
+        assertThat(rotation(id).getStage()).isEqualTo("done");
+
+        // west returns: its next config carries only the new root, which signs; its agent, whose
+        // intermediate chains to the old root, renews with that intermediate's key and gets one under the new root.
+        relay.publishPending();
+        DesiredConfig west = latestConfig("west");
+        assertThat(west.getTrust().getRootCertificatesPemList()).containsExactly(Pem.write(newRoot));
+        assertThat(west.getTrust().getSigningRootSha256().toByteArray()).isEqualTo(CertificateFingerprint.sha256(newRoot));
+        KeyPair westNext = KeyType.EC_P256.generate();
+        assertThat(requests.handle(TENANT, withRequest("west", AgentRequests.renewalRequest(TENANT, "west", csr(westNext),
+                intermediateKeys.get("west"))))).isEqualTo(IntermediateRequests.Outcome.ISSUED);
+        relay.publishPending();
+        byte[] westKey = AgentRequests.publicKeySha256(westNext);
+        ClusterIntermediate renewed = latestConfig("west").getIntermediatesList().stream()
+                .filter(intermediate -> intermediate.getPublicKeySha256().equals(ByteString.copyFrom(westKey)))
+                .findFirst().orElseThrow();
+        Pem.certificates(renewed.getChainPem()).get(0).verify(newRoot.getPublicKey());
     }
 
     @Test

@@ -38,6 +38,15 @@ public final class Access {
         }
     }
 
+    /** Refuses unless {@code principal} is an owner of {@code tenant} (or the operator), for what only owners decide. */
+    public static void requireOwner(Principal principal, String tenant, String what) {
+        require(principal, tenant, Permission.READ);
+        if (!principal.isOperator() && principal.role() != Role.OWNER) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", withArticle(principal.role())
+                    + " token cannot " + what + "; ask an owner of tenant '" + tenant + "'", List.of());
+        }
+    }
+
     /** Only the operator creates tenants. */
     public static void requireOperator(Principal principal) {
         if (!principal.isOperator()) {

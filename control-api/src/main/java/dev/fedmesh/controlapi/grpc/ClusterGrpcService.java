@@ -122,6 +122,7 @@ final class ClusterGrpcService extends ClusterServiceGrpc.ClusterServiceImplBase
         putIfSet(json, "region", cluster.getRegion());
         putIfSet(json, "zone", cluster.getZone());
         putIfSet(json, "network", cluster.getNetwork());
+        putIfSet(json, "eastWestGateway", cluster.getEastWestGateway());
         if (cluster.getLabelsCount() > 0) {
             json.set("labels", PolicyJson.writeLabels(cluster.getLabelsMap()));
         }

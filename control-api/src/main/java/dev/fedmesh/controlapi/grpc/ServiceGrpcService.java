@@ -6,14 +6,17 @@ import dev.fedmesh.api.v1.ApplyServiceRequest;
 import dev.fedmesh.api.v1.ApplyServiceResponse;
 import dev.fedmesh.api.v1.DeleteServiceRequest;
 import dev.fedmesh.api.v1.DeleteServiceResponse;
+import dev.fedmesh.api.v1.FailoverPreview;
 import dev.fedmesh.api.v1.GetServiceRequest;
 import dev.fedmesh.api.v1.ListServicesRequest;
 import dev.fedmesh.api.v1.ListServicesResponse;
+import dev.fedmesh.api.v1.PreviewFailoverRequest;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.ServiceServiceGrpc;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.federation.FailoverPreviewStore;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.ResourceVersions;
@@ -36,10 +39,20 @@ import java.util.Map;
 final class ServiceGrpcService extends ServiceServiceGrpc.ServiceServiceImplBase {
     private final TenantStore tenants;
     private final ServiceStore services;
+    private final FailoverPreviewStore previews;
 
-    ServiceGrpcService(TenantStore tenants, ServiceStore services) {
+    ServiceGrpcService(TenantStore tenants, ServiceStore services, FailoverPreviewStore previews) {
         this.tenants = tenants;
         this.services = services;
+        this.previews = previews;
+    }
+
+    @Override
+    public void previewFailover(PreviewFailoverRequest request, StreamObserver<FailoverPreview> observer) {
+        UnaryCalls.answer("PreviewFailover", observer, () -> {
+            Access.require(BearerTokenInterceptor.principal(), request.getTenant(), Permission.READ);
+            return FailoverPreviewWire.of(previews.preview(request.getTenant(), request.getService(), request.getDownList()));
+        });
     }
 
     @Override

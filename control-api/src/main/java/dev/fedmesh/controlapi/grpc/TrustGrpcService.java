@@ -13,6 +13,7 @@ import dev.fedmesh.api.v1.RetireRootResponse;
 import dev.fedmesh.api.v1.RootRotation;
 import dev.fedmesh.api.v1.RootRotationCluster;
 import dev.fedmesh.api.v1.RootRotationSummary;
+import dev.fedmesh.api.v1.SkipRootRotationClustersRequest;
 import dev.fedmesh.api.v1.StartRootRotationRequest;
 import dev.fedmesh.api.v1.TenantTrustSummary;
 import dev.fedmesh.api.v1.TrustRoot;
@@ -86,6 +87,15 @@ final class TrustGrpcService extends TrustServiceGrpc.TrustServiceImplBase {
     }
 
     @Override
+    public void skipRootRotationClusters(SkipRootRotationClustersRequest request, StreamObserver<RootRotation> observer) {
+        UnaryCalls.answer("SkipRootRotationClusters", observer, () -> {
+            Principal principal = BearerTokenInterceptor.principal();
+            Access.requireOwner(principal, request.getTenant(), RootRotationStore.SKIP);
+            return wire(rotations.skip(request.getTenant(), request.getId(), request.getClustersList(), principal.subject()));
+        });
+    }
+
+    @Override
     public void retireRoot(RetireRootRequest request, StreamObserver<RetireRootResponse> observer) {
         UnaryCalls.answer("RetireRoot", observer, () -> {
             Principal principal = BearerTokenInterceptor.principal();
@@ -120,7 +130,8 @@ final class TrustGrpcService extends TrustServiceGrpc.TrustServiceImplBase {
                     .setCluster(cluster.cluster())
                     .setSvidRootSha256(bytes(cluster.svidRootSha256()))
                     .setReporting(cluster.reporting())
-                    .setStageApplied(rotation.stageApplied(cluster));
+                    .setStageApplied(rotation.stageApplied(cluster))
+                    .setSkipped(cluster.skipped());
             if (cluster.appliedRevision() != null) {
                 entry.setAppliedRevision(cluster.appliedRevision());
             }
@@ -136,7 +147,8 @@ final class TrustGrpcService extends TrustServiceGrpc.TrustServiceImplBase {
                         .setClusters(rotation.clusters().size())
                         .setReporting(rotation.reportingCount())
                         .setStageApplied(rotation.stageAppliedCount())
-                        .addAllWaitingFor(rotation.waitingFor()))
+                        .addAllWaitingFor(rotation.waitingFor())
+                        .addAllSkipped(rotation.skipped()))
                 .build();
     }
 

@@ -53,6 +53,9 @@ final class WireResources {
         if (cluster.network() != null) {
             wire.setNetwork(cluster.network());
         }
+        if (cluster.eastWestGateway() != null) {
+            wire.setEastWestGateway(cluster.eastWestGateway());
+        }
         return wire.build();
     }
 
@@ -99,7 +102,11 @@ final class WireResources {
                             .addAllRemoved(change.policiesRemoved()))
                     .setServices(ChangedNames.newBuilder()
                             .addAllAdded(change.servicesAdded())
-                            .addAllRemoved(change.servicesRemoved())));
+                            .addAllRemoved(change.servicesRemoved()))
+                    .setPeers(ChangedNames.newBuilder()
+                            .addAllAdded(change.peersAdded())
+                            .addAllChanged(change.peersChanged())
+                            .addAllRemoved(change.peersRemoved())));
         }
         return wire.build();
     }

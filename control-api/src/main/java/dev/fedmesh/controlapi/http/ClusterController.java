@@ -73,10 +73,10 @@ public class ClusterController {
                 });
     }
 
-    /** Replaces a registered cluster's region, zone, network and labels. */
+    /** Replaces a registered cluster's region, zone, network, east-west gateway and labels. */
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "replaceCluster", summary = "Replaces a registered cluster's region, zone, network and labels; If-Match refuses a stale write; dryRun=true writes nothing.")
+    @Operation(operationId = "replaceCluster", summary = "Replaces a registered cluster's region, zone, network, east-west gateway and labels; If-Match refuses a stale write; dryRun=true writes nothing.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
     @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))

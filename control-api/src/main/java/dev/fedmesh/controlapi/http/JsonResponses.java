@@ -73,6 +73,10 @@ final class JsonResponses {
             ObjectNode services = cluster.putObject("services");
             strings(services.putArray("added"), change.servicesAdded());
             strings(services.putArray("removed"), change.servicesRemoved());
+            ObjectNode peers = cluster.putObject("peers");
+            strings(peers.putArray("added"), change.peersAdded());
+            strings(peers.putArray("changed"), change.peersChanged());
+            strings(peers.putArray("removed"), change.peersRemoved());
         }
         return ok(json);
     }

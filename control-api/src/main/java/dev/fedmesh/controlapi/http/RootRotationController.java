@@ -10,11 +10,16 @@ import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.controlapi.trust.RootRotation;
 import dev.fedmesh.controlapi.trust.RootRotationJson;
 import dev.fedmesh.controlapi.trust.RootRotationStore;
+import dev.fedmesh.policy.document.JsonObjectReader;
+import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.document.Violation;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
@@ -24,9 +29,11 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Root rotations of a tenant's trust domain: {@code /api/v1/tenants/{tenant}/trust/root-rotations}. */
@@ -55,6 +62,31 @@ public class RootRotationController {
         RootRotation started = rotations.start(tenant, principal.subject());
         return JsonResponses.json(HttpStatus.ACCEPTED, RootRotationJson.write(started))
                 .header(HttpHeaders.LOCATION, "/api/v1/tenants/" + tenant + "/trust/root-rotations/" + started.id());
+    }
+
+    /** Tells an open rotation not to wait for the named clusters; owners only. */
+    @Post("/{id}/skips")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "skipRootRotationClusters", summary = "Tells an open rotation not to wait for the named"
+            + " clusters (e.g. ones that are down), with an audit entry; a skipped cluster catches up when its agent"
+            + " returns. Owner tokens only. 409 rotation_finished once done or failed.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SkipsSchema.class)))
+    @ApiResponse(responseCode = "200", description = "the rotation, the clusters skipped included",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RootRotationSchema.class)))
+    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    public HttpResponse<String> skip(Principal principal, String tenant, String id, @Body String body) {
+        Access.requireOwner(principal, tenant, RootRotationStore.SKIP);
+        List<Violation> violations = new ArrayList<>();
+        JsonObjectReader reader = JsonObjectReader.root(PolicyJson.parse(body), violations);
+        if (!reader.has("clusters")) {
+            reader.reject("clusters", "is required: an array of registered cluster names, e.g. [\"east\"]");
+        }
+        List<String> clusters = reader.strings("clusters");
+        reader.rejectUnknownFields();
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        return JsonResponses.ok(RootRotationJson.write(rotations.skip(tenant, id, clusters, principal.subject())));
     }
 
     @Get
@@ -87,13 +119,21 @@ public class RootRotationController {
                                 @Schema(description = "the agent's intermediate's expiry, as it reported it") String intermediateNotAfter,
                                 @Schema(description = "when its last report arrived; null when it never reported") String lastHeartbeat,
                                 @Schema(description = "the agent has reported; a rotation waits only for reporting clusters") boolean reporting,
-                                @Schema(description = "appliedRevision >= stageRevision, and in stage reissue also svidRootSha256 = newRootSha256") boolean stageApplied) {
+                                @Schema(description = "appliedRevision >= stageRevision, and in stage reissue also svidRootSha256 = newRootSha256") boolean stageApplied,
+                                @Schema(description = "an owner told the rotation not to wait for it; it catches up when its agent returns") boolean skipped) {
+    }
+
+    /** The shape of a request to skip clusters, for the OpenAPI document. */
+    @Schema(name = "RootRotationSkips")
+    public record SkipsSchema(@Schema(example = "[\"east\"]", description = "registered clusters of the tenant;"
+            + " one already skipped changes nothing") List<String> clusters) {
     }
 
     /** The shape of the summary, for the OpenAPI document. */
     @Schema(name = "RootRotationSummary")
     public record SummarySchema(int clusters, int reporting, int stageApplied,
-                                @Schema(description = "the reporting clusters the current stage still waits for") List<String> waitingFor) {
+                                @Schema(description = "the reporting clusters the current stage still waits for") List<String> waitingFor,
+                                @Schema(description = "the clusters the rotation was told not to wait for") List<String> skipped) {
     }
 
     /** The shape of a rotation, for the OpenAPI document. */

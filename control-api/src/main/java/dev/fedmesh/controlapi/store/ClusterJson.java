@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.policy.compiler.EastWestGateway;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyJson;
@@ -15,6 +16,8 @@ import java.util.Map;
 
 /** The JSON form of clusters: reading a registration request, writing a cluster. */
 public final class ClusterJson {
+    private static final String GATEWAY = "eastWestGateway";
+
     private ClusterJson() {
     }
 
@@ -36,6 +39,7 @@ public final class ClusterJson {
         String region = locality(reader, "region");
         String zone = locality(reader, "zone");
         String network = locality(reader, "network");
+        String eastWestGateway = eastWestGateway(reader);
         Map<String, String> labels = reader.labels("labels");
         reader.ignore("bootstrapCredential");
         reader.ignore("resourceVersion");
@@ -45,7 +49,7 @@ public final class ClusterJson {
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        return new ClusterSpec(name, region, zone, network, labels);
+        return new ClusterSpec(name, region, zone, network, eastWestGateway, labels);
     }
 
     private static String locality(JsonObjectReader reader, String field) {
@@ -57,12 +61,27 @@ public final class ClusterJson {
         return value;
     }
 
+    /** The gateway in its canonical form, or null when absent or empty (either means: none). */
+    private static String eastWestGateway(JsonObjectReader reader) {
+        String value = reader.optionalString(GATEWAY);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        EastWestGateway.Parsed parsed = EastWestGateway.parse(value);
+        if (parsed.problem().isPresent()) {
+            reader.reject(GATEWAY, parsed.problem().get());
+            return null;
+        }
+        return parsed.gateway().orElseThrow().toString();
+    }
+
     public static ObjectNode write(Cluster cluster) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("name", cluster.name());
         json.put("region", cluster.region());
         json.put("zone", cluster.zone());
         json.put("network", cluster.network());
+        json.put(GATEWAY, cluster.eastWestGateway());
         json.set("labels", PolicyJson.writeLabels(cluster.labels()));
         json.put("resourceVersion", String.valueOf(cluster.resourceVersion()));
         json.put("createdAt", cluster.createdAt().toString());

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
+import static dev.fedmesh.db.jooq.Tables.CLUSTER_INVENTORIES;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.INTERMEDIATES;
 
@@ -53,6 +54,7 @@ public final class ClusterStore {
                 .set(CLUSTERS.REGION, spec.region())
                 .set(CLUSTERS.ZONE, spec.zone())
                 .set(CLUSTERS.NETWORK, spec.network())
+                .set(CLUSTERS.EAST_WEST_GATEWAY, spec.eastWestGateway())
                 .set(CLUSTERS.LABELS, JSONB.jsonb(PolicyJson.toText(PolicyJson.writeLabels(spec.labels()))))
                 .set(CLUSTERS.RESOURCE_VERSION, change.revision())
                 .set(CLUSTERS.BOOTSTRAP_SECRET_SHA256, Secrets.sha256(credential))
@@ -75,7 +77,7 @@ public final class ClusterStore {
     public record AlreadyReplaced(Cluster cluster) implements ReplaceResult, TenantStore.Unchanged {
     }
 
-    /** Replaces an existing cluster's locality, network and labels within a tenant change. */
+    /** Replaces an existing cluster's locality, network, east-west gateway and labels within a tenant change. */
     public ReplaceResult replace(TenantChange change, ClusterSpec spec, ResourceVersions.Expected expected) {
         DSLContext tx = change.tx();
         Optional<ClustersRecord> existing = tx.selectFrom(CLUSTERS)
@@ -90,13 +92,16 @@ public final class ClusterStore {
         }
         Cluster before = toCluster(existing.get());
         if (java.util.Objects.equals(before.region(), spec.region()) && java.util.Objects.equals(before.zone(), spec.zone())
-                && java.util.Objects.equals(before.network(), spec.network()) && before.labels().equals(spec.labels())) {
+                && java.util.Objects.equals(before.network(), spec.network())
+                && java.util.Objects.equals(before.eastWestGateway(), spec.eastWestGateway())
+                && before.labels().equals(spec.labels())) {
             return new AlreadyReplaced(before);
         }
         ClustersRecord row = tx.update(CLUSTERS)
                 .set(CLUSTERS.REGION, spec.region())
                 .set(CLUSTERS.ZONE, spec.zone())
                 .set(CLUSTERS.NETWORK, spec.network())
+                .set(CLUSTERS.EAST_WEST_GATEWAY, spec.eastWestGateway())
                 .set(CLUSTERS.LABELS, JSONB.jsonb(PolicyJson.toText(PolicyJson.writeLabels(spec.labels()))))
                 .set(CLUSTERS.RESOURCE_VERSION, change.revision())
                 .set(CLUSTERS.UPDATED_AT, OffsetDateTime.now())
@@ -133,8 +138,9 @@ public final class ClusterStore {
 
     /**
      * Issues a new bootstrap credential for a cluster's agent within a tenant change. Everything the
-     * previous one proved goes with it: its agent's reports are no longer taken (and its last one is
-     * deleted, so the cluster shows no report until the new agent sends one), its Kafka user loses
+     * previous one proved goes with it: its agent's reports are no longer taken (and its last report
+     * and last inventory are deleted, so the cluster shows no report and counts as running nothing
+     * until the new agent sends them), its Kafka user loses
      * its access at the tenant's next publish (the change queues it), and every intermediate issued
      * to the cluster is revoked: none is renewed or re-issued under a new root, and the configs no
      * longer carry them. The new agent asks for its first intermediate with the new credential.
@@ -152,6 +158,9 @@ public final class ClusterStore {
         }
         change.tx().deleteFrom(CLUSTER_STATUS)
                 .where(CLUSTER_STATUS.TENANT_ID.eq(change.tenantId()).and(CLUSTER_STATUS.CLUSTER.eq(name)))
+                .execute();
+        change.tx().deleteFrom(CLUSTER_INVENTORIES)
+                .where(CLUSTER_INVENTORIES.TENANT_ID.eq(change.tenantId()).and(CLUSTER_INVENTORIES.CLUSTER.eq(name)))
                 .execute();
         change.tx().deleteFrom(INTERMEDIATES)
                 .where(INTERMEDIATES.TENANT_ID.eq(change.tenantId()).and(INTERMEDIATES.CLUSTER.eq(name)))
@@ -188,11 +197,12 @@ public final class ClusterStore {
         return tx.selectFrom(CLUSTERS)
                 .where(CLUSTERS.TENANT_ID.eq(tenantId))
                 .fetch(row -> new ClusterInfo(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(),
-                        labels(row.getLabels())));
+                        row.getEastWestGateway(), labels(row.getLabels())));
     }
 
     static Cluster toCluster(ClustersRecord row) {
-        return new Cluster(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(), labels(row.getLabels()),
+        return new Cluster(row.getName(), row.getRegion(), row.getZone(), row.getNetwork(), row.getEastWestGateway(),
+                labels(row.getLabels()),
                 row.getResourceVersion(), row.getCreatedAt(), row.getUpdatedAt());
     }
 

@@ -17,10 +17,12 @@ public record RootRotation(UUID id, String tenant, String stage, byte[] oldRootS
     /**
      * What a registered cluster's agent last reported; every field null when it never reported.
      * {@code appliedRevision} is null too before the agent applied any config. {@code waitedFor}:
-     * the rotation's current stage waits for this cluster (view {@code root_rotation_progress}).
+     * the rotation's current stage waits for this cluster (view {@code root_rotation_progress});
+     * {@code skipped}: an owner told the rotation not to wait for it (never waited for then).
      */
     public record ClusterReport(String cluster, boolean reporting, Long appliedRevision, byte[] svidRootSha256,
-                                OffsetDateTime intermediateNotAfter, OffsetDateTime lastHeartbeat, boolean waitedFor) {
+                                OffsetDateTime intermediateNotAfter, OffsetDateTime lastHeartbeat, boolean waitedFor,
+                                boolean skipped) {
     }
 
     /**
@@ -42,6 +44,11 @@ public record RootRotation(UUID id, String tenant, String stage, byte[] oldRootS
      */
     public List<String> waitingFor() {
         return clusters.stream().filter(ClusterReport::waitedFor).map(ClusterReport::cluster).toList();
+    }
+
+    /** The clusters an owner told the rotation not to wait for, by name. */
+    public List<String> skipped() {
+        return clusters.stream().filter(ClusterReport::skipped).map(ClusterReport::cluster).toList();
     }
 
     /** How many clusters have the current stage applied. */

@@ -34,6 +34,7 @@ public final class RootRotationJson {
             node.put("lastHeartbeat", text(cluster.lastHeartbeat()));
             node.put("reporting", cluster.reporting());
             node.put("stageApplied", rotation.stageApplied(cluster));
+            node.put("skipped", cluster.skipped());
         }
         ObjectNode summary = json.putObject("summary");
         summary.put("clusters", rotation.clusters().size());
@@ -41,6 +42,8 @@ public final class RootRotationJson {
         summary.put("stageApplied", rotation.stageAppliedCount());
         ArrayNode waitingFor = summary.putArray("waitingFor");
         rotation.waitingFor().forEach(waitingFor::add);
+        ArrayNode skipped = summary.putArray("skipped");
+        rotation.skipped().forEach(skipped::add);
         return json;
     }
 

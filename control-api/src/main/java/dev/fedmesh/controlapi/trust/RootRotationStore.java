@@ -1,22 +1,29 @@
 package dev.fedmesh.controlapi.trust;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.http.ApiException;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.db.Transactions;
 import dev.fedmesh.db.jooq.tables.records.RootRotationsRecord;
+import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 import jakarta.inject.Singleton;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import static dev.fedmesh.db.jooq.Tables.AUDIT_LOG;
@@ -24,6 +31,7 @@ import static dev.fedmesh.db.jooq.Tables.CLUSTERS;
 import static dev.fedmesh.db.jooq.Tables.CLUSTER_STATUS;
 import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATIONS;
 import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATION_PROGRESS;
+import static dev.fedmesh.db.jooq.Tables.ROOT_ROTATION_SKIPS;
 import static dev.fedmesh.db.jooq.Tables.TENANTS;
 
 /**
@@ -34,6 +42,8 @@ import static dev.fedmesh.db.jooq.Tables.TENANTS;
 public final class RootRotationStore {
     /** The audit log's kind for rotations, as the distributor writes it for each stage. */
     public static final String AUDIT_KIND = "RootRotation";
+    /** What skipping clusters of a rotation is called in a refusal: only owners may. */
+    public static final String SKIP = "skip clusters of a root rotation";
     private static final List<String> FINISHED = List.of("done", "failed");
 
     private final DSLContext dsl;
@@ -86,6 +96,87 @@ public final class RootRotationStore {
         return require(tenant, id.toString());
     }
 
+    /**
+     * Tells an open rotation not to wait for {@code clusters} (e.g. ones that are down), with one audit
+     * entry naming the clusters skipped before and after; clusters already skipped change nothing.
+     * Refuses, changing nothing: an empty list or an unregistered cluster (400 naming {@code clusters}),
+     * an unknown rotation (404), a finished one (409 {@code rotation_finished}).
+     */
+    public RootRotation skip(String tenantName, String id, List<String> clusters, String actor) {
+        Tenant tenant = tenants.require(tenantName);
+        UUID uuid = parseId(id);
+        Transactions.result(dsl, configuration -> {
+            DSLContext tx = configuration.dsl();
+            RootRotationsRecord rotation = tx.selectFrom(ROOT_ROTATIONS)
+                    .where(ROOT_ROTATIONS.TENANT_ID.eq(tenant.id()).and(ROOT_ROTATIONS.ID.eq(uuid)))
+                    .forUpdate()
+                    .fetchOptional()
+                    .orElseThrow(() -> ApiException.notFound("Root rotation '" + id + "' of tenant '" + tenantName + "'"));
+            if (FINISHED.contains(rotation.getStage())) {
+                throw ApiException.conflict("rotation_finished", "Root rotation " + id + " is " + rotation.getStage()
+                        + ": it waits for no cluster any more, so there is nothing to skip");
+            }
+            List<String> registered = tx.select(CLUSTERS.NAME).from(CLUSTERS)
+                    .where(CLUSTERS.TENANT_ID.eq(tenant.id()).and(CLUSTERS.NAME.in(clusters)))
+                    .fetch(CLUSTERS.NAME);
+            List<Violation> violations = new ArrayList<>();
+            if (clusters.isEmpty()) {
+                violations.add(new Violation("clusters", "is empty: name at least one registered cluster to skip"));
+            }
+            for (String cluster : clusters) {
+                if (!registered.contains(cluster)) {
+                    violations.add(new Violation("clusters", "'" + cluster + "' is not a registered cluster of tenant '"
+                            + tenantName + "': name clusters as GET /api/v1/tenants/" + tenantName + "/clusters lists them"));
+                }
+            }
+            if (!violations.isEmpty()) {
+                throw ApiException.invalid(violations);
+            }
+            List<String> before = skipped(tx, uuid);
+            for (String cluster : new TreeSet<>(clusters)) {
+                tx.insertInto(ROOT_ROTATION_SKIPS)
+                        .set(ROOT_ROTATION_SKIPS.ROTATION_ID, uuid)
+                        .set(ROOT_ROTATION_SKIPS.TENANT_ID, tenant.id())
+                        .set(ROOT_ROTATION_SKIPS.CLUSTER, cluster)
+                        .set(ROOT_ROTATION_SKIPS.SKIPPED_BY, actor)
+                        .onConflictDoNothing()
+                        .execute();
+            }
+            List<String> after = skipped(tx, uuid);
+            if (!after.equals(before)) {
+                tx.insertInto(AUDIT_LOG)
+                        .set(AUDIT_LOG.TENANT_ID, tenant.id())
+                        .set(AUDIT_LOG.REVISION, DSL.select(TENANTS.REVISION).from(TENANTS).where(TENANTS.ID.eq(tenant.id())))
+                        .set(AUDIT_LOG.ACTOR, actor)
+                        .set(AUDIT_LOG.ACTION, "update")
+                        .set(AUDIT_LOG.RESOURCE_KIND, AUDIT_KIND)
+                        .set(AUDIT_LOG.RESOURCE_NAME, id)
+                        .set(AUDIT_LOG.BEFORE, skippedJson(tenantName, rotation.getStage(), before))
+                        .set(AUDIT_LOG.AFTER, skippedJson(tenantName, rotation.getStage(), after))
+                        .execute();
+            }
+            return after;
+        });
+        return require(tenant, id);
+    }
+
+    private static List<String> skipped(DSLContext tx, UUID rotation) {
+        return tx.select(ROOT_ROTATION_SKIPS.CLUSTER).from(ROOT_ROTATION_SKIPS)
+                .where(ROOT_ROTATION_SKIPS.ROTATION_ID.eq(rotation))
+                .orderBy(ROOT_ROTATION_SKIPS.CLUSTER)
+                .fetch(ROOT_ROTATION_SKIPS.CLUSTER);
+    }
+
+    /** The rotation's skipped clusters as the audit log records them. */
+    private static JSONB skippedJson(String tenant, String stage, List<String> skipped) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("tenant", tenant);
+        json.put("stage", stage);
+        ArrayNode clusters = json.putArray("skippedClusters");
+        skipped.forEach(clusters::add);
+        return JSONB.jsonb(PolicyJson.toText(json));
+    }
+
     /** One rotation of the tenant, by the id given in {@code id}; 400 naming the field for a malformed one, else 404. */
     public RootRotation require(Tenant tenant, String id) {
         UUID uuid = parseId(id);
@@ -130,7 +221,8 @@ public final class RootRotationStore {
                 .fetchGroups(ROOT_ROTATION_PROGRESS.ROTATION_ID, row -> new RootRotation.ClusterReport(row.getCluster(),
                         row.getReporting(),
                         row.getAppliedRevision() == null || row.getAppliedRevision() < 0 ? null : row.getAppliedRevision(),
-                        row.getSvidRootSha256(), row.getIntermediateNotAfter(), row.getReceivedAt(), row.getWaitedFor()));
+                        row.getSvidRootSha256(), row.getIntermediateNotAfter(), row.getReceivedAt(), row.getWaitedFor(),
+                        row.getSkipped()));
     }
 
     private static RootRotation toRotation(RootRotationsRecord row, String tenant, List<RootRotation.ClusterReport> reports) {

@@ -225,6 +225,22 @@ class ManagementGrpcApiTest {
     }
 
     @Test
+    void aClustersEastWestGatewayIsWrittenAndReadAndABadOneIsRefusedByName() {
+        CreateClusterResponse created = client.clusters(TOKEN).createCluster(GrpcClient.fromJson("""
+                {"tenant": "%s", "cluster": {"name": "east", "network": "vpc-east",
+                 "eastWestGateway": "gw.east.example.com:15443"}}""".formatted(tenant), CreateClusterRequest.getDefaultInstance()));
+
+        assertThat(created.getCluster().getEastWestGateway()).isEqualTo("gw.east.example.com:15443");
+        assertThat(client.clusters(TOKEN).getCluster(GetClusterRequest.newBuilder().setTenant(tenant).setName("east").build())
+                .getEastWestGateway()).isEqualTo("gw.east.example.com:15443");
+        StatusRuntimeException refused = assertRefused(() -> client.clusters(TOKEN).createCluster(GrpcClient.fromJson("""
+                {"tenant": "%s", "cluster": {"name": "west", "eastWestGateway": "gw.west.example.com"}}""".formatted(tenant),
+                CreateClusterRequest.getDefaultInstance())), Status.Code.INVALID_ARGUMENT, "invalid_request",
+                "eastWestGateway");
+        assertThat(refused.getStatus().getDescription()).contains("host:port");
+    }
+
+    @Test
     void everyGrpcurlExampleInTheDocsIsAnswered() throws IOException {
         Map<String, MethodDescriptor<?, ?>> methods = Stream.of(TenantServiceGrpc.getServiceDescriptor(),
                         ClusterServiceGrpc.getServiceDescriptor(), ServiceServiceGrpc.getServiceDescriptor(),

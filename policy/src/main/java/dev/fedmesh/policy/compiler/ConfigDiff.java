@@ -1,5 +1,6 @@
 package dev.fedmesh.policy.compiler;
 
+import dev.fedmesh.api.v1.ClusterPeer;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
@@ -17,7 +18,10 @@ import java.util.stream.Collectors;
 /** What changes in each cluster's desired config between two compilations of a tenant: the dry-run answer. */
 public record ConfigDiff(List<ClusterChange> clusters) {
 
-    /** One cluster's change; policies are named {@code Kind/name}. */
+    /**
+     * One cluster's change; policies are named {@code Kind/name}, peers by cluster name (a peer changes
+     * when its locality, network or east-west gateway does).
+     */
     public record ClusterChange(
             String cluster,
             boolean changed,
@@ -27,7 +31,10 @@ public record ConfigDiff(List<ClusterChange> clusters) {
             List<String> policiesChanged,
             List<String> policiesRemoved,
             List<String> servicesAdded,
-            List<String> servicesRemoved) {
+            List<String> servicesRemoved,
+            List<String> peersAdded,
+            List<String> peersChanged,
+            List<String> peersRemoved) {
     }
 
     /** Compares configs cluster by cluster, ignoring the revision number itself. */
@@ -50,12 +57,21 @@ public record ConfigDiff(List<ClusterChange> clusters) {
                     .toList();
             List<String> servicesAdded = missingFrom(oldServices, newServices);
             List<String> servicesRemoved = missingFrom(newServices, oldServices);
+            Map<String, ClusterPeer> oldPeers = byName(was.getPeersList(), ClusterPeer::getName);
+            Map<String, ClusterPeer> newPeers = byName(will.getPeersList(), ClusterPeer::getName);
+            List<String> peersAdded = missingFrom(oldPeers, newPeers);
+            List<String> peersRemoved = missingFrom(newPeers, oldPeers);
+            List<String> peersChanged = newPeers.keySet().stream()
+                    .filter(oldPeers::containsKey)
+                    .filter(name -> !oldPeers.get(name).equals(newPeers.get(name)))
+                    .toList();
             boolean clusterAdded = !before.containsKey(cluster);
             boolean clusterRemoved = !after.containsKey(cluster);
             boolean any = clusterAdded || clusterRemoved || !added.isEmpty() || !removed.isEmpty() || !changed.isEmpty()
-                    || !servicesAdded.isEmpty() || !servicesRemoved.isEmpty();
+                    || !servicesAdded.isEmpty() || !servicesRemoved.isEmpty()
+                    || !peersAdded.isEmpty() || !peersChanged.isEmpty() || !peersRemoved.isEmpty();
             changes.add(new ClusterChange(cluster, any, clusterAdded, clusterRemoved, added, changed, removed,
-                    servicesAdded, servicesRemoved));
+                    servicesAdded, servicesRemoved, peersAdded, peersChanged, peersRemoved));
         }
         return new ConfigDiff(List.copyOf(changes));
     }

@@ -3,6 +3,7 @@ package dev.fedmesh.policy.compiler;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.ByteString;
 import dev.fedmesh.api.v1.ClusterIntermediate;
+import dev.fedmesh.api.v1.ClusterPeer;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.api.v1.Policy;
@@ -44,6 +45,10 @@ public final class DesiredConfigCompiler {
         List<Service> services = servicesOf(state).stream()
                 .map(name -> Service.newBuilder().setName(name).build())
                 .toList();
+        List<ClusterPeer> peers = state.clusters().stream()
+                .sorted(Comparator.comparing(ClusterInfo::name))
+                .map(DesiredConfigCompiler::toPeer)
+                .toList();
         SortedMap<String, DesiredConfig> configs = new TreeMap<>();
         for (ClusterInfo cluster : state.clusters()) {
             DesiredConfig.Builder config = DesiredConfig.newBuilder()
@@ -51,7 +56,8 @@ public final class DesiredConfigCompiler {
                     .setCluster(cluster.name())
                     .setRevision(state.revision())
                     .addAllServices(services)
-                    .addAllPolicies(policies);
+                    .addAllPolicies(policies)
+                    .addAllPeers(peers);
             if (!state.trust().trustDomain().isEmpty()) {
                 config.setTrust(MeshTrust.newBuilder()
                         .setTrustDomain(state.trust().trustDomain())
@@ -66,6 +72,21 @@ public final class DesiredConfigCompiler {
             configs.put(cluster.name(), config.build());
         }
         return configs;
+    }
+
+    /** Every cluster of the tenant as each of them sees it: where it runs, its network and its gateway. */
+    private static ClusterPeer toPeer(ClusterInfo cluster) {
+        return ClusterPeer.newBuilder()
+                .setName(cluster.name())
+                .setRegion(orEmpty(cluster.region()))
+                .setZone(orEmpty(cluster.zone()))
+                .setNetwork(orEmpty(cluster.network()))
+                .setEastWestGateway(cluster.eastWestGateway())
+                .build();
+    }
+
+    private static String orEmpty(String value) {
+        return value == null ? "" : value;
     }
 
     private static ClusterIntermediate toWire(IntermediateOfCluster intermediate) {

@@ -49,6 +49,24 @@ class ConfigDiffTest {
         assertThat(diff.clusters().get(1).clusterAdded()).isTrue();
     }
 
+    @Test
+    void anotherClustersNewGatewayChangesEveryClustersConfig() {
+        List<ClusterInfo> before = List.of(new ClusterInfo("east", "us-east1", "b", "net-1", Map.of()),
+                new ClusterInfo("west", "us-west1", "a", "net-2", Map.of()));
+        List<ClusterInfo> after = List.of(new ClusterInfo("east", "us-east1", "b", "net-1", "gw.east.example.com:15443", Map.of()),
+                new ClusterInfo("west", "us-west1", "a", "net-2", Map.of()));
+
+        ConfigDiff diff = ConfigDiff.between(
+                DesiredConfigCompiler.compile(new TenantState("acme", 1, before, List.of(), List.of())),
+                DesiredConfigCompiler.compile(new TenantState("acme", 2, after, List.of(), List.of())));
+
+        assertThat(diff.clusters()).allSatisfy(change -> {
+            assertThat(change.changed()).isTrue();
+            assertThat(change.peersChanged()).containsExactly("east");
+            assertThat(change.peersAdded()).isEmpty();
+        });
+    }
+
     private static TenantState tenant(long revision, PolicyDocument route, List<String> clusters) {
         return new TenantState("acme", revision,
                 clusters.stream().map(name -> new ClusterInfo(name, null, null, null, Map.of())).toList(),

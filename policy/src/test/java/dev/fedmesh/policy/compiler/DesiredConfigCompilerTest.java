@@ -2,6 +2,7 @@ package dev.fedmesh.policy.compiler;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
+import dev.fedmesh.api.v1.ClusterPeer;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
@@ -35,6 +36,26 @@ class DesiredConfigCompilerTest {
         assertThat(configs).containsOnlyKeys("east", "west");
         assertThat(configs.get("east").getRevision()).isEqualTo(7);
         Golden.assertMatches(GOLDEN, "two-clusters-one-route.golden.json", JsonFormat.printer().print(configs.get("east")));
+    }
+
+    @Test
+    void everyClusterSeesEveryClusterOfTheTenantItselfIncludedSortedByName() {
+        SortedMap<String, DesiredConfig> configs = DesiredConfigCompiler.compile(sampleTenant(3));
+
+        for (DesiredConfig config : configs.values()) {
+            assertThat(config.getPeersList()).extracting(ClusterPeer::getName).containsExactly("east", "west");
+            assertThat(config.getPeers(0)).isEqualTo(ClusterPeer.newBuilder().setName("east").setRegion("us-east1")
+                    .setZone("b").setNetwork("net-1").setEastWestGateway("gw.east.example.com:15443").build());
+            assertThat(config.getPeers(1).getEastWestGateway()).isEmpty();
+        }
+    }
+
+    @Test
+    void aClusterWithoutLocalityOrNetworkIsAPeerWithEmptyFields() {
+        DesiredConfig only = DesiredConfigCompiler.compile(new TenantState("acme", 1,
+                List.of(new ClusterInfo("edge", null, null, null, null, Map.of())), List.of(), List.of())).get("edge");
+
+        assertThat(only.getPeersList()).containsExactly(ClusterPeer.newBuilder().setName("edge").build());
     }
 
     @Test
@@ -123,7 +144,8 @@ class DesiredConfigCompilerTest {
     static TenantState sampleTenant(long revision) {
         return new TenantState("acme", revision,
                 List.of(new ClusterInfo("west", "us-west1", "a", "net-1", Map.of()),
-                        new ClusterInfo("east", "us-east1", "b", "net-1", Map.of("tier", "gold"))),
+                        new ClusterInfo("east", "us-east1", "b", "net-1", "gw.east.example.com:15443",
+                                Map.of("tier", "gold"))),
                 List.of("inventory"),
                 List.of(route("greeter-split", "greeter", 20, 80)),
                 new TenantTrust("acme.fedmesh.dev", List.of(ROOT_PEM)),

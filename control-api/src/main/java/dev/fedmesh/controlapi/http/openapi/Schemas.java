@@ -29,7 +29,12 @@ public final class Schemas {
             @Schema(example = "east") String name,
             @Schema(example = "us-east1") String region,
             @Schema(example = "us-east1-b") String zone,
-            @Schema(example = "vpc-1") String network,
+            @Schema(example = "vpc-1", description = "clusters on the same network reach each other's endpoint"
+                    + " addresses; empty is a network of its own") String network,
+            @Schema(example = "gw.east.example.com:15443", description = "host:port where callers on other networks"
+                    + " reach the cluster's services (the service named in the TLS SNI): the host a DNS name, an IPv4"
+                    + " address or a bracketed IPv6 address, the port 1-65535. A cluster on a non-empty network is"
+                    + " reachable from other networks only through it. Absent or empty: none") String eastWestGateway,
             Map<String, String> labels,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "shown once, when registered") String bootstrapCredential,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String resourceVersion,
@@ -100,7 +105,10 @@ public final class Schemas {
     public record ClusterChange(String cluster, boolean changed, Boolean clusterAdded, Boolean clusterRemoved,
                                 @Schema(description = "added, changed and removed policies, as Kind/name")
                                 Map<String, List<String>> policies,
-                                @Schema(description = "added and removed services") Map<String, List<String>> services) {
+                                @Schema(description = "added and removed services") Map<String, List<String>> services,
+                                @Schema(description = "added, changed and removed peers (the tenant's clusters as this"
+                                        + " one sees them: locality, network, east-west gateway), by cluster name")
+                                Map<String, List<String>> peers) {
     }
 
     @Schema(name = "DryRun", description = "the answer to dryRun=true: nothing was written")
@@ -120,5 +128,45 @@ public final class Schemas {
                           @Schema(example = "400") int status,
                           @Schema(example = "invalid_request") String code,
                           String message, String detail, List<FieldProblem> details) {
+    }
+
+    @Schema(name = "FailoverStepCluster")
+    public record FailoverStepCluster(@Schema(example = "west") String cluster,
+                                      @Schema(description = "the service's endpoints its last inventory reports") int endpoints,
+                                      @Schema(description = "of them healthy (HEALTHY or UNKNOWN); 0 when down") int healthy,
+                                      @Schema(description = "taken down by the preview's down") boolean down) {
+    }
+
+    @Schema(name = "FailoverStep", description = "one group of clusters traffic can go to")
+    public record FailoverStep(@Schema(example = "region us-east1", description = "own cluster, zone <zone>, region"
+                                       + " <region>, anywhere, or order[<i>]: … of the Failover policy") String reason,
+                               @Schema(description = "served steps: 0 takes the traffic, the others follow in order;"
+                                       + " null for a step left out") Integer priority,
+                               boolean takesTraffic, int endpoints, int healthy, List<FailoverStepCluster> clusters) {
+    }
+
+    @Schema(name = "CallerFailover", description = "where the service's traffic from one calling cluster goes")
+    public record CallerFailover(@Schema(example = "west") String cluster,
+                                 @Schema(description = "the caller itself is taken down") boolean down,
+                                 @Schema(description = "no step has a healthy endpoint, so every step is served as it is") boolean panic,
+                                 @Schema(description = "in priority order; the first takes the traffic") List<FailoverStep> served,
+                                 @Schema(description = "steps with no healthy endpoint, left out") List<FailoverStep> unserved) {
+    }
+
+    @Schema(name = "PreviewInventory", description = "how old a cluster's inventory is and what it reports of the service")
+    public record PreviewInventory(@Schema(example = "east") String cluster,
+                                   @Schema(description = "false when its agent never reported an inventory") boolean reported,
+                                   @Schema(description = "the broker's time of the inventory; null when none") String reportedAt,
+                                   @Schema(description = "seconds from reportedAt to at; null when none") Long ageSeconds,
+                                   int endpoints, int healthy) {
+    }
+
+    @Schema(name = "FailoverPreview", description = "what-if: where a service's traffic would go with some clusters down; nothing changes")
+    public record FailoverPreview(@Schema(example = "acme") String tenant, @Schema(example = "greeter") String service,
+                                  @Schema(description = "as asked") List<String> down,
+                                  @Schema(description = "the service's Failover policy; null: nearest first") String policy,
+                                  @Schema(example = "70") int thresholdPercent,
+                                  @Schema(description = "the database's clock when read; ages count from it") String at,
+                                  List<PreviewInventory> inventories, List<CallerFailover> callers) {
     }
 }
