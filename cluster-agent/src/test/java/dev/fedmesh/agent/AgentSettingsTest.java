@@ -3,6 +3,7 @@ package dev.fedmesh.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fedmesh.agent.registration.RegistrationApiSettings;
 import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.agent.xds.XdsServerTls;
 import dev.fedmesh.api.KafkaClientSecurity;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -275,6 +277,38 @@ class AgentSettingsTest {
         assertThat(settings.xdsHost()).isEqualTo("0.0.0.0");
         assertThat(settings.xdsTls()).contains(new XdsServerTls(server.certificateFile(), server.privateKeyFile(),
                 ca.certificateFile()));
+    }
+
+    @Test
+    void theRegistrationApiIsOffWithoutATokenFileAndOnLoopbackWithOne() throws IOException {
+        AgentSettings off = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east"));
+        assertThat(off.registrationApi()).isEmpty();
+        assertThat(off.reconnectGracePeriod()).isEqualTo(Duration.ofSeconds(30));
+        Path token = Files.writeString(Files.createTempFile("registration", ".token"), "0123456789abcdef0123456789abcdef");
+
+        AgentSettings on = read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.registration.token-file", token.toString(),
+                "fedmesh.agent.reconnect-grace-period", "PT2M"));
+
+        assertThat(on.registrationApi()).contains(new RegistrationApiSettings("127.0.0.1", 18001, token));
+        assertThat(on.reconnectGracePeriod()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(on.toBuilder().build().registrationApi()).isEqualTo(on.registrationApi());
+    }
+
+    @Test
+    void registrationSettingsThatCannotWorkAreRefusedNamingTheProperty() {
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.registration.port", "18001")))
+                .hasMessageContaining("fedmesh.agent.registration.token-file")
+                .hasMessageContaining("FEDMESH_AGENT_REGISTRATION_TOKEN_FILE");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.registration.token-file", "/nonexistent/registration-token")))
+                .hasMessageContaining("fedmesh.agent.registration.token-file")
+                .hasMessageContaining("/nonexistent/registration-token");
+        assertThatThrownBy(() -> read(Map.of("fedmesh.agent.tenant", "acme", "fedmesh.agent.cluster", "east",
+                "fedmesh.agent.reconnect-grace-period", "30s")))
+                .hasMessageContaining("fedmesh.agent.reconnect-grace-period")
+                .hasMessageContaining("PT30S");
     }
 
     /** Reads the properties, trusting the control plane's key and holding the credential unless they say otherwise. */

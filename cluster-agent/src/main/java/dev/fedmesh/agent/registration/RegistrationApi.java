@@ -52,6 +52,7 @@ public final class RegistrationApi implements AutoCloseable {
     public static final String ENDPOINTS_PATH = "/v1/endpoints";
     /** The largest request body taken; an endpoint needs far less. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final long MAX_DRAINED_BYTES = 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistrationApi.class);
     private static final String JSON = "application/json";
@@ -227,21 +228,26 @@ public final class RegistrationApi implements AutoCloseable {
         return new Answer(204, null, new byte[0]);
     }
 
-    /** The body, or empty when it is over {@link #MAX_BODY_BYTES}; reads no more than one byte past that. */
+    /**
+     * The body, or empty when it is over {@link #MAX_BODY_BYTES}. A body somewhat over is read to its
+     * end (up to {@value #MAX_DRAINED_BYTES} bytes) so the client reads the 413 rather than a reset
+     * connection; the connection of a larger one is closed after the answer.
+     */
     private static Optional<byte[]> body(HttpExchange exchange) throws IOException {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-                    return Optional.empty();
-                }
-            } catch (NumberFormatException e) {
-                // The stream's own length decides below.
-            }
-        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-            return bytes.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(bytes);
+            if (bytes.length <= MAX_BODY_BYTES) {
+                return Optional.of(bytes);
+            }
+            // read(), not skip(): the server's body stream passes skip() to the socket, past the body's end.
+            byte[] buffer = new byte[8192];
+            long drained = 0;
+            int read;
+            while (drained < MAX_DRAINED_BYTES && (read = in.read(buffer)) > 0) {
+                drained += read;
+            }
+            exchange.getResponseHeaders().set("Connection", "close");
+            return Optional.empty();
         }
     }
 
