@@ -69,6 +69,7 @@ public final class ClusterAgent implements AutoCloseable {
     private final TcpProber prober;
     private final LocalEndpointHealth localHealth;
     private final ClusterReachability reachability;
+    private final XdsSnapshotPublisher publisher;
     private boolean closed;
 
     private ClusterAgent(Parts parts) {
@@ -88,6 +89,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.prober = parts.prober;
         this.localHealth = parts.localHealth;
         this.reachability = parts.reachability;
+        this.publisher = parts.publisher;
     }
 
     /** What {@link #start} has built so far; what it opened is closed, last first, should a later step fail. */
@@ -109,6 +111,7 @@ public final class ClusterAgent implements AutoCloseable {
         private TcpProber prober;
         private LocalEndpointHealth localHealth;
         private ClusterReachability reachability;
+        private XdsSnapshotPublisher publisher;
 
         private <T extends AutoCloseable> T opened(T part) {
             opened.push(part);
@@ -180,7 +183,8 @@ public final class ClusterAgent implements AutoCloseable {
         // ...except the cluster's east-west gateway, which gets its own listener and nothing else.
         String gatewayGroup = XdsSnapshotPublisher.gatewayGroup(group);
         SimpleCache<String> cache = new SimpleCache<>(node -> isEastWestGateway(node) ? gatewayGroup : group);
-        XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, group, tenant, cluster);
+        XdsSnapshotPublisher publisher = parts.opened(new XdsSnapshotPublisher(cache, group, tenant, cluster));
+        parts.publisher = publisher;
         LocalInventory inventory = new LocalInventory();
         parts.inventory = inventory;
         settings.endpoints().forEach(inventory::register);
@@ -364,6 +368,7 @@ public final class ClusterAgent implements AutoCloseable {
         status.close();
         adsServer.close();
         sds.close();
+        publisher.close();
         LOG.info("tenant={} cluster={} agent stopped at revision {}", settings.tenant(), settings.cluster(),
                 applier.appliedRevision());
     }

@@ -23,6 +23,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
  * route response to each proxy, not four responses to parse and ACK.
  */
-public final class XdsSnapshotPublisher {
+public final class XdsSnapshotPublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(XdsSnapshotPublisher.class);
 
@@ -53,6 +57,10 @@ public final class XdsSnapshotPublisher {
     private long generation;
     private ServedSnapshot served;
     private final Map<String, TypeVersion> typeVersions = new HashMap<>();
+    private final RetiringClusters retiring = new RetiringClusters();
+    private final ScheduledExecutorService retirer;
+    private XdsResources lastTranslated;
+    private ScheduledFuture<?> nextRetirement;
 
     /** A type's resources as last served: their digest, and the snapshot version in which they last changed. */
     private record TypeVersion(String digest, String version) {
@@ -64,6 +72,11 @@ public final class XdsSnapshotPublisher {
         this.tenant = tenant;
         this.cluster = cluster;
         this.local = ClusterInventory.newBuilder().setTenant(tenant).setCluster(cluster).build();
+        this.retirer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "xds-retire-" + tenant + "-" + cluster);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -131,7 +144,10 @@ public final class XdsSnapshotPublisher {
         return served;
     }
 
-    private XdsResources publish(XdsResources resources) {
+    private XdsResources publish(XdsResources translated) {
+        lastTranslated = translated;
+        XdsResources resources = retiring.serve(translated, System.nanoTime());
+        scheduleRetirement();
         XdsResources gateway = EastWestGateway.resources(config, local);
         Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
         byType.put(Resources.V3.LISTENER_TYPE_URL, concat(resources.listeners(), gateway.listeners()));
@@ -170,6 +186,34 @@ public final class XdsSnapshotPublisher {
                 gateway.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
                 List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
         return resources;
+    }
+
+    /** Serves the snapshot again without the clusters whose time to retire has come. */
+    private synchronized void retire() {
+        if (config != null && lastTranslated != null) {
+            Set<String> before = retiring.names();
+            publish(lastTranslated);
+            LOG.debug("tenant={} cluster={} clusters no longer routed to retired from {}: snapshot {}", tenant, cluster,
+                    before, served.version());
+        }
+    }
+
+    private void scheduleRetirement() {
+        if (nextRetirement != null) {
+            nextRetirement.cancel(false);
+            nextRetirement = null;
+        }
+        retiring.nextExpiry().ifPresent(at -> {
+            if (!retirer.isShutdown()) {
+                nextRetirement = retirer.schedule(this::retire, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    /** Stops the timer that retires clusters; the snapshot served stays as it is. */
+    @Override
+    public void close() {
+        retirer.shutdownNow();
     }
 
     /**
