@@ -28,12 +28,13 @@ import java.util.stream.Stream;
  * Checks xDS resources against the protoc-gen-validate rules in Envoy's own proto definitions
  * (the checks Envoy runs before it accepts a resource): required messages and oneofs, string
  * lengths, number and duration bounds, defined enums, repeated sizes, Any types, deprecated fields.
- * Envoy cannot run on our machines; this is how its constraints are held in tests.
+ * Envoy cannot run on our machines; this is how its constraints are held in tests, here and in the
+ * agent's (which get this class from policy's test jar).
  */
-final class EnvoyConstraints {
+public final class EnvoyConstraints {
 
-    /** The types our resources pack into Any. */
-    static final TypeRegistry TYPES = TypeRegistry.newBuilder()
+    /** The types our resources, and the Envoy bootstraps our docs show, pack into Any. */
+    public static final TypeRegistry TYPES = TypeRegistry.newBuilder()
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
@@ -41,6 +42,7 @@ final class EnvoyConstraints {
             .add(UpstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
             .build();
 
     /**
@@ -55,7 +57,7 @@ final class EnvoyConstraints {
     }
 
     /** Fails, naming the resource's type and what it breaks, when any resource Envoy would be sent breaks a rule. */
-    static void assertAllValid(XdsResources resources) {
+    public static void assertAllValid(XdsResources resources) {
         Stream.of(resources.listeners(), resources.routes(), resources.clusters(), resources.endpoints())
                 .flatMap(List::stream)
                 .forEach(resource -> assertThat(violations(resource))
@@ -63,7 +65,7 @@ final class EnvoyConstraints {
                         .isEmpty());
     }
 
-    static List<String> violations(Message message) {
+    public static List<String> violations(Message message) {
         List<String> out = new ArrayList<>();
         check(message, message.getDescriptorForType().getName(), out);
         return out;
