@@ -86,6 +86,9 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
      */
     public synchronized Runnable prepare(DesiredConfig applied) {
         XdsResources resources = translate(applied);
+        // The gateway's resources are built again when served; building them once here means a config
+        // they cannot be built from is refused now, before it is recorded as applied.
+        EastWestGateway.resources(applied, local);
         long translatedWith = generation;
         return () -> serve(applied, resources, translatedWith);
     }
