@@ -110,7 +110,7 @@ class DistributorKilledMidPublishTest {
         second = DistributorProcess.start(mesh.servers(), signingKeyFile, work.resolve("distributor-2.log"));
         String fault = "the distributor was killed mid-publish (new distributor process started)";
         mesh.awaitConvergence(fault, change, restarted);
-        assertThat(mesh.appliedRevisions().values()).containsOnly(change);
+        assertThat(mesh.appliedRevisions().values()).allMatch(applied -> applied >= change);
         mesh.awaitApiShowsEveryClusterInSync(fault, change, restarted);
         Await.until(() -> unpublishedOutboxRows() == 0, () -> "the new distributor to mark the change published:\n"
                 + second.output());
