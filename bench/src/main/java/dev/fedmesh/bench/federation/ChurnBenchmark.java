@@ -22,9 +22,11 @@ final class ChurnBenchmark {
     /**
      * What the churn did.
      *
+     * @param seconds         how long the churn was to last
+     * @param madeInSeconds   how long making its changes took (longer when registering an endpoint blocks)
      * @param convergedMillis from the last change to every watched agent and client converged, or -1
      */
-    record Result(int changesPerSecond, Duration duration, int changes, long recordsSent, long recordsRepublished,
+    record Result(int changesPerSecond, long seconds, double madeInSeconds, int changes, long recordsSent, long recordsRepublished,
                   List<ThreadCpu.Group> cpu, boolean converged, double convergedMillis) {
     }
 
@@ -93,7 +95,7 @@ final class ChurnBenchmark {
         Thread.sleep(1_000);
         long[] counts = pipeline.topics().countBetween(start, System.nanoTime());
         List<ThreadCpu.Group> kept = new ArrayList<>(groups);
-        return new Result(changesPerSecond, duration, made.get(), counts[0], counts[1], kept, converged,
+        return new Result(changesPerSecond, duration.toSeconds(), (lastChange - start) / 1e9, made.get(), counts[0], counts[1], kept, converged,
                 converged ? (convergedAt - lastChange) / 1e6 : -1);
     }
 }

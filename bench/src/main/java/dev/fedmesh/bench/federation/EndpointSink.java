@@ -10,18 +10,30 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
 
 /**
- * One gRPC greeter answering on one port of every loopback address (127.0.0.0/8): the endpoints of
- * a paper tenant on this machine ({@code 127.<cluster>.x.y}) then answer the agents' TCP probes and
- * the clients' connections, without a server per endpoint. It listens on the wildcard address,
- * since Linux routes all of 127.0.0.0/8 to a socket bound there.
+ * The endpoints of a paper tenant on this machine ({@code 127.<cluster>.x.y}), answered without a
+ * server per endpoint: a gRPC greeter on one port and, on another, a socket that accepts every
+ * connection and closes it at once, on every loopback address (127.0.0.0/8): both listen on the
+ * wildcard address, since Linux routes all of 127.0.0.0/8 to a socket bound there. The agents' TCP
+ * probes of thousands of endpoints go to the second: accepting and closing is all they need, and a
+ * gRPC server handling tens of thousands of probe connections a second on two cores falls behind
+ * and holds their sockets open until the process runs out of file descriptors.
  */
 final class EndpointSink implements AutoCloseable {
     private final Server server;
+    private final ServerSocketChannel acceptor;
+    private final Thread accepting;
 
-    private EndpointSink(Server server) {
+    private EndpointSink(Server server, ServerSocketChannel acceptor) {
         this.server = server;
+        this.acceptor = acceptor;
+        this.accepting = new Thread(this::acceptAndClose, "bench-endpoint-sink");
+        this.accepting.setDaemon(true);
+        this.accepting.start();
     }
 
     static EndpointSink start() {
@@ -36,18 +48,46 @@ final class EndpointSink implements AutoCloseable {
                 .build();
         try {
             server.start();
+            ServerSocketChannel acceptor = ServerSocketChannel.open();
+            acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            acceptor.bind(new InetSocketAddress(0), 4_096);
+            return new EndpointSink(server, acceptor);
         } catch (IOException e) {
+            server.shutdownNow();
             throw new UncheckedIOException("the endpoint sink could not bind a port", e);
         }
-        return new EndpointSink(server);
     }
 
+    private void acceptAndClose() {
+        while (acceptor.isOpen()) {
+            // A plain close: a reset could reach the prober before it saw its connect complete.
+            try {
+                acceptor.accept().close();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                // A probe that reset its connection before it was accepted: nothing to answer.
+            }
+        }
+    }
+
+    /** The greeter's port. */
     int port() {
         return server.getPort();
     }
 
+    /** The port that accepts and closes: what a TCP probe needs. */
+    int probePort() {
+        return acceptor.socket().getLocalPort();
+    }
+
     @Override
     public void close() {
+        try {
+            acceptor.close();
+        } catch (IOException e) {
+            System.err.println("[bench] the endpoint sink's acceptor did not close cleanly: " + e);
+        }
         server.shutdownNow();
     }
 }

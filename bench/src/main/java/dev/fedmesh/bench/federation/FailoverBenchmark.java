@@ -1,6 +1,7 @@
 package dev.fedmesh.bench.federation;
 
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.bench.Percentiles;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
@@ -14,7 +15,10 @@ import java.util.Map;
 
 /**
  * Failover on the real pipeline with the agents' default settings, timed from the fault to the first
- * call served elsewhere, with the calls that failed in between. Three clusters of one region on one
+ * call served elsewhere, with the calls that failed in between, and to the moment the agent's own
+ * probes declare the fault (the cluster unreachable, or every greeter unhealthy): on loopback a
+ * stopped server refuses connections at once and grpc-java leaves it by itself, where a cluster that
+ * vanishes from the network leaves its callers waiting for the probes. Three clusters of one region on one
  * network: c000 and c001 share a zone, c002 is in another; greeter runs in c000 and c002 (two
  * instances each), none in c001. Two faults, each repaired after every trial:
  * <ul>
@@ -28,8 +32,8 @@ import java.util.Map;
 final class FailoverBenchmark {
 
     /** One fault's readings over its trials. */
-    record Result(String fault, int trials, Percentiles toServedElsewhere, Percentiles failback, long failedCalls,
-                  int maxFailedCallsInATrial, long callsMade) {
+    record Result(String fault, int trials, Percentiles toServedElsewhere, Percentiles toProbesDeclare,
+                  Percentiles failback, long failedCalls, int maxFailedCallsInATrial, long callsMade) {
     }
 
     private static final String TENANT = "bench-failover";
@@ -74,12 +78,12 @@ final class FailoverBenchmark {
         progress.note("failover: c000 goes dark (greeters and agent), %d trials", trials);
         try (Caller c001 = new Caller("c001", mesh.stack().agent("c001").xdsPort())) {
             results.add(trials("c000 goes dark: c001's callers served by c002", c001, trials, this::darken,
-                    this::relight));
+                    () -> mesh.stack().agent("c001").unreachableClusters().contains("c000"), this::relight));
         }
         progress.note("failover: c000's greeters all die, its agent running, %d trials", trials);
         try (Caller c000 = new Caller("c000", mesh.stack().agent("c000").xdsPort())) {
             results.add(trials("c000's greeters all die: c000's callers served by c002", c000, trials,
-                    this::stopGreetersOfC000, this::replaceGreetersOfC000));
+                    this::stopGreetersOfC000, this::greetersOfC000Unhealthy, this::replaceGreetersOfC000));
         }
         return results;
     }
@@ -88,9 +92,15 @@ final class FailoverBenchmark {
         void run() throws InterruptedException;
     }
 
-    private Result trials(String fault, Caller caller, int trials, Step breakIt, Step repair)
+    /** Whether the agent whose view matters has declared the fault by its probes. */
+    private interface Declared {
+        boolean now();
+    }
+
+    private Result trials(String fault, Caller caller, int trials, Step breakIt, Declared declared, Step repair)
             throws InterruptedException {
         List<Double> away = new ArrayList<>();
+        List<Double> probes = new ArrayList<>();
         List<Double> back = new ArrayList<>();
         long failed = 0;
         int maxFailed = 0;
@@ -100,6 +110,9 @@ final class FailoverBenchmark {
             long faultAt = System.nanoTime();
             breakIt.run();
             long elsewhere = awaitFirstServedBy(caller, faultAt, "c002");
+            FederatedPipeline.until(declared::now, System.nanoTime() + PATIENCE.toNanos(),
+                    () -> "the probes to declare: " + fault);
+            probes.add((System.nanoTime() - faultAt) / 1e6);
             int failedNow = 0;
             for (Caller.Call call : caller.since(faultAt)) {
                 if (call.nanos() - elsewhere > 0) {
@@ -118,7 +131,8 @@ final class FailoverBenchmark {
             back.add((awaitServedBy(caller, repairAt, "c000") - repairAt) / 1e6);
             caller.forgetBefore(System.nanoTime());
         }
-        return new Result(fault, trials, Percentiles.of(away), Percentiles.of(back), failed, maxFailed, calls);
+        return new Result(fault, trials, Percentiles.of(away), Percentiles.of(probes), Percentiles.of(back), failed,
+                maxFailed, calls);
     }
 
     private void darken() {
@@ -134,6 +148,12 @@ final class FailoverBenchmark {
 
     private void stopGreetersOfC000() {
         stopGreeters("c000");
+    }
+
+    private boolean greetersOfC000Unhealthy() {
+        ClusterAgent agent = mesh.stack().agent("c000");
+        return greeters.get("c000").stream().allMatch(greeter -> agent.inventory().healthOf(endpoint(greeter))
+                == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
     }
 
     private void replaceGreetersOfC000() {

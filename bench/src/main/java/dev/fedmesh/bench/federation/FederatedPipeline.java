@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
  * (c000) and a few watched agents, each with a real proxyless client of the changed service, run in
  * full; every other cluster's inventory is published by an InventoryPublisher alone. Every endpoint
  * is a loopback address answered by one {@link EndpointSink}, so the agents' probes find every
- * cluster reachable and the clients can connect.
+ * cluster reachable and the clients can connect (svc-0000's on its gRPC port, every other one on its
+ * port that only accepts and closes).
  */
 final class FederatedPipeline implements AutoCloseable {
 
@@ -51,7 +52,7 @@ final class FederatedPipeline implements AutoCloseable {
                                    Progress progress) throws IOException {
         EndpointSink sink = EndpointSink.start();
         FederatedTenant tenant = new FederatedTenant(name, clusters, services, 3, FederatedTenant.Layout.ONE_NETWORK,
-                "127.", sink.port());
+                "127.", sink.probePort(), sink.port());
         List<ClusterInfo> infos = new ArrayList<>();
         for (int c = 0; c < clusters; c++) {
             infos.add(tenant.clusterInfo(c));

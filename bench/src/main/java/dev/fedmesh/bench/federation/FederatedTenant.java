@@ -26,10 +26,11 @@ import java.util.Map;
  *
  * @param hostPrefix the first two octets of every endpoint address: {@code 10.} for a paper tenant,
  *                   {@code 127.} for one whose endpoints must answer on this machine's loopback
- * @param port       every endpoint's port
+ * @param port       every endpoint's port but svc-0000's
+ * @param firstPort  the port of svc-0000's endpoints, the service the benchmark's clients call
  */
 record FederatedTenant(String name, int clusters, int services, int endpointsPerService, Layout layout,
-                       String hostPrefix, int port) {
+                       String hostPrefix, int port, int firstPort) {
 
     /** Where the clusters run, network-wise. */
     enum Layout {
@@ -80,7 +81,7 @@ record FederatedTenant(String name, int clusters, int services, int endpointsPer
 
     /** The tenant of the issue's scale target, on paper addresses: 100 clusters, 1,000 services, 3 endpoints each. */
     static FederatedTenant issueScale(Layout layout) {
-        return new FederatedTenant("bench-federation", 100, 1_000, 3, layout, "10.", 8080);
+        return new FederatedTenant("bench-federation", 100, 1_000, 3, layout, "10.", 8080, 8080);
     }
 
     static String cluster(int index) {
@@ -145,7 +146,7 @@ record FederatedTenant(String name, int clusters, int services, int endpointsPer
     ServiceEndpoint endpoint(int index, int s, int e) {
         int n = s * endpointsPerService + e;
         String host = hostPrefix + (index + 1) + "." + (n >> 8) + "." + (n & 0xff);
-        return new ServiceEndpoint(service(s), host, port, Map.of("version", e < 2 ? "v1" : "v2"));
+        return new ServiceEndpoint(service(s), host, s == 0 ? firstPort : port, Map.of("version", e < 2 ? "v1" : "v2"));
     }
 
     /**

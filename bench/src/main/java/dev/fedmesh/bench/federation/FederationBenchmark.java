@@ -129,7 +129,7 @@ public final class FederationBenchmark {
                 progress.note("scale, %s: %d clusters, %d services, 3 endpoints each; %d + %d translations", layout.label(),
                         settings.clusters(), settings.services(), settings.scaleWarmUp(), settings.scaleRounds());
                 scale.add(benchmark.run(new FederatedTenant("bench-federation", settings.clusters(), settings.services(),
-                        3, layout, "10.", 8080)));
+                        3, layout, "10.", 8080, 8080)));
             }
         }
         Optional<EndpointPropagationBenchmark.Result> propagation = Optional.empty();

@@ -22,9 +22,9 @@ import java.util.TreeMap;
 /**
  * The federation tenant at the issue's scale, in memory, for one layout: the size of the largest
  * Kafka records (one cluster's inventory as its agent sends it, the signed envelope the distributor
- * republishes, one cluster's desired config with all its peers), whether a caller's translated EDS
- * reaches every remote endpoint it needs, and the translation's time and heap for one caller holding
- * every cluster's inventory.
+ * republishes, one cluster's desired config with all its peers), whether every cluster's translated
+ * EDS, as the caller, reaches every remote endpoint it needs, and the translation's time and heap for
+ * one caller holding every cluster's inventory.
  */
 final class ScaleBenchmark {
 
@@ -35,12 +35,16 @@ final class ScaleBenchmark {
     /**
      * One layout's readings.
      *
+     * @param reach           what caller c000's EDS reaches, in detail
+     * @param callersComplete of every cluster as the caller, those whose EDS reaches exactly what they need
+     * @param otherMismatches the first differences found for callers other than c000
      * @param translation     ms per translation of caller c000's config with every inventory
      * @param inventoriesHeap heap retained by every cluster's parsed inventory, as an agent holds them
      * @param resourcesHeap   heap retained by one translation's xDS resources
      */
     record Result(FederatedTenant.Layout layout, int clusters, int services, int endpointsPerService,
-                  List<RecordSize> records, int peersInConfig, RemoteReach.Result reach, Percentiles translation,
+                  List<RecordSize> records, int peersInConfig, RemoteReach.Result reach, int callersComplete,
+                  List<String> otherMismatches, Percentiles translation,
                   long inventoriesHeap, long resourcesHeap) {
     }
 
@@ -98,8 +102,23 @@ final class ScaleBenchmark {
         long withResources = Heap.usedAfterGc();
         resources = null;
         long resourcesHeap = withResources - Heap.usedAfterGc();
+        int callersComplete = reach.complete() ? 1 : 0;
+        List<String> otherMismatches = new ArrayList<>();
+        for (int c = 0; c < tenant.clusters(); c++) {
+            if (c == CALLER) {
+                continue;
+            }
+            RemoteReach.Result other = RemoteReach.check(tenant, c,
+                    translator.translate(configs.get(FederatedTenant.cluster(c)), inventories, cluster -> false));
+            if (other.complete()) {
+                callersComplete++;
+            } else if (otherMismatches.size() < 5) {
+                otherMismatches.add(FederatedTenant.cluster(c) + ": " + other.mismatches());
+            }
+        }
         return new Result(tenant.layout(), tenant.clusters(), tenant.services(), tenant.endpointsPerService(),
-                records, config.getPeersCount(), reach, Percentiles.of(millis), inventoriesHeap, resourcesHeap);
+                records, config.getPeersCount(), reach, callersComplete, List.copyOf(otherMismatches),
+                Percentiles.of(millis), inventoriesHeap, resourcesHeap);
     }
 
     private static RecordSize size(String record, byte[] bytes) {
