@@ -8,8 +8,10 @@ import dev.fedmesh.sample.v1.GreeterGrpc;
 import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real proxyless gRPC client of one service in one cluster, resolved through that cluster's agent
@@ -24,14 +26,30 @@ final class EdsWatcher implements AutoCloseable {
     private final ClusterAgent agent;
     private final ManagedChannel channel;
 
-    /** Connects and makes one call, so the client subscribes to the service's listener, route, cluster and endpoints. */
+    /**
+     * Connects and makes one call, so the client subscribes to the service's listener, route, cluster
+     * and endpoints. An agent busy translating 100 clusters' inventories on two cores may answer after
+     * grpc-java's 15 s wait for a resource, which fails the call: it is made again until one passes.
+     */
     EdsWatcher(String cluster, ClusterAgent agent, String service) {
         this.cluster = cluster;
         this.node = "bench-client-" + cluster;
         this.agent = agent;
         this.channel = ProxylessClients.channel("127.0.0.1:" + agent.xdsPort(), node, service);
-        GreeterGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(120, TimeUnit.SECONDS)
-                .sayHello(HelloRequest.newBuilder().setName("bench").build());
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            try {
+                GreeterGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(120, TimeUnit.SECONDS)
+                        .sayHello(HelloRequest.newBuilder().setName("bench").build());
+                return;
+            } catch (StatusRuntimeException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    ProxylessClients.close(channel);
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+            }
+        }
     }
 
     String cluster() {

@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The endpoints of a paper tenant on this machine ({@code 127.<cluster>.x.y}), answered without a
@@ -21,19 +23,26 @@ import java.nio.channels.ServerSocketChannel;
  * wildcard address, since Linux routes all of 127.0.0.0/8 to a socket bound there. The agents' TCP
  * probes of thousands of endpoints go to the second: accepting and closing is all they need, and a
  * gRPC server handling tens of thousands of probe connections a second on two cores falls behind
- * and holds their sockets open until the process runs out of file descriptors.
+ * and holds their sockets open until the process runs out of file descriptors. Several sockets share
+ * that port ({@code SO_REUSEPORT}), each with its own accept queue and thread: one queue overflows
+ * when every agent's round of probes arrives at once on a busy machine, and a dropped SYN is a probe
+ * timed out.
  */
 final class EndpointSink implements AutoCloseable {
-    private final Server server;
-    private final ServerSocketChannel acceptor;
-    private final Thread accepting;
+    private static final int ACCEPTORS = 4;
 
-    private EndpointSink(Server server, ServerSocketChannel acceptor) {
+    private final Server server;
+    private final List<ServerSocketChannel> acceptors;
+
+    private EndpointSink(Server server, List<ServerSocketChannel> acceptors) {
         this.server = server;
-        this.acceptor = acceptor;
-        this.accepting = new Thread(this::acceptAndClose, "bench-endpoint-sink");
-        this.accepting.setDaemon(true);
-        this.accepting.start();
+        this.acceptors = acceptors;
+        for (int i = 0; i < acceptors.size(); i++) {
+            ServerSocketChannel acceptor = acceptors.get(i);
+            Thread accepting = new Thread(() -> acceptAndClose(acceptor), "bench-endpoint-sink-" + i);
+            accepting.setDaemon(true);
+            accepting.start();
+        }
     }
 
     static EndpointSink start() {
@@ -48,17 +57,23 @@ final class EndpointSink implements AutoCloseable {
                 .build();
         try {
             server.start();
-            ServerSocketChannel acceptor = ServerSocketChannel.open();
-            acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            acceptor.bind(new InetSocketAddress(0), 4_096);
-            return new EndpointSink(server, acceptor);
+            List<ServerSocketChannel> acceptors = new ArrayList<>();
+            int port = 0;
+            for (int i = 0; i < ACCEPTORS; i++) {
+                ServerSocketChannel acceptor = ServerSocketChannel.open();
+                acceptor.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                acceptor.bind(new InetSocketAddress(port), 4_096);
+                port = acceptor.socket().getLocalPort();
+                acceptors.add(acceptor);
+            }
+            return new EndpointSink(server, List.copyOf(acceptors));
         } catch (IOException e) {
             server.shutdownNow();
             throw new UncheckedIOException("the endpoint sink could not bind a port", e);
         }
     }
 
-    private void acceptAndClose() {
+    private static void acceptAndClose(ServerSocketChannel acceptor) {
         while (acceptor.isOpen()) {
             // A plain close: a reset could reach the prober before it saw its connect complete.
             try {
@@ -78,15 +93,17 @@ final class EndpointSink implements AutoCloseable {
 
     /** The port that accepts and closes: what a TCP probe needs. */
     int probePort() {
-        return acceptor.socket().getLocalPort();
+        return acceptors.get(0).socket().getLocalPort();
     }
 
     @Override
     public void close() {
-        try {
-            acceptor.close();
-        } catch (IOException e) {
-            System.err.println("[bench] the endpoint sink's acceptor did not close cleanly: " + e);
+        for (ServerSocketChannel acceptor : acceptors) {
+            try {
+                acceptor.close();
+            } catch (IOException e) {
+                System.err.println("[bench] the endpoint sink's acceptor did not close cleanly: " + e);
+            }
         }
         server.shutdownNow();
     }
