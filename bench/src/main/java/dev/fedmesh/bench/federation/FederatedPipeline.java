@@ -1,6 +1,7 @@
 package dev.fedmesh.bench.federation;
 
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.agent.health.ProbeSettings;
 import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.policy.compiler.ClusterInfo;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
@@ -25,6 +26,14 @@ final class FederatedPipeline implements AutoCloseable {
 
     static final int CHANGED = 0;
     static final Duration PATIENCE = Duration.ofMinutes(10);
+    /**
+     * Slower probes than the default (every 2 s, 1 s timeout): each agent probes hundreds of endpoints
+     * a round, and on a busy two-core machine a starved prober misses the default 350 ms timeout and
+     * declares clusters down and up again, each verdict a translation and an EDS change the clients
+     * take. Failover is measured with the defaults.
+     */
+    static final ProbeSettings PROBES = new ProbeSettings(Duration.ofSeconds(2), Duration.ofSeconds(1), 3, 3,
+            ProbeSettings.DEFAULT.targetsPerCluster());
     private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private final FederatedTenant tenant;
@@ -83,7 +92,7 @@ final class FederatedPipeline implements AutoCloseable {
             progress.note("%s: starting the agent of %s with its %d endpoints", name, FederatedTenant.cluster(c),
                     services * 3);
             String cluster = FederatedTenant.cluster(c);
-            agents.add(mesh.startAgent(name, cluster, credentials.get(cluster), tenant.endpoints(c)));
+            agents.add(mesh.startAgent(name, cluster, credentials.get(cluster), tenant.endpoints(c), PROBES));
         }
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         for (ClusterAgent agent : agents) {

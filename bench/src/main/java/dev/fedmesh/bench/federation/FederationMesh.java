@@ -6,6 +6,7 @@ import dev.fedmesh.agent.AgentSettings;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.agent.federation.InventoryPublisher;
 import dev.fedmesh.agent.federation.InventoryPublishing;
+import dev.fedmesh.agent.health.ProbeSettings;
 import dev.fedmesh.agent.trust.BootstrapCredential;
 import dev.fedmesh.agent.trust.TrustSettings;
 import dev.fedmesh.api.KafkaTopics;
@@ -146,9 +147,10 @@ final class FederationMesh implements AutoCloseable {
 
     /**
      * Starts the agent of {@code cluster} with its credential and {@code endpoints} as its static
-     * local endpoints (registered before it serves), on a free xDS port.
+     * local endpoints (registered before it serves), on a free xDS port, probing as {@code probes} say.
      */
-    ClusterAgent startAgent(String tenant, String cluster, String credential, List<ServiceEndpoint> endpoints) {
+    ClusterAgent startAgent(String tenant, String cluster, String credential, List<ServiceEndpoint> endpoints,
+                            ProbeSettings probes) {
         AgentSettings settings = AgentSettings.builder(tenant, cluster)
                 .kafkaBootstrapServers(kafka.bootstrapServers())
                 .configVerifier(verifier)
@@ -156,6 +158,7 @@ final class FederationMesh implements AutoCloseable {
                 .xdsPort(0)
                 .stateDirectory(state.resolve("agents").resolve(cluster))
                 .endpoints(endpoints)
+                .probes(probes)
                 .trust(TrustSettings.DEFAULT.withBootstrapCredential(new BootstrapCredential(credential)))
                 .build();
         ClusterAgent agent = ClusterAgent.start(settings);
