@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /** The machine a run was measured on, as docs/benchmarks.md records it. */
-record Machine(int processors, String cpuModel, long memoryMiB, String java, String os) {
+public record Machine(int processors, String cpuModel, long memoryMiB, String java, String os) {
 
-    static Machine current() {
+    public static Machine current() {
         return new Machine(
                 Runtime.getRuntime().availableProcessors(),
                 procLine("/proc/cpuinfo", "model name").orElse(System.getProperty("os.arch")),
@@ -27,7 +27,7 @@ record Machine(int processors, String cpuModel, long memoryMiB, String java, Str
         }
     }
 
-    String summary() {
+    public String summary() {
         return processors + " cores (" + cpuModel + "), " + Math.round(memoryMiB / 1024.0) + " GiB, " + java;
     }
 

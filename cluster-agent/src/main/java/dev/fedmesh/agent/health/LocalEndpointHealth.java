@@ -76,9 +76,13 @@ public final class LocalEndpointHealth implements AutoCloseable {
                 EndpointHealth health = changed.get() == Hysteresis.State.UP
                         ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY;
                 log(endpoint, health, result);
-                endpoints.health(endpoint, health);
                 changes.put(endpoint, health);
             }
+        }
+        // One change for the round: each change re-translates the agent's xDS, and thousands of
+        // endpoints turn healthy in the same round at start.
+        if (!changes.isEmpty()) {
+            endpoints.health(changes);
         }
         return changes;
     }

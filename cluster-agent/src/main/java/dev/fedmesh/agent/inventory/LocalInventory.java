@@ -166,6 +166,24 @@ public final class LocalInventory implements ProbedEndpoints {
         }
     }
 
+    /** Sets the probed health of several endpoints (those not in the inventory ignored) as one change. */
+    @Override
+    public synchronized void health(Map<ServiceEndpoint, EndpointHealth> healths) {
+        boolean changed = false;
+        for (Map.Entry<ServiceEndpoint, EndpointHealth> probed : healths.entrySet()) {
+            Entry entry = entries.get(probed.getKey());
+            if (entry == null || entry.probedHealth == Objects.requireNonNull(probed.getValue(), "health")) {
+                continue;
+            }
+            EndpointHealth before = entry.health();
+            entry.probedHealth = probed.getValue();
+            changed |= entry.health() != before;
+        }
+        if (changed) {
+            changed();
+        }
+    }
+
     /** The endpoints whose health comes from probes: static, registered and restored ones with no open stream. */
     public synchronized List<ServiceEndpoint> probed() {
         return entries.entrySet().stream()

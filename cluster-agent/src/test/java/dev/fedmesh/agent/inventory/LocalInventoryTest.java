@@ -89,6 +89,22 @@ class LocalInventoryTest {
     }
 
     @Test
+    void aRoundOfProbesTurningEndpointsHealthyIsOneChange() {
+        LocalInventory inventory = new LocalInventory();
+        inventory.register(V1);
+        inventory.register(V2);
+        List<Long> heard = new ArrayList<>();
+        inventory.addListener((endpoints, generation) -> heard.add(generation));
+
+        inventory.health(Map.of(V1, EndpointHealth.ENDPOINT_HEALTH_HEALTHY, V2, EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY));
+        inventory.health(Map.of(V1, EndpointHealth.ENDPOINT_HEALTH_HEALTHY));
+
+        assertThat(heard).containsExactly(2L, 3L);
+        assertThat(inventory.healthOf(V1)).isEqualTo(EndpointHealth.ENDPOINT_HEALTH_HEALTHY);
+        assertThat(inventory.healthOf(V2)).isEqualTo(EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
+    }
+
+    @Test
     void aRegistrationReplacesTheOneAtTheSameAddressAsOneChange() {
         LocalInventory inventory = new LocalInventory();
         assertThat(inventory.putRegistered(new AnnouncedEndpoint(V1, "db"))).isTrue();

@@ -8,6 +8,7 @@ import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.policy.failover.FailoverPlanner.Site;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +42,9 @@ final class Federation {
     private final Map<String, ClusterPeer> peers = new TreeMap<>();
     private final Map<String, ClusterInventory> inventories;
     private final Predicate<String> unreachable;
+    // Each inventory's services by name, built on first use: every subset of every service looks up
+    // one service in every cluster, and scanning whole inventories made a translation cubic.
+    private final Map<String, Map<String, List<InventoryService>>> servicesByName = new HashMap<>();
 
     Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
                Predicate<String> unreachable) {
@@ -102,7 +106,7 @@ final class Federation {
             return List.of();
         }
         List<InventoryEndpoint> matching = new ArrayList<>();
-        for (InventoryService service : inventory.getServicesList()) {
+        for (InventoryService service : servicesNamed(cluster, inventory, subset.service())) {
             for (InventoryEndpoint endpoint : service.getEndpointsList()) {
                 if (dialable(endpoint) && subset.selects(service.getName(), endpoint.getLabelsMap())) {
                     matching.add(endpoint);
@@ -123,6 +127,16 @@ final class Federation {
             }
         }
         return found;
+    }
+
+    private List<InventoryService> servicesNamed(String cluster, ClusterInventory inventory, String name) {
+        return servicesByName.computeIfAbsent(cluster, ignored -> {
+            Map<String, List<InventoryService>> byName = new HashMap<>();
+            for (InventoryService service : inventory.getServicesList()) {
+                byName.computeIfAbsent(service.getName(), n -> new ArrayList<>()).add(service);
+            }
+            return byName;
+        }).getOrDefault(name, List.of());
     }
 
     /** Every dialable endpoint of the local inventory, for the server listeners of its ports. */
