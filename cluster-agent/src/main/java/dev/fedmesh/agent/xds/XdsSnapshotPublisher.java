@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * Keeps the cluster's xDS snapshot in step with what it is built from: the applied desired config,
  * this cluster's own inventory, the other clusters' inventories, and which of them the agent's probes
  * cannot reach. Any of them changing rebuilds the whole snapshot through {@link ProxyConfigTranslator}
- * and replaces it in the cache. Nothing is served before the first config.
+ * and replaces it in the cache: a config being applied at once, on the applier's thread; the other
+ * changes on this publisher's own thread, coalesced, so that a burst of them is one translation and
+ * no caller waits for one. Nothing is served before the first config.
  *
  * <p>Each resource type keeps its version while its resources stay the same (compared by their
  * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
@@ -58,7 +60,10 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private ServedSnapshot served;
     private final Map<String, TypeVersion> typeVersions = new HashMap<>();
     private final RetiringClusters retiring = new RetiringClusters();
-    private final ScheduledExecutorService retirer;
+    /** Translates after inventory and reachability changes, and retires clusters: one thread, off the callers'. */
+    private final ScheduledExecutorService worker;
+    private boolean translationPending;
+    private long publishedGeneration = -1;
     private XdsResources lastTranslated;
     private ScheduledFuture<?> nextRetirement;
 
@@ -72,8 +77,8 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         this.tenant = tenant;
         this.cluster = cluster;
         this.local = ClusterInventory.newBuilder().setTenant(tenant).setCluster(cluster).build();
-        this.retirer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "xds-retire-" + tenant + "-" + cluster);
+        this.worker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "xds-translate-" + tenant + "-" + cluster);
             thread.setDaemon(true);
             return thread;
         });
@@ -97,6 +102,7 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         this.config = applied;
         // Endpoints that changed since the translation are served too, the way an inventory change is.
         XdsResources resources = publish(translatedWith == generation ? translated : translate(applied));
+        publishedGeneration = generation;
         LOG.info("tenant={} cluster={} applied revision {}: serving {} listener(s), {} cluster(s), {} local"
                         + " endpoint(s) and {} other cluster(s)' inventories to proxies (snapshot {})", tenant, cluster,
                 applied.getRevision(), resources.listeners().size(), resources.clusters().size(), localEndpoints(),
@@ -123,18 +129,53 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         changed("unreachable clusters now " + unreachable);
     }
 
+    /**
+     * Schedules a translation of the newest inputs, unless one is waiting already: changes that come
+     * while a translation is queued or running are served by the next one. The callers (the probes'
+     * thread, the Kafka consumer of remote inventories, xDS streams registering workloads) never wait
+     * for a translation, which at a tenant's full scale takes a good part of a second.
+     */
     private void changed(String what) {
         generation++;
-        if (config != null) {
-            publish(translate(config));
-            LOG.debug("tenant={} cluster={} {}: snapshot {}", tenant, cluster, what, served.version());
+        if (config != null && !translationPending && !worker.isShutdown()) {
+            translationPending = true;
+            worker.execute(() -> translateNewest(what));
+        }
+    }
+
+    private void translateNewest(String what) {
+        DesiredConfig applied;
+        ClusterInventory localNow;
+        Map<String, ClusterInventory> remoteNow;
+        Set<String> downNow;
+        long translating;
+        synchronized (this) {
+            translationPending = false;
+            applied = config;
+            localNow = local;
+            remoteNow = remote;
+            downNow = unreachable;
+            translating = generation;
+        }
+        XdsResources resources = translate(applied, localNow, remoteNow, downNow);
+        synchronized (this) {
+            // A config served meanwhile was translated with inputs at least as new.
+            if (applied == config && translating > publishedGeneration) {
+                publish(resources);
+                publishedGeneration = translating;
+                LOG.debug("tenant={} cluster={} {}: snapshot {}", tenant, cluster, what, served.version());
+            }
         }
     }
 
     private XdsResources translate(DesiredConfig applied) {
-        Map<String, ClusterInventory> inventories = new TreeMap<>(remote);
-        inventories.put(cluster, local);
-        Set<String> down = unreachable;
+        return translate(applied, local, remote, unreachable);
+    }
+
+    private XdsResources translate(DesiredConfig applied, ClusterInventory localNow,
+                                   Map<String, ClusterInventory> remoteNow, Set<String> down) {
+        Map<String, ClusterInventory> inventories = new TreeMap<>(remoteNow);
+        inventories.put(cluster, localNow);
         return translator.translate(applied, inventories, down::contains);
     }
 
@@ -207,16 +248,16 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
             nextRetirement = null;
         }
         retiring.nextExpiry().ifPresent(at -> {
-            if (!retirer.isShutdown()) {
-                nextRetirement = retirer.schedule(this::retire, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!worker.isShutdown()) {
+                nextRetirement = worker.schedule(this::retire, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         });
     }
 
-    /** Stops the timer that retires clusters; the snapshot served stays as it is. */
+    /** Stops translating and retiring; the snapshot served stays as it is. */
     @Override
     public void close() {
-        retirer.shutdownNow();
+        worker.shutdownNow();
     }
 
     /**
