@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.desired;
 
+import dev.fedmesh.agent.kafka.TopicReader;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -7,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -18,10 +17,7 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class DesiredConfigConsumer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DesiredConfigConsumer.class);
-    private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
-    private static final long PARTITION_REFRESH_MILLIS = 10_000;
-    private static final long RETRY_MILLIS = 1_000;
+    private static final Duration METADATA_TIMEOUT = TopicReader.METADATA_TIMEOUT;
 
     private final String tenant;
     private final String cluster;
@@ -51,11 +44,7 @@ public final class DesiredConfigConsumer implements AutoCloseable {
     private final Runnable refused;
     private final AtomicReference<ConfigRefusal> lastRefusal = new AtomicReference<>();
     private final AtomicLong refusals = new AtomicLong();
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Object pause = new Object();
-    private final Thread thread;
-    private volatile boolean closed;
-    private boolean started;
+    private final TopicReader<byte[]> reader;
 
     public DesiredConfigConsumer(String bootstrapServers, String topic, String tenant, String cluster,
                                  EnvelopeVerifier verifier, BiConsumer<DesiredConfig, String> sink) {
@@ -76,10 +65,12 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         this.verifier = verifier;
         this.sink = sink;
         this.refused = refused;
-        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant, cluster),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.thread = new Thread(this::run, "fedmesh-desired-" + tenant + "-" + cluster);
-        this.thread.setDaemon(true);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant,
+                cluster), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.reader = new TopicReader<>(consumer, topic, "fedmesh-desired-" + tenant + "-" + cluster,
+                "tenant=" + tenant + " cluster=" + cluster, () -> "still serving the current config",
+                infos -> Set.of(new TopicPartition(topic, KafkaTopics.desiredPartition(cluster, infos.size()))),
+                records -> records.forEach(this::handleAlone));
     }
 
     static Properties properties(String bootstrapServers, KafkaClientSecurity security, String tenant, String cluster) {
@@ -97,78 +88,8 @@ public final class DesiredConfigConsumer implements AutoCloseable {
     }
 
     /** Starts reading on its own daemon thread; {@code sink} gets each verified config and where it came from. */
-    public synchronized void start() {
-        started = true;
-        thread.start();
-    }
-
-    private void run() {
-        Set<TopicPartition> assigned = new HashSet<>();
-        long nextPartitionCheck = 0;
-        boolean toldWaiting = false;
-        try {
-            while (!closed) {
-                try {
-                    if (System.currentTimeMillis() >= nextPartitionCheck) {
-                        Set<TopicPartition> partitions = partitions();
-                        if (partitions.isEmpty()) {
-                            if (!toldWaiting) {
-                                LOG.info("tenant={} cluster={} topic {} does not exist yet (or Kafka at the configured"
-                                        + " bootstrap servers does not answer); serving the current config and"
-                                        + " retrying every {} ms", tenant, cluster, topic, RETRY_MILLIS);
-                                toldWaiting = true;
-                            }
-                            sleep(RETRY_MILLIS);
-                            continue;
-                        }
-                        if (!partitions.equals(assigned)) {
-                            Set<TopicPartition> added = new HashSet<>(partitions);
-                            added.removeAll(assigned);
-                            consumer.assign(partitions);
-                            consumer.seekToBeginning(added);
-                            LOG.info("tenant={} cluster={} reading its partition {} of {} from the beginning",
-                                    tenant, cluster, partitions, topic);
-                            assigned = partitions;
-                        }
-                        nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
-                    }
-                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                        handleAlone(record);
-                    }
-                } catch (WakeupException e) {
-                    if (!closed) {
-                        throw e;
-                    }
-                } catch (KafkaException e) {
-                    LOG.warn("tenant={} cluster={} reading {} failed: {}; still serving the current config,"
-                            + " retrying in {} ms", tenant, cluster, topic, e.toString(), RETRY_MILLIS);
-                    sleep(RETRY_MILLIS);
-                    nextPartitionCheck = 0;
-                } catch (RuntimeException e) {
-                    // Nothing may end this thread but close(): an agent that stops reading serves its config forever.
-                    LOG.error("tenant={} cluster={} reading {} failed unexpectedly; still serving the current config,"
-                            + " retrying in {} ms", tenant, cluster, topic, RETRY_MILLIS, e);
-                    sleep(RETRY_MILLIS);
-                    nextPartitionCheck = 0;
-                }
-            }
-        } finally {
-            Thread.interrupted();
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private Set<TopicPartition> partitions() {
-        List<PartitionInfo> infos;
-        try {
-            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            return Set.of();
-        }
-        if (infos == null || infos.isEmpty()) {
-            return Set.of();
-        }
-        return Set.of(new TopicPartition(topic, KafkaTopics.desiredPartition(cluster, infos.size())));
+    public void start() {
+        reader.start();
     }
 
     /** Handles one record; whatever goes wrong with it, the records after it are still read. */
@@ -218,36 +139,8 @@ public final class DesiredConfigConsumer implements AutoCloseable {
         return refusals.get();
     }
 
-    /** Waits between retries; {@link #close()} ends the wait at once without interrupting the thread. */
-    private void sleep(long millis) {
-        synchronized (pause) {
-            try {
-                if (!closed) {
-                    pause.wait(millis);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                closed = true;
-            }
-        }
-    }
-
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (!started) {
-            consumer.close(Duration.ZERO);
-            return;
-        }
-        // Wake the poll and any retry wait; an interrupt could land inside the consumer's own close.
-        consumer.wakeup();
-        synchronized (pause) {
-            pause.notifyAll();
-        }
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    public void close() {
+        reader.close();
     }
 }

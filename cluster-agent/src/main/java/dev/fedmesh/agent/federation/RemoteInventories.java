@@ -1,6 +1,7 @@
 package dev.fedmesh.agent.federation;
 
 import com.google.protobuf.Timestamp;
+import dev.fedmesh.agent.kafka.TopicReader;
 import dev.fedmesh.api.KafkaClientSecurity;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.ClusterInventory;
@@ -24,10 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -53,10 +51,7 @@ public final class RemoteInventories implements AutoCloseable {
     public static final String FILE_NAME = "remote-inventories.bin";
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteInventories.class);
-    private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
-    private static final long PARTITION_REFRESH_MILLIS = 10_000;
-    private static final long RETRY_MILLIS = 1_000;
+    private static final Duration METADATA_TIMEOUT = TopicReader.METADATA_TIMEOUT;
     private static final long PERSIST_GAP_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final String tenant;
@@ -64,17 +59,13 @@ public final class RemoteInventories implements AutoCloseable {
     private final String topic;
     private final InventoryVerifier verifier;
     private final HeldInventoriesFile file;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final Thread thread;
-    private final Object pause = new Object();
+    private final TopicReader<String> reader;
     private final List<Consumer<Map<String, ClusterInventory>>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong refused = new AtomicLong();
     // Listeners are told one map at a time, so none is told an older map after a newer one.
     private final Object telling = new Object();
     private final Set<String> refusedLogged = new HashSet<>();
     private Map<String, InventoryVerifier.Verified> held = Map.of();
-    private volatile boolean closed;
-    private boolean started;
     private boolean unsaved;
     private long savedAt = System.nanoTime() - PERSIST_GAP_NANOS;
 
@@ -90,10 +81,23 @@ public final class RemoteInventories implements AutoCloseable {
         this.topic = KafkaTopics.inventory(topicPrefix, tenant);
         this.verifier = new InventoryVerifier(tenant, trustedKeys);
         this.file = new HeldInventoriesFile(stateDirectory.resolve(tenant).resolve(cluster).resolve(FILE_NAME));
-        this.consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant, cluster),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        this.thread = new Thread(this::run, "fedmesh-remote-inventories-" + tenant + "-" + cluster);
-        this.thread.setDaemon(true);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant,
+                cluster), new StringDeserializer(), new ByteArrayDeserializer());
+        this.reader = new TopicReader<>(consumer, topic, "fedmesh-remote-inventories-" + tenant + "-" + cluster,
+                "tenant=" + tenant + " cluster=" + cluster,
+                () -> "keeping the " + current().size() + " remote inventories held",
+                infos -> infos.stream().map(info -> new TopicPartition(topic, info.partition())).collect(Collectors.toSet()),
+                new TopicReader.Handler<>() {
+                    @Override
+                    public void records(ConsumerRecords<String, byte[]> records) {
+                        take(records);
+                    }
+
+                    @Override
+                    public void between(boolean idle) {
+                        saveIfDue(idle);
+                    }
+                });
     }
 
     private static Properties properties(String bootstrapServers, KafkaClientSecurity security, String tenant,
@@ -115,14 +119,13 @@ public final class RemoteInventories implements AutoCloseable {
         restored.remove(cluster);
         synchronized (this) {
             held = Collections.unmodifiableMap(restored);
-            started = true;
         }
         if (!restored.isEmpty()) {
             LOG.info("tenant={} cluster={} restored the inventories of {} remote cluster(s) {} from {}, before Kafka",
                     tenant, cluster, restored.size(), restored.keySet(), file.path());
         }
         tell();
-        thread.start();
+        reader.start();
     }
 
     /** Every remote cluster's inventory held now, by cluster name. */
@@ -141,73 +144,6 @@ public final class RemoteInventories implements AutoCloseable {
     /** How many records of the inventory topic were refused since the start. */
     public long refusedRecords() {
         return refused.get();
-    }
-
-    private void run() {
-        Set<TopicPartition> assigned = new HashSet<>();
-        long nextPartitionCheck = 0;
-        boolean toldWaiting = false;
-        try {
-            while (!closed) {
-                try {
-                    if (System.currentTimeMillis() >= nextPartitionCheck) {
-                        Set<TopicPartition> partitions = partitions();
-                        if (partitions.isEmpty()) {
-                            if (!toldWaiting) {
-                                LOG.info("tenant={} cluster={} topic {} does not exist yet (or Kafka does not answer);"
-                                        + " keeping the {} remote inventories held, retrying every {} ms", tenant,
-                                        cluster, topic, current().size(), RETRY_MILLIS);
-                                toldWaiting = true;
-                            }
-                            saveIfDue(true);
-                            sleep(RETRY_MILLIS);
-                            continue;
-                        }
-                        if (!partitions.equals(assigned)) {
-                            Set<TopicPartition> added = new HashSet<>(partitions);
-                            added.removeAll(assigned);
-                            consumer.assign(partitions);
-                            consumer.seekToBeginning(added);
-                            assigned = partitions;
-                        }
-                        nextPartitionCheck = System.currentTimeMillis() + PARTITION_REFRESH_MILLIS;
-                    }
-                    take(consumer.poll(POLL));
-                    saveIfDue(false);
-                } catch (WakeupException e) {
-                    if (!closed) {
-                        throw e;
-                    }
-                } catch (KafkaException e) {
-                    LOG.warn("tenant={} cluster={} reading {} failed: {}; keeping the remote inventories held, retrying"
-                            + " in {} ms", tenant, cluster, topic, e.toString(), RETRY_MILLIS);
-                    sleep(RETRY_MILLIS);
-                    nextPartitionCheck = 0;
-                } catch (RuntimeException e) {
-                    LOG.error("tenant={} cluster={} reading {} failed unexpectedly; keeping the remote inventories held,"
-                            + " retrying in {} ms", tenant, cluster, topic, RETRY_MILLIS, e);
-                    sleep(RETRY_MILLIS);
-                    nextPartitionCheck = 0;
-                }
-            }
-        } finally {
-            Thread.interrupted();
-            saveIfDue(true);
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private Set<TopicPartition> partitions() {
-        List<PartitionInfo> infos;
-        try {
-            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            return Set.of();
-        }
-        if (infos == null || infos.isEmpty()) {
-            return Set.of();
-        }
-        return infos.stream().map(info -> new TopicPartition(topic, info.partition())).collect(Collectors.toSet());
     }
 
     /** Applies one poll's records; tells the listeners once if anything changed. */
@@ -318,40 +254,9 @@ public final class RemoteInventories implements AutoCloseable {
         return Collections.unmodifiableMap(inventories);
     }
 
-    /** Waits between retries; {@link #close()} ends the wait at once. */
-    private void sleep(long millis) {
-        synchronized (pause) {
-            try {
-                if (!closed) {
-                    pause.wait(millis);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                closed = true;
-            }
-        }
-    }
-
     /** Stops reading and writes what is held. */
     @Override
     public void close() {
-        boolean running;
-        synchronized (this) {
-            closed = true;
-            running = started;
-        }
-        if (!running) {
-            consumer.close(Duration.ZERO);
-            return;
-        }
-        consumer.wakeup();
-        synchronized (pause) {
-            pause.notifyAll();
-        }
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        reader.close();
     }
 }
