@@ -65,6 +65,8 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private boolean translationPending;
     private long publishedGeneration = -1;
     private XdsResources lastTranslated;
+    private ClusterInventory lastLocal;
+    private long lastGeneration;
     private ScheduledFuture<?> nextRetirement;
 
     /** A type's resources as last served: their digest, and the snapshot version in which they last changed. */
@@ -101,7 +103,7 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private synchronized void serve(DesiredConfig applied, XdsResources translated, long translatedWith) {
         this.config = applied;
         // Endpoints that changed since the translation are served too, the way an inventory change is.
-        XdsResources resources = publish(translatedWith == generation ? translated : translate(applied));
+        XdsResources resources = publish(translatedWith == generation ? translated : translate(applied), local, generation);
         publishedGeneration = generation;
         LOG.info("tenant={} cluster={} applied revision {}: serving {} listener(s), {} cluster(s), {} local"
                         + " endpoint(s) and {} other cluster(s)' inventories to proxies (snapshot {})", tenant, cluster,
@@ -157,14 +159,20 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
             downNow = unreachable;
             translating = generation;
         }
-        XdsResources resources = translate(applied, localNow, remoteNow, downNow);
-        synchronized (this) {
-            // A config served meanwhile was translated with inputs at least as new.
-            if (applied == config && translating > publishedGeneration) {
-                publish(resources);
-                publishedGeneration = translating;
-                LOG.debug("tenant={} cluster={} {}: snapshot {}", tenant, cluster, what, served.version());
+        try {
+            XdsResources resources = translate(applied, localNow, remoteNow, downNow);
+            synchronized (this) {
+                // A config served meanwhile was translated with inputs at least as new.
+                if (applied == config && translating > publishedGeneration) {
+                    publish(resources, localNow, translating);
+                    publishedGeneration = translating;
+                    LOG.debug("tenant={} cluster={} {}: snapshot {}", tenant, cluster, what, served.version());
+                }
             }
+        } catch (RuntimeException e) {
+            LOG.error("tenant={} cluster={} cannot serve the change ({}): translating revision {} failed; proxies keep"
+                    + " snapshot {} until the next change or config translates", tenant, cluster, what,
+                    applied.getRevision(), served == null ? "none" : served.version(), e);
         }
     }
 
@@ -188,11 +196,14 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         return served;
     }
 
-    private XdsResources publish(XdsResources translated) {
+    /** Serves {@code translated}, made from {@code localUsed} at inventory generation {@code translatedAt}. */
+    private XdsResources publish(XdsResources translated, ClusterInventory localUsed, long translatedAt) {
         lastTranslated = translated;
+        lastLocal = localUsed;
+        lastGeneration = translatedAt;
         XdsResources resources = retiring.serve(translated, System.nanoTime());
         scheduleRetirement();
-        XdsResources gateway = EastWestGateway.resources(config, local);
+        XdsResources gateway = EastWestGateway.resources(config, localUsed);
         Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
         byType.put(Resources.V3.LISTENER_TYPE_URL, concat(resources.listeners(), gateway.listeners()));
         byType.put(Resources.V3.ROUTE_TYPE_URL, concat(resources.routes(), gateway.routes()));
@@ -206,7 +217,7 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         // Revision and inventory generation say what the snapshot was built from; the content
         // digest keeps a restarted agent from reusing a version a reconnecting proxy already holds
         // for different content.
-        String version = config.getRevision() + "." + generation + "-"
+        String version = config.getRevision() + "." + translatedAt + "-"
                 + digest(digests.values().stream().map(digest -> digest.getBytes(StandardCharsets.US_ASCII)));
         Map<String, String> versions = new LinkedHashMap<>();
         digests.forEach((type, digest) -> {
@@ -236,7 +247,7 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private synchronized void retire() {
         if (config != null && lastTranslated != null) {
             Set<String> before = retiring.names();
-            publish(lastTranslated);
+            publish(lastTranslated, lastLocal, lastGeneration);
             LOG.debug("tenant={} cluster={} clusters no longer routed to retired from {}: snapshot {}", tenant, cluster,
                     before, served.version());
         }
