@@ -9,13 +9,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Endpoint churn in c000: a steady rate of endpoint changes (an extra endpoint registered, then
  * deregistered, in turn) for a while. Counts the inventory records c000's agent sent and the
  * distributor republished (the coalescing), takes every thread's CPU over the churn grouped into
  * the distributor, each agent and the rest, and checks the callers converge once it stops: every
- * watched agent holds c000's last inventory and every watched client has ACKed what its agent serves.
+ * watched agent holds c000's last inventory and has translated it, and every watched client has
+ * ACKed what its agent serves.
  */
 final class ChurnBenchmark {
 
@@ -23,7 +25,7 @@ final class ChurnBenchmark {
      * What the churn did.
      *
      * @param seconds         how long the churn was to last
-     * @param madeInSeconds   how long making its changes took (longer when registering an endpoint blocks)
+     * @param madeInSeconds   how long making its changes took (longer than asked when registering an endpoint blocks)
      * @param convergedMillis from the last change to every watched agent and client converged, or -1
      */
     record Result(int changesPerSecond, long seconds, double madeInSeconds, int changes, long recordsSent, long recordsRepublished,
@@ -81,10 +83,9 @@ final class ChurnBenchmark {
         long deadline = lastChange + CONVERGENCE_PATIENCE.toNanos();
         try {
             for (EdsWatcher watcher : pipeline.watchers()) {
-                FederatedPipeline.until(() -> FederatedPipeline.heldGeneration(watcher) >= finalGeneration
-                        && watcher.inSync(), deadline, () -> watcher.cluster() + " to hold c000's generation "
-                        + finalGeneration + " (holds " + FederatedPipeline.heldGeneration(watcher) + ") and its client in"
-                        + " sync");
+                FederatedPipeline.until(() -> converged(watcher, finalGeneration), deadline, () -> watcher.cluster()
+                        + " to hold c000's generation " + finalGeneration + " (holds "
+                        + FederatedPipeline.heldGeneration(watcher) + "), translate it and its client to be in sync");
             }
             convergedAt = System.nanoTime();
         } catch (IllegalStateException e) {
@@ -97,5 +98,21 @@ final class ChurnBenchmark {
         List<ThreadCpu.Group> kept = new ArrayList<>(groups);
         return new Result(changesPerSecond, duration.toSeconds(), (lastChange - start) / 1e9, made.get(), counts[0], counts[1], kept, converged,
                 converged ? (convergedAt - lastChange) / 1e6 : -1);
+    }
+
+    /**
+     * Whether {@code watcher}'s agent holds c000's last generation, has translated it and its client
+     * took what it serves. Read twice a millisecond apart: the agent's translation thread is told of
+     * an inventory just after the inventory is held, and is idle for that moment.
+     */
+    private static boolean converged(EdsWatcher watcher, long finalGeneration) {
+        for (int reading = 0; reading < 2; reading++) {
+            if (FederatedPipeline.heldGeneration(watcher) < finalGeneration || watcher.agentTranslating()
+                    || !watcher.inSync()) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 }

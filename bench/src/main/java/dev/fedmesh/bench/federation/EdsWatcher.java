@@ -10,6 +10,9 @@ import dev.fedmesh.testing.xds.ProxylessClients;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -82,6 +85,23 @@ final class EdsWatcher implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the agent's translation thread is at work. The agent translates inventory changes on
+     * that one thread after the change is already held, so an agent holding an inventory and a client
+     * in sync with what it serves may still be one translation short of it; the thread is idle only
+     * once every change it was told of is served.
+     */
+    boolean agentTranslating() {
+        String name = "xds-translate-" + agent.settings().tenant() + "-" + agent.settings().cluster();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().equals(name)) {
+                return info.getThreadState() == Thread.State.RUNNABLE || info.getThreadState() == Thread.State.BLOCKED;
+            }
+        }
+        throw new IllegalStateException("no thread " + name + ": the agent's publisher names its thread otherwise");
     }
 
     @Override

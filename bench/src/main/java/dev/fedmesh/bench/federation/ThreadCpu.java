@@ -73,7 +73,8 @@ final class ThreadCpu {
 
     /**
      * The grouping fedmesh's thread names allow: a thread naming {@code <tenant>-<cluster>} (the
-     * agent's own threads and its Kafka clients') is that cluster's agent; the distributor's threads
+     * agent's own threads, its translation thread {@code xds-translate-<tenant>-<cluster>} among them,
+     * and its Kafka clients') is that cluster's agent; the distributor's threads
      * and Kafka clients are the distributor; anything else is grouped by its name with digits
      * dropped (pools shared by every agent in the JVM, the broker, PostgreSQL's JDBC).
      */
