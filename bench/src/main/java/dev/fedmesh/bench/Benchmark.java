@@ -14,11 +14,11 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -42,37 +42,17 @@ public final class Benchmark {
                     int compileRounds, int floorSamples, Path out) {
 
         static Settings parse(String[] args) {
-            List<Integer> clusters = List.of(1, 10, 100);
-            int changes = 100;
-            int warmUp = 200;
-            int warmUpMax = 3000;
-            int services = 10_000;
-            int policies = 10_000;
-            int compileRounds = 20;
-            int floorSamples = 200;
-            Path out = Path.of("bench", "target");
-            for (int i = 0; i < args.length; i += 2) {
-                if (args[i].equals("--help")) {
-                    throw new IllegalArgumentException(USAGE);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(args[i] + " needs a value\n" + USAGE);
-                }
-                String value = args[i + 1];
-                switch (args[i]) {
-                    case "--clusters" -> clusters = Arrays.stream(value.split(",")).map(String::trim)
-                            .map(Integer::parseInt).sorted().toList();
-                    case "--changes" -> changes = Integer.parseInt(value);
-                    case "--warm-up" -> warmUp = Integer.parseInt(value);
-                    case "--warm-up-max" -> warmUpMax = Integer.parseInt(value);
-                    case "--services" -> services = Integer.parseInt(value);
-                    case "--policies" -> policies = Integer.parseInt(value);
-                    case "--compile-rounds" -> compileRounds = Integer.parseInt(value);
-                    case "--floor-samples" -> floorSamples = Integer.parseInt(value);
-                    case "--out" -> out = Path.of(value);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
+            Options options = Options.parse(args, USAGE, Set.of("--clusters", "--changes", "--warm-up",
+                    "--warm-up-max", "--services", "--policies", "--compile-rounds", "--floor-samples", "--out"));
+            List<Integer> clusters = options.integers("--clusters", List.of(1, 10, 100)).stream().sorted().toList();
+            int changes = options.integer("--changes", 100);
+            int warmUp = options.integer("--warm-up", 200);
+            int warmUpMax = options.integer("--warm-up-max", 3000);
+            int services = options.integer("--services", 10_000);
+            int policies = options.integer("--policies", 10_000);
+            int compileRounds = options.integer("--compile-rounds", 20);
+            int floorSamples = options.integer("--floor-samples", 200);
+            Path out = options.path("--out", Path.of("bench", "target"));
             if (warmUpMax < warmUp) {
                 throw new IllegalArgumentException("--warm-up-max " + warmUpMax + " is below --warm-up " + warmUp
                         + ": give a maximum at least the minimum\n" + USAGE);

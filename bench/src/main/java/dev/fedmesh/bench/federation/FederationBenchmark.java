@@ -1,6 +1,7 @@
 package dev.fedmesh.bench.federation;
 
 import dev.fedmesh.bench.Machine;
+import dev.fedmesh.bench.Options;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -37,45 +37,23 @@ public final class FederationBenchmark {
                     int churnSeconds, int trials, Path out) {
 
         static Settings parse(String[] args) {
-            Set<String> parts = new TreeSet<>(List.of("scale", "propagation", "churn", "failover"));
-            int clusters = 100;
-            int services = 1_000;
-            int scaleWarmUp = 1;
-            int scaleRounds = 5;
-            int pipelineServices = 1_000;
-            List<Integer> watched = null;
-            int warmUp = 20;
-            int changes = 100;
-            int churnRate = 100;
-            int churnSeconds = 30;
-            int trials = 20;
-            Path out = Path.of("bench", "target");
-            for (int i = 0; i < args.length; i += 2) {
-                if (args[i].equals("--help")) {
-                    throw new IllegalArgumentException(USAGE);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(args[i] + " needs a value\n" + USAGE);
-                }
-                String value = args[i + 1];
-                switch (args[i]) {
-                    case "--parts" -> parts = new TreeSet<>(Arrays.stream(value.split(",")).map(String::trim).toList());
-                    case "--clusters" -> clusters = Integer.parseInt(value);
-                    case "--services" -> services = Integer.parseInt(value);
-                    case "--scale-warm-up" -> scaleWarmUp = Integer.parseInt(value);
-                    case "--scale-rounds" -> scaleRounds = Integer.parseInt(value);
-                    case "--pipeline-services" -> pipelineServices = Integer.parseInt(value);
-                    case "--watched" -> watched = Arrays.stream(value.split(",")).map(String::trim)
-                            .map(Integer::parseInt).toList();
-                    case "--warm-up" -> warmUp = Integer.parseInt(value);
-                    case "--changes" -> changes = Integer.parseInt(value);
-                    case "--churn-rate" -> churnRate = Integer.parseInt(value);
-                    case "--churn-seconds" -> churnSeconds = Integer.parseInt(value);
-                    case "--trials" -> trials = Integer.parseInt(value);
-                    case "--out" -> out = Path.of(value);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
+            Options options = Options.parse(args, USAGE, Set.of("--parts", "--clusters", "--services",
+                    "--scale-warm-up", "--scale-rounds", "--pipeline-services", "--watched", "--warm-up", "--changes",
+                    "--churn-rate", "--churn-seconds", "--trials", "--out"));
+            Set<String> parts = new TreeSet<>(options.words("--parts", List.of("scale", "propagation", "churn",
+                    "failover")));
+            int clusters = options.integer("--clusters", 100);
+            int services = options.integer("--services", 1_000);
+            int scaleWarmUp = options.integer("--scale-warm-up", 1);
+            int scaleRounds = options.integer("--scale-rounds", 5);
+            int pipelineServices = options.integer("--pipeline-services", 1_000);
+            List<Integer> watched = options.integers("--watched", null);
+            int warmUp = options.integer("--warm-up", 20);
+            int changes = options.integer("--changes", 100);
+            int churnRate = options.integer("--churn-rate", 100);
+            int churnSeconds = options.integer("--churn-seconds", 30);
+            int trials = options.integer("--trials", 20);
+            Path out = options.path("--out", Path.of("bench", "target"));
             if (watched == null) {
                 // The first, middle and last of the other clusters.
                 watched = new ArrayList<>(new TreeSet<>(List.of(1, Math.max(1, clusters / 2), Math.max(1, clusters - 1))));

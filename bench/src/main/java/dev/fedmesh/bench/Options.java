@@ -1,0 +1,64 @@
+package dev.fedmesh.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A benchmark's command line: {@code --name value} pairs, each name one the benchmark knows. Asking
+ * for {@code --help}, a name without a value, or an unknown name is an {@link IllegalArgumentException}
+ * carrying the usage.
+ */
+public final class Options {
+    private final Map<String, String> values;
+
+    private Options(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Reads {@code args}, allowing only the {@code names} given (with their leading {@code --}). */
+    public static Options parse(String[] args, String usage, Set<String> names) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--help")) {
+                throw new IllegalArgumentException(usage);
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(args[i] + " needs a value\n" + usage);
+            }
+            if (!names.contains(args[i])) {
+                throw new IllegalArgumentException("unknown option " + args[i] + "\n" + usage);
+            }
+            values.put(args[i], args[i + 1]);
+        }
+        return new Options(values);
+    }
+
+    /** The whole number given for {@code name}, or {@code otherwise}. */
+    public int integer(String name, int otherwise) {
+        String value = values.get(name);
+        return value == null ? otherwise : Integer.parseInt(value);
+    }
+
+    /** The comma-separated whole numbers given for {@code name}, in the order given, or {@code otherwise}. */
+    public List<Integer> integers(String name, List<Integer> otherwise) {
+        String value = values.get(name);
+        return value == null ? otherwise
+                : Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
+    }
+
+    /** The comma-separated words given for {@code name}, trimmed, or {@code otherwise}. */
+    public List<String> words(String name, List<String> otherwise) {
+        String value = values.get(name);
+        return value == null ? otherwise : Arrays.stream(value.split(",")).map(String::trim).toList();
+    }
+
+    /** The path given for {@code name}, or {@code otherwise}. */
+    public Path path(String name, Path otherwise) {
+        String value = values.get(name);
+        return value == null ? otherwise : Path.of(value);
+    }
+}
