@@ -22,10 +22,10 @@ public final class RetryKind implements PolicyKind<Retry> {
     static final int MAX_ATTEMPTS = 10;
     /**
      * The conditions a retry may be triggered by, named as Envoy's {@code retry_on} (gRPC status
-     * names for unavailable, cancelled, deadline-exceeded and resource-exhausted).
+     * names for unavailable, cancelled, deadline-exceeded, internal and resource-exhausted).
      */
     public static final List<String> CONDITIONS = List.of("unavailable", "reset", "connect-failure", "5xx", "gateway-error",
-            "retriable-4xx", "cancelled", "deadline-exceeded", "resource-exhausted");
+            "retriable-4xx", "cancelled", "deadline-exceeded", "internal", "resource-exhausted");
     static final Duration MIN_PER_TRY = Duration.ofMillis(1);
     static final Duration MAX_PER_TRY = Duration.ofHours(1);
     static final Duration MIN_BACKOFF = Duration.ofMillis(1);

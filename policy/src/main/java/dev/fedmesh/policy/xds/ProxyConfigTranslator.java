@@ -8,9 +8,12 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
+import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.policy.failover.FailoverPolicies;
 import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
+import dev.fedmesh.policy.retry.RetryTranslator;
+import dev.fedmesh.policy.timeout.TimeoutTranslator;
 import dev.fedmesh.policy.trafficpermission.TrafficPermissionTranslator;
 import dev.fedmesh.policy.trafficroute.TrafficRouteTranslator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -21,6 +24,9 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
@@ -112,7 +118,7 @@ public final class ProxyConfigTranslator {
             ServiceRoute route = TrafficRouteTranslator.route(service, config.getPoliciesList())
                     .orElseGet(() -> ServiceRoute.wholeService(service));
             listeners.add(listener(service));
-            routes.add(routeConfiguration(service, route));
+            routes.add(routeConfiguration(service, withRetryAndTimeout(service, route.routes(), config.getPoliciesList())));
             for (EndpointSubset subset : route.subsets()) {
                 subsetsByCluster.putIfAbsent(subset.clusterName(), subset);
             }
@@ -123,7 +129,8 @@ public final class ProxyConfigTranslator {
         for (EndpointSubset subset : subsetsByCluster.values()) {
             Optional<TransportSocket> tls = MtlsModeTranslator.clientTransportSocket(
                     subset.service(), trustDomain, config.getPoliciesList());
-            clusters.add(edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName()))));
+            clusters.add(withTimeouts(edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName()))),
+                    subset.service(), config.getPoliciesList()));
             assignments.add(FederatedAssignment.of(federation, subset,
                     FailoverPolicies.forService(subset.service(), config.getPoliciesList()), tls.isPresent()));
         }
@@ -182,14 +189,38 @@ public final class ProxyConfigTranslator {
                 .build();
     }
 
-    private static RouteConfiguration routeConfiguration(String service, ServiceRoute route) {
+    private static RouteConfiguration routeConfiguration(String service, List<Route> routes) {
         return RouteConfiguration.newBuilder()
                 .setName(service)
                 .addVirtualHosts(VirtualHost.newBuilder()
                         .setName(service)
                         .addDomains("*")
-                        .addAllRoutes(route.routes()))
+                        .addAllRoutes(routes))
                 .build();
+    }
+
+    /** Every route of the service with its Retry ({@link RetryTranslator}) and request Timeout ({@link TimeoutTranslator}). */
+    private static List<Route> withRetryAndTimeout(String service, List<Route> routes, List<Policy> policies) {
+        Optional<RetryPolicy> retry = RetryTranslator.retryPolicy(service, policies);
+        Optional<Duration> request = TimeoutTranslator.request(service, policies);
+        if (retry.isEmpty() && request.isEmpty()) {
+            return routes;
+        }
+        return routes.stream().map(route -> {
+            RouteAction.Builder action = route.getRoute().toBuilder();
+            retry.ifPresent(action::setRetryPolicy);
+            RouteAction limited = request.map(limit -> TimeoutTranslator.withRequest(action.build(), limit)).orElse(action.build());
+            return route.toBuilder().setRoute(limited).build();
+        }).toList();
+    }
+
+    /** The cluster with the connect and idle timeouts of its service's Timeout ({@link TimeoutTranslator}). */
+    private static Cluster withTimeouts(Cluster cluster, String service, List<Policy> policies) {
+        Cluster.Builder timed = cluster.toBuilder();
+        TimeoutTranslator.connect(service, policies).ifPresent(timed::setConnectTimeout);
+        TimeoutTranslator.upstreamProtocolOptions(service, policies).ifPresent(options ->
+                timed.putTypedExtensionProtocolOptions(TimeoutTranslator.HTTP_PROTOCOL_OPTIONS, Any.pack(options)));
+        return timed.build();
     }
 
     static Cluster edsCluster(String name, Optional<TransportSocket> tls) {

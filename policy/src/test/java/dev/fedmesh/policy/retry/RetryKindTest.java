@@ -40,7 +40,7 @@ class RetryKindTest {
             {"kind": "Retry", "name": "greeter-retries", "target": {"service": "greeter"},
              "spec": {"attempts": 3, "perTryTimeout": "500ms",
                       "retryOn": ["unavailable", "reset", "connect-failure", "5xx", "gateway-error", "retriable-4xx",
-                                  "cancelled", "deadline-exceeded", "resource-exhausted"],
+                                  "cancelled", "deadline-exceeded", "internal", "resource-exhausted"],
                       "backoff": {"base": "25ms", "max": "250ms"}}}
             """;
 

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /** Renders XdsResources as pretty JSON (proto3 JSON mapping, Any unpacked) for golden files. */
-final class XdsJson {
+public final class XdsJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(EnvoyConstraints.TYPES);
@@ -19,7 +19,7 @@ final class XdsJson {
     private XdsJson() {
     }
 
-    static String render(XdsResources resources) {
+    public static String render(XdsResources resources) {
         ObjectNode root = MAPPER.createObjectNode();
         root.set("listeners", array(resources.listeners()));
         root.set("routes", array(resources.routes()));
