@@ -51,7 +51,8 @@ import java.util.function.Predicate;
  * <p>Per service {@code s}: a Listener {@code s} whose ApiListener holds an HttpConnectionManager
  * (RDS over ADS, router filter), so a gRPC client dialing {@code xds:///s} finds it; a
  * RouteConfiguration {@code s} (one virtual host, domain {@code *}, the service's routes in order,
- * the last taking every call); one ROUND_ROBIN EDS cluster and ClusterLoadAssignment per endpoint
+ * the last taking every call, each with the service's Retry and request Timeout); one ROUND_ROBIN EDS
+ * cluster (with the service's connect and idle Timeout) and ClusterLoadAssignment per endpoint
  * subset the routes refer to. Endpoints of services the config does not list are left out. Each
  * assignment holds the subset's endpoints in every cluster the local one can reach (only the named
  * cluster's for a subset pinned to one), prioritised by the failover plan ({@link FederatedAssignment}).
