@@ -58,6 +58,12 @@ class RetryTranslatorTest {
     }
 
     @Test
+    void everyConditionProxylessGrpcRetriesOnIsOneAPolicyMayName() {
+        assertThat(RetryKind.CONDITIONS).containsAll(RetryTranslator.GRPC_CONDITIONS);
+        assertThat(RetryTranslator.GRPC_MAX_TRIES - 1).as("retries gRPC makes at most").isLessThan(RetryKind.MAX_ATTEMPTS);
+    }
+
+    @Test
     void aServicesRetryOverridesTheMeshsWholeAndOtherServicesGetTheMeshs() {
         assertThat(RetryTranslator.retryPolicy("greeter", List.of(MESH, GREETER)).orElseThrow().getNumRetries().getValue())
                 .isEqualTo(3);
