@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * changes on this publisher's own thread, coalesced, so that a burst of them is one translation and
  * no caller waits for one. Nothing is served before the first config.
  *
+ * <p>Three kinds of snapshot group are served: the cluster's proxies (proxyless gRPC), its east-west
+ * gateway ({@link #gatewayGroup}), and each Envoy sidecar workload connected now
+ * ({@link #sidecarsChanged}, built by {@link EnvoySidecar} from the proxies' resources).
+ *
  * <p>Each resource type keeps its version while its resources stay the same (compared by their
  * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
  * route response to each proxy, not four responses to parse and ACK.
