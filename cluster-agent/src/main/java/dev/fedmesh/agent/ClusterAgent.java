@@ -25,6 +25,7 @@ import dev.fedmesh.agent.trust.IntermediateKeyFiles;
 import dev.fedmesh.agent.trust.IntermediateRotation;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
+import dev.fedmesh.agent.xds.SidecarNodes;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -180,10 +181,13 @@ public final class ClusterAgent implements AutoCloseable {
         String cluster = settings.cluster();
         // Every proxy of the cluster gets the same resources, so all nodes share one snapshot group.
         String group = tenant + "/" + cluster;
-        // ...except the cluster's east-west gateway, which gets its own listener and nothing else.
+        // ...except the cluster's east-west gateway, which gets its own listener and nothing else, and
+        // each Envoy sidecar workload, which gets its own listeners and its SVID in its clusters.
         String gatewayGroup = XdsSnapshotPublisher.gatewayGroup(group);
-        SimpleCache<String> cache = new SimpleCache<>(node -> isEastWestGateway(node) ? gatewayGroup : group);
+        SimpleCache<String> cache = new SimpleCache<>(node -> isEastWestGateway(node) ? gatewayGroup
+                : SidecarNodes.workload(node).map(sidecar -> SidecarNodes.group(group, sidecar)).orElse(group));
         XdsSnapshotPublisher publisher = parts.opened(new XdsSnapshotPublisher(cache, group, tenant, cluster));
+        SidecarNodes sidecars = new SidecarNodes(tenant, cluster, publisher::sidecarsChanged);
         parts.publisher = publisher;
         LocalInventory inventory = new LocalInventory();
         parts.inventory = inventory;
@@ -252,7 +256,7 @@ public final class ClusterAgent implements AutoCloseable {
         parts.adsServer = parts.opened(AdsServer.start(cache, settings.xdsHost(), settings.xdsPort(),
                 settings.xdsTls(),
                 // Registration first: by the time a stream's close shows in the status, its endpoint has left.
-                List.of(parts.connected, status.proxyTracker())));
+                List.of(parts.connected, sidecars, status.proxyTracker())));
         parts.registrationApi = settings.registrationApi().map(api ->
                 parts.opened(RegistrationApi.start(tenant, cluster, inventory, api)));
         parts.consumer = parts.opened(new DesiredConfigConsumer(settings.kafkaBootstrapServers(),

@@ -5,7 +5,9 @@ import com.google.protobuf.Message;
 import dev.fedmesh.api.v1.ClusterInventory;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.policy.xds.EastWestGateway;
+import dev.fedmesh.policy.xds.EnvoySidecar;
 import dev.fedmesh.policy.xds.ProxyConfigTranslator;
+import dev.fedmesh.policy.xds.SidecarWorkload;
 import dev.fedmesh.policy.xds.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * changes on this publisher's own thread, coalesced, so that a burst of them is one translation and
  * no caller waits for one. Nothing is served before the first config.
  *
+ * <p>Three kinds of snapshot group are served: the cluster's proxies (proxyless gRPC), its east-west
+ * gateway ({@link #gatewayGroup}), and each Envoy sidecar workload connected now
+ * ({@link #sidecarsChanged}, built by {@link EnvoySidecar} from the proxies' resources).
+ *
  * <p>Each resource type keeps its version while its resources stay the same (compared by their
  * deterministic bytes), so a change re-sends only the types it changed: a new route weight is one
  * route response to each proxy, not four responses to parse and ACK.
@@ -56,6 +62,8 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private ClusterInventory local;
     private Map<String, ClusterInventory> remote = Map.of();
     private Set<String> unreachable = Set.of();
+    private Map<String, SidecarWorkload> sidecars = Map.of();
+    private Set<String> sidecarGroups = Set.of();
     private long generation;
     private ServedSnapshot served;
     private final Map<String, TypeVersion> typeVersions = new HashMap<>();
@@ -96,6 +104,7 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         // The gateway's resources are built again when served; building them once here means a config
         // they cannot be built from is refused now, before it is recorded as applied.
         EastWestGateway.resources(applied, local);
+        sidecars.values().forEach(sidecar -> EnvoySidecar.resources(applied, sidecar, resources));
         long translatedWith = generation;
         return () -> serve(applied, resources, translatedWith);
     }
@@ -129,6 +138,17 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     public synchronized void unreachableChanged(Set<String> now) {
         this.unreachable = Set.copyOf(now);
         changed("unreachable clusters now " + unreachable);
+    }
+
+    /**
+     * Serves each of the Envoy sidecars connected now their own resources ({@link EnvoySidecar}), in
+     * the snapshot group {@link SidecarNodes#group} names; a group whose sidecars all left is cleared.
+     */
+    public synchronized void sidecarsChanged(Set<SidecarWorkload> now) {
+        Map<String, SidecarWorkload> byGroup = new TreeMap<>();
+        now.forEach(sidecar -> byGroup.put(SidecarNodes.group(group, sidecar), sidecar));
+        this.sidecars = byGroup;
+        changed(byGroup.size() + " Envoy sidecar workload(s) connected");
     }
 
     /**
@@ -204,14 +224,19 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         XdsResources resources = retiring.serve(translated, System.nanoTime());
         scheduleRetirement();
         XdsResources gateway = EastWestGateway.resources(config, localUsed);
+        Map<String, XdsResources> sidecarResources = new TreeMap<>();
+        sidecars.forEach((sidecarGroup, sidecar) ->
+                sidecarResources.put(sidecarGroup, EnvoySidecar.resources(config, sidecar, resources)));
+        List<XdsResources> groups = new java.util.ArrayList<>(List.of(resources, gateway));
+        groups.addAll(sidecarResources.values());
         Map<String, List<? extends Message>> byType = new LinkedHashMap<>();
-        byType.put(Resources.V3.LISTENER_TYPE_URL, concat(resources.listeners(), gateway.listeners()));
-        byType.put(Resources.V3.ROUTE_TYPE_URL, concat(resources.routes(), gateway.routes()));
-        byType.put(Resources.V3.CLUSTER_TYPE_URL, concat(resources.clusters(), gateway.clusters()));
-        byType.put(Resources.V3.ENDPOINT_TYPE_URL, concat(resources.endpoints(), gateway.endpoints()));
+        byType.put(Resources.V3.LISTENER_TYPE_URL, concat(groups, XdsResources::listeners));
+        byType.put(Resources.V3.ROUTE_TYPE_URL, concat(groups, XdsResources::routes));
+        byType.put(Resources.V3.CLUSTER_TYPE_URL, concat(groups, XdsResources::clusters));
+        byType.put(Resources.V3.ENDPOINT_TYPE_URL, concat(groups, XdsResources::endpoints));
         byType.put(Resources.V3.SECRET_TYPE_URL, List.of());
-        // One digest per type over the proxies' and the gateway's resources: both groups are served the
-        // same versions, so a proxy's ACK reads the same against either.
+        // One digest per type over the proxies', the gateway's and the sidecars' resources: every group
+        // is served the same versions, so a proxy's ACK reads the same against any.
         Map<String, String> digests = new LinkedHashMap<>();
         byType.forEach((type, list) -> digests.put(type, digest(list.stream().map(XdsSnapshotPublisher::deterministicBytes))));
         // Revision and inventory generation say what the snapshot was built from; the content
@@ -227,19 +252,16 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
             typeVersions.put(type, current);
             versions.put(type, current.version());
         });
-        served = new ServedSnapshot(version, versions);
-        cache.setSnapshot(group, Snapshot.create(
-                resources.clusters(), versions.get(Resources.V3.CLUSTER_TYPE_URL),
-                resources.endpoints(), versions.get(Resources.V3.ENDPOINT_TYPE_URL),
-                resources.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
-                resources.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
-                List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
-        cache.setSnapshot(gatewayGroup(group), Snapshot.create(
-                gateway.clusters(), versions.get(Resources.V3.CLUSTER_TYPE_URL),
-                gateway.endpoints(), versions.get(Resources.V3.ENDPOINT_TYPE_URL),
-                gateway.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
-                gateway.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
-                List.of(), versions.get(Resources.V3.SECRET_TYPE_URL)));
+        this.served = new ServedSnapshot(version, versions);
+        cache.setSnapshot(group, snapshot(resources, versions));
+        cache.setSnapshot(gatewayGroup(group), snapshot(gateway, versions));
+        sidecarResources.forEach((sidecarGroup, sidecar) -> cache.setSnapshot(sidecarGroup, snapshot(sidecar, versions)));
+        for (String left : sidecarGroups) {
+            if (!sidecarResources.containsKey(left)) {
+                cache.clearSnapshot(left);
+            }
+        }
+        sidecarGroups = Set.copyOf(sidecarResources.keySet());
         return resources;
     }
 
@@ -280,11 +302,20 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         return group + "/" + EastWestGateway.LISTENER;
     }
 
-    private static List<Message> concat(List<? extends Message> first, List<? extends Message> second) {
-        List<Message> both = new java.util.ArrayList<>(first.size() + second.size());
-        both.addAll(first);
-        both.addAll(second);
-        return both;
+    private static Snapshot snapshot(XdsResources resources, Map<String, String> versions) {
+        return Snapshot.create(
+                resources.clusters(), versions.get(Resources.V3.CLUSTER_TYPE_URL),
+                resources.endpoints(), versions.get(Resources.V3.ENDPOINT_TYPE_URL),
+                resources.listeners(), versions.get(Resources.V3.LISTENER_TYPE_URL),
+                resources.routes(), versions.get(Resources.V3.ROUTE_TYPE_URL),
+                List.of(), versions.get(Resources.V3.SECRET_TYPE_URL));
+    }
+
+    private static List<Message> concat(List<XdsResources> groups,
+                                        java.util.function.Function<XdsResources, List<? extends Message>> type) {
+        List<Message> all = new java.util.ArrayList<>();
+        groups.forEach(resources -> all.addAll(type.apply(resources)));
+        return all;
     }
 
     private static String digest(Stream<byte[]> parts) {
