@@ -27,12 +27,6 @@ public record CircuitBreaker(
             Duration baseEjectionTime,
             Integer maxEjectionPercent,
             FailurePercentage failurePercentage) {
-
-        /** Without failure-percentage ejection. */
-        public OutlierDetection(Integer consecutive5xx, Integer consecutiveGatewayErrors, Duration interval,
-                                Duration baseEjectionTime, Integer maxEjectionPercent) {
-            this(consecutive5xx, consecutiveGatewayErrors, interval, baseEjectionTime, maxEjectionPercent, null);
-        }
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.fedmesh.api.v1.CircuitBreakerSpec;
 import dev.fedmesh.api.v1.Policy;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.SelfConfigSource;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +25,11 @@ import java.util.Optional;
  * {@code consecutive_5xx} and {@code consecutive_gateway_failure}. gRPC turns failure-percentage
  * ejection on unless {@code enforcing_failure_percentage} is 0, Envoy only when it is above 0, so it
  * is always written: 100 with {@code failurePercentage}, 0 without, and both proxies agree.
+ *
+ * <p>grpc-java (1.85.1) counts a cluster's requests in flight only while it reports the cluster's
+ * load, so a cluster limiting requests also names its management server as load-report server
+ * ({@link #loadReportServer}). The agent serves no load reports: the client's report stream is
+ * refused and retried with back-off, and calls are not affected.
  */
 public final class CircuitBreakerTranslator {
 
@@ -54,6 +61,18 @@ public final class CircuitBreakerTranslator {
         return policyFor(service, subset, policies)
                 .filter(CircuitBreakerSpec::hasOutlierDetection)
                 .map(spec -> outlierDetection(spec.getOutlierDetection()));
+    }
+
+    /**
+     * The load-report server ({@code lrs_server}, the management server itself) of a cluster with
+     * these thresholds, when they limit requests: without it grpc-java never counts them.
+     */
+    public static Optional<ConfigSource> loadReportServer(CircuitBreakers breakers) {
+        boolean limitsRequests = breakers.getThresholdsList().stream()
+                .anyMatch(thresholds -> thresholds.getPriority() == RoutingPriority.DEFAULT && thresholds.hasMaxRequests());
+        return limitsRequests
+                ? Optional.of(ConfigSource.newBuilder().setSelf(SelfConfigSource.getDefaultInstance()).build())
+                : Optional.empty();
     }
 
     /**

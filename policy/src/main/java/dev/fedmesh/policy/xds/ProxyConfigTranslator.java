@@ -202,8 +202,10 @@ public final class ProxyConfigTranslator {
     /** The cluster with the thresholds and outlier detection of the subset's CircuitBreaker, if it has one. */
     private static Cluster withCircuitBreaker(Cluster cluster, EndpointSubset subset, List<Policy> policies) {
         Cluster.Builder limited = cluster.toBuilder();
-        CircuitBreakerTranslator.circuitBreakers(subset.service(), subset.selector(), policies)
-                .ifPresent(limited::setCircuitBreakers);
+        CircuitBreakerTranslator.circuitBreakers(subset.service(), subset.selector(), policies).ifPresent(breakers -> {
+            limited.setCircuitBreakers(breakers);
+            CircuitBreakerTranslator.loadReportServer(breakers).ifPresent(limited::setLrsServer);
+        });
         CircuitBreakerTranslator.outlierDetection(subset.service(), subset.selector(), policies)
                 .ifPresent(limited::setOutlierDetection);
         return limited.build();

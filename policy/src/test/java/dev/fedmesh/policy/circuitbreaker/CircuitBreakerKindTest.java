@@ -74,7 +74,7 @@ class CircuitBreakerKindTest {
     void anEmptyOutlierDetectionTurnsItOnWithTheProxyDefaults() {
         CircuitBreaker spec = (CircuitBreaker) read(withSpec("{\"outlierDetection\": {}}")).spec();
 
-        assertThat(spec.outlierDetection()).isEqualTo(new CircuitBreaker.OutlierDetection(null, null, null, null, null));
+        assertThat(spec.outlierDetection()).isEqualTo(new CircuitBreaker.OutlierDetection(null, null, null, null, null, null));
         assertThat(read(PolicyJson.toText(PolicyJson.write(read(withSpec("{\"outlierDetection\": {}}"))))).spec())
                 .isEqualTo(spec);
     }
@@ -207,10 +207,12 @@ class CircuitBreakerKindTest {
             @ForAll @IntRange(min = 1, max = 1_000_000) int maxConnections,
             @ForAll @IntRange(min = 0, max = 1_000_000) int maxRetries,
             @ForAll @IntRange(min = 100, max = 3_600_000) int intervalMillis,
-            @ForAll @IntRange(min = 0, max = 100) int maxEjectionPercent) {
+            @ForAll @IntRange(min = 0, max = 100) int maxEjectionPercent,
+            @ForAll @IntRange(min = 0, max = 100) int failureThreshold) {
         CircuitBreakerKind kind = new CircuitBreakerKind();
         CircuitBreaker spec = new CircuitBreaker(maxConnections, null, null, maxRetries,
-                new CircuitBreaker.OutlierDetection(null, null, Duration.ofMillis(intervalMillis), null, maxEjectionPercent));
+                new CircuitBreaker.OutlierDetection(null, null, Duration.ofMillis(intervalMillis), null, maxEjectionPercent,
+                        new CircuitBreaker.FailurePercentage(failureThreshold, null, null)));
 
         String json = withSpec(PolicyJson.toText(kind.writeSpec(spec)));
 

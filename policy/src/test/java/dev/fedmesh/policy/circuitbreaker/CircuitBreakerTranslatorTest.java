@@ -119,6 +119,8 @@ class CircuitBreakerTranslatorTest {
                 .containsExactly(Tuple.tuple("outbound|frontend", 100),
                         Tuple.tuple("outbound|greeter|version=v1", 20),
                         Tuple.tuple("outbound|greeter|version=v2", 3));
+        assertThat(resources.clusters()).allSatisfy(cluster -> assertThat(cluster.getLrsServer().hasSelf())
+                .as("%s reports load, so grpc-java counts its requests", cluster.getName()).isTrue());
         EnvoyConstraints.assertAllValid(resources);
     }
 
