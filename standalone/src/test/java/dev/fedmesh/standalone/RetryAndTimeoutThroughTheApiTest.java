@@ -46,7 +46,7 @@ class RetryAndTimeoutThroughTheApiTest {
     static Path dir;
 
     private StackUnderTest under;
-    private final Map<String, ScriptedGreeter> backends = new TreeMap<>();
+    private final Map<String, TryCountingGreeter> backends = new TreeMap<>();
     private final Map<String, ManagedChannel> channels = new TreeMap<>();
 
     @BeforeAll
@@ -59,7 +59,7 @@ class RetryAndTimeoutThroughTheApiTest {
         ClusterAgent agent = under.stack.startAgent(TENANT, CLUSTER, credential);
         for (String service : new String[] {"greeter", "capped", "ledger"}) {
             api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/services/" + service, "{}"), "registering " + service);
-            ScriptedGreeter backend = ScriptedGreeter.start();
+            TryCountingGreeter backend = TryCountingGreeter.start();
             under.stopAtEnd(backend);
             backends.put(service, backend);
             agent.inventory().register(new ServiceEndpoint(service, "127.0.0.1", backend.port(), Map.of()));

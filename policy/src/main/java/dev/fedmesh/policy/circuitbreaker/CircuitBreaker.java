@@ -15,12 +15,25 @@ public record CircuitBreaker(
         Integer maxRetries,
         OutlierDetection outlierDetection) implements PolicySpec {
 
-    /** Ejection of failing endpoints; present with every field null means the proxy's defaults. */
+    /**
+     * Ejection of failing endpoints; present with every field null means the proxy's defaults.
+     * Proxyless gRPC ignores the two consecutive counts (gRFC A50): {@code failurePercentage} is
+     * the ejection both it and Envoy perform.
+     */
     public record OutlierDetection(
             Integer consecutive5xx,
             Integer consecutiveGatewayErrors,
             Duration interval,
             Duration baseEjectionTime,
-            Integer maxEjectionPercent) {
+            Integer maxEjectionPercent,
+            FailurePercentage failurePercentage) {
+    }
+
+    /**
+     * Ejects an endpoint once {@code threshold} percent of its requests in one interval failed,
+     * when it got at least {@code requestVolume} of them and the target has at least
+     * {@code minimumHosts} endpoints. A null field keeps the default (85, 5, 50).
+     */
+    public record FailurePercentage(Integer threshold, Integer minimumHosts, Integer requestVolume) {
     }
 }

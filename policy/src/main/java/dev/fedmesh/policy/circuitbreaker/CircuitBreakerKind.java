@@ -74,15 +74,32 @@ public final class CircuitBreakerKind implements PolicyKind<CircuitBreaker> {
         Duration interval = outlier.optionalDuration("interval", MIN_DURATION, MAX_DURATION);
         Duration baseEjectionTime = outlier.optionalDuration("baseEjectionTime", MIN_DURATION, MAX_DURATION);
         Long maxEjectionPercent = outlier.optionalInteger("maxEjectionPercent", 0, 100);
+        JsonObjectReader failures = outlier.optionalObject("failurePercentage");
+        CircuitBreaker.FailurePercentage failurePercentage = failures == null ? null : readFailurePercentage(failures);
         outlier.rejectUnknownFields();
         boolean complete = outlier.has("consecutive5xx") == (consecutive5xx != null)
                 && outlier.has("consecutiveGatewayErrors") == (consecutiveGatewayErrors != null)
                 && outlier.has("interval") == (interval != null)
                 && outlier.has("baseEjectionTime") == (baseEjectionTime != null)
-                && outlier.has("maxEjectionPercent") == (maxEjectionPercent != null);
+                && outlier.has("maxEjectionPercent") == (maxEjectionPercent != null)
+                && outlier.has("failurePercentage") == (failurePercentage != null);
         return complete
                 ? new CircuitBreaker.OutlierDetection(consecutive5xx, consecutiveGatewayErrors, interval, baseEjectionTime,
-                        maxEjectionPercent == null ? null : maxEjectionPercent.intValue())
+                        maxEjectionPercent == null ? null : maxEjectionPercent.intValue(), failurePercentage)
+                : null;
+    }
+
+    private CircuitBreaker.FailurePercentage readFailurePercentage(JsonObjectReader failures) {
+        Long threshold = failures.optionalInteger("threshold", 0, 100);
+        Integer minimumHosts = count(failures, "minimumHosts", 1);
+        Integer requestVolume = count(failures, "requestVolume", 1);
+        failures.rejectUnknownFields();
+        boolean complete = failures.has("threshold") == (threshold != null)
+                && failures.has("minimumHosts") == (minimumHosts != null)
+                && failures.has("requestVolume") == (requestVolume != null);
+        return complete
+                ? new CircuitBreaker.FailurePercentage(threshold == null ? null : threshold.intValue(), minimumHosts,
+                        requestVolume)
                 : null;
     }
 
@@ -135,6 +152,13 @@ public final class CircuitBreakerKind implements PolicyKind<CircuitBreaker> {
                 detection.put("baseEjectionTime", Durations.format(outlier.baseEjectionTime()));
             }
             putIfSet(detection, "maxEjectionPercent", outlier.maxEjectionPercent());
+            CircuitBreaker.FailurePercentage failures = outlier.failurePercentage();
+            if (failures != null) {
+                ObjectNode failurePercentage = detection.putObject("failurePercentage");
+                putIfSet(failurePercentage, "threshold", failures.threshold());
+                putIfSet(failurePercentage, "minimumHosts", failures.minimumHosts());
+                putIfSet(failurePercentage, "requestVolume", failures.requestVolume());
+            }
         }
         return json;
     }
@@ -178,9 +202,26 @@ public final class CircuitBreakerKind implements PolicyKind<CircuitBreaker> {
             if (outlier.maxEjectionPercent() != null) {
                 detection.setMaxEjectionPercent(outlier.maxEjectionPercent());
             }
+            if (outlier.failurePercentage() != null) {
+                detection.setFailurePercentage(wire(outlier.failurePercentage()));
+            }
             wire.setOutlierDetection(detection);
         }
         policy.setCircuitBreaker(wire);
+    }
+
+    private static CircuitBreakerSpec.FailurePercentage wire(CircuitBreaker.FailurePercentage failures) {
+        CircuitBreakerSpec.FailurePercentage.Builder wire = CircuitBreakerSpec.FailurePercentage.newBuilder();
+        if (failures.threshold() != null) {
+            wire.setThreshold(failures.threshold());
+        }
+        if (failures.minimumHosts() != null) {
+            wire.setMinimumHosts(failures.minimumHosts());
+        }
+        if (failures.requestVolume() != null) {
+            wire.setRequestVolume(failures.requestVolume());
+        }
+        return wire.build();
     }
 
     private static com.google.protobuf.Duration wire(Duration duration) {

@@ -10,7 +10,9 @@ import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.policy.circuitbreaker.CircuitBreakerTranslator;
 import dev.fedmesh.policy.failover.FailoverPolicies;
+import dev.fedmesh.policy.faultinjection.FaultInjectionTranslator;
 import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
 import dev.fedmesh.policy.retry.RetryTranslator;
 import dev.fedmesh.policy.timeout.TimeoutTranslator;
@@ -49,10 +51,12 @@ import java.util.function.Predicate;
  * proxies (Envoy, proxyless gRPC) get. Pure and deterministic: same input, same resources, same order.
  *
  * <p>Per service {@code s}: a Listener {@code s} whose ApiListener holds an HttpConnectionManager
- * (RDS over ADS, router filter), so a gRPC client dialing {@code xds:///s} finds it; a
+ * (RDS over ADS, the service's fault filter ({@link FaultInjectionTranslator}), router filter), so
+ * a gRPC client dialing {@code xds:///s} finds it; a
  * RouteConfiguration {@code s} (one virtual host, domain {@code *}, the service's routes in order,
  * the last taking every call, each with the service's Retry and request Timeout); one ROUND_ROBIN EDS
- * cluster (with the service's connect and idle Timeout) and ClusterLoadAssignment per endpoint
+ * cluster (with the service's connect and idle Timeout, the subset's circuit breakers and outlier
+ * detection, {@link CircuitBreakerTranslator}) and ClusterLoadAssignment per endpoint
  * subset the routes refer to. Endpoints of services the config does not list are left out. Each
  * assignment holds the subset's endpoints in every cluster the local one can reach (only the named
  * cluster's for a subset pinned to one), prioritised by the failover plan ({@link FederatedAssignment}).
@@ -118,7 +122,7 @@ public final class ProxyConfigTranslator {
         for (String service : services) {
             ServiceRoute route = TrafficRouteTranslator.route(service, config.getPoliciesList())
                     .orElseGet(() -> ServiceRoute.wholeService(service));
-            listeners.add(listener(service));
+            listeners.add(listener(service, config.getPoliciesList()));
             routes.add(routeConfiguration(service, withRetryAndTimeout(service, route.routes(), config.getPoliciesList())));
             for (EndpointSubset subset : route.subsets()) {
                 subsetsByCluster.putIfAbsent(subset.clusterName(), subset);
@@ -130,8 +134,9 @@ public final class ProxyConfigTranslator {
         for (EndpointSubset subset : subsetsByCluster.values()) {
             Optional<TransportSocket> tls = MtlsModeTranslator.clientTransportSocket(
                     subset.service(), trustDomain, config.getPoliciesList());
-            clusters.add(withTimeouts(edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName()))),
-                    subset.service(), config.getPoliciesList()));
+            Cluster cluster = edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName())));
+            clusters.add(withCircuitBreaker(withTimeouts(cluster, subset.service(), config.getPoliciesList()),
+                    subset, config.getPoliciesList()));
             assignments.add(FederatedAssignment.of(federation, subset,
                     FailoverPolicies.forService(subset.service(), config.getPoliciesList()), tls.isPresent()));
         }
@@ -175,18 +180,19 @@ public final class ProxyConfigTranslator {
                 .build();
     }
 
-    private static Listener listener(String service) {
-        HttpConnectionManager manager = HttpConnectionManager.newBuilder()
+    /** The client listener of {@code service}: its FaultInjection's filter, if any, then the router. */
+    private static Listener listener(String service, List<Policy> policies) {
+        HttpConnectionManager.Builder manager = HttpConnectionManager.newBuilder()
                 .setStatPrefix(service)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
-                .setRds(Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(service))
-                .addHttpFilters(HttpFilter.newBuilder()
-                        .setName(ROUTER_FILTER)
-                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-                .build();
+                .setRds(Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(service));
+        FaultInjectionTranslator.httpFilter(service, policies).ifPresent(manager::addHttpFilters);
+        manager.addHttpFilters(HttpFilter.newBuilder()
+                .setName(ROUTER_FILTER)
+                .setTypedConfig(Any.pack(Router.getDefaultInstance())));
         return Listener.newBuilder()
                 .setName(service)
-                .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(manager)))
+                .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(manager.build())))
                 .build();
     }
 
@@ -222,6 +228,18 @@ public final class ProxyConfigTranslator {
         TimeoutTranslator.upstreamProtocolOptions(service, policies).ifPresent(options ->
                 timed.putTypedExtensionProtocolOptions(TimeoutTranslator.HTTP_PROTOCOL_OPTIONS, Any.pack(options)));
         return timed.build();
+    }
+
+    /** The cluster with the thresholds and outlier detection of the subset's CircuitBreaker, if it has one. */
+    private static Cluster withCircuitBreaker(Cluster cluster, EndpointSubset subset, List<Policy> policies) {
+        Cluster.Builder limited = cluster.toBuilder();
+        CircuitBreakerTranslator.circuitBreakers(subset.service(), subset.selector(), policies).ifPresent(breakers -> {
+            limited.setCircuitBreakers(breakers);
+            CircuitBreakerTranslator.loadReportServer(breakers).ifPresent(limited::setLrsServer);
+        });
+        CircuitBreakerTranslator.outlierDetection(subset.service(), subset.selector(), policies)
+                .ifPresent(limited::setOutlierDetection);
+        return limited.build();
     }
 
     static Cluster edsCluster(String name, Optional<TransportSocket> tls) {

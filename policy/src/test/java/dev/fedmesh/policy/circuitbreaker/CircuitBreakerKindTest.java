@@ -38,12 +38,13 @@ class CircuitBreakerKindTest {
     private static final Map<String, String> VALID = Map.of(
             "maxConnections", "1024", "maxPendingRequests", "512", "maxRequests", "2048", "maxRetries", "0",
             "outlierDetection", "{\"consecutive5xx\": 5, \"interval\": \"10s\", \"maxEjectionPercent\": 50}");
-    private static final List<String> NESTED_FIELDS = List.of("consecutive5xx", "consecutiveGatewayErrors", "interval", "baseEjectionTime", "maxEjectionPercent", "colour");
+    private static final List<String> NESTED_FIELDS = List.of("consecutive5xx", "consecutiveGatewayErrors", "interval", "baseEjectionTime", "maxEjectionPercent", "failurePercentage", "colour");
     private static final String FULL = """
             {"kind": "CircuitBreaker", "name": "greeter-limits", "target": {"service": "greeter"},
              "spec": {"maxConnections": 1024, "maxPendingRequests": 512, "maxRequests": 2048, "maxRetries": 3,
                       "outlierDetection": {"consecutive5xx": 5, "consecutiveGatewayErrors": 4, "interval": "10s",
-                                           "baseEjectionTime": "30s", "maxEjectionPercent": 50}}}
+                                           "baseEjectionTime": "30s", "maxEjectionPercent": 50,
+                                           "failurePercentage": {"threshold": 60, "minimumHosts": 3, "requestVolume": 20}}}}
             """;
 
     @Test
@@ -51,7 +52,7 @@ class CircuitBreakerKindTest {
         CircuitBreaker spec = (CircuitBreaker) read(FULL).spec();
 
         assertThat(spec).isEqualTo(new CircuitBreaker(1024, 512, 2048, 3, new CircuitBreaker.OutlierDetection(
-                5, 4, Duration.ofSeconds(10), Duration.ofSeconds(30), 50)));
+                5, 4, Duration.ofSeconds(10), Duration.ofSeconds(30), 50, new CircuitBreaker.FailurePercentage(60, 3, 20))));
     }
 
     @Test
@@ -73,9 +74,25 @@ class CircuitBreakerKindTest {
     void anEmptyOutlierDetectionTurnsItOnWithTheProxyDefaults() {
         CircuitBreaker spec = (CircuitBreaker) read(withSpec("{\"outlierDetection\": {}}")).spec();
 
-        assertThat(spec.outlierDetection()).isEqualTo(new CircuitBreaker.OutlierDetection(null, null, null, null, null));
+        assertThat(spec.outlierDetection()).isEqualTo(new CircuitBreaker.OutlierDetection(null, null, null, null, null, null));
         assertThat(read(PolicyJson.toText(PolicyJson.write(read(withSpec("{\"outlierDetection\": {}}"))))).spec())
                 .isEqualTo(spec);
+    }
+
+    @Test
+    void anEmptyFailurePercentageTurnsItOnWithItsDefaultsAndReadsBack() {
+        String json = withSpec("{\"outlierDetection\": {\"failurePercentage\": {}}}");
+        CircuitBreaker spec = (CircuitBreaker) read(json).spec();
+
+        assertThat(spec.outlierDetection().failurePercentage()).isEqualTo(new CircuitBreaker.FailurePercentage(null, null, null));
+        assertThat(read(PolicyJson.toText(PolicyJson.write(read(json)))).spec()).isEqualTo(spec);
+    }
+
+    @Test
+    void anOutOfRangeFailureThresholdSaysTheRange() {
+        assertThat(violations(withSpec("{\"outlierDetection\": {\"failurePercentage\": {\"threshold\": 101}}}")))
+                .containsExactly(new Violation("spec.outlierDetection.failurePercentage.threshold",
+                        "must be between 0 and 100, not 101"));
     }
 
     @Test
@@ -109,6 +126,11 @@ class CircuitBreakerKindTest {
             "{\"outlierDetection\": {\"interval\": \"1s'; DROP TABLE policies; --\"}} | spec.outlierDetection.interval",
             "{\"maxConnections\": 10, \"maxConnectoins\": 10}        | spec.maxConnectoins",
             "{\"outlierDetection\": {\"consecutiveErrors\": 5}}      | spec.outlierDetection.consecutiveErrors",
+            "{\"outlierDetection\": {\"failurePercentage\": 50}}     | spec.outlierDetection.failurePercentage",
+            "{\"outlierDetection\": {\"failurePercentage\": {\"threshold\": 101}}} | spec.outlierDetection.failurePercentage.threshold",
+            "{\"outlierDetection\": {\"failurePercentage\": {\"minimumHosts\": 0}}} | spec.outlierDetection.failurePercentage.minimumHosts",
+            "{\"outlierDetection\": {\"failurePercentage\": {\"requestVolume\": 0}}} | spec.outlierDetection.failurePercentage.requestVolume",
+            "{\"outlierDetection\": {\"failurePercentage\": {\"percent\": 50}}} | spec.outlierDetection.failurePercentage.percent",
     })
     void aBadSettingIsRefusedByItsPath(String spec, String field) {
         assertThat(violations(withSpec(spec))).extracting(Violation::field).containsExactly(field);
@@ -185,10 +207,12 @@ class CircuitBreakerKindTest {
             @ForAll @IntRange(min = 1, max = 1_000_000) int maxConnections,
             @ForAll @IntRange(min = 0, max = 1_000_000) int maxRetries,
             @ForAll @IntRange(min = 100, max = 3_600_000) int intervalMillis,
-            @ForAll @IntRange(min = 0, max = 100) int maxEjectionPercent) {
+            @ForAll @IntRange(min = 0, max = 100) int maxEjectionPercent,
+            @ForAll @IntRange(min = 0, max = 100) int failureThreshold) {
         CircuitBreakerKind kind = new CircuitBreakerKind();
         CircuitBreaker spec = new CircuitBreaker(maxConnections, null, null, maxRetries,
-                new CircuitBreaker.OutlierDetection(null, null, Duration.ofMillis(intervalMillis), null, maxEjectionPercent));
+                new CircuitBreaker.OutlierDetection(null, null, Duration.ofMillis(intervalMillis), null, maxEjectionPercent,
+                        new CircuitBreaker.FailurePercentage(failureThreshold, null, null)));
 
         String json = withSpec(PolicyJson.toText(kind.writeSpec(spec)));
 

@@ -1,11 +1,17 @@
 package dev.fedmesh.policy.testing;
 
+import dev.fedmesh.api.v1.Policy;
+import dev.fedmesh.policy.compiler.ClusterInfo;
+import dev.fedmesh.policy.compiler.DesiredConfigCompiler;
+import dev.fedmesh.policy.compiler.TenantState;
 import dev.fedmesh.policy.document.InvalidDocumentException;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** Reads policy documents from JSON text the way a user sends them, for the kinds' tests. */
 public final class PolicyDocuments {
@@ -35,5 +41,12 @@ public final class PolicyDocuments {
     /** The field paths of {@link #violations(String)}, in the order the reader reports them. */
     public static List<String> violatedFields(String json) {
         return violations(json).stream().map(Violation::field).toList();
+    }
+
+    /** The wire form of policy documents, as one cluster's desired config carries them to its agent. */
+    public static List<Policy> wire(String... documents) {
+        TenantState state = new TenantState("acme", 1, List.of(new ClusterInfo("east", "us-east1", "b", "net-1", Map.of())),
+                List.of(), Arrays.stream(documents).map(PolicyDocuments::read).toList());
+        return DesiredConfigCompiler.compile(state).get("east").getPoliciesList();
     }
 }

@@ -38,6 +38,7 @@ public final class EnvoyConstraints {
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
             .add(DownstreamTlsContext.getDescriptor())
             .add(UpstreamTlsContext.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor())
