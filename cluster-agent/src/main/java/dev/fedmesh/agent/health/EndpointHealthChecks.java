@@ -153,7 +153,7 @@ public final class EndpointHealthChecks implements AutoCloseable {
                     grpc.add(new ProbeTarget(endpoint.host(), endpoint.port()));
                 }
             });
-            prober.retainGrpcChannels(grpc);
+            prober.grpcTargets(grpc);
         }
         if (!cleared.isEmpty()) {
             inventory.checked(cleared);

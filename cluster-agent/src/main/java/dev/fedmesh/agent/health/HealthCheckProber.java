@@ -76,8 +76,11 @@ public final class HealthCheckProber implements AutoCloseable {
                 .exceptionally(HealthCheckProber::failure);
     }
 
-    /** Closes the gRPC channels of endpoints no longer checked over gRPC. */
-    public void retainGrpcChannels(Set<ProbeTarget> checked) {
+    /**
+     * Connects a channel to each endpoint checked over gRPC, ahead of its first probe, and closes the
+     * channels of endpoints no longer checked so.
+     */
+    public void grpcTargets(Set<ProbeTarget> checked) {
         channels.entrySet().removeIf(entry -> {
             if (checked.contains(entry.getKey())) {
                 return false;
@@ -85,6 +88,9 @@ public final class HealthCheckProber implements AutoCloseable {
             entry.getValue().shutdownNow();
             return true;
         });
+        if (!closed) {
+            checked.forEach(target -> channel(target).getState(true));
+        }
     }
 
     /** Closes every gRPC channel; probes still running fail. The TCP prober is its owner's to close. */
@@ -99,10 +105,7 @@ public final class HealthCheckProber implements AutoCloseable {
         if (closed) {
             return CompletableFuture.completedFuture(ProbeResult.failed("not probed: the prober is closed"));
         }
-        ManagedChannel channel = channels.computeIfAbsent(target, t -> Grpc.newChannelBuilderForAddress(t.host(),
-                        t.port(), InsecureChannelCredentials.create())
-                .executor(executor)
-                .build());
+        ManagedChannel channel = channel(target);
         // A channel that failed to connect waits out a growing back-off before trying again; an endpoint
         // that is back must be seen at the next probe, not minutes later.
         if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
@@ -129,6 +132,13 @@ public final class HealthCheckProber implements AutoCloseable {
                     }
                 }, executor);
         return result;
+    }
+
+    private ManagedChannel channel(ProbeTarget target) {
+        return channels.computeIfAbsent(target, t -> Grpc.newChannelBuilderForAddress(t.host(), t.port(),
+                        InsecureChannelCredentials.create())
+                .executor(executor)
+                .build());
     }
 
     private CompletableFuture<ProbeResult> http(ProbeTarget target, HealthCheck.Http check, Duration timeout) {
