@@ -89,11 +89,6 @@ public final class EndpointHealthChecks implements AutoCloseable {
         scheduleReconcile();
     }
 
-    /** The check running on {@code endpoint}, if any. */
-    public synchronized Optional<HealthCheck> checkOf(ServiceEndpoint endpoint) {
-        return Optional.ofNullable(running.get(endpoint)).map(Running::check);
-    }
-
     @Override
     public void close() {
         synchronized (this) {
@@ -285,10 +280,6 @@ public final class EndpointHealthChecks implements AutoCloseable {
             this.check = check;
             this.hysteresis = hysteresis;
             this.delivered = delivered;
-        }
-
-        private HealthCheck check() {
-            return check;
         }
 
         private void cancel() {
