@@ -62,7 +62,10 @@ public final class EndpointHealthChecks implements AutoCloseable {
     private final Set<String> warnedStrict = new HashSet<>();
     private List<ServiceEndpoint> endpoints = List.of();
     private List<Policy> policies = List.of();
+    /** Verdicts not yet handed to the inventory, by the check that reached them. */
+    private final Map<Running, Verdict> undelivered = new LinkedHashMap<>();
     private boolean reconcilePending;
+    private boolean deliveryPending;
     private boolean closed;
 
     /** Checks the endpoints of {@code cluster} of {@code tenant}, TCP checks through {@code tcp}. */
@@ -79,12 +82,18 @@ public final class EndpointHealthChecks implements AutoCloseable {
 
     /** Checks from now on by the HealthChecks (and MtlsModes) of the config being applied. */
     public synchronized void policiesChanged(List<Policy> now) {
+        if (now.equals(policies)) {
+            return;
+        }
         policies = List.copyOf(now);
         scheduleReconcile();
     }
 
     /** Checks from now on the endpoints the inventory lists now. */
     public synchronized void endpointsChanged(List<ServiceEndpoint> now) {
+        if (now.equals(endpoints)) {
+            return; // a change of health only
+        }
         endpoints = List.copyOf(now);
         scheduleReconcile();
     }
@@ -215,7 +224,6 @@ public final class EndpointHealthChecks implements AutoCloseable {
     }
 
     private void record(Running run, ProbeResult result) {
-        EndpointHealth verdict;
         synchronized (this) {
             run.inFlight = false;
             if (run.cancelled) {
@@ -225,34 +233,54 @@ public final class EndpointHealthChecks implements AutoCloseable {
             if (changed.isEmpty()) {
                 return;
             }
-            verdict = changed.get() == Hysteresis.State.UP
-                    ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY;
+            undelivered.put(run, new Verdict(changed.get() == Hysteresis.State.UP
+                    ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY, result));
+            if (deliveryPending) {
+                return;
+            }
+            deliveryPending = true;
         }
         // Verdicts reach the inventory on the starter's thread, the only one that cancels checks: a check
-        // cancelled there never has a verdict delivered after it.
+        // cancelled there never has a verdict delivered after it. The verdicts waiting then go as one
+        // change, as when every endpoint passes its first checks at once.
         try {
-            starter.execute(() -> deliver(run, verdict, result));
+            starter.execute(this::deliver);
         } catch (RejectedExecutionException e) {
-            LOG.debug("tenant={} cluster={} stopping: the verdict on {} is dropped", tenant, cluster, endpoint(run));
+            LOG.debug("tenant={} cluster={} stopping: health check verdicts are dropped", tenant, cluster);
         }
     }
 
-    private void deliver(Running run, EndpointHealth verdict, ProbeResult last) {
+    private void deliver() {
+        Map<Running, Verdict> delivering = new LinkedHashMap<>();
         synchronized (this) {
-            if (run.cancelled) {
-                return;
-            }
-            run.delivered = verdict;
+            deliveryPending = false;
+            undelivered.forEach((run, verdict) -> {
+                if (!run.cancelled) {
+                    run.delivered = verdict.health;
+                    delivering.put(run, verdict);
+                }
+            });
+            undelivered.clear();
         }
-        if (verdict == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY) {
+        Map<ServiceEndpoint, EndpointHealth> verdicts = new LinkedHashMap<>();
+        delivering.forEach((run, verdict) -> {
+            log(run, verdict);
+            verdicts.put(run.endpoint, verdict.health);
+        });
+        if (!verdicts.isEmpty()) {
+            inventory.checked(verdicts);
+        }
+    }
+
+    private void log(Running run, Verdict verdict) {
+        if (verdict.health == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY) {
             LOG.warn("tenant={} cluster={} endpoint {} of service {} failed {} health checks in a row (last: {}): it gets"
                     + " no calls until {} pass in a row", tenant, cluster, endpoint(run), run.endpoint.service(),
-                    run.check.unhealthyThreshold(), last.detail(), run.check.healthyThreshold());
+                    run.check.unhealthyThreshold(), verdict.last.detail(), run.check.healthyThreshold());
         } else {
             LOG.info("tenant={} cluster={} endpoint {} of service {} passed {} health check(s) in a row (last: {})", tenant,
-                    cluster, endpoint(run), run.endpoint.service(), run.check.healthyThreshold(), last.detail());
+                    cluster, endpoint(run), run.endpoint.service(), run.check.healthyThreshold(), verdict.last.detail());
         }
-        inventory.checked(Map.of(run.endpoint, verdict));
     }
 
     private static String endpoint(Running run) {
@@ -263,6 +291,10 @@ public final class EndpointHealthChecks implements AutoCloseable {
         Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         return thread;
+    }
+
+    /** What a check established, and the result that settled it. */
+    private record Verdict(EndpointHealth health, ProbeResult last) {
     }
 
     /** One endpoint's check while it applies; fields other than the constructor's guarded by the outer lock. */
