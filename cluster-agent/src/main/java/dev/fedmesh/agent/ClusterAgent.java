@@ -10,6 +10,7 @@ import dev.fedmesh.agent.failover.ClusterReachability;
 import dev.fedmesh.agent.federation.InventoryPublisher;
 import dev.fedmesh.agent.federation.InventoryPublishing;
 import dev.fedmesh.agent.federation.RemoteInventories;
+import dev.fedmesh.agent.health.EndpointHealthChecks;
 import dev.fedmesh.agent.health.LocalEndpointHealth;
 import dev.fedmesh.agent.health.TcpProber;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
@@ -69,6 +70,7 @@ public final class ClusterAgent implements AutoCloseable {
     private final InventoryPublisher inventoryPublisher;
     private final TcpProber prober;
     private final LocalEndpointHealth localHealth;
+    private final EndpointHealthChecks healthChecks;
     private final ClusterReachability reachability;
     private final XdsSnapshotPublisher publisher;
     private boolean closed;
@@ -89,6 +91,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.inventoryPublisher = parts.inventoryPublisher;
         this.prober = parts.prober;
         this.localHealth = parts.localHealth;
+        this.healthChecks = parts.healthChecks;
         this.reachability = parts.reachability;
         this.publisher = parts.publisher;
     }
@@ -111,6 +114,7 @@ public final class ClusterAgent implements AutoCloseable {
         private InventoryPublisher inventoryPublisher;
         private TcpProber prober;
         private LocalEndpointHealth localHealth;
+        private EndpointHealthChecks healthChecks;
         private ClusterReachability reachability;
         private XdsSnapshotPublisher publisher;
 
@@ -228,6 +232,9 @@ public final class ClusterAgent implements AutoCloseable {
             parts.reachability.inventories(remote);
         });
         parts.localHealth = parts.opened(new LocalEndpointHealth(inventory, parts.prober, settings.probes()));
+        EndpointHealthChecks healthChecks = parts.opened(new EndpointHealthChecks(tenant, cluster, inventory, parts.prober));
+        parts.healthChecks = healthChecks;
+        inventory.addListener((endpoints, generation) -> healthChecks.endpointsChanged(endpoints));
 
         ClusterReachability reachability = parts.reachability;
         DesiredConfigApplier applier = parts.opened(new DesiredConfigApplier(tenant, cluster,
@@ -239,6 +246,7 @@ public final class ClusterAgent implements AutoCloseable {
                         return () -> {
                             serve.run();
                             reachability.peers(config.getPeersList());
+                            healthChecks.policiesChanged(config.getPoliciesList());
                             status.configApplied(config);
                         };
                     }
@@ -363,6 +371,7 @@ public final class ClusterAgent implements AutoCloseable {
         registrationApi.ifPresent(RegistrationApi::close);
         reachability.close();
         localHealth.close();
+        healthChecks.close();
         prober.close();
         inventoryPublisher.close();
         consumer.close();

@@ -1,5 +1,6 @@
 package dev.fedmesh.agent.inventory;
 
+import dev.fedmesh.agent.health.CheckedEndpoints;
 import dev.fedmesh.agent.health.ProbedEndpoints;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ClusterInventory;
@@ -29,8 +30,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Each endpoint keeps where the agent learned of it ({@link EndpointSource}) and stays while any
  * source remains; its service account; and its health: HEALTHY while a stream of the workload itself
  * is open, otherwise what the prober last said ({@link #health}), UNKNOWN until it says anything.
+ * An endpoint under a HealthCheck policy is also as healthy as its check says ({@link #checked}):
+ * a failing check makes it UNHEALTHY whatever else holds, a passing one HEALTHY unless the prober
+ * says UNHEALTHY; no verdict (yet) leaves the health above as it is.
  */
-public final class LocalInventory implements ProbedEndpoints {
+public final class LocalInventory implements ProbedEndpoints, CheckedEndpoints {
 
     /** Told of each change: every endpoint now registered, and the change's generation number. */
     @FunctionalInterface
@@ -184,6 +188,27 @@ public final class LocalInventory implements ProbedEndpoints {
         }
     }
 
+    /**
+     * Sets what the endpoints' HealthChecks say (those not in the inventory ignored) as one change;
+     * UNKNOWN is no verdict: a check just started, or none applies any more.
+     */
+    @Override
+    public synchronized void checked(Map<ServiceEndpoint, EndpointHealth> verdicts) {
+        boolean changed = false;
+        for (Map.Entry<ServiceEndpoint, EndpointHealth> verdict : verdicts.entrySet()) {
+            Entry entry = entries.get(verdict.getKey());
+            if (entry == null || entry.checkedHealth == Objects.requireNonNull(verdict.getValue(), "health")) {
+                continue;
+            }
+            EndpointHealth before = entry.health();
+            entry.checkedHealth = verdict.getValue();
+            changed |= entry.health() != before;
+        }
+        if (changed) {
+            changed();
+        }
+    }
+
     /** The endpoints whose health comes from probes: static, registered and restored ones with no open stream. */
     public synchronized List<ServiceEndpoint> probed() {
         return entries.entrySet().stream()
@@ -290,9 +315,17 @@ public final class LocalInventory implements ProbedEndpoints {
         private final EnumSet<EndpointSource> sources = EnumSet.noneOf(EndpointSource.class);
         private String serviceAccount = "";
         private EndpointHealth probedHealth = EndpointHealth.ENDPOINT_HEALTH_UNKNOWN;
+        private EndpointHealth checkedHealth = EndpointHealth.ENDPOINT_HEALTH_UNKNOWN;
 
         private EndpointHealth health() {
-            return sources.contains(EndpointSource.CONNECTED) ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : probedHealth;
+            EndpointHealth alive = sources.contains(EndpointSource.CONNECTED) ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY
+                    : probedHealth;
+            return switch (checkedHealth) {
+                case ENDPOINT_HEALTH_UNHEALTHY -> EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY;
+                case ENDPOINT_HEALTH_HEALTHY -> alive == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY
+                        ? EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY : EndpointHealth.ENDPOINT_HEALTH_HEALTHY;
+                default -> alive;
+            };
         }
 
         private LocalEndpoint view(ServiceEndpoint endpoint) {

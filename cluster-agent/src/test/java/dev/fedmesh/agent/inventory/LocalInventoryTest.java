@@ -163,4 +163,29 @@ class LocalInventoryTest {
                                 .putLabels("version", "v2").setHealth(EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY))
                         .build());
     }
+
+    @Test
+    void aFailingHealthCheckMakesEvenAConnectedEndpointUnhealthyAndNoVerdictLeavesItsHealthAsItWas() {
+        LocalInventory inventory = new LocalInventory();
+        inventory.add(new AnnouncedEndpoint(V1, "greeter"), EndpointSource.CONNECTED);
+
+        inventory.checked(Map.of(V1, EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY));
+        assertThat(inventory.healthOf(V1)).isEqualTo(EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
+
+        inventory.checked(Map.of(V1, EndpointHealth.ENDPOINT_HEALTH_UNKNOWN));
+        assertThat(inventory.healthOf(V1)).as("the open stream decides again").isEqualTo(EndpointHealth.ENDPOINT_HEALTH_HEALTHY);
+    }
+
+    @Test
+    void aPassingHealthCheckDoesNotHideAClosedPort() {
+        LocalInventory inventory = new LocalInventory();
+        inventory.register(V1);
+        inventory.register(V2);
+
+        inventory.checked(Map.of(V1, EndpointHealth.ENDPOINT_HEALTH_HEALTHY, V2, EndpointHealth.ENDPOINT_HEALTH_HEALTHY));
+        assertThat(inventory.healthOf(V1)).as("passed its check, not yet probed").isEqualTo(EndpointHealth.ENDPOINT_HEALTH_HEALTHY);
+
+        inventory.health(V2, EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
+        assertThat(inventory.healthOf(V2)).isEqualTo(EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
+    }
 }
