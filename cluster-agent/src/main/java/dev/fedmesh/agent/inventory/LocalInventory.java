@@ -3,6 +3,7 @@ package dev.fedmesh.agent.inventory;
 import dev.fedmesh.agent.health.ProbedEndpoints;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.api.v1.EndpointDataPlane;
 import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
@@ -28,7 +29,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Each endpoint keeps where the agent learned of it ({@link EndpointSource}) and stays while any
  * source remains; its service account; and its health: HEALTHY while a stream of the workload itself
- * is open, otherwise what the prober last said ({@link #health}), UNKNOWN until it says anything.
+ * is open, otherwise what the prober last said ({@link #health}), UNKNOWN until it says anything; and
+ * what serves it ({@link EndpointDataPlane}): the data plane of the workload's open stream, UNKNOWN
+ * while none is open.
  */
 public final class LocalInventory implements ProbedEndpoints {
 
@@ -64,6 +67,24 @@ public final class LocalInventory implements ProbedEndpoints {
     /** Removes the static endpoint; returns false (and changes nothing) if it was not registered so. */
     public synchronized boolean deregister(ServiceEndpoint endpoint) {
         return remove(endpoint, EndpointSource.STATIC);
+    }
+
+    /**
+     * Adds the endpoint of a workload whose own xDS stream announces it, served by {@code dataPlane}
+     * (what the inventory publishes for it while such a stream is open). Returns whether anything changed.
+     */
+    public synchronized boolean connect(AnnouncedEndpoint announced, EndpointDataPlane dataPlane) {
+        Objects.requireNonNull(dataPlane, "dataPlane");
+        boolean changed = addQuietly(announced, EndpointSource.CONNECTED);
+        Entry entry = entries.get(announced.endpoint());
+        if (entry.connectedDataPlane != dataPlane) {
+            entry.connectedDataPlane = dataPlane;
+            changed = true;
+        }
+        if (changed) {
+            changed();
+        }
+        return changed;
     }
 
     /**
@@ -232,7 +253,8 @@ public final class LocalInventory implements ProbedEndpoints {
                         .setPort(endpoint.port())
                         .putAllLabels(endpoint.labels())
                         .setHealth(entry.health())
-                        .setServiceAccount(entry.serviceAccount));
+                        .setServiceAccount(entry.serviceAccount)
+                        .setDataPlane(entry.dataPlane()));
             });
             inventory.addServices(built);
         });
@@ -290,6 +312,12 @@ public final class LocalInventory implements ProbedEndpoints {
         private final EnumSet<EndpointSource> sources = EnumSet.noneOf(EndpointSource.class);
         private String serviceAccount = "";
         private EndpointHealth probedHealth = EndpointHealth.ENDPOINT_HEALTH_UNKNOWN;
+        private EndpointDataPlane connectedDataPlane = EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN;
+
+        /** What serves it while the workload's own stream is open; once none is, no proxy of ours is known to. */
+        private EndpointDataPlane dataPlane() {
+            return sources.contains(EndpointSource.CONNECTED) ? connectedDataPlane : EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN;
+        }
 
         private EndpointHealth health() {
             return sources.contains(EndpointSource.CONNECTED) ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : probedHealth;
