@@ -78,12 +78,12 @@ public class PolicyController {
         Function<TenantChange, PolicyStore.ApplyResult> work = change -> policies.apply(change, document, expected);
         if (Boolean.TRUE.equals(dryRun)) {
             TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(tenant, principal.subject(), work);
-            List<NotEnforced> warnings = inventories.notEnforced(tenants.require(tenant).id(), document);
+            List<NotEnforced> warnings = notEnforced(tenant, document);
             ObjectNode json = JsonResponses.previewJson(preview, preview.result().policy().toJson());
             return WarningHeaders.add(JsonResponses.ok(withWarnings(json, warnings)), warnings);
         }
         PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(), work);
-        List<NotEnforced> warnings = inventories.notEnforced(tenants.require(tenant).id(), document);
+        List<NotEnforced> warnings = notEnforced(tenant, document);
         boolean created = result instanceof PolicyStore.Applied applied && applied.created();
         return WarningHeaders.add(JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK,
                 withWarnings(result.policy().toJson(), warnings), result.policy().resourceVersion()), warnings);
@@ -115,6 +115,11 @@ public class PolicyController {
         PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));
         Tenant owner = tenants.require(tenant);
         return JsonResponses.page(policies.list(owner.id(), query), StoredPolicy::toJson);
+    }
+
+    /** What the data plane does not enforce of {@code document}, by the tenant's clusters' last inventories. */
+    private List<NotEnforced> notEnforced(String tenant, PolicyDocument document) {
+        return inventories.notEnforced(tenants.require(tenant).id(), document);
     }
 
     /** {@code body} with {@code warnings} added when there are any. */
