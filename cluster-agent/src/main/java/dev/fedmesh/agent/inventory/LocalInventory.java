@@ -4,6 +4,7 @@ import dev.fedmesh.agent.health.CheckedEndpoints;
 import dev.fedmesh.agent.health.ProbedEndpoints;
 import com.google.protobuf.Timestamp;
 import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.api.v1.EndpointDataPlane;
 import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
@@ -33,6 +34,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An endpoint under a HealthCheck policy is also as healthy as its check says ({@link #checked}):
  * a failing check makes it UNHEALTHY whatever else holds, a passing one HEALTHY unless the prober
  * says UNHEALTHY; no verdict (yet) leaves the health above as it is.
+ * What serves it ({@link EndpointDataPlane}): the data plane of the workload's open stream, UNKNOWN
+ * while none is open.
  */
 public final class LocalInventory implements ProbedEndpoints, CheckedEndpoints {
 
@@ -68,6 +71,24 @@ public final class LocalInventory implements ProbedEndpoints, CheckedEndpoints {
     /** Removes the static endpoint; returns false (and changes nothing) if it was not registered so. */
     public synchronized boolean deregister(ServiceEndpoint endpoint) {
         return remove(endpoint, EndpointSource.STATIC);
+    }
+
+    /**
+     * Adds the endpoint of a workload whose own xDS stream announces it, served by {@code dataPlane}
+     * (what the inventory publishes for it while such a stream is open). Returns whether anything changed.
+     */
+    public synchronized boolean connect(AnnouncedEndpoint announced, EndpointDataPlane dataPlane) {
+        Objects.requireNonNull(dataPlane, "dataPlane");
+        boolean changed = addQuietly(announced, EndpointSource.CONNECTED);
+        Entry entry = entries.get(announced.endpoint());
+        if (entry.connectedDataPlane != dataPlane) {
+            entry.connectedDataPlane = dataPlane;
+            changed = true;
+        }
+        if (changed) {
+            changed();
+        }
+        return changed;
     }
 
     /**
@@ -257,7 +278,8 @@ public final class LocalInventory implements ProbedEndpoints, CheckedEndpoints {
                         .setPort(endpoint.port())
                         .putAllLabels(endpoint.labels())
                         .setHealth(entry.health())
-                        .setServiceAccount(entry.serviceAccount));
+                        .setServiceAccount(entry.serviceAccount)
+                        .setDataPlane(entry.dataPlane()));
             });
             inventory.addServices(built);
         });
@@ -316,6 +338,12 @@ public final class LocalInventory implements ProbedEndpoints, CheckedEndpoints {
         private String serviceAccount = "";
         private EndpointHealth probedHealth = EndpointHealth.ENDPOINT_HEALTH_UNKNOWN;
         private EndpointHealth checkedHealth = EndpointHealth.ENDPOINT_HEALTH_UNKNOWN;
+        private EndpointDataPlane connectedDataPlane = EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN;
+
+        /** What serves it while the workload's own stream is open; once none is, no proxy of ours is known to. */
+        private EndpointDataPlane dataPlane() {
+            return sources.contains(EndpointSource.CONNECTED) ? connectedDataPlane : EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN;
+        }
 
         private EndpointHealth health() {
             EndpointHealth alive = sources.contains(EndpointSource.CONNECTED) ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY

@@ -8,6 +8,7 @@ import dev.fedmesh.agent.inventory.InvalidEndpointException;
 import dev.fedmesh.agent.inventory.LocalInventory;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.api.StatusReportLimits;
+import dev.fedmesh.api.v1.EndpointDataPlane;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -137,7 +138,7 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
         }
         stream.endpoint = announced.endpoint();
         int streamsNow = openStreams.merge(announced.endpoint(), 1, Integer::sum);
-        inventory.add(announced, EndpointSource.CONNECTED);
+        inventory.connect(announced, dataPlane(node));
         if (streamsNow == 1) {
             LOG.info("tenant={} cluster={} node '{}' connected: endpoint {} of service {} {} added", tenant, cluster,
                     nodeId(node), announced.endpoint().address(), announced.endpoint().service(),
@@ -161,6 +162,19 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
             LOG.info("tenant={} cluster={} the last stream announcing endpoint {} of service {} closed: removed",
                     tenant, cluster, endpoint.address(), endpoint.service());
         }
+    }
+
+    /**
+     * What a connecting node is, by the {@code user_agent_name} its xDS client sets: grpc-java, -go and
+     * C-core say {@code gRPC ...}, Envoy says {@code envoy}; anything else is not known.
+     */
+    static EndpointDataPlane dataPlane(Node node) {
+        String agent = node.getUserAgentName().trim();
+        if (agent.regionMatches(true, 0, "grpc", 0, 4)) {
+            return EndpointDataPlane.ENDPOINT_DATA_PLANE_PROXYLESS_GRPC;
+        }
+        return agent.equalsIgnoreCase("envoy") ? EndpointDataPlane.ENDPOINT_DATA_PLANE_ENVOY_SIDECAR
+                : EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN;
     }
 
     private void warnOnce(String node, String problem) {

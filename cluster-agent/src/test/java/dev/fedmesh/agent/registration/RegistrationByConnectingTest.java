@@ -19,7 +19,9 @@ import com.google.protobuf.Value;
 import dev.fedmesh.agent.ClusterAgent;
 import dev.fedmesh.agent.inventory.EndpointSource;
 import dev.fedmesh.agent.inventory.LocalEndpoint;
+import dev.fedmesh.api.v1.EndpointDataPlane;
 import dev.fedmesh.api.v1.EndpointHealth;
+import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.ProxyStatus;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import dev.fedmesh.testing.FreePort;
@@ -89,6 +91,41 @@ class RegistrationByConnectingTest {
     }
 
     @Test
+    void aConnectingProxylessServersEndpointIsPublishedAsServedByProxylessGrpc() throws Exception {
+        int xdsPort = FreePort.find();
+        ClusterAgent agent = resources.add(GreeterAgent.start(settings(dir, xdsPort).build()));
+        int port = FreePort.find();
+
+        Server server = ProxylessServers.start(bootstrap(xdsPort, "greeter-3", greeterMetadata(port, "v1")), port,
+                answering("greeter-3"));
+        resources.add(() -> ProxylessServers.stop(server));
+
+        assertThat(publishedEndpoints(agent)).singleElement().satisfies(endpoint -> {
+            assertThat(endpoint.getPort()).isEqualTo(port);
+            assertThat(endpoint.getDataPlane()).isEqualTo(EndpointDataPlane.ENDPOINT_DATA_PLANE_PROXYLESS_GRPC);
+        });
+    }
+
+    @Test
+    void anEnvoysEndpointIsPublishedAsServedByAnEnvoySidecarAndAStaticOneByNoProxy() throws Exception {
+        int xdsPort = FreePort.find();
+        ClusterAgent agent = resources.add(GreeterAgent.start(settings(dir, xdsPort).build()));
+        Node envoy = node("sidecar-1", metadata(Map.of(ConnectedWorkloads.SERVICE, str(SERVICE),
+                ConnectedWorkloads.PORT, num(9001), ConnectedWorkloads.HOST, str("10.0.0.11")))).toBuilder()
+                .setUserAgentName("envoy").build();
+        agent.inventory().register(new ServiceEndpoint(SERVICE, "10.0.0.12", 9002, Map.of()));
+
+        AdsStream stream = resources.add(AdsStream.open(xdsPort, envoy));
+
+        assertThat(publishedEndpoints(agent)).extracting(InventoryEndpoint::getHost, InventoryEndpoint::getDataPlane)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("10.0.0.11", EndpointDataPlane.ENDPOINT_DATA_PLANE_ENVOY_SIDECAR),
+                        org.assertj.core.groups.Tuple.tuple("10.0.0.12", EndpointDataPlane.ENDPOINT_DATA_PLANE_UNKNOWN));
+        stream.close();
+        await("the Envoy's endpoint to leave with its stream", () -> publishedEndpoints(agent).size() == 1);
+    }
+
+    @Test
     void aServerAndAClientOfOneWorkloadAreOneEndpoint() throws Exception {
         int xdsPort = FreePort.find();
         ClusterAgent agent = resources.add(GreeterAgent.start(settings(dir, xdsPort).build()));
@@ -150,6 +187,14 @@ class RegistrationByConnectingTest {
         assertThat(warnings).hasSize(2);
         assertThat(warnings.get(0)).contains("greeter-bad-port", "fedmesh.port", "70000", "1..65535");
         assertThat(warnings.get(1)).contains("greeter-bad-name", "fedmesh.service", "Greeter_2", "lowercase");
+    }
+
+    /** The greeter's endpoints in the inventory the agent publishes to the other clusters and the control plane. */
+    private static List<InventoryEndpoint> publishedEndpoints(ClusterAgent agent) {
+        return agent.inventory().snapshot(agent.settings().tenant(), agent.settings().cluster()).getServicesList().stream()
+                .filter(service -> service.getName().equals(SERVICE))
+                .flatMap(service -> service.getEndpointsList().stream())
+                .toList();
     }
 
     private ListAppender<ILoggingEvent> capture() {

@@ -12,11 +12,13 @@ import dev.fedmesh.api.v1.GetPolicyRequest;
 import dev.fedmesh.api.v1.ListPoliciesRequest;
 import dev.fedmesh.api.v1.ListPoliciesResponse;
 import dev.fedmesh.api.v1.PolicyResource;
+import dev.fedmesh.api.v1.PolicyWarning;
 import dev.fedmesh.api.v1.PolicyServiceGrpc;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.http.ApiException;
+import dev.fedmesh.controlapi.store.InventoryStore;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.PolicyQuery;
 import dev.fedmesh.controlapi.store.PolicyStore;
@@ -37,10 +39,12 @@ import java.util.List;
 final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
     private final TenantStore tenants;
     private final PolicyStore policies;
+    private final InventoryStore inventories;
 
-    PolicyGrpcService(TenantStore tenants, PolicyStore policies) {
+    PolicyGrpcService(TenantStore tenants, PolicyStore policies, InventoryStore inventories) {
         this.tenants = tenants;
         this.policies = policies;
+        this.inventories = inventories;
     }
 
     @Override
@@ -53,11 +57,12 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
             if (request.getDryRun()) {
                 TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(request.getTenant(), principal.subject(),
                         change -> policies.apply(change, document, expected));
-                return response(preview.result()).setDryRun(WireResources.dryRun(preview)).build();
+                return response(preview.result()).setDryRun(WireResources.dryRun(preview))
+                        .addAllWarnings(warnings(request.getTenant(), document)).build();
             }
             PolicyStore.ApplyResult result = tenants.change(request.getTenant(), principal.subject(),
                     change -> policies.apply(change, document, expected));
-            return response(result).build();
+            return response(result).addAllWarnings(warnings(request.getTenant(), document)).build();
         });
     }
 
@@ -104,6 +109,12 @@ final class PolicyGrpcService extends PolicyServiceGrpc.PolicyServiceImplBase {
                     change -> policies.delete(change, request.getName(), expected));
             return DeletePolicyResponse.getDefaultInstance();
         });
+    }
+
+    private List<PolicyWarning> warnings(String tenant, PolicyDocument document) {
+        return inventories.notEnforced(tenants.require(tenant).id(), document).stream()
+                .map(warning -> WireResources.warning(warning, false))
+                .toList();
     }
 
     private static ApplyPolicyResponse.Builder response(PolicyStore.ApplyResult result) {

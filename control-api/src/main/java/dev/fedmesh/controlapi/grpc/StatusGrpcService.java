@@ -137,6 +137,7 @@ final class StatusGrpcService extends StatusServiceGrpc.StatusServiceImplBase {
             setTime(status.applyFailure().failedAt(), failure::setFailedAt);
             wire.setApplyFailure(failure);
         }
+        status.notEnforced().forEach(warning -> wire.addNotEnforced(WireResources.warning(warning, true)));
         for (StatusOfCluster.Proxy proxy : status.proxies()) {
             ProxyStatus.Builder entry = ProxyStatus.newBuilder()
                     .setNodeId(proxy.nodeId())

@@ -9,6 +9,7 @@ import dev.fedmesh.api.v1.Cluster;
 import dev.fedmesh.api.v1.ClusterChange;
 import dev.fedmesh.api.v1.DryRun;
 import dev.fedmesh.api.v1.PolicyResource;
+import dev.fedmesh.api.v1.PolicyWarning;
 import dev.fedmesh.api.v1.ServiceResource;
 import dev.fedmesh.api.v1.Tenant;
 import dev.fedmesh.controlapi.store.AuditEntry;
@@ -19,6 +20,7 @@ import dev.fedmesh.controlapi.store.Token;
 import dev.fedmesh.controlapi.store.TokenJson;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.compiler.ConfigDiff;
+import dev.fedmesh.policy.enforcement.NotEnforced;
 
 import java.time.OffsetDateTime;
 
@@ -82,6 +84,20 @@ final class WireResources {
                 .setUpdatedAt(timestamp(policy.updatedAt()));
         for (JsonNode source : json.get("from")) {
             wire.addFrom(StructJson.toStruct(source));
+        }
+        return wire.build();
+    }
+
+    /** A warning that a data plane does not enforce a policy; {@code namingPolicy} sets kind and policy (in a status). */
+    static PolicyWarning warning(NotEnforced warning, boolean namingPolicy) {
+        PolicyWarning.Builder wire = PolicyWarning.newBuilder()
+                .setCode(NotEnforced.CODE)
+                .setDataPlane(warning.dataPlane().wireName())
+                .addAllClusters(warning.clusters())
+                .setField(warning.field())
+                .setMessage(warning.message());
+        if (namingPolicy) {
+            wire.setKind(warning.kind()).setPolicy(warning.policy());
         }
         return wire.build();
     }

@@ -48,6 +48,11 @@ final class JsonResponses {
 
     /** The answer to {@code dryRun=true}: what would be written, and what each cluster would get. */
     static MutableHttpResponse<String> preview(TenantStore.Preview<?> preview, JsonNode result) {
+        return ok(previewJson(preview, result));
+    }
+
+    /** The body of {@link #preview}. */
+    static ObjectNode previewJson(TenantStore.Preview<?> preview, JsonNode result) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("dryRun", true);
         json.put("currentRevision", String.valueOf(preview.currentRevision()));
@@ -78,7 +83,7 @@ final class JsonResponses {
             strings(peers.putArray("changed"), change.peersChanged());
             strings(peers.putArray("removed"), change.peersRemoved());
         }
-        return ok(json);
+        return json;
     }
 
     private static void strings(ArrayNode array, List<String> values) {

@@ -3,15 +3,20 @@ package dev.fedmesh.controlapi.http;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fedmesh.controlapi.store.InventoryStore;
+import dev.fedmesh.controlapi.store.NotEnforcedJson;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.PolicyQuery;
 import dev.fedmesh.controlapi.store.PolicyStore;
 import dev.fedmesh.controlapi.store.ResourceVersions;
 import dev.fedmesh.controlapi.store.StoredPolicy;
 import dev.fedmesh.controlapi.store.Tenant;
+import dev.fedmesh.controlapi.store.TenantChange;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
+import dev.fedmesh.policy.enforcement.NotEnforced;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
@@ -36,6 +41,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
 import java.util.List;
+import java.util.function.Function;
 
 /** A tenant's policies of every kind: {@code /api/v1/tenants/{tenant}/policies}. */
 @Tag(name = "Policies")
@@ -44,10 +50,12 @@ import java.util.List;
 public class PolicyController {
     private final TenantStore tenants;
     private final PolicyStore policies;
+    private final InventoryStore inventories;
 
-    public PolicyController(TenantStore tenants, PolicyStore policies) {
+    public PolicyController(TenantStore tenants, PolicyStore policies, InventoryStore inventories) {
         this.tenants = tenants;
         this.policies = policies;
+        this.inventories = inventories;
     }
 
     /**
@@ -67,13 +75,18 @@ public class PolicyController {
         Access.require(principal, tenant, Permission.WRITE);
         PolicyDocument document = PolicyJson.read(PolicyJson.parse(body), name);
         ResourceVersions.Expected expected = ResourceVersions.parse(ifMatch);
-        return TenantWrites.perform(tenants, tenant, principal, dryRun, change -> policies.apply(change, document, expected),
-                result -> result.policy().toJson(),
-                result -> {
-                    boolean created = result instanceof PolicyStore.Applied applied && applied.created();
-                    return JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK, result.policy().toJson(),
-                            result.policy().resourceVersion());
-                });
+        Function<TenantChange, PolicyStore.ApplyResult> work = change -> policies.apply(change, document, expected);
+        if (Boolean.TRUE.equals(dryRun)) {
+            TenantStore.Preview<PolicyStore.ApplyResult> preview = tenants.preview(tenant, principal.subject(), work);
+            List<NotEnforced> warnings = notEnforced(tenant, document);
+            ObjectNode json = JsonResponses.previewJson(preview, preview.result().policy().toJson());
+            return WarningHeaders.add(JsonResponses.ok(withWarnings(json, warnings)), warnings);
+        }
+        PolicyStore.ApplyResult result = tenants.change(tenant, principal.subject(), work);
+        List<NotEnforced> warnings = notEnforced(tenant, document);
+        boolean created = result instanceof PolicyStore.Applied applied && applied.created();
+        return WarningHeaders.add(JsonResponses.resource(created ? HttpStatus.CREATED : HttpStatus.OK,
+                withWarnings(result.policy().toJson(), warnings), result.policy().resourceVersion()), warnings);
     }
 
     @Get("/{name}")
@@ -85,7 +98,9 @@ public class PolicyController {
         Tenant owner = tenants.require(tenant);
         StoredPolicy policy = policies.find(owner.id(), name)
                 .orElseThrow(() -> ApiException.notFound("Policy '" + name + "'"));
-        return JsonResponses.resource(HttpStatus.OK, policy.toJson(), policy.resourceVersion());
+        List<NotEnforced> warnings = inventories.notEnforced(owner.id(), policy.document());
+        return WarningHeaders.add(JsonResponses.resource(HttpStatus.OK, withWarnings(policy.toJson(), warnings),
+                policy.resourceVersion()), warnings);
     }
 
     /** Lists by name, filtered by {@code kind}, {@code target} (a service) and {@code label=k=v}, a page at a time. */
@@ -100,6 +115,19 @@ public class PolicyController {
         PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));
         Tenant owner = tenants.require(tenant);
         return JsonResponses.page(policies.list(owner.id(), query), StoredPolicy::toJson);
+    }
+
+    /** What the data plane does not enforce of {@code document}, by the tenant's clusters' last inventories. */
+    private List<NotEnforced> notEnforced(String tenant, PolicyDocument document) {
+        return inventories.notEnforced(tenants.require(tenant).id(), document);
+    }
+
+    /** {@code body} with {@code warnings} added when there are any. */
+    private static ObjectNode withWarnings(ObjectNode body, List<NotEnforced> warnings) {
+        if (!warnings.isEmpty()) {
+            body.set("warnings", NotEnforcedJson.write(warnings, false));
+        }
+        return body;
     }
 
     @Delete("/{name}")

@@ -117,7 +117,9 @@ public class StatusController {
                     + " applies what it receives", nullable = true) ApplyFailureSchema applyFailure,
             List<ProxyStatusSchema> proxies,
             @Schema(description = "the tenant's publishFailure: set while the tenant's changes cannot be published,"
-                    + " so this cluster keeps the config it has") PublishFailureSchema publishFailure) {
+                    + " so this cluster keeps the config it has") PublishFailureSchema publishFailure,
+            @Schema(description = "the tenant's policies the data plane does not enforce (in whole or in part) on this"
+                    + " cluster, by its last inventory") List<Schemas.PolicyWarning> notEnforced) {
     }
 
     /** The shape of a tenant's publish failure, for the OpenAPI document. */

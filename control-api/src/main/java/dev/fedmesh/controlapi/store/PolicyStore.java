@@ -49,10 +49,12 @@ public final class PolicyStore {
 
     /**
      * Creates or replaces a policy within a tenant change. Applying the same document twice
-     * changes nothing the second time. Refuses a stale {@code expected} version, references to
-     * clusters or services the tenant does not have, and a claim another policy already holds.
+     * changes nothing the second time. Refuses what a new write may no longer hold, a stale
+     * {@code expected} version, references to clusters or services the tenant does not have, and a
+     * claim another policy already holds.
      */
     public ApplyResult apply(TenantChange change, PolicyDocument document, ResourceVersions.Expected expected) {
+        checkNewWrite(document);
         DSLContext tx = change.tx();
         Optional<PoliciesRecord> existing = tx.selectFrom(POLICIES)
                 .where(POLICIES.TENANT_ID.eq(change.tenantId()).and(POLICIES.NAME.eq(document.name())))
@@ -154,6 +156,16 @@ public final class PolicyStore {
         return tx.selectFrom(POLICIES)
                 .where(POLICIES.TENANT_ID.eq(tenantId))
                 .fetch(row -> toPolicy(row).document());
+    }
+
+    /** Refuses what policies may no longer hold although stored ones keep it (see {@link PolicyKind#refusedInNewWrites}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void checkNewWrite(PolicyDocument document) {
+        PolicyKind kind = PolicyKinds.find(document.kind()).orElseThrow();
+        List<Violation> refused = kind.refusedInNewWrites(document.spec());
+        if (!refused.isEmpty()) {
+            throw ApiException.invalid(refused);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -55,6 +55,7 @@ public final class StatusJson {
             entry.set("types", PolicyJson.parse(proxy.typesJson()));
         }
         json.set("publishFailure", publishFailure(status.publishFailure()));
+        json.set("notEnforced", NotEnforcedJson.write(status.notEnforced(), true));
         return json;
     }
 

@@ -1,5 +1,7 @@
 package dev.fedmesh.controlapi.store;
 
+import dev.fedmesh.policy.enforcement.NotEnforced;
+
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -10,7 +12,8 @@ import java.util.List;
  * Where one registered cluster stands: what was last published for it (desired), what its agent
  * last reported (applied), and the proxies of that report. Fields are null where nothing is known
  * yet (nothing published, or no report); {@code publishFailure} is null unless the tenant's changes
- * cannot be published now.
+ * cannot be published now; {@code notEnforced} lists the policies the data plane does not enforce
+ * (in whole or in part) on the cluster, by its last inventory.
  */
 public record StatusOfCluster(
         String cluster,
@@ -27,7 +30,12 @@ public record StatusOfCluster(
         List<Proxy> proxies,
         ProxyCounts proxyCounts,
         ApplyFailure applyFailure,
-        TenantPublishFailure publishFailure) {
+        TenantPublishFailure publishFailure,
+        List<NotEnforced> notEnforced) {
+
+    public StatusOfCluster {
+        notEnforced = List.copyOf(notEnforced);
+    }
 
     /** One proxy of the cluster's latest report. */
     public record Proxy(String nodeId, String state, String error, OffsetDateTime connectedAt, String typesJson) {

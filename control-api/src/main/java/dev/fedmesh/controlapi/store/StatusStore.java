@@ -1,5 +1,8 @@
 package dev.fedmesh.controlapi.store;
 
+import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.policy.document.PolicyDocument;
+import dev.fedmesh.policy.enforcement.NotEnforcedWarnings;
 import jakarta.inject.Singleton;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -22,15 +25,18 @@ import static dev.fedmesh.db.jooq.Tables.TENANT_PUBLISH_FAILURES;
 
 /**
  * Reads where a tenant's registered clusters stand, from what the distributor records: the configs
- * it published, the reports the agents sent, and why the tenant's last publish failed, if it did.
+ * it published, the reports the agents sent, why the tenant's last publish failed, if it did, and
+ * which policies the data plane does not enforce there, by the cluster's last inventory.
  * Written only by the distributor.
  */
 @Singleton
 public final class StatusStore {
     private final DSLContext dsl;
+    private final InventoryStore inventories;
 
-    public StatusStore(DSLContext dsl) {
+    public StatusStore(DSLContext dsl, InventoryStore inventories) {
         this.dsl = dsl;
+        this.inventories = inventories;
     }
 
     /** Every registered cluster of the tenant, by name. */
@@ -72,6 +78,8 @@ public final class StatusStore {
     private List<StatusOfCluster> read(UUID tenantId, Condition clusters, Condition proxiesOfClusters) {
         Field<OffsetDateTime> now = DSL.currentOffsetDateTime().as("now");
         TenantPublishFailure publishFailure = publishFailure(tenantId).orElse(null);
+        Map<String, ClusterInventory> inventoryOf = inventories.latest(tenantId);
+        List<PolicyDocument> policies = inventoryOf.isEmpty() ? List.of() : PolicyStore.all(dsl, tenantId);
         Map<String, List<StatusOfCluster.Proxy>> proxies = dsl.selectFrom(PROXY_STATUS)
                 .where(PROXY_STATUS.TENANT_ID.eq(tenantId))
                 .and(proxiesOfClusters)
@@ -121,6 +129,10 @@ public final class StatusStore {
                                 row.get(CLUSTER_STATUS.APPLY_FAILURE_ERROR), row.get(CLUSTER_STATUS.APPLY_FAILURE_AT),
                                 row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS) == null ? 0
                                         : row.get(CLUSTER_STATUS.APPLY_FAILURE_ATTEMPTS)),
-                        publishFailure));
+                        publishFailure,
+                        inventoryOf.containsKey(row.get(CLUSTERS.NAME))
+                                ? NotEnforcedWarnings.onCluster(policies, row.get(CLUSTERS.NAME),
+                                        inventoryOf.get(row.get(CLUSTERS.NAME)))
+                                : List.of()));
     }
 }

@@ -81,6 +81,7 @@ public final class PolicyJson {
         document.ignore("resourceVersion");
         document.ignore("createdAt");
         document.ignore("updatedAt");
+        document.ignore("warnings");
 
         PolicySpec spec = null;
         PolicyKind<?> kind = null;

@@ -46,6 +46,22 @@ public interface PolicyKind<S extends PolicySpec> {
         return claims(target, spec);
     }
 
+    /**
+     * The parts of {@code spec} a data plane does not enforce, so the API can say so when the
+     * policy is written and in each cluster's status; empty when every data plane enforces it all.
+     */
+    default java.util.List<Unenforced> unenforced(S spec) {
+        return java.util.List.of();
+    }
+
+    /**
+     * What the API refuses in a policy written now although policies already stored keep it (they
+     * are still read and carried as before); each violation names the field and the alternative.
+     */
+    default java.util.List<Violation> refusedInNewWrites(S spec) {
+        return java.util.List.of();
+    }
+
     JsonNode writeSpec(S spec);
 
     /** Puts the spec into the wire policy. */

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.RateLimitSpec;
 import dev.fedmesh.policy.document.ClaimKeys;
+import dev.fedmesh.policy.document.DataPlane;
 import dev.fedmesh.policy.document.Durations;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.References;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
+import dev.fedmesh.policy.document.Unenforced;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,6 +153,13 @@ public final class RateLimitKind implements PolicyKind<RateLimit> {
             parts.add("path " + match.path().type().field() + " " + match.path().value());
         }
         return String.join(" ", parts);
+    }
+
+    /** gRPC has no rate-limit filter: a proxyless server lets every request through; Envoy sidecars enforce it all. */
+    @Override
+    public List<Unenforced> unenforced(RateLimit spec) {
+        return List.of(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec",
+                "gRPC has no rate-limit filter, so a proxyless server serves every request whatever the limit"));
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.References;
 import dev.fedmesh.policy.document.Target;
+import dev.fedmesh.policy.document.Violation;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.Action;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.HttpMatch;
 import dev.fedmesh.policy.trafficpermission.TrafficPermission.PathMatch;
@@ -35,6 +36,10 @@ public final class TrafficPermissionKind implements PolicyKind<TrafficPermission
     static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
     private static final List<String> SOURCE_FIELDS = List.of("spiffeId", "service", "namespace", "cluster");
     private static final List<String> PATH_FIELDS = List.of("exact", "prefix");
+    static final String CLUSTER_SOURCE_REFUSED = "names cluster '%s', which no proxy can tell a caller by: a workload's"
+            + " SPIFFE id is the same in every cluster and its certificate names no cluster. Give those workloads their"
+            + " own service account and name them with a spiffeId or service source instead"
+            + " (see docs/policies/TrafficPermission.md)";
     private static final String RULE_EXAMPLE = "[{\"action\": \"ALLOW\", \"sources\": [{\"service\": \"frontend\"}]}]";
 
     @Override
@@ -272,6 +277,25 @@ public final class TrafficPermissionKind implements PolicyKind<TrafficPermission
             }
         }
         return new References(clusters, services);
+    }
+
+    /**
+     * A {@code cluster} source, which no proxy can enforce: a workload's SPIFFE id is the same in
+     * every cluster and no SVID names its cluster. Stored policies holding one keep failing closed.
+     */
+    @Override
+    public List<Violation> refusedInNewWrites(TrafficPermission spec) {
+        List<Violation> refused = new ArrayList<>();
+        for (int i = 0; i < spec.rules().size(); i++) {
+            List<Source> sources = spec.rules().get(i).sources();
+            for (int j = 0; j < sources.size(); j++) {
+                if (sources.get(j) instanceof Source.Cluster cluster) {
+                    refused.add(new Violation("spec.rules[" + i + "].sources[" + j + "].cluster", CLUSTER_SOURCE_REFUSED
+                            .formatted(cluster.value())));
+                }
+            }
+        }
+        return refused;
     }
 
     /** Rules of several permissions add up (DENY first); only the mesh default must be unique. */

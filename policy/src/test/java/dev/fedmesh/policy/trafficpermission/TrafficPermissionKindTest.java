@@ -101,6 +101,33 @@ class TrafficPermissionKindTest {
     }
 
     @Test
+    void aNewWriteNamingAClusterSourceIsRefusedAtEachSuchSourceWithTheAlternative() {
+        TrafficPermission spec = (TrafficPermission) read(GREETER).spec();
+
+        List<Violation> refused = new TrafficPermissionKind().refusedInNewWrites(spec);
+
+        assertThat(refused).extracting(Violation::field)
+                .containsExactly("spec.rules[0].sources[2].cluster", "spec.rules[1].sources[1].cluster");
+        assertThat(refused.get(0).problem()).contains("'east'", "SPIFFE id is the same in every cluster",
+                "own service account");
+    }
+
+    @Test
+    void aStoredPermissionWithAClusterSourceIsStillReadSoItKeepsFailingClosed() {
+        PolicyDocument stored = PolicyJson.fromStored("TrafficPermission", "greeter-callers", "{}",
+                "{\"service\": \"greeter\"}", "[]",
+                "{\"rules\": [{\"action\": \"DENY\", \"sources\": [{\"cluster\": \"west\"}]}]}");
+
+        assertThat(((TrafficPermission) stored.spec()).rules().get(0).sources()).containsExactly(new Source.Cluster("west"));
+    }
+
+    @Test
+    void aPermissionWithoutClusterSourcesIsNotRefused() {
+        assertThat(new TrafficPermissionKind().refusedInNewWrites((TrafficPermission) read(MESH_DEFAULT_DENY).spec()))
+                .isEmpty();
+    }
+
+    @Test
     void clusterAndServiceSourcesAreReferencesNamedByTheirField() {
         TrafficPermission spec = (TrafficPermission) read(GREETER).spec();
 

@@ -74,7 +74,24 @@ public final class Schemas {
             @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "also the ETag; send it back in If-Match")
             String resourceVersion,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdAt,
-            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String updatedAt) {
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String updatedAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "in the answer to a write or a read: what"
+                    + " the data plane does not enforce of this policy; absent when it enforces all of it")
+            List<PolicyWarning> warnings) {
+    }
+
+    @Schema(name = "PolicyWarning", description = "a part of a policy a data plane does not enforce; each is also sent"
+            + " as a header Warning: 299 fedmesh \"<message>\"")
+    public record PolicyWarning(
+            @Schema(example = "not-enforced") String code,
+            @Schema(description = "only in a cluster's status: the policy's kind", example = "RateLimit") String kind,
+            @Schema(description = "only in a cluster's status: the policy's name", example = "greeter-limit") String policy,
+            @Schema(example = "proxyless-grpc", allowableValues = {"proxyless-grpc", "envoy-sidecar", "envoy-gateway"})
+            String dataPlane,
+            @Schema(description = "the clusters whose last inventory holds an endpoint of the policy's target served by"
+                    + " that data plane or by no proxy of fedmesh; empty when none reports one yet") List<String> clusters,
+            @Schema(example = "spec", description = "the part not enforced; spec for all of it") String field,
+            String message) {
     }
 
     @Schema(name = "PolicyPage")
@@ -114,7 +131,9 @@ public final class Schemas {
     @Schema(name = "DryRun", description = "the answer to dryRun=true: nothing was written")
     public record DryRun(boolean dryRun, String currentRevision, String wouldBeRevision,
                          @Schema(type = "object", description = "the resource as it would be") Map<String, Object> result,
-                         List<ClusterChange> clusters) {
+                         List<ClusterChange> clusters,
+                         @Schema(description = "for a policy: what the data plane would not enforce of it; absent when"
+                                 + " it would enforce all of it") List<PolicyWarning> warnings) {
     }
 
     @Schema(name = "FieldProblem")
