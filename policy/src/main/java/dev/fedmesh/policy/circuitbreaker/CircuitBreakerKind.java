@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.CircuitBreakerSpec;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.policy.document.Durations;
+import dev.fedmesh.policy.document.DataPlane;
+import dev.fedmesh.policy.document.Unenforced;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.References;
@@ -42,6 +44,31 @@ public final class CircuitBreakerKind implements PolicyKind<CircuitBreaker> {
     @Override
     public boolean acceptsFrom() {
         return false;
+    }
+
+    /** grpc-java 1.85.1 reads max_requests and the success-rate and failure-percentage ejections only (gRFC A32, A50). */
+    @Override
+    public java.util.List<Unenforced> unenforced(CircuitBreaker spec) {
+        java.util.List<Unenforced> parts = new java.util.ArrayList<>();
+        String limits = "gRPC limits only the requests in flight (maxRequests), not ";
+        if (spec.maxConnections() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.maxConnections", limits + "connections"));
+        }
+        if (spec.maxPendingRequests() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.maxPendingRequests", limits + "pending requests"));
+        }
+        if (spec.maxRetries() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.maxRetries", limits + "retries in flight"));
+        }
+        CircuitBreaker.OutlierDetection outliers = spec.outlierDetection();
+        String ejection = "gRPC ejects endpoints by failure percentage or success rate only; use outlierDetection.failurePercentage";
+        if (outliers != null && outliers.consecutive5xx() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.outlierDetection.consecutive5xx", ejection));
+        }
+        if (outliers != null && outliers.consecutiveGatewayErrors() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.outlierDetection.consecutiveGatewayErrors", ejection));
+        }
+        return parts;
     }
 
     @Override

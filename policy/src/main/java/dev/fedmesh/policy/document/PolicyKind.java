@@ -54,6 +54,11 @@ public interface PolicyKind<S extends PolicySpec> {
         return java.util.List.of();
     }
 
+    /** As {@link #unenforced(PolicySpec)}, for kinds where what is enforced depends on the target or the sources. */
+    default java.util.List<Unenforced> unenforced(Target target, java.util.List<ServiceSelector> from, S spec) {
+        return unenforced(spec);
+    }
+
     /**
      * What the API refuses in a policy written now although policies already stored keep it (they
      * are still read and carried as before); each violation names the field and the alternative.

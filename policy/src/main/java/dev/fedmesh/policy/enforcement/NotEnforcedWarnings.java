@@ -36,7 +36,7 @@ public final class NotEnforcedWarnings {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static List<NotEnforced> of(PolicyDocument document, Map<String, ClusterInventory> inventories) {
         PolicyKind kind = PolicyKinds.find(document.kind()).orElseThrow();
-        List<Unenforced> parts = kind.unenforced(document.spec());
+        List<Unenforced> parts = kind.unenforced(document.target(), document.from(), document.spec());
         List<NotEnforced> warnings = new ArrayList<>();
         for (Unenforced part : parts) {
             List<String> clusters = new ArrayList<>();

@@ -7,6 +7,8 @@ import dev.fedmesh.api.v1.FaultInjectionSpec;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.policy.document.ClaimKeys;
 import dev.fedmesh.policy.document.Durations;
+import dev.fedmesh.policy.document.DataPlane;
+import dev.fedmesh.policy.document.Unenforced;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.References;
@@ -41,6 +43,26 @@ public final class FaultInjectionKind implements PolicyKind<FaultInjection> {
             document.reject("target", "a FaultInjection disturbs the requests to one service: "
                     + "set target.service instead of target.mesh");
         }
+    }
+
+    /**
+     * Every proxy of a cluster gets the same listeners, and the fault filter runs before routing: it
+     * can tell neither the caller nor the subset a call will reach, so neither data plane injects such a fault.
+     */
+    @Override
+    public List<Unenforced> unenforced(Target target, List<ServiceSelector> from, FaultInjection spec) {
+        List<Unenforced> parts = new java.util.ArrayList<>();
+        boolean subset = target instanceof Target.Service service && !service.selector().subset().isEmpty();
+        for (DataPlane plane : List.of(DataPlane.PROXYLESS_GRPC, DataPlane.ENVOY_SIDECAR)) {
+            if (!from.isEmpty()) {
+                parts.add(new Unenforced(plane, "from", "a fault cannot be narrowed to some callers yet: this policy injects nothing"));
+            }
+            if (subset) {
+                parts.add(new Unenforced(plane, "target.subset",
+                        "a fault cannot be narrowed to a subset yet: this policy injects nothing; target the whole service"));
+            }
+        }
+        return parts;
     }
 
     @Override

@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.RetrySpec;
 import dev.fedmesh.policy.document.Durations;
+import dev.fedmesh.policy.document.Unenforced;
+import dev.fedmesh.policy.document.DataPlane;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.Target;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +29,10 @@ public final class RetryKind implements PolicyKind<Retry> {
      */
     public static final List<String> CONDITIONS = List.of("unavailable", "reset", "connect-failure", "5xx", "gateway-error",
             "retriable-4xx", "cancelled", "deadline-exceeded", "internal", "resource-exhausted");
+    /** The conditions proxyless gRPC retries on; it drops the others. */
+    static final List<String> GRPC_CONDITIONS = List.of("cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+            "unavailable");
+    static final int GRPC_MAX_RETRIES = 4;
     static final Duration MIN_PER_TRY = Duration.ofMillis(1);
     static final Duration MAX_PER_TRY = Duration.ofHours(1);
     static final Duration MIN_BACKOFF = Duration.ofMillis(1);
@@ -54,6 +61,27 @@ public final class RetryKind implements PolicyKind<Retry> {
     @Override
     public boolean acceptsFrom() {
         return false;
+    }
+
+    /** What grpc-java 1.85.1 reads of a route's retry policy (gRFC A44): the gRPC statuses, no per-try limit, 5 tries at most. */
+    @Override
+    public List<Unenforced> unenforced(Retry spec) {
+        List<Unenforced> parts = new ArrayList<>();
+        List<String> ignored = spec.retryOn().stream().filter(condition -> !GRPC_CONDITIONS.contains(condition)).toList();
+        if (!ignored.isEmpty()) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.retryOn", "gRPC retries only on the gRPC statuses "
+                    + GRPC_CONDITIONS + " and ignores " + ignored
+                    + (ignored.size() == spec.retryOn().size() ? ", so its callers do not retry at all" : "")));
+        }
+        if (spec.perTryTimeout() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.perTryTimeout",
+                    "gRPC does not limit each try; only the call's deadline and a Timeout's request limit apply"));
+        }
+        if (spec.attempts() > GRPC_MAX_RETRIES) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.attempts", "gRPC makes at most 5 tries in all ("
+                    + GRPC_MAX_RETRIES + " retries) unless the application raises its channel's maxRetryAttempts"));
+        }
+        return parts;
     }
 
     @Override

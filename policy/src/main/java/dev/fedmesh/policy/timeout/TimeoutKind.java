@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.TimeoutSpec;
 import dev.fedmesh.policy.document.Durations;
+import dev.fedmesh.policy.document.DataPlane;
+import dev.fedmesh.policy.document.Unenforced;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.PolicyKind;
 import dev.fedmesh.policy.document.Target;
@@ -45,6 +47,21 @@ public final class TimeoutKind implements PolicyKind<Timeout> {
     @Override
     public boolean acceptsFrom() {
         return false;
+    }
+
+    /** grpc-java 1.85.1 reads only a route's max_stream_duration: no connect or idle timeout of its own. */
+    @Override
+    public java.util.List<Unenforced> unenforced(Timeout spec) {
+        java.util.List<Unenforced> parts = new java.util.ArrayList<>();
+        if (spec.connect() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.connect",
+                    "gRPC does not read a cluster's connect timeout; its channels connect with their own backoff"));
+        }
+        if (spec.idle() != null) {
+            parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.idle",
+                    "gRPC does not read an idle timeout from xDS; a channel's idleTimeout is the application's setting"));
+        }
+        return parts;
     }
 
     @Override

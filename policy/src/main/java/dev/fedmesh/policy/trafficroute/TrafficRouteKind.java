@@ -11,6 +11,9 @@ import dev.fedmesh.api.v1.TrafficRouteRule;
 import dev.fedmesh.api.v1.TrafficRouteSpec;
 import dev.fedmesh.api.v1.WeightedSubset;
 import dev.fedmesh.policy.document.Durations;
+import dev.fedmesh.policy.document.DataPlane;
+import dev.fedmesh.policy.document.Unenforced;
+import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.JsonObjectReader;
 import dev.fedmesh.policy.document.Names;
 import dev.fedmesh.policy.document.PolicyJson;
@@ -61,6 +64,35 @@ public final class TrafficRouteKind implements PolicyKind<TrafficRoute> {
     @Override
     public boolean acceptsFrom() {
         return false;
+    }
+
+    /**
+     * gRPC keeps the HTTP method out of the headers its routes match and rewrites no path; and a
+     * route narrowed to some sources is left out by every proxy, since a cluster's proxies share one
+     * set of routes.
+     */
+    @Override
+    public List<Unenforced> unenforced(Target target, List<ServiceSelector> from, TrafficRoute spec) {
+        List<Unenforced> parts = new ArrayList<>();
+        if (!from.isEmpty()) {
+            for (DataPlane plane : List.of(DataPlane.PROXYLESS_GRPC, DataPlane.ENVOY_SIDECAR)) {
+                parts.add(new Unenforced(plane, "from",
+                        "routes cannot differ per caller yet: this route is left out; drop from to apply it to every caller"));
+            }
+        }
+        List<TrafficRoute.Rule> rules = spec.rules() == null ? List.of() : spec.rules();
+        for (int i = 0; i < rules.size(); i++) {
+            TrafficRoute.Rule rule = rules.get(i);
+            if (rule.match() != null && rule.match().method() != null) {
+                parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.rules[" + i + "].match.method",
+                        "gRPC does not match on the HTTP method, so this rule never takes a proxyless call (all are POST)"));
+            }
+            if (rule.rewritePrefix() != null) {
+                parts.add(new Unenforced(DataPlane.PROXYLESS_GRPC, "spec.rules[" + i + "].rewrite",
+                        "gRPC does not rewrite paths: proxyless calls keep theirs"));
+            }
+        }
+        return parts;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.MtlsModeSpec;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
+import dev.fedmesh.policy.faultinjection.FaultInjectionTranslator;
 import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
 import dev.fedmesh.policy.ratelimit.RateLimitTranslator;
 import dev.fedmesh.policy.trafficpermission.TrafficPermissionTranslator;
@@ -145,6 +146,7 @@ public final class EnvoySidecar {
         List<HttpFilter> filters = new ArrayList<>();
         filters.addAll(TrafficPermissionTranslator.httpFilters(workload.service(), trustDomain, policies));
         filters.addAll(RateLimitTranslator.httpFilters(workload.service(), workload.labels(), trustDomain, policies));
+        FaultInjectionTranslator.httpFilter(workload.service(), policies).ifPresent(filters::add);
         filters.add(router());
         return filters;
     }

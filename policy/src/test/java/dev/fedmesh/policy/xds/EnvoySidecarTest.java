@@ -17,6 +17,8 @@ import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.api.v1.TrafficPermissionSpec;
 import dev.fedmesh.policy.ratelimit.RateLimitTranslator;
 import dev.fedmesh.policy.testing.Golden;
+import dev.fedmesh.policy.faultinjection.FaultInjectionTranslator;
+import dev.fedmesh.policy.testing.PolicyDocuments;
 import dev.fedmesh.policy.trafficpermission.TrafficPermissionTranslator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -31,6 +33,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -235,14 +238,28 @@ class EnvoySidecarTest {
     void everyKindTogether() throws Exception {
         Policy limit = rateLimit("greeter-posts", Map.of(), List.of("frontend"),
                 RateLimitSpec.newBuilder().setRequests(10).setInterval(seconds(1)).setHttpStatus(429).build());
-        XdsResources sidecar = sidecar(config(meshMtls(MtlsModeSpec.Mode.MODE_PERMISSIVE),
+        List<Policy> policies = new ArrayList<>(List.of(meshMtls(MtlsModeSpec.Mode.MODE_PERMISSIVE),
                 permission("no-batch", "greeter", TrafficPermissionSpec.Action.ACTION_DENY, "batch"),
                 versionSplit("ledger-canary", "ledger", 50, 50), limit));
+        policies.addAll(PolicyDocuments.wire("""
+                {"kind": "Retry", "name": "ledger-retries", "target": {"service": "ledger"},
+                 "spec": {"attempts": 2, "retryOn": ["unavailable", "5xx"], "perTryTimeout": "1s"}}""", """
+                {"kind": "Timeout", "name": "ledger-timeouts", "target": {"service": "ledger"},
+                 "spec": {"request": "3s", "connect": "1s", "idle": "5m"}}""", """
+                {"kind": "CircuitBreaker", "name": "ledger-limits", "target": {"service": "ledger"},
+                 "spec": {"maxRequests": 100, "outlierDetection": {"consecutive5xx": 5}}}""", """
+                {"kind": "FaultInjection", "name": "greeter-chaos", "target": {"service": "greeter"},
+                 "spec": {"abort": {"grpcStatus": "UNAVAILABLE", "percentage": 1}}}"""));
+        XdsResources sidecar = sidecar(config(policies.toArray(Policy[]::new)));
 
         assertThat(manager(listener(sidecar, "inbound|8080").getFilterChains(0)).getHttpFiltersList())
                 .extracting(HttpFilter::getName)
                 .containsExactly(TrafficPermissionTranslator.DENY_FILTER, "fedmesh.rate-limit.greeter-posts.sources",
-                        "fedmesh.rate-limit.greeter-posts", ProxyConfigTranslator.ROUTER_FILTER);
+                        "fedmesh.rate-limit.greeter-posts", FaultInjectionTranslator.FAULT_FILTER, ProxyConfigTranslator.ROUTER_FILTER);
+        assertThat(sidecar.routes()).as("the outbound routes carry the mesh's retries and timeouts")
+                .anySatisfy(route -> assertThat(route.getVirtualHosts(0).getRoutes(0).getRoute().hasRetryPolicy()).isTrue());
+        assertThat(sidecar.clusters()).as("the outbound clusters carry the mesh's circuit breakers")
+                .anySatisfy(cluster -> assertThat(cluster.hasCircuitBreakers() && cluster.hasOutlierDetection()).isTrue());
         matchesGolden("all-kinds", sidecar);
     }
 
