@@ -19,7 +19,7 @@ public record Machine(int processors, String cpuModel, long memoryMiB, String ja
     }
 
     /** The 1-minute load average (runnable threads, all processes), or -1 where /proc/loadavg is missing. */
-    static double loadAverage() {
+    public static double loadAverage() {
         try {
             return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
         } catch (IOException | RuntimeException e) {

@@ -10,14 +10,11 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.testing.MangledSpecs;
 import dev.fedmesh.policy.testing.PolicyDocuments;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -202,32 +199,21 @@ class CircuitBreakerKindTest {
         Golden.assertMatches(GOLDEN, "compiled.golden.json", JsonFormat.printer().print(east));
     }
 
-    @Property(tries = 200)
-    void anyValidCircuitBreakerReadsBackFromItsCanonicalJson(
-            @ForAll @IntRange(min = 1, max = 1_000_000) int maxConnections,
-            @ForAll @IntRange(min = 0, max = 1_000_000) int maxRetries,
-            @ForAll @IntRange(min = 100, max = 3_600_000) int intervalMillis,
-            @ForAll @IntRange(min = 0, max = 100) int maxEjectionPercent,
-            @ForAll @IntRange(min = 0, max = 100) int failureThreshold) {
+    @Test
+    void anyValidCircuitBreakerReadsBackFromItsCanonicalJson() {
         CircuitBreakerKind kind = new CircuitBreakerKind();
-        CircuitBreaker spec = new CircuitBreaker(maxConnections, null, null, maxRetries,
-                new CircuitBreaker.OutlierDetection(null, null, Duration.ofMillis(intervalMillis), null, maxEjectionPercent,
-                        new CircuitBreaker.FailurePercentage(failureThreshold, null, null)));
+        Gen<CircuitBreaker> breakers = random -> new CircuitBreaker(Gen.integers(1, 1_000_000).next(random), null, null,
+                Gen.integers(0, 1_000_000).next(random), new CircuitBreaker.OutlierDetection(null, null,
+                Duration.ofMillis(Gen.integers(100, 3_600_000).next(random)), null, Gen.integers(0, 100).next(random),
+                new CircuitBreaker.FailurePercentage(Gen.integers(0, 100).next(random), null, null)));
 
-        String json = withSpec(PolicyJson.toText(kind.writeSpec(spec)));
-
-        assertThat(read(json).spec()).isEqualTo(spec);
+        ForAll.cases(200, breakers, spec ->
+                assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec));
     }
 
-    @Property(tries = 500)
-    void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
-        MangledSpecs.assertReadBackOrRefusedBelowSpec(withSpec(spec));
-    }
-
-    /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
-    @Provide
-    Arbitrary<String> specs() {
-        return MangledSpecs.of(VALID, FIELDS, NESTED_FIELDS);
+    @Test
+    void anySpecIsEitherReadBackOrRefusedByFieldPaths() {
+        MangledSpecs.assertEachReadBackOrRefusedBelowSpec(500, VALID, FIELDS, NESTED_FIELDS, CircuitBreakerKindTest::withSpec);
     }
 
     private static String withSpec(String spec) {

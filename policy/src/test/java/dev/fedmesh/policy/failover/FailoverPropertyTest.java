@@ -7,13 +7,9 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
 import dev.fedmesh.policy.failover.Failover.Step;
 import dev.fedmesh.policy.testing.FieldPaths;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,50 +20,59 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FailoverPropertyTest {
     private final FailoverKind kind = new FailoverKind();
 
-    @Property(tries = 200)
-    void everyValidFailoverReadsBackFromItsCanonicalJsonUnchanged(@ForAll("failovers") Failover failover) {
-        PolicyDocument read = PolicyJson.read(document(failover), null);
+    @Test
+    void everyValidFailoverReadsBackFromItsCanonicalJsonUnchanged() {
+        ForAll.cases(200, failovers(), failover -> {
+            PolicyDocument read = PolicyJson.read(document(failover), null);
 
-        assertThat(read.spec()).isEqualTo(failover);
-        assertThat(PolicyJson.writeSpec(read)).isEqualTo(kind.writeSpec(failover));
-    }
-
-    @Property(tries = 200)
-    void everyClusterStepIsAReferenceNamedByItsField(@ForAll("failovers") Failover failover) {
-        ObjectNode document = document(failover);
-        var clusters = kind.references(failover).clustersByField();
-
-        clusters.forEach((field, name) -> assertThat(document.at(FieldPaths.pointer(field)).textValue()).isEqualTo(name));
-        assertThat(clusters).hasSize((int) failover.order().stream().filter(Step.Cluster.class::isInstance).count());
-    }
-
-    @Property(tries = 200)
-    void anUnknownFieldAnywhereIsRefusedAtItsPath(@ForAll("failovers") Failover failover,
-                                                 @ForAll @IntRange(min = 0, max = 10_000) int pick) {
-        ObjectNode document = document(failover);
-        String unexpected = FieldPaths.putUnexpectedField(document, pick);
-
-        assertThatThrownBy(() -> PolicyJson.read(document, null))
-                .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.violations())
-                        .extracting(Violation::field)
-                        .containsExactly(unexpected));
-    }
-
-    @Provide
-    Arbitrary<Failover> failovers() {
-        Arbitrary<String> zone = Arbitraries.strings().withCharRange('a', 'z').numeric().withChars("-")
-                .ofMinLength(1).ofMaxLength(10).filter(z -> !z.startsWith("-") && !z.endsWith("-")).injectNull(0.5);
-        Arbitrary<List<Boolean>> kinds = Arbitraries.of(true, false).list().ofMinSize(1).ofMaxSize(FailoverKind.MAX_STEPS);
-        Arbitrary<List<String>> zones = zone.list().ofSize(FailoverKind.MAX_STEPS);
-        // Each step gets its own index in its name, so no step repeats or covers an earlier one.
-        Arbitrary<List<Step>> order = Combinators.combine(kinds, zones).as((clusterAt, zoneAt) -> {
-            List<Step> steps = new ArrayList<>();
-            for (int i = 0; i < clusterAt.size(); i++) {
-                steps.add(clusterAt.get(i) ? new Step.Cluster("cluster-" + i) : new Step.Locality("region-" + i, zoneAt.get(i)));
-            }
-            return steps;
+            assertThat(read.spec()).isEqualTo(failover);
+            assertThat(PolicyJson.writeSpec(read)).isEqualTo(kind.writeSpec(failover));
         });
-        return Combinators.combine(order, Arbitraries.integers().between(1, 100)).as(Failover::new);
+    }
+
+    @Test
+    void everyClusterStepIsAReferenceNamedByItsField() {
+        ForAll.cases(200, failovers(), failover -> {
+            ObjectNode document = document(failover);
+            var clusters = kind.references(failover).clustersByField();
+
+            clusters.forEach((field, name) -> assertThat(document.at(FieldPaths.pointer(field)).textValue()).isEqualTo(name));
+            assertThat(clusters).hasSize((int) failover.order().stream().filter(Step.Cluster.class::isInstance).count());
+        });
+    }
+
+    @Test
+    void anUnknownFieldAnywhereIsRefusedAtItsPath() {
+        record Case(Failover failover, int pick) {
+        }
+        Gen<Failover> failovers = failovers();
+        Gen<Integer> picks = Gen.integers(0, 10_000);
+
+        ForAll.cases(200, random -> new Case(failovers.next(random), picks.next(random)), c -> {
+            ObjectNode document = document(c.failover());
+            String unexpected = FieldPaths.putUnexpectedField(document, c.pick());
+
+            assertThatThrownBy(() -> PolicyJson.read(document, null))
+                    .isInstanceOfSatisfying(InvalidDocumentException.class, e -> assertThat(e.violations())
+                            .extracting(Violation::field)
+                            .containsExactly(unexpected));
+        });
+    }
+
+    private static Gen<Failover> failovers() {
+        Gen<String> zone = Gen.strings("abcdefghijklmnopqrstuvwxyz0123456789-", 1, 10)
+                .filter(z -> !z.startsWith("-") && !z.endsWith("-")).orNull(0.5);
+        Gen<List<Boolean>> kinds = Gen.booleans().list(1, FailoverKind.MAX_STEPS);
+        Gen<Integer> threshold = Gen.integers(1, 100);
+        // Each step gets its own index in its name, so no step repeats or covers an earlier one.
+        return random -> {
+            List<Step> steps = new ArrayList<>();
+            for (boolean cluster : kinds.next(random)) {
+                int i = steps.size();
+                steps.add(cluster ? new Step.Cluster("cluster-" + i) : new Step.Locality("region-" + i, zone.next(random)));
+            }
+            return new Failover(steps, threshold.next(random));
+        };
     }
 
     private ObjectNode document(Failover failover) {

@@ -10,14 +10,11 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.testing.MangledSpecs;
 import dev.fedmesh.policy.testing.PolicyDocuments;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -183,29 +180,21 @@ class FaultInjectionKindTest {
         Golden.assertMatches(GOLDEN, "compiled.golden.json", JsonFormat.printer().print(east));
     }
 
-    @Property(tries = 200)
-    void anyValidFaultInjectionReadsBackFromItsCanonicalJson(
-            @ForAll @IntRange(min = 1, max = 600_000) int delayMillis,
-            @ForAll @IntRange(min = 0, max = 100) int delayPercent,
-            @ForAll @IntRange(min = 200, max = 599) int httpStatus,
-            @ForAll @IntRange(min = 0, max = 100) int abortPercent) {
+    @Test
+    void anyValidFaultInjectionReadsBackFromItsCanonicalJson() {
         FaultInjectionKind kind = new FaultInjectionKind();
-        FaultInjection spec = new FaultInjection(
-                new FaultInjection.Delay(Duration.ofMillis(delayMillis), delayPercent),
-                new FaultInjection.Abort(new FaultInjection.HttpStatus(httpStatus), abortPercent));
+        Gen<FaultInjection> faults = random -> new FaultInjection(
+                new FaultInjection.Delay(Duration.ofMillis(Gen.integers(1, 600_000).next(random)), Gen.integers(0, 100).next(random)),
+                new FaultInjection.Abort(new FaultInjection.HttpStatus(Gen.integers(200, 599).next(random)),
+                        Gen.integers(0, 100).next(random)));
 
-        assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec);
+        ForAll.cases(200, faults, spec ->
+                assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec));
     }
 
-    @Property(tries = 500)
-    void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
-        MangledSpecs.assertReadBackOrRefusedBelowSpec(withSpec(spec));
-    }
-
-    /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
-    @Provide
-    Arbitrary<String> specs() {
-        return MangledSpecs.of(VALID, FIELDS, NESTED_FIELDS);
+    @Test
+    void anySpecIsEitherReadBackOrRefusedByFieldPaths() {
+        MangledSpecs.assertEachReadBackOrRefusedBelowSpec(500, VALID, FIELDS, NESTED_FIELDS, FaultInjectionKindTest::withSpec);
     }
 
     private static String withSpec(String spec) {

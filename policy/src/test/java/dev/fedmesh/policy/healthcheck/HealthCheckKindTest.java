@@ -10,14 +10,11 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.testing.MangledSpecs;
 import dev.fedmesh.policy.testing.PolicyDocuments;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -173,28 +170,23 @@ class HealthCheckKindTest {
         }
     }
 
-    @Property(tries = 200)
-    void anyValidHealthCheckReadsBackFromItsCanonicalJson(
-            @ForAll @IntRange(min = 1000, max = 3_600_000) int intervalMillis,
-            @ForAll @IntRange(min = 10, max = 3_599_999) int timeoutMillis,
-            @ForAll @IntRange(min = 1, max = 1000) int unhealthy,
-            @ForAll @IntRange(min = 1, max = 1000) int healthy) {
+    @Test
+    void anyValidHealthCheckReadsBackFromItsCanonicalJson() {
         HealthCheckKind kind = new HealthCheckKind();
-        HealthCheck spec = new HealthCheck(Duration.ofMillis(intervalMillis),
-                Duration.ofMillis(Math.min(timeoutMillis, intervalMillis - 1)), unhealthy, healthy, new HealthCheck.Tcp());
+        Gen<HealthCheck> checks = random -> {
+            int intervalMillis = Gen.integers(1000, 3_600_000).next(random);
+            int timeoutMillis = Gen.integers(10, 3_599_999).next(random);
+            return new HealthCheck(Duration.ofMillis(intervalMillis), Duration.ofMillis(Math.min(timeoutMillis, intervalMillis - 1)),
+                    Gen.integers(1, 1000).next(random), Gen.integers(1, 1000).next(random), new HealthCheck.Tcp());
+        };
 
-        assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec);
+        ForAll.cases(200, checks, spec ->
+                assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec));
     }
 
-    @Property(tries = 500)
-    void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
-        MangledSpecs.assertReadBackOrRefusedBelowSpec(withSpec(spec));
-    }
-
-    /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
-    @Provide
-    Arbitrary<String> specs() {
-        return MangledSpecs.of(VALID, FIELDS, NESTED_FIELDS);
+    @Test
+    void anySpecIsEitherReadBackOrRefusedByFieldPaths() {
+        MangledSpecs.assertEachReadBackOrRefusedBelowSpec(500, VALID, FIELDS, NESTED_FIELDS, HealthCheckKindTest::withSpec);
     }
 
     private static String withSpec(String spec) {

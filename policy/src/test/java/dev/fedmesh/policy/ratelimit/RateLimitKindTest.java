@@ -10,14 +10,11 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.ServiceSelector;
 import dev.fedmesh.policy.document.Target;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.testing.MangledSpecs;
 import dev.fedmesh.policy.testing.PolicyDocuments;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -188,27 +185,20 @@ class RateLimitKindTest {
         Golden.assertMatches(GOLDEN, "compiled.golden.json", JsonFormat.printer().print(east));
     }
 
-    @Property(tries = 200)
-    void anyValidRateLimitReadsBackFromItsCanonicalJson(
-            @ForAll @IntRange(min = 1, max = 1_000_000) int requests,
-            @ForAll @IntRange(min = 100, max = 3_600_000) int intervalMillis,
-            @ForAll @IntRange(min = 0, max = 1_000_000) int burst,
-            @ForAll @IntRange(min = 400, max = 599) int httpStatus) {
+    @Test
+    void anyValidRateLimitReadsBackFromItsCanonicalJson() {
         RateLimitKind kind = new RateLimitKind();
-        RateLimit spec = new RateLimit(requests, Duration.ofMillis(intervalMillis), burst, null, httpStatus);
+        Gen<RateLimit> rateLimits = random -> new RateLimit(Gen.integers(1, 1_000_000).next(random),
+                Duration.ofMillis(Gen.integers(100, 3_600_000).next(random)), Gen.integers(0, 1_000_000).next(random), null,
+                Gen.integers(400, 599).next(random));
 
-        assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec);
+        ForAll.cases(200, rateLimits, spec ->
+                assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec));
     }
 
-    @Property(tries = 500)
-    void anySpecIsEitherReadBackOrRefusedByFieldPaths(@ForAll("specs") String spec) {
-        MangledSpecs.assertReadBackOrRefusedBelowSpec(withSpec(spec));
-    }
-
-    /** Some fields of a valid spec, with at most one of them (or an unknown one) given a random value. */
-    @Provide
-    Arbitrary<String> specs() {
-        return MangledSpecs.of(VALID, FIELDS, NESTED_FIELDS);
+    @Test
+    void anySpecIsEitherReadBackOrRefusedByFieldPaths() {
+        MangledSpecs.assertEachReadBackOrRefusedBelowSpec(500, VALID, FIELDS, NESTED_FIELDS, RateLimitKindTest::withSpec);
     }
 
     private static String withSpec(String spec) {

@@ -9,14 +9,10 @@ import dev.fedmesh.policy.compiler.TenantState;
 import dev.fedmesh.policy.document.PolicyDocument;
 import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.document.Violation;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import dev.fedmesh.policy.testing.Golden;
 import dev.fedmesh.policy.testing.PolicyDocuments;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -150,20 +146,25 @@ class RetryKindTest {
                 .extracting(Violation::field).containsExactly("from");
     }
 
-    @Property(tries = 200)
-    void anyValidRetrySurvivesTheRoundTripThroughItsCanonicalJson(@ForAll("retries") Retry spec) {
-        assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec);
+    @Test
+    void anyValidRetrySurvivesTheRoundTripThroughItsCanonicalJson() {
+        ForAll.cases(200, retries(), spec ->
+                assertThat(read(withSpec(PolicyJson.toText(kind.writeSpec(spec)))).spec()).isEqualTo(spec));
     }
 
-    @Provide
-    Arbitrary<Retry> retries() {
-        Arbitrary<Duration> perTry = Arbitraries.longs().between(1, 3_600_000).map(Duration::ofMillis).injectNull(0.3);
-        Arbitrary<List<String>> retryOn = Arbitraries.of(RetryKind.CONDITIONS).set().ofMinSize(1).map(List::copyOf);
-        Arbitrary<Retry.Backoff> backoff = Combinators.combine(
-                        Arbitraries.longs().between(1, 60_000), Arbitraries.longs().between(0, 540_000).injectNull(0.3))
-                .as((base, extra) -> new Retry.Backoff(Duration.ofMillis(base), extra == null ? null : Duration.ofMillis(base + extra)))
-                .injectNull(0.3);
-        return Combinators.combine(Arbitraries.integers().between(1, 10), perTry, retryOn, backoff).as(Retry::new);
+    private static Gen<Retry> retries() {
+        Gen<Duration> perTry = Gen.longs(1, 3_600_000).map(Duration::ofMillis).orNull(0.3);
+        Gen<List<String>> retryOn = Gen.of(RetryKind.CONDITIONS).uniqueList(1, RetryKind.CONDITIONS.size());
+        Gen<Long> base = Gen.longs(1, 60_000);
+        Gen<Long> extra = Gen.longs(0, 540_000).orNull(0.3);
+        Gen<Retry.Backoff> backoff = ((Gen<Retry.Backoff>) random -> {
+            long baseMillis = base.next(random);
+            Long extraMillis = extra.next(random);
+            return new Retry.Backoff(Duration.ofMillis(baseMillis),
+                    extraMillis == null ? null : Duration.ofMillis(baseMillis + extraMillis));
+        }).orNull(0.3);
+        Gen<Integer> attempts = Gen.integers(1, 10);
+        return random -> new Retry(attempts.next(random), perTry.next(random), retryOn.next(random), backoff.next(random));
     }
 
     private static String withSpec(String spec) {

@@ -9,6 +9,8 @@ import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.InventoryEndpoint;
 import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.api.v1.WeightedSubset;
+import dev.fedmesh.policy.testing.ForAll;
+import dev.fedmesh.policy.testing.Gen;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -21,12 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 class ProxyConfigTranslatorPropertyTest {
 
@@ -36,88 +33,94 @@ class ProxyConfigTranslatorPropertyTest {
     record Scenario(DesiredConfig config, List<ServiceEndpoint> endpoints, List<WeightedSubset> split, long seed) {
     }
 
-    @Property(tries = 200)
-    void sameInputGivesByteIdenticalOutputWhateverTheEndpointOrder(@ForAll("scenarios") Scenario scenario) {
-        List<ServiceEndpoint> shuffled = new ArrayList<>(scenario.endpoints());
-        Collections.shuffle(shuffled, new Random(scenario.seed()));
+    @Test
+    void sameInputGivesByteIdenticalOutputWhateverTheEndpointOrder() {
+        ForAll.cases(200, scenarios(), scenario -> {
+            List<ServiceEndpoint> shuffled = new ArrayList<>(scenario.endpoints());
+            Collections.shuffle(shuffled, new Random(scenario.seed()));
 
-        byte[] first = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), scenario.endpoints()))
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] second = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), shuffled))
-                .getBytes(StandardCharsets.UTF_8);
+            byte[] first = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), scenario.endpoints()))
+                    .getBytes(StandardCharsets.UTF_8);
+            byte[] second = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), shuffled))
+                    .getBytes(StandardCharsets.UTF_8);
 
-        assertThat(second).isEqualTo(first);
+            assertThat(second).isEqualTo(first);
+        });
     }
 
-    @Property(tries = 200)
-    void routedWeightsAlwaysAddUpToTheSplitsTotal(@ForAll("scenarios") Scenario scenario) {
-        XdsResources resources = new ProxyConfigTranslator().translate(scenario.config(), scenario.endpoints());
-        long inputTotal = scenario.split().stream().mapToLong(WeightedSubset::getWeight).sum();
+    @Test
+    void routedWeightsAlwaysAddUpToTheSplitsTotal() {
+        ForAll.cases(200, scenarios(), scenario -> {
+            XdsResources resources = new ProxyConfigTranslator().translate(scenario.config(), scenario.endpoints());
+            long inputTotal = scenario.split().stream().mapToLong(WeightedSubset::getWeight).sum();
 
-        RouteConfiguration greeter = resources.routes().stream()
-                .filter(r -> r.getName().equals("greeter")).findFirst().orElseThrow();
-        long outputTotal = greeter.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters()
-                .getClustersList().stream().mapToLong(w -> w.getWeight().getValue()).sum();
+            RouteConfiguration greeter = resources.routes().stream()
+                    .filter(r -> r.getName().equals("greeter")).findFirst().orElseThrow();
+            long outputTotal = greeter.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters()
+                    .getClustersList().stream().mapToLong(w -> w.getWeight().getValue()).sum();
 
-        assertThat(outputTotal).isEqualTo(inputTotal);
-        List<String> clusterNames = resources.clusters().stream().map(c -> c.getName()).toList();
-        assertThat(greeter.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters().getClustersList())
-                .extracting(WeightedCluster.ClusterWeight::getName)
-                .allMatch(clusterNames::contains)
-                .doesNotHaveDuplicates();
-        assertThat(resources.endpoints()).extracting(a -> a.getClusterName()).containsExactlyElementsOf(clusterNames);
+            assertThat(outputTotal).isEqualTo(inputTotal);
+            List<String> clusterNames = resources.clusters().stream().map(c -> c.getName()).toList();
+            assertThat(greeter.getVirtualHosts(0).getRoutes(0).getRoute().getWeightedClusters().getClustersList())
+                    .extracting(WeightedCluster.ClusterWeight::getName)
+                    .allMatch(clusterNames::contains)
+                    .doesNotHaveDuplicates();
+            assertThat(resources.endpoints()).extracting(a -> a.getClusterName()).containsExactlyElementsOf(clusterNames);
+        });
     }
 
     record FederatedScenario(DesiredConfig config, Map<String, ClusterInventory> inventories, Set<String> unreachable,
                              boolean withPolicy, long seed) {
     }
 
-    @Property(tries = 200)
-    void federatedOutputIsByteIdenticalWhateverTheOrderOfPeersInventoriesAndEndpoints(
-            @ForAll("federations") FederatedScenario scenario) {
-        Random random = new Random(scenario.seed());
-        List<ClusterPeer> peers = new ArrayList<>(scenario.config().getPeersList());
-        Collections.shuffle(peers, random);
-        DesiredConfig reordered = scenario.config().toBuilder().clearPeers().addAllPeers(peers).build();
-        List<String> clusters = new ArrayList<>(scenario.inventories().keySet());
-        Collections.shuffle(clusters, random);
-        Map<String, ClusterInventory> shuffled = new LinkedHashMap<>();
-        for (String cluster : clusters) {
-            shuffled.put(cluster, shuffle(scenario.inventories().get(cluster), random));
-        }
+    @Test
+    void federatedOutputIsByteIdenticalWhateverTheOrderOfPeersInventoriesAndEndpoints() {
+        ForAll.cases(200, federations(), scenario -> {
+            Random random = new Random(scenario.seed());
+            List<ClusterPeer> peers = new ArrayList<>(scenario.config().getPeersList());
+            Collections.shuffle(peers, random);
+            DesiredConfig reordered = scenario.config().toBuilder().clearPeers().addAllPeers(peers).build();
+            List<String> clusters = new ArrayList<>(scenario.inventories().keySet());
+            Collections.shuffle(clusters, random);
+            Map<String, ClusterInventory> shuffled = new LinkedHashMap<>();
+            for (String cluster : clusters) {
+                shuffled.put(cluster, shuffle(scenario.inventories().get(cluster), random));
+            }
 
-        String first = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
-                scenario.unreachable()::contains));
-        String second = XdsJson.render(new ProxyConfigTranslator().translate(reordered, shuffled,
-                scenario.unreachable()::contains));
+            String first = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
+                    scenario.unreachable()::contains));
+            String second = XdsJson.render(new ProxyConfigTranslator().translate(reordered, shuffled,
+                    scenario.unreachable()::contains));
 
-        assertThat(second).isEqualTo(first);
+            assertThat(second).isEqualTo(first);
+        });
     }
 
-    @Property(tries = 200)
-    void everyAssignmentIsValidWithContiguousPrioritiesAndNeverEmptyWhileAReachableEndpointIsKnown(
-            @ForAll("federations") FederatedScenario scenario) {
-        XdsResources resources = new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
-                scenario.unreachable()::contains);
+    @Test
+    void everyAssignmentIsValidWithContiguousPrioritiesAndNeverEmptyWhileAReachableEndpointIsKnown() {
+        ForAll.cases(200, federations(), scenario -> {
+            XdsResources resources = new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
+                    scenario.unreachable()::contains);
 
-        EnvoyConstraints.assertAllValid(resources);
-        for (ClusterLoadAssignment assignment : resources.endpoints()) {
-            List<Integer> priorities = assignment.getEndpointsList().stream()
-                    .map(LocalityLbEndpoints::getPriority).distinct().sorted().toList();
-            assertThat(priorities).as("priorities of %s", assignment.getClusterName())
-                    .isEqualTo(java.util.stream.IntStream.range(0, priorities.size()).boxed().toList());
-            assertThat(assignment.getEndpointsList()).extracting(l -> l.getLocality().getSubZone())
-                    .doesNotHaveDuplicates();
-        }
-        ClusterLoadAssignment greeter = resources.endpoints().stream()
-                .filter(a -> a.getClusterName().equals("outbound|greeter")).findFirst().orElseThrow();
-        boolean reachableEndpointKnown = scenario.inventories().entrySet().stream()
-                .filter(e -> sameNetworkAsLocal(scenario.config(), e.getKey()))
-                .anyMatch(e -> e.getValue().getServicesList().stream()
-                        .anyMatch(s -> s.getName().equals("greeter") && s.getEndpointsCount() > 0));
-        if (reachableEndpointKnown && !scenario.withPolicy()) {
-            assertThat(greeter.getEndpointsList()).as("greeter's assignment").isNotEmpty();
-        }
+            EnvoyConstraints.assertAllValid(resources);
+            for (ClusterLoadAssignment assignment : resources.endpoints()) {
+                List<Integer> priorities = assignment.getEndpointsList().stream()
+                        .map(LocalityLbEndpoints::getPriority).distinct().sorted().toList();
+                assertThat(priorities).as("priorities of %s", assignment.getClusterName())
+                        .isEqualTo(java.util.stream.IntStream.range(0, priorities.size()).boxed().toList());
+                assertThat(assignment.getEndpointsList()).extracting(l -> l.getLocality().getSubZone())
+                        .doesNotHaveDuplicates();
+            }
+            ClusterLoadAssignment greeter = resources.endpoints().stream()
+                    .filter(a -> a.getClusterName().equals("outbound|greeter")).findFirst().orElseThrow();
+            boolean reachableEndpointKnown = scenario.inventories().entrySet().stream()
+                    .filter(e -> sameNetworkAsLocal(scenario.config(), e.getKey()))
+                    .anyMatch(e -> e.getValue().getServicesList().stream()
+                            .anyMatch(s -> s.getName().equals("greeter") && s.getEndpointsCount() > 0));
+            if (reachableEndpointKnown && !scenario.withPolicy()) {
+                assertThat(greeter.getEndpointsList()).as("greeter's assignment").isNotEmpty();
+            }
+        });
     }
 
     private static boolean sameNetworkAsLocal(DesiredConfig config, String cluster) {
@@ -139,80 +142,75 @@ class ProxyConfigTranslatorPropertyTest {
 
     private static final List<String> CLUSTERS = List.of("east", "west", "eu", "ap");
 
-    @Provide
-    Arbitrary<FederatedScenario> federations() {
-        Arbitrary<ClusterPeer> peer = Combinators.combine(
-                        Arbitraries.of(CLUSTERS),
-                        Arbitraries.of("us-east1", "us-west1", ""),
-                        Arbitraries.of("a", "b", ""),
-                        Arbitraries.of("", "", "corp"),
-                        Arbitraries.of("", "198.51.100.1:15443"))
-                .as((name, region, zone, network, gateway) -> Federations.peer(name, region, zone, network, gateway));
-        Arbitrary<InventoryEndpoint> endpoint = Combinators.combine(
-                        Arbitraries.integers().between(1, 9),
-                        Arbitraries.of(VERSIONS),
-                        Arbitraries.of(EndpointHealth.ENDPOINT_HEALTH_HEALTHY, EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY,
-                                EndpointHealth.ENDPOINT_HEALTH_UNKNOWN))
-                .as((host, version, health) -> Federations.endpoint("10.0.0." + host, 8080, health, "version", version));
-        Arbitrary<ClusterInventory> inventory = Combinators.combine(
-                        Arbitraries.of(CLUSTERS), endpoint.list().ofMaxSize(5), endpoint.list().ofMaxSize(3))
-                .as((cluster, greeters, frontends) -> Federations.inventory(cluster)
-                        .service("greeter", greeters.toArray(InventoryEndpoint[]::new))
-                        .service("frontend", frontends.toArray(InventoryEndpoint[]::new))
-                        .build());
-        Arbitrary<DesiredConfig> config = Combinators.combine(
-                        peer.list().ofMaxSize(4).uniqueElements(ClusterPeer::getName), Arbitraries.of(true, false),
-                        Arbitraries.of(true, false),
-                        Arbitraries.of(true, false))
-                .as((peers, strict, policy, split) -> {
-                    DesiredConfig.Builder builder = DesiredConfigs.config(5, "greeter", "frontend").toBuilder()
-                            .setCluster("east").addAllPeers(peers);
-                    if (strict) {
-                        builder.addPolicies(DesiredConfigs.meshMtls(dev.fedmesh.api.v1.MtlsModeSpec.Mode.MODE_STRICT));
-                    }
-                    if (policy) {
-                        builder.addPolicies(FederatedTranslationTest.failover("greeter", 50, "west", "eu"));
-                    }
-                    if (split) {
-                        builder.addPolicies(DesiredConfigs.trafficRoute("pinned", "frontend",
-                                DesiredConfigs.split(Map.of("version", "v1"), 50).toBuilder().setCluster("west").build(),
-                                DesiredConfigs.split(Map.of("version", "v2"), 50)));
-                    }
-                    return builder.build();
-                });
-        Arbitrary<Map<String, ClusterInventory>> inventories = inventory.list().ofMaxSize(4).map(list -> {
+    private static Gen<FederatedScenario> federations() {
+        Gen<String> cluster = Gen.of(CLUSTERS);
+        Gen<String> region = Gen.of("us-east1", "us-west1", "");
+        Gen<String> zone = Gen.of("a", "b", "");
+        Gen<String> network = Gen.of("", "", "corp");
+        Gen<String> gateway = Gen.of("", "198.51.100.1:15443");
+        Gen<ClusterPeer> peer = random -> Federations.peer(cluster.next(random), region.next(random), zone.next(random),
+                network.next(random), gateway.next(random));
+        Gen<Integer> host = Gen.integers(1, 9);
+        Gen<String> version = Gen.of(VERSIONS);
+        Gen<EndpointHealth> health = Gen.of(EndpointHealth.ENDPOINT_HEALTH_HEALTHY, EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY,
+                EndpointHealth.ENDPOINT_HEALTH_UNKNOWN);
+        Gen<InventoryEndpoint> endpoint = random -> Federations.endpoint("10.0.0." + host.next(random), 8080,
+                health.next(random), "version", version.next(random));
+        Gen<List<InventoryEndpoint>> greeters = endpoint.list(0, 5);
+        Gen<List<InventoryEndpoint>> frontends = endpoint.list(0, 3);
+        Gen<ClusterInventory> inventory = random -> Federations.inventory(cluster.next(random))
+                .service("greeter", greeters.next(random).toArray(InventoryEndpoint[]::new))
+                .service("frontend", frontends.next(random).toArray(InventoryEndpoint[]::new))
+                .build();
+        Gen<List<ClusterPeer>> peers = peer.uniqueList(0, 4, ClusterPeer::getName);
+        Gen<DesiredConfig> config = random -> {
+            DesiredConfig.Builder builder = DesiredConfigs.config(5, "greeter", "frontend").toBuilder()
+                    .setCluster("east").addAllPeers(peers.next(random));
+            if (random.nextBoolean()) {
+                builder.addPolicies(DesiredConfigs.meshMtls(dev.fedmesh.api.v1.MtlsModeSpec.Mode.MODE_STRICT));
+            }
+            if (random.nextBoolean()) {
+                builder.addPolicies(FederatedTranslationTest.failover("greeter", 50, "west", "eu"));
+            }
+            if (random.nextBoolean()) {
+                builder.addPolicies(DesiredConfigs.trafficRoute("pinned", "frontend",
+                        DesiredConfigs.split(Map.of("version", "v1"), 50).toBuilder().setCluster("west").build(),
+                        DesiredConfigs.split(Map.of("version", "v2"), 50)));
+            }
+            return builder.build();
+        };
+        Gen<Map<String, ClusterInventory>> inventories = inventory.list(0, 4).map(list -> {
             Map<String, ClusterInventory> byCluster = new LinkedHashMap<>();
             list.forEach(i -> byCluster.putIfAbsent(i.getCluster(), i));
             return byCluster;
         });
-        return Combinators.combine(config, inventories, Arbitraries.of(CLUSTERS).set().ofMaxSize(2), Arbitraries.longs())
-                .as((c, inv, down, seed) -> new FederatedScenario(c, inv, down,
-                        c.getPoliciesList().stream().anyMatch(p -> p.getKind().equals("Failover")), seed));
+        Gen<Set<String>> down = cluster.uniqueList(0, 2).map(Set::copyOf);
+        return random -> {
+            DesiredConfig c = config.next(random);
+            return new FederatedScenario(c, inventories.next(random), down.next(random),
+                    c.getPoliciesList().stream().anyMatch(p -> p.getKind().equals("Failover")), random.nextLong());
+        };
     }
 
-    @Provide
-    Arbitrary<Scenario> scenarios() {
-        Arbitrary<WeightedSubset> subset = Combinators.combine(
-                        Arbitraries.of(VERSIONS), Arbitraries.integers().between(0, 100))
-                .as((version, weight) -> DesiredConfigs.split(Map.of("version", version), weight));
-        Arbitrary<List<WeightedSubset>> splits = subset.list().ofMinSize(1).ofMaxSize(5)
+    private static Gen<Scenario> scenarios() {
+        Gen<String> version = Gen.of(VERSIONS);
+        Gen<Integer> weight = Gen.integers(0, 100);
+        Gen<WeightedSubset> subset = random -> DesiredConfigs.split(Map.of("version", version.next(random)), weight.next(random));
+        Gen<List<WeightedSubset>> splits = subset.list(1, 5)
                 .filter(list -> list.stream().mapToInt(WeightedSubset::getWeight).sum() > 0);
-        Arbitrary<ServiceEndpoint> endpoint = Combinators.combine(
-                        Arbitraries.of(SERVICES),
-                        Arbitraries.integers().between(1, 20),
-                        Arbitraries.integers().between(8000, 8003),
-                        Arbitraries.of(VERSIONS))
-                .as((service, host, port, version) ->
-                        new ServiceEndpoint(service, "10.0.0." + host, port, Map.of("version", version)));
-        Arbitrary<List<ServiceEndpoint>> endpoints = endpoint.list().ofMaxSize(15);
-        Arbitrary<Long> seeds = Arbitraries.longs();
-        return Combinators.combine(splits, endpoints, seeds, Arbitraries.longs().between(1, 1_000_000))
-                .as((split, eps, seed, revision) -> {
-                    DesiredConfig config = DesiredConfigs.config(revision, "greeter", "frontend").toBuilder()
-                            .addPolicies(DesiredConfigs.trafficRoute("split", "greeter",
-                                    split.toArray(WeightedSubset[]::new)))
-                            .build();
-                    return new Scenario(config, eps, split, seed);
-                });
+        Gen<String> service = Gen.of(SERVICES);
+        Gen<Integer> host = Gen.integers(1, 20);
+        Gen<Integer> port = Gen.integers(8000, 8003);
+        Gen<ServiceEndpoint> endpoint = random -> new ServiceEndpoint(service.next(random), "10.0.0." + host.next(random),
+                port.next(random), Map.of("version", version.next(random)));
+        Gen<List<ServiceEndpoint>> endpoints = endpoint.list(0, 15);
+        Gen<Long> revisions = Gen.longs(1, 1_000_000);
+        return random -> {
+            List<WeightedSubset> split = splits.next(random);
+            DesiredConfig config = DesiredConfigs.config(revisions.next(random), "greeter", "frontend").toBuilder()
+                    .addPolicies(DesiredConfigs.trafficRoute("split", "greeter", split.toArray(WeightedSubset[]::new)))
+                    .build();
+            return new Scenario(config, endpoints.next(random), split, random.nextLong());
+        };
     }
 }
