@@ -26,12 +26,13 @@ import dev.fedmesh.agent.trust.IntermediateKeyFiles;
 import dev.fedmesh.agent.trust.IntermediateRotation;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
+import dev.fedmesh.agent.xds.ProxySnapshots;
 import dev.fedmesh.agent.xds.SidecarNodes;
 import dev.fedmesh.agent.xds.XdsSnapshotPublisher;
 import dev.fedmesh.api.KafkaTopics;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.ProxyStatus;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -188,7 +189,7 @@ public final class ClusterAgent implements AutoCloseable {
         // ...except the cluster's east-west gateway, which gets its own listener and nothing else, and
         // each Envoy sidecar workload, which gets its own listeners and its SVID in its clusters.
         String gatewayGroup = XdsSnapshotPublisher.gatewayGroup(group);
-        SimpleCache<String> cache = new SimpleCache<>(node -> isEastWestGateway(node) ? gatewayGroup
+        ProxySnapshots cache = new ProxySnapshots(node -> isEastWestGateway(node) ? gatewayGroup
                 : SidecarNodes.workload(node).map(sidecar -> SidecarNodes.group(group, sidecar)).orElse(group));
         XdsSnapshotPublisher publisher = parts.opened(new XdsSnapshotPublisher(cache, group, tenant, cluster));
         SidecarNodes sidecars = new SidecarNodes(tenant, cluster, publisher::sidecarsChanged);

@@ -1,6 +1,5 @@
 package dev.fedmesh.agent.xds;
 
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Context;
@@ -50,17 +49,17 @@ public final class AdsServer implements AutoCloseable {
      * port; with {@code tls}, only to clients with a certificate from its client CA. {@code callbacks}
      * see every stream open and close, request (ACK or NACK) and response.
      */
-    public static AdsServer start(SimpleCache<String> cache, String host, int port, Optional<XdsServerTls> tls,
+    public static AdsServer start(ProxySnapshots cache, String host, int port, Optional<XdsServerTls> tls,
                                   DiscoveryServerCallbacks callbacks) {
         return start(cache, host, port, tls, List.of(callbacks));
     }
 
     /**
-     * Starts serving as {@link #start(SimpleCache, String, int, Optional, DiscoveryServerCallbacks)} does,
+     * Starts serving as {@link #start(ProxySnapshots, String, int, Optional, DiscoveryServerCallbacks)} does,
      * telling each of {@code callbacks}, in order, of every stream event; from inside a callback,
      * {@link #clientAddress()} names the stream's client.
      */
-    public static AdsServer start(SimpleCache<String> cache, String host, int port, Optional<XdsServerTls> tls,
+    public static AdsServer start(ProxySnapshots cache, String host, int port, Optional<XdsServerTls> tls,
                                   List<? extends DiscoveryServerCallbacks> callbacks) {
         Optional<ClientAuthenticatingTls> authenticating = tls.map(ClientAuthenticatingTls::start);
         ServerCredentials credentials = authenticating.map(ClientAuthenticatingTls::credentials)
@@ -69,6 +68,7 @@ public final class AdsServer implements AutoCloseable {
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
                 .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
                         new ClientAddressInterceptor()))
+                .addService(new LoadReportSink())
                 .build();
         try {
             server.start();

@@ -7,7 +7,7 @@ import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -28,12 +28,18 @@ import java.util.function.Consumer;
  * Answering with what is held is the protocol's rule for state-of-the-world requests: a listener or
  * cluster missing from an answer does not exist (gRPC believes that of one it never had only once
  * its timer runs out), and a missing route or endpoints are still to come.
+ *
+ * <p>One request is answered at once although it names the version the proxy holds: one that newly
+ * names resources the snapshot holds (SimpleCache's own rule for ADS, which the rule above turns
+ * off). A proxy given a new cluster asks for its endpoints; when the answer to its older endpoints
+ * request carried the new version first, its request names that version and would wait for the
+ * next snapshot: a route moved back to a subset it had left got no endpoints until then.
  */
 final class HeldResourcesWatcher implements ConfigWatcher {
 
-    private final SimpleCache<String> cache;
+    private final ProxySnapshots cache;
 
-    HeldResourcesWatcher(SimpleCache<String> cache) {
+    HeldResourcesWatcher(ProxySnapshots cache) {
         this.cache = cache;
     }
 
@@ -43,8 +49,24 @@ final class HeldResourcesWatcher implements ConfigWatcher {
                              boolean allowDefaultEmptyEdsUpdate) {
         // The flag decides SimpleCache's all-or-nothing rule alone; the order in which a new snapshot
         // answers open watches (clusters, endpoints, listeners, routes) stays SimpleCache's.
-        return cache.createWatch(false, request, knownResourceNames, responseConsumer, hasClusterChanged,
-                allowDefaultEmptyEdsUpdate);
+        return cache.createWatch(newlyNamesHeldResources(request, knownResourceNames), request, knownResourceNames,
+                responseConsumer, hasClusterChanged, allowDefaultEmptyEdsUpdate);
+    }
+
+    /**
+     * Whether the request names the version the proxy's snapshot has and resources the proxy was not
+     * sent, all of which the snapshot holds: SimpleCache then answers at once in its ADS mode, and
+     * nothing it names is missing for that mode to discard the request.
+     */
+    private boolean newlyNamesHeldResources(XdsRequest request, Set<String> knownResourceNames) {
+        Snapshot snapshot = cache.snapshotOf(request.v3Request().getNode());
+        if (snapshot == null || request.getResourceNamesList().isEmpty()
+                || !request.getVersionInfo().equals(snapshot.version(request.getTypeUrl()))) {
+            return false;
+        }
+        Set<String> held = snapshot.resources(request.getResourceType()).keySet();
+        return held.containsAll(request.getResourceNamesList())
+                && !knownResourceNames.containsAll(request.getResourceNamesList());
     }
 
     @Override

@@ -15,7 +15,6 @@ import dev.fedmesh.api.v1.WeightedSubset;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.StatusInfo;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +46,7 @@ class ClientsSubscribingWhileSnapshotsChangeTest {
     private static final Duration PATIENCE = Duration.ofSeconds(40);
 
     // As the agent has it: every proxy of the cluster shares one snapshot.
-    private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    private final ProxySnapshots cache = new ProxySnapshots(node -> GROUP);
     private final XdsSnapshotPublisher publisher = new XdsSnapshotPublisher(cache, GROUP, TENANT, CLUSTER);
     private final ProxyTracker proxies = new ProxyTracker(() -> { });
     private final List<String> nodes = new ArrayList<>();

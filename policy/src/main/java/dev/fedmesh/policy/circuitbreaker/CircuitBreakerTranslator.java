@@ -28,8 +28,7 @@ import java.util.Optional;
  *
  * <p>grpc-java (1.85.1) counts a cluster's requests in flight only while it reports the cluster's
  * load, so a cluster limiting requests also names its management server as load-report server
- * ({@link #loadReportServer}). The agent serves no load reports: the client's report stream is
- * refused and retried with back-off, and calls are not affected.
+ * ({@link #loadReportServer}). The agent answers that stream and asks for no cluster's load.
  */
 public final class CircuitBreakerTranslator {
 
