@@ -39,7 +39,7 @@ public class FailoverPreviewController {
             + " order, with the clusters and localities in down taken down, by the function the agents run, from each"
             + " cluster's last inventory; changes nothing.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.FailoverPreview.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> preview(Principal principal, String tenant, String name,
                                         @Parameter(description = "repeatable: a cluster (east), region:<region> or"
                                                 + " zone:<region>/<zone>; each must name a registered cluster")
