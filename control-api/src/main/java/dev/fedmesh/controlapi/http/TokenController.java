@@ -2,7 +2,6 @@ package dev.fedmesh.controlapi.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
-import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
 import dev.fedmesh.controlapi.store.Page;

@@ -3,7 +3,6 @@ package dev.fedmesh.controlapi.http;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
-import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.store.TenantStore;
 import dev.fedmesh.controlapi.trust.ExpiryWarning;
 import dev.fedmesh.controlapi.trust.RootFingerprints;

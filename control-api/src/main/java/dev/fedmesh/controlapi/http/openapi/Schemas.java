@@ -16,7 +16,7 @@ public final class Schemas {
     static final String NAME_PATTERN = PolicySchemas.NAME_PATTERN;
     static final String LAST_PAGE = "absent on the last page";
 
-    @Schema(name = "Tenant", requiredProperties = {"name", "trustDomain", "revision", "createdAt", "updatedAt"},
+    @Schema(name = "Tenant", requiredProperties = {"name", "revision", "createdAt", "updatedAt"},
             description = "trustDomain is optional in a request and always in answers")
     public record Tenant(
             @Schema(example = "acme", pattern = NAME_PATTERN, description = "a DNS label: 1-63 lowercase letters, digits"
