@@ -135,9 +135,9 @@ public final class PolicySpecs {
     public record RetrySpec(
             @Schema(minimum = "1", maximum = "10") Integer attempts,
             @Schema(pattern = DURATION, description = DURATION_TEXT + "; 1ms-1h") String perTryTimeout,
-            @ArraySchema(minItems = 1, uniqueItems = true, schema = @Schema(allowableValues = {"unavailable", "reset",
-                    "connect-failure", "5xx", "gateway-error", "retriable-4xx", "cancelled", "deadline-exceeded",
-                    "resource-exhausted"})) List<String> retryOn,
+            @ArraySchema(minItems = 1, arraySchema = @Schema(description = "each condition once; written back sorted"),
+                    schema = @Schema(allowableValues = {"unavailable", "reset", "connect-failure", "5xx", "gateway-error",
+                            "retriable-4xx", "cancelled", "deadline-exceeded", "resource-exhausted"})) List<String> retryOn,
             RetryBackoff backoff) {
     }
 
@@ -177,8 +177,9 @@ public final class PolicySpecs {
 
     @Schema(name = "PermissionHttp", minProperties = 1, description = "methods, paths or both")
     public record PermissionHttp(
-            @ArraySchema(minItems = 1, uniqueItems = true, schema = @Schema(allowableValues = {"GET", "HEAD", "POST",
-                    "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})) List<String> methods,
+            @ArraySchema(minItems = 1, arraySchema = @Schema(description = "each method once"),
+                    schema = @Schema(allowableValues = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+                            "TRACE", "PATCH"})) List<String> methods,
             @ArraySchema(minItems = 1, maxItems = 50, uniqueItems = true) List<PathMatch> paths) {
     }
 
