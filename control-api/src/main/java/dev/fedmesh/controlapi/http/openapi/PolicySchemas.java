@@ -19,7 +19,8 @@ public final class PolicySchemas {
     static final String LABELS = "always in answers, {} when none";
     static final String FROM = "narrows the policy to calls from these sources; always in answers, [] when none";
     static final String FROM_REFUSED = "this kind cannot be narrowed to some sources: absent or []; always [] in answers";
-    static final String RESOURCE_VERSION = "also the ETag; send it back in If-Match";
+    static final String RESOURCE_VERSION = "also the ETag; send it back in If-Match; like createdAt and updatedAt,"
+            + " always in answers and ignored in requests";
 
     private PolicySchemas() {
     }
@@ -44,7 +45,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "CircuitBreakerPolicy", description = "a CircuitBreaker: limits the connections and requests a target's endpoints get, and ejects failing endpoints (docs/policies/CircuitBreaker.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record CircuitBreakerPolicy(
             @Schema(allowableValues = "CircuitBreaker") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -58,7 +59,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "FailoverPolicy", description = "a Failover: the order of clusters and localities a service's traffic fails over to (docs/policies/Failover.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record FailoverPolicy(
             @Schema(allowableValues = "Failover") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -72,7 +73,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "FaultInjectionPolicy", description = "a FaultInjection: delays or aborts a share of the requests to a target, to test how callers cope (docs/policies/FaultInjection.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record FaultInjectionPolicy(
             @Schema(allowableValues = "FaultInjection") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -86,7 +87,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "HealthCheckPolicy", description = "a HealthCheck: how the proxies check the endpoints of a target (docs/policies/HealthCheck.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record HealthCheckPolicy(
             @Schema(allowableValues = "HealthCheck") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -100,7 +101,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "MtlsModePolicy", description = "a MtlsMode: whether the workloads of a target accept plaintext besides mutual TLS (docs/policies/MtlsMode.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record MtlsModePolicy(
             @Schema(allowableValues = "MtlsMode") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -114,7 +115,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "RateLimitPolicy", description = "a RateLimit: how many requests a target's endpoints take per interval (docs/policies/RateLimit.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record RateLimitPolicy(
             @Schema(allowableValues = "RateLimit") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -128,7 +129,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "RetryPolicy", description = "a Retry: how failed calls to a target are tried again (docs/policies/Retry.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record RetryPolicy(
             @Schema(allowableValues = "Retry") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -142,7 +143,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "TimeoutPolicy", description = "a Timeout: how long connections and calls to a target may take (docs/policies/Timeout.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record TimeoutPolicy(
             @Schema(allowableValues = "Timeout") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -156,7 +157,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "TrafficPermissionPolicy", description = "a TrafficPermission: which callers may reach a target (docs/policies/TrafficPermission.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record TrafficPermissionPolicy(
             @Schema(allowableValues = "TrafficPermission") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,
@@ -170,7 +171,7 @@ public final class PolicySchemas {
     }
 
     @Schema(name = "TrafficRoutePolicy", description = "a TrafficRoute: where a target's calls go: by match, to weighted subsets and clusters (docs/policies/TrafficRoute.md)",
-            requiredProperties = {"kind", "target", "spec", "resourceVersion", "createdAt", "updatedAt"})
+            requiredProperties = {"kind", "target", "spec"})
     public record TrafficRoutePolicy(
             @Schema(allowableValues = "TrafficRoute") String kind,
             @Schema(description = NAME, pattern = NAME_PATTERN, example = "greeter-policy") String name,

@@ -16,8 +16,8 @@ public final class Schemas {
     static final String NAME_PATTERN = PolicySchemas.NAME_PATTERN;
     static final String LAST_PAGE = "absent on the last page";
 
-    @Schema(name = "Tenant", requiredProperties = {"name", "revision", "createdAt", "updatedAt"},
-            description = "trustDomain is optional in a request and always in answers")
+    @Schema(name = "Tenant", requiredProperties = "name",
+            description = "trustDomain is optional in a request; answers always carry every field")
     public record Tenant(
             @Schema(example = "acme", pattern = NAME_PATTERN, description = "a DNS label: 1-63 lowercase letters, digits"
                     + " and '-'") String name,
@@ -29,9 +29,9 @@ public final class Schemas {
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String updatedAt) {
     }
 
-    @Schema(name = "Cluster", requiredProperties = {"resourceVersion", "createdAt", "updatedAt"},
+    @Schema(name = "Cluster",
             description = "name is required to register and optional when the path names the cluster; answers always"
-                    + " carry name and labels, and leave out region, zone, network and eastWestGateway when not set")
+                    + " carry name, labels, resourceVersion, createdAt and updatedAt, and leave out region, zone, network and eastWestGateway when not set")
     public record Cluster(
             @Schema(example = "east", pattern = NAME_PATTERN) String name,
             @Schema(example = "us-east1") String region,
@@ -56,8 +56,8 @@ public final class Schemas {
                                       @Schema(example = "fmb_...") String bootstrapCredential) {
     }
 
-    @Schema(name = "Service", requiredProperties = {"resourceVersion", "createdAt", "updatedAt"},
-            description = "answers always carry name and labels; in a request both are optional")
+    @Schema(name = "Service",
+            description = "answers always carry every field; in a request every field is optional")
     public record Service(
             @Schema(example = "greeter", pattern = NAME_PATTERN) String name,
             @Schema(description = "{} when none") Map<String, String> labels,
@@ -124,7 +124,7 @@ public final class Schemas {
 
     @Schema(name = "DryRun", requiredProperties = {"dryRun", "currentRevision", "wouldBeRevision", "clusters"},
             description = "the answer to dryRun=true: nothing was written")
-    public record DryRun(@Schema(allowableValues = "true") boolean dryRun, String currentRevision, String wouldBeRevision,
+    public record DryRun(@Schema(description = "always true") boolean dryRun, String currentRevision, String wouldBeRevision,
                          @Schema(type = "object", description = "the resource as it would be; absent for a delete")
                          Map<String, Object> result,
                          List<ClusterChange> clusters) {
