@@ -16,6 +16,8 @@ import dev.fedmesh.controlapi.store.TenantStore;
 import io.micronaut.core.annotation.Nullable;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -79,7 +81,7 @@ public class ClusterController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "replaceCluster", summary = "Replaces a registered cluster's region, zone, network, east-west gateway and labels; If-Match refuses a stale write; dryRun=true writes nothing.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {Schemas.Cluster.class, Schemas.DryRun.class})))
+    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {Schemas.Cluster.class, Schemas.DryRun.class})))
     @ProblemResponses
     public HttpResponse<String> replace(Principal principal, String tenant, String name, @Body String body,
                                         @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
@@ -126,7 +128,7 @@ public class ClusterController {
     @Operation(operationId = "listClusters", summary = "Lists clusters by name, optionally with label=<k>=<v>, a page at a time.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.ClusterPage.class)))
     @ProblemResponses
-    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue List<String> label,
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @Parameter(explode = Explode.TRUE) @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
         Page page = Page.of(limit, pageToken);

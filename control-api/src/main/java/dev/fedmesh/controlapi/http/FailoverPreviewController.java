@@ -16,6 +16,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -41,7 +42,7 @@ public class FailoverPreviewController {
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.FailoverPreview.class)))
     @ProblemResponses
     public HttpResponse<String> preview(Principal principal, String tenant, String name,
-                                        @Parameter(description = "repeatable: a cluster (east), region:<region> or"
+                                        @Parameter(explode = Explode.TRUE, description = "repeatable: a cluster (east), region:<region> or"
                                                 + " zone:<region>/<zone>; each must name a registered cluster")
                                         @Nullable @QueryValue List<String> down) {
         Access.require(principal, tenant, Permission.READ);

@@ -17,6 +17,8 @@ import io.micronaut.http.HttpHeaders;
 import dev.fedmesh.controlapi.http.openapi.PolicySchemas;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -59,7 +61,7 @@ public class PolicyController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "applyPolicy", summary = "Creates (201) or replaces (200) a policy of any kind; If-Match refuses a stale write; dryRun=true reports what each cluster would get (DryRun) and writes nothing.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicySchemas.Policy.class)))
-    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {PolicySchemas.Policy.class, Schemas.DryRun.class})))
+    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {PolicySchemas.Policy.class, Schemas.DryRun.class})))
     @ApiResponse(responseCode = "201", description = "created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicySchemas.Policy.class)))
     @ProblemResponses
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
@@ -95,7 +97,7 @@ public class PolicyController {
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.PolicyPage.class)))
     @ProblemResponses
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
-                                     @Nullable @QueryValue String target, @Nullable @QueryValue List<String> label,
+                                     @Nullable @QueryValue String target, @Nullable @Parameter(explode = Explode.TRUE) @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
         PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));

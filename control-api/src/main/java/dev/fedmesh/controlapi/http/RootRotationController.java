@@ -53,6 +53,8 @@ public class RootRotationController {
     @Operation(operationId = "startRootRotation", summary = "Starts a rotation of the tenant's root: a new root joins every"
             + " cluster's bundle, intermediates are re-issued under it, then the old root is retired, each step once every"
             + " reporting cluster has the previous one applied. 409 rotation_in_progress while one is open.")
+    @RequestBody(required = false, description = "none: no body, or an empty object",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = "object")))
     @ApiResponse(responseCode = "202", description = "started, in stage requested; Location names it",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RootRotationSchema.class)))
     @ProblemResponses

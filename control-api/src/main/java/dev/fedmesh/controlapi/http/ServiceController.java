@@ -58,7 +58,7 @@ public class ServiceController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "applyService", summary = "Declares (201) or relabels (200) a service.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
-    @ApiResponse(responseCode = "200", description = "relabelled; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(oneOf = {Schemas.Service.class, Schemas.DryRun.class})))
+    @ApiResponse(responseCode = "200", description = "relabelled; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {Schemas.Service.class, Schemas.DryRun.class})))
     @ApiResponse(responseCode = "201", description = "declared", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
     @ProblemResponses
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,

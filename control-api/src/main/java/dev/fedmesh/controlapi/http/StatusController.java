@@ -61,7 +61,7 @@ public class StatusController {
         json.put("tenant", owner.name());
         json.put("revision", String.valueOf(owner.revision()));
         json.put("staleAfterSeconds", staleAfter.toSeconds());
-        json.set("publishFailure", StatusJson.publishFailure(statuses.publishFailure(owner.id()).orElse(null)));
+        StatusJson.putPublishFailure(json, statuses.publishFailure(owner.id()).orElse(null));
         ArrayNode clusters = json.putArray("clusters");
         for (StatusOfCluster status : statuses.all(owner.id())) {
             clusters.add(StatusJson.write(status, staleAfter));
@@ -97,7 +97,7 @@ public class StatusController {
     /** The shape of one cluster's status, for the OpenAPI document. */
     @Schema(name = "ClusterStatus", requiredProperties = {"cluster", "desiredRevision", "desiredSha256", "publishedAt",
             "appliedRevision", "appliedSha256", "appliedAt", "inSync", "syncSince", "lastHeartbeat", "stale", "xdsVersion",
-            "lastRefusal", "proxyCounts", "applyFailure", "proxies", "publishFailure"})
+            "lastRefusal", "proxyCounts", "proxies"})
     public record ClusterStatusSchema(
             @Schema(example = "east") String cluster,
             @Schema(description = "the revision last published for the cluster; null before the first", nullable = true) String desiredRevision,
@@ -114,18 +114,18 @@ public class StatusController {
             @Schema(description = "why the agent last refused a desired config, if it did", nullable = true) String lastRefusal,
             @Schema(description = "how many proxies the agent had connected, in all and per state; proxies lists at"
                     + " most 1000 of them, those needing attention first") ProxyCountsSchema proxyCounts,
-            @Schema(description = "the newest verified config the agent could not apply, and why; null while it"
-                    + " applies what it receives", nullable = true) ApplyFailureSchema applyFailure,
+            @Schema(description = "the newest verified config the agent could not apply, and why; absent while it"
+                    + " applies what it receives") ApplyFailureSchema applyFailure,
             List<ProxyStatusSchema> proxies,
             @Schema(description = "the tenant's publishFailure: set while the tenant's changes cannot be published,"
-                    + " so this cluster keeps the config it has", nullable = true) PublishFailureSchema publishFailure) {
+                    + " so this cluster keeps the config it has; absent while publishing works") PublishFailureSchema publishFailure) {
     }
 
     /** The shape of a tenant's publish failure, for the OpenAPI document. */
     @Schema(name = "PublishFailure", requiredProperties = {"code", "message", "failingSince", "attempts", "lastAttemptAt",
             "nextAttemptAt"}, description = "Why the tenant's changes are not reaching its clusters: the"
             + " distributor's last attempt to publish them failed; it tries again at nextAttemptAt, or soon after the"
-            + " tenant's next change. Null while publishing works.")
+            + " tenant's next change. Absent while publishing works.")
     public record PublishFailureSchema(
             @Schema(allowableValues = {"config_too_large", "ca_failed", "compile_failed", "kafka_failed"}) String code,
             @Schema(example = "the config of cluster 'east' of tenant 'acme' is 1203455 bytes as a Kafka record, over the"
@@ -183,8 +183,9 @@ public class StatusController {
     }
 
     /** The shape of a tenant's status, for the OpenAPI document. */
-    @Schema(name = "TenantStatus", requiredProperties = {"tenant", "revision", "staleAfterSeconds", "publishFailure", "clusters"})
+    @Schema(name = "TenantStatus", requiredProperties = {"tenant", "revision", "staleAfterSeconds", "clusters"})
     public record TenantStatusSchema(String tenant, String revision, long staleAfterSeconds,
-                                     @Schema(nullable = true) PublishFailureSchema publishFailure, List<ClusterStatusSchema> clusters) {
+                                     @Schema(description = "absent while publishing works") PublishFailureSchema publishFailure,
+                                     List<ClusterStatusSchema> clusters) {
     }
 }

@@ -95,8 +95,8 @@ public final class Schemas {
     public record AuditEntry(String id, String revision, String actor,
                              @Schema(allowableValues = {"create", "update", "delete"}) String action,
                              String resourceKind, String resourceName,
-                             @Schema(type = "object", description = "the resource before; absent on create") Map<String, Object> before,
-                             @Schema(type = "object", description = "the resource after; absent on delete") Map<String, Object> after,
+                             @Schema(type = "object", description = "the resource before; absent on create") Object before,
+                             @Schema(type = "object", description = "the resource after; absent on delete") Object after,
                              String at) {
     }
 
@@ -126,7 +126,7 @@ public final class Schemas {
             description = "the answer to dryRun=true: nothing was written")
     public record DryRun(@Schema(description = "always true") boolean dryRun, String currentRevision, String wouldBeRevision,
                          @Schema(type = "object", description = "the resource as it would be; absent for a delete")
-                         Map<String, Object> result,
+                         Object result,
                          List<ClusterChange> clusters) {
     }
 
