@@ -66,7 +66,6 @@ public final class StatusJson {
         json.put("attempts", failure.attempts());
         json.put("lastAttemptAt", text(failure.lastAttemptAt()));
         json.put("nextAttemptAt", text(failure.nextAttemptAt()));
-        return json;
     }
 
     /** The records of a tenant's agents that were not taken, as the REST API answers them. */
