@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
@@ -64,6 +65,8 @@ public class TokenController {
             + "Needs an owner or admin token; only an owner mints owner tokens.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = MintRequest.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
     @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = TokenShape.class)))
     @ProblemResponses
@@ -116,6 +119,8 @@ public class TokenController {
     @Delete("/{id}")
     @Operation(operationId = "revokeToken", summary = "Revokes a token at once; only an owner revokes owner tokens.")
     @ApiResponse(responseCode = "204", description = "revoked (or already so)")
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
     @ProblemResponses
     public HttpResponse<String> revoke(Principal principal, String tenant, String id, @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
