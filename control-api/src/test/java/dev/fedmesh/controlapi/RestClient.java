@@ -8,7 +8,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Plain HTTP calls, as curl would make them, so tests see exactly what users see. */
+/**
+ * Plain HTTP calls, as curl would make them, so tests see exactly what users see; every exchange
+ * is held to the served OpenAPI document ({@link OpenApiContract}).
+ */
 public final class RestClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI base;
@@ -44,8 +47,11 @@ public final class RestClient {
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         }
+        HttpRequest built = request.build();
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            OpenApiContract.check(base, built, body, response);
+            return response;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -11,13 +11,8 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -41,7 +36,7 @@ public final class RunningApi implements AutoCloseable {
     public final DSLContext db;
     private final ApplicationContext context;
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final RestClient rest;
 
     private RunningApi(TestDatabase database, Map<String, Object> settings) {
         Map<String, Object> properties = new HashMap<>(settings);
@@ -53,6 +48,7 @@ public final class RunningApi implements AutoCloseable {
         properties.put("fedmesh.api.admin-token", adminToken);
         context = ApplicationContext.builder().deduceEnvironment(false).properties(properties).start();
         base = context.getBean(EmbeddedServer.class).start().getURI();
+        rest = new RestClient(base, adminToken);
         db = DSL.using(database.dataSource(), SQLDialect.POSTGRES);
     }
 
@@ -106,25 +102,9 @@ public final class RunningApi implements AutoCloseable {
         return json(minted).get("token").asText();
     }
 
+    /** One call as {@code bearer}, held to the served OpenAPI document like every {@link RestClient} call. */
     public HttpResponse<String> send(String bearer, String method, String path, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30));
-        if (bearer != null) {
-            request.header("Authorization", "Bearer " + bearer);
-        }
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-            request.method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return rest.send(method, path, body, "application/json", bearer);
     }
 
     /** How many rows of each kind the database holds, and the sum of all tenants' revisions. */

@@ -45,7 +45,7 @@ public class AuditController {
     @Get
     @Operation(operationId = "listAuditEntries", summary = "Lists audit entries oldest first, optionally about one resource (kind, name).")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.AuditPage.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
                                      @Nullable @QueryValue String name, @Nullable @QueryValue Integer limit,
                                      @Nullable @QueryValue String pageToken) {
@@ -63,8 +63,12 @@ public class AuditController {
         json.put("action", entry.action());
         json.put("resourceKind", entry.resourceKind());
         json.put("resourceName", entry.resourceName());
-        json.set("before", entry.before() == null ? null : PolicyJson.parse(entry.before()));
-        json.set("after", entry.after() == null ? null : PolicyJson.parse(entry.after()));
+        if (entry.before() != null) {
+            json.set("before", PolicyJson.parse(entry.before()));
+        }
+        if (entry.after() != null) {
+            json.set("after", PolicyJson.parse(entry.after()));
+        }
         json.put("at", entry.at().toString());
         return json;
     }

@@ -16,6 +16,8 @@ import dev.fedmesh.controlapi.store.TenantStore;
 import io.micronaut.core.annotation.Nullable;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -57,8 +59,9 @@ public class ClusterController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "registerCluster", summary = "Registers a cluster; the answer carries its agent's bootstrap credential, shown once. dryRun=true writes nothing.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "201", description = "registered, with the agent's bootstrapCredential", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
+    @ProblemResponses
     public HttpResponse<String> create(Principal principal, String tenant, @Body String body,
                                        @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.WRITE);
@@ -78,8 +81,8 @@ public class ClusterController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "replaceCluster", summary = "Replaces a registered cluster's region, zone, network, east-west gateway and labels; If-Match refuses a stale write; dryRun=true writes nothing.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {Schemas.Cluster.class, Schemas.DryRun.class})))
+    @ProblemResponses
     public HttpResponse<String> replace(Principal principal, String tenant, String name, @Body String body,
                                         @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                         @Nullable @QueryValue Boolean dryRun) {
@@ -96,7 +99,8 @@ public class ClusterController {
     @Delete("/{name}")
     @Operation(operationId = "deleteCluster", summary = "Deregisters a cluster; its agent gets no further config and keeps the last one it had.")
     @ApiResponse(responseCode = "204", description = "done")
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
+    @ProblemResponses
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                        @Nullable @QueryValue Boolean dryRun) {
@@ -108,8 +112,8 @@ public class ClusterController {
     /** Issues a new bootstrap credential for the cluster's agent; the old one stops working. */
     @Post("/{name}/bootstrap-credential")
     @Operation(operationId = "reissueBootstrapCredential", summary = "Issues a new bootstrap credential for a cluster's agent; the old one stops working.")
-    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.BootstrapCredential.class)))
+    @ProblemResponses
     public HttpResponse<String> reissueBootstrapCredential(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.WRITE);
         String credential = tenants.change(tenant, principal.subject(),
@@ -123,8 +127,8 @@ public class ClusterController {
     @Get
     @Operation(operationId = "listClusters", summary = "Lists clusters by name, optionally with label=<k>=<v>, a page at a time.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.ClusterPage.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
-    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue List<String> label,
+    @ProblemResponses
+    public HttpResponse<String> list(Principal principal, String tenant, @Nullable @Parameter(explode = Explode.TRUE) @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
         Page page = Page.of(limit, pageToken);
@@ -135,7 +139,7 @@ public class ClusterController {
     @Get("/{name}")
     @Operation(operationId = "getCluster", summary = "Reads a cluster.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Cluster.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);

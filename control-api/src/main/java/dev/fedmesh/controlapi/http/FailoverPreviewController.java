@@ -16,6 +16,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -39,9 +40,9 @@ public class FailoverPreviewController {
             + " order, with the clusters and localities in down taken down, by the function the agents run, from each"
             + " cluster's last inventory; changes nothing.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.FailoverPreview.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> preview(Principal principal, String tenant, String name,
-                                        @Parameter(description = "repeatable: a cluster (east), region:<region> or"
+                                        @Parameter(explode = Explode.TRUE, description = "repeatable: a cluster (east), region:<region> or"
                                                 + " zone:<region>/<zone>; each must name a registered cluster")
                                         @Nullable @QueryValue List<String> down) {
         Access.require(principal, tenant, Permission.READ);

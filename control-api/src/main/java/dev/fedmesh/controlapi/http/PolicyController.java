@@ -19,8 +19,11 @@ import dev.fedmesh.policy.document.PolicyJson;
 import dev.fedmesh.policy.enforcement.NotEnforced;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import dev.fedmesh.controlapi.http.openapi.PolicySchemas;
 import dev.fedmesh.controlapi.http.openapi.Schemas;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.parameters.RequestBody;
@@ -65,10 +68,10 @@ public class PolicyController {
     @Put("/{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "applyPolicy", summary = "Creates (201) or replaces (200) a policy of any kind; If-Match refuses a stale write; dryRun=true reports what each cluster would get (DryRun) and writes nothing.")
-    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
-    @ApiResponse(responseCode = "201", description = "created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicySchemas.Policy.class)))
+    @ApiResponse(responseCode = "200", description = "replaced; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {PolicySchemas.Policy.class, Schemas.DryRun.class})))
+    @ApiResponse(responseCode = "201", description = "created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicySchemas.Policy.class)))
+    @ProblemResponses
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                       @Nullable @QueryValue Boolean dryRun) {
@@ -91,8 +94,8 @@ public class PolicyController {
 
     @Get("/{name}")
     @Operation(operationId = "getPolicy", summary = "Reads a policy; its ETag is its resourceVersion.")
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Policy.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicySchemas.Policy.class)))
+    @ProblemResponses
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -107,9 +110,9 @@ public class PolicyController {
     @Get
     @Operation(operationId = "listPolicies", summary = "Lists policies by name, filtered by kind, target service and label=<k>=<v>, a page at a time.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.PolicyPage.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue String kind,
-                                     @Nullable @QueryValue String target, @Nullable @QueryValue List<String> label,
+                                     @Nullable @QueryValue String target, @Nullable @Parameter(explode = Explode.TRUE) @QueryValue List<String> label,
                                      @Nullable @QueryValue Integer limit, @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
         PolicyQuery query = new PolicyQuery(kind, target, Queries.labels(label), Page.of(limit, pageToken));
@@ -133,7 +136,8 @@ public class PolicyController {
     @Delete("/{name}")
     @Operation(operationId = "deletePolicy", summary = "Deletes a policy; If-Match refuses a stale delete; dryRun=true writes nothing.")
     @ApiResponse(responseCode = "204", description = "done")
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
+    @ProblemResponses
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                        @Nullable @QueryValue Boolean dryRun) {

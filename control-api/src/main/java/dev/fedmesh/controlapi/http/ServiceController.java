@@ -58,8 +58,9 @@ public class ServiceController {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "applyService", summary = "Declares (201) or relabels (200) a service.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "relabelled; with dryRun=true what each cluster would get, nothing written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(anyOf = {Schemas.Service.class, Schemas.DryRun.class})))
+    @ApiResponse(responseCode = "201", description = "declared", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
+    @ProblemResponses
     public HttpResponse<String> apply(Principal principal, String tenant, String name, @Body String body,
                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                       @Nullable @QueryValue Boolean dryRun) {
@@ -75,7 +76,7 @@ public class ServiceController {
     @Get("/{name}")
     @Operation(operationId = "getService", summary = "Reads a service.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Service.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> get(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -87,7 +88,7 @@ public class ServiceController {
     @Get
     @Operation(operationId = "listServices", summary = "Lists services by name, a page at a time.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.ServicePage.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue Integer limit,
                                      @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.READ);
@@ -99,7 +100,8 @@ public class ServiceController {
     @Delete("/{name}")
     @Operation(operationId = "deleteService", summary = "Deletes a service.")
     @ApiResponse(responseCode = "204", description = "done")
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
+    @ProblemResponses
     public HttpResponse<String> delete(Principal principal, String tenant, String name,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
                                        @Nullable @QueryValue Boolean dryRun) {

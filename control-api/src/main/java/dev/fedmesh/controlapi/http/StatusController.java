@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
-import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.store.StatusJson;
 import dev.fedmesh.controlapi.store.StatusOfCluster;
 import dev.fedmesh.controlapi.store.StatusStore;
@@ -54,7 +53,7 @@ public class StatusController {
             + " each proxy SYNCED, STALE or NACKED with its error; and, when the tenant's changes cannot be published,"
             + " why (publishFailure).")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TenantStatusSchema.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> tenant(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -62,7 +61,7 @@ public class StatusController {
         json.put("tenant", owner.name());
         json.put("revision", String.valueOf(owner.revision()));
         json.put("staleAfterSeconds", staleAfter.toSeconds());
-        json.set("publishFailure", StatusJson.publishFailure(statuses.publishFailure(owner.id()).orElse(null)));
+        StatusJson.putPublishFailure(json, statuses.publishFailure(owner.id()).orElse(null));
         ArrayNode clusters = json.putArray("clusters");
         for (StatusOfCluster status : statuses.all(owner.id())) {
             clusters.add(StatusJson.write(status, staleAfter));
@@ -73,7 +72,7 @@ public class StatusController {
     @Get("/clusters/{name}/status")
     @Operation(operationId = "getClusterStatus", summary = "Where one registered cluster stands, as in the tenant's status.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClusterStatusSchema.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> cluster(Principal principal, String tenant, String name) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -88,7 +87,7 @@ public class StatusController {
             + " another cluster's agent, or a credential re-issued), unparseable, or unstorable; with how often, and"
             + " where the newest one is on Kafka.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DeadLettersSchema.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> deadLetters(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.READ);
         Tenant owner = tenants.require(tenant);
@@ -96,53 +95,56 @@ public class StatusController {
     }
 
     /** The shape of one cluster's status, for the OpenAPI document. */
-    @Schema(name = "ClusterStatus")
+    @Schema(name = "ClusterStatus", requiredProperties = {"cluster", "desiredRevision", "desiredSha256", "publishedAt",
+            "appliedRevision", "appliedSha256", "appliedAt", "inSync", "syncSince", "lastHeartbeat", "stale", "xdsVersion",
+            "lastRefusal", "proxyCounts", "proxies", "notEnforced"})
     public record ClusterStatusSchema(
             @Schema(example = "east") String cluster,
-            @Schema(description = "the revision last published for the cluster; null before the first") String desiredRevision,
-            @Schema(description = "SHA-256 (hex) of that config") String desiredSha256,
-            String publishedAt,
-            @Schema(description = "the revision the agent reported applied; null before its first report") String appliedRevision,
-            String appliedSha256,
-            @Schema(description = "when the agent applied it, by the agent's clock") String appliedAt,
+            @Schema(description = "the revision last published for the cluster; null before the first", nullable = true) String desiredRevision,
+            @Schema(description = "SHA-256 (hex) of that config", nullable = true) String desiredSha256,
+            @Schema(nullable = true) String publishedAt,
+            @Schema(description = "the revision the agent reported applied; null before its first report", nullable = true) String appliedRevision,
+            @Schema(nullable = true) String appliedSha256,
+            @Schema(description = "when the agent applied it, by the agent's clock", nullable = true) String appliedAt,
             @Schema(description = "the agent runs exactly the config last published: same revision, same SHA-256") boolean inSync,
-            @Schema(description = "since when inSync has had its value") String syncSince,
-            @Schema(description = "when the last report arrived; the cluster's last-seen time") String lastHeartbeat,
+            @Schema(description = "since when inSync has had its value", nullable = true) String syncSince,
+            @Schema(description = "when the last report arrived; the cluster's last-seen time", nullable = true) String lastHeartbeat,
             @Schema(description = "no report within fedmesh.api.status.stale-after; the rest is the last one") boolean stale,
-            @Schema(description = "the xDS snapshot version the agent serves") String xdsVersion,
-            @Schema(description = "why the agent last refused a desired config, if it did") String lastRefusal,
+            @Schema(description = "the xDS snapshot version the agent serves", nullable = true) String xdsVersion,
+            @Schema(description = "why the agent last refused a desired config, if it did", nullable = true) String lastRefusal,
             @Schema(description = "how many proxies the agent had connected, in all and per state; proxies lists at"
                     + " most 1000 of them, those needing attention first") ProxyCountsSchema proxyCounts,
-            @Schema(description = "the newest verified config the agent could not apply, and why; null while it"
-                    + " applies what it receives", nullable = true) ApplyFailureSchema applyFailure,
+            @Schema(description = "the newest verified config the agent could not apply, and why; absent while it"
+                    + " applies what it receives") ApplyFailureSchema applyFailure,
             List<ProxyStatusSchema> proxies,
             @Schema(description = "the tenant's publishFailure: set while the tenant's changes cannot be published,"
-                    + " so this cluster keeps the config it has") PublishFailureSchema publishFailure,
+                    + " so this cluster keeps the config it has; absent while publishing works") PublishFailureSchema publishFailure,
             @Schema(description = "the tenant's policies the data plane does not enforce (in whole or in part) on this"
                     + " cluster, by its last inventory") List<Schemas.PolicyWarning> notEnforced) {
     }
 
     /** The shape of a tenant's publish failure, for the OpenAPI document. */
-    @Schema(name = "PublishFailure", description = "Why the tenant's changes are not reaching its clusters: the"
+    @Schema(name = "PublishFailure", requiredProperties = {"code", "message", "failingSince", "attempts", "lastAttemptAt",
+            "nextAttemptAt"}, description = "Why the tenant's changes are not reaching its clusters: the"
             + " distributor's last attempt to publish them failed; it tries again at nextAttemptAt, or soon after the"
-            + " tenant's next change. Null while publishing works.")
+            + " tenant's next change. Absent while publishing works.")
     public record PublishFailureSchema(
             @Schema(allowableValues = {"config_too_large", "ca_failed", "compile_failed", "kafka_failed"}) String code,
             @Schema(example = "the config of cluster 'east' of tenant 'acme' is 1203455 bytes as a Kafka record, over the"
                     + " limit of 1048576 bytes: ...") String message,
             @Schema(description = "the first failed attempt since the tenant was last published") String failingSince,
             @Schema(description = "failed attempts since failingSince") int attempts,
-            String lastAttemptAt,
-            String nextAttemptAt) {
+            @Schema(nullable = true) String lastAttemptAt,
+            @Schema(nullable = true) String nextAttemptAt) {
     }
 
     /** The shape of a cluster's proxy counts, for the OpenAPI document. */
-    @Schema(name = "ProxyCounts")
+    @Schema(name = "ProxyCounts", requiredProperties = {"total", "synced", "stale", "nacked"})
     public record ProxyCountsSchema(int total, int synced, int stale, int nacked) {
     }
 
     /** The shape of an apply failure, for the OpenAPI document. */
-    @Schema(name = "ApplyFailure")
+    @Schema(name = "ApplyFailure", requiredProperties = {"revision", "error", "failedAt", "attempts"})
     public record ApplyFailureSchema(
             @Schema(description = "the revision the agent could not apply") String revision,
             @Schema(description = "why, as the agent says it") String error,
@@ -151,12 +153,13 @@ public class StatusController {
     }
 
     /** The shape of a tenant's dead letters, for the OpenAPI document. */
-    @Schema(name = "StatusDeadLetters")
+    @Schema(name = "StatusDeadLetters", requiredProperties = {"tenant", "deadLetters"})
     public record DeadLettersSchema(String tenant, List<DeadLetterSchema> deadLetters) {
     }
 
     /** The shape of one dead letter, for the OpenAPI document. */
-    @Schema(name = "StatusDeadLetter")
+    @Schema(name = "StatusDeadLetter", requiredProperties = {"cluster", "reason", "occurrences", "topic", "partition",
+            "offset", "bytes", "detail", "firstAt", "lastAt"})
     public record DeadLetterSchema(
             String cluster,
             @Schema(allowableValues = {"unauthenticated", "unparseable", "unstorable"}) String reason,
@@ -171,19 +174,20 @@ public class StatusController {
     }
 
     /** The shape of one proxy's status, for the OpenAPI document. */
-    @Schema(name = "ProxyStatus")
+    @Schema(name = "ProxyStatus", requiredProperties = {"node", "state", "error", "connectedAt", "types"})
     public record ProxyStatusSchema(
             @Schema(example = "frontend-7d9f", description = "the proxy's xDS node id") String node,
             @Schema(allowableValues = {"SYNCED", "STALE", "NACKED"}) String state,
-            @Schema(description = "the NACK's error; null unless NACKED") String error,
-            String connectedAt,
+            @Schema(description = "the NACK's error; null unless NACKED", nullable = true) String error,
+            @Schema(nullable = true) String connectedAt,
             @Schema(description = "per resource type: typeUrl, ackedVersion, sentVersion, nackedVersion, error")
             List<Map<String, String>> types) {
     }
 
     /** The shape of a tenant's status, for the OpenAPI document. */
-    @Schema(name = "TenantStatus")
+    @Schema(name = "TenantStatus", requiredProperties = {"tenant", "revision", "staleAfterSeconds", "clusters"})
     public record TenantStatusSchema(String tenant, String revision, long staleAfterSeconds,
-                                     PublishFailureSchema publishFailure, List<ClusterStatusSchema> clusters) {
+                                     @Schema(description = "absent while publishing works") PublishFailureSchema publishFailure,
+                                     List<ClusterStatusSchema> clusters) {
     }
 }

@@ -53,7 +53,7 @@ public class TenantController {
     @Operation(operationId = "createTenant", summary = "Creates a tenant (operator only).")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
     @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> create(Principal principal, @Body String body) {
         Access.requireOperator(principal);
         List<Violation> violations = new ArrayList<>();
@@ -75,7 +75,7 @@ public class TenantController {
     @Get("/{tenant}")
     @Operation(operationId = "getTenant", summary = "Reads a tenant and its revision.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.Tenant.class)))
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> get(Principal principal, String tenant) {
         Access.require(principal, tenant, Permission.READ);
         return JsonResponses.ok(write(tenants.require(tenant)));
@@ -85,7 +85,7 @@ public class TenantController {
     @Operation(operationId = "deleteTenant", summary = "Deletes a tenant and everything it owns (operator only); its"
             + " agents lose their Kafka access and its topics are deleted by the distributors' sweep.")
     @ApiResponse(responseCode = "204", description = "deleted")
-    @ApiResponse(responseCode = "4XX", description = "refused: problem+json naming the code and each bad field", content = @Content(mediaType = Problems.CONTENT_TYPE, schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> delete(Principal principal, String tenant) {
         Access.requireOperator(principal);
         Tenant deleted = tenants.delete(tenant);

@@ -2,9 +2,9 @@ package dev.fedmesh.controlapi.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
-import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.store.Page;
 import dev.fedmesh.controlapi.store.Tenant;
 import dev.fedmesh.controlapi.store.TenantStore;
@@ -47,7 +47,6 @@ import java.util.List;
 @Controller("/api/v1/tenants/{tenant}/tokens")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class TokenController {
-    private static final String REFUSED = "refused: problem+json naming the code and each bad field";
     private final TenantStore tenants;
     private final TokenStore tokens;
     private final Duration maxTtl;
@@ -66,10 +65,11 @@ public class TokenController {
             + "Needs an owner or admin token; only an owner mints owner tokens.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = MintRequest.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
     @ApiResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = TokenShape.class)))
-    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
-            schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> mint(Principal principal, String tenant, @Body String body,
                                      @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
@@ -93,8 +93,7 @@ public class TokenController {
             + "never a secret.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = TokenList.class)))
-    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
-            schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> list(Principal principal, String tenant, @Nullable @QueryValue Integer limit,
                                      @Nullable @QueryValue String pageToken) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
@@ -107,8 +106,7 @@ public class TokenController {
     @Operation(operationId = "getToken", summary = "One token, never its secret.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = TokenShape.class)))
-    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
-            schema = @Schema(implementation = Schemas.Problem.class)))
+    @ProblemResponses
     public HttpResponse<String> get(Principal principal, String tenant, String id) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         Tenant owner = tenants.require(tenant);
@@ -121,8 +119,9 @@ public class TokenController {
     @Delete("/{id}")
     @Operation(operationId = "revokeToken", summary = "Revokes a token at once; only an owner revokes owner tokens.")
     @ApiResponse(responseCode = "204", description = "revoked (or already so)")
-    @ApiResponse(responseCode = "4XX", description = REFUSED, content = @Content(mediaType = Problems.CONTENT_TYPE,
-            schema = @Schema(implementation = Schemas.Problem.class)))
+    @ApiResponse(responseCode = "200", description = "dryRun=true: what each cluster would get; nothing was written",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Schemas.DryRun.class)))
+    @ProblemResponses
     public HttpResponse<String> revoke(Principal principal, String tenant, String id, @Nullable @QueryValue Boolean dryRun) {
         Access.require(principal, tenant, Permission.MANAGE_TOKENS);
         return TenantWrites.delete(tenants, tenant, principal, dryRun, change -> tokens.revoke(change, id,
@@ -130,7 +129,7 @@ public class TokenController {
     }
 
     /** The mint request's shape, for the OpenAPI document. */
-    @Schema(name = "TokenMintRequest", description = "give expiresIn or expiresAt, or neither for the longest lifetime allowed")
+    @Schema(name = "TokenMintRequest", requiredProperties = {"name", "role"}, description = "give expiresIn or expiresAt, or neither for the longest lifetime allowed")
     record MintRequest(
             @Schema(example = "ci", description = "a DNS label: 1-63 lowercase letters, digits and '-'") String name,
             @Schema(allowableValues = {"owner", "admin", "editor", "viewer"}) String role,
@@ -139,22 +138,22 @@ public class TokenController {
     }
 
     /** A token's shape, for the OpenAPI document. */
-    @Schema(name = "Token")
+    @Schema(name = "Token", requiredProperties = {"id", "name", "role", "createdBy", "createdAt"})
     record TokenShape(
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String id,
             @Schema(example = "ci") String name,
             @Schema(allowableValues = {"owner", "admin", "editor", "viewer"}) String role,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdBy,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY) String createdAt,
-            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "null: never") String expiresAt,
-            @Schema(accessMode = Schema.AccessMode.READ_ONLY) String revokedAt,
-            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "to the minute") String lastUsedAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "absent: never") String expiresAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "absent while not revoked") String revokedAt,
+            @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "to the minute; absent while never used") String lastUsedAt,
             @Schema(accessMode = Schema.AccessMode.READ_ONLY, description = "the secret: in the mint answer only, never again")
             String token) {
     }
 
     /** The token list's shape, for the OpenAPI document. */
-    @Schema(name = "TokenList")
+    @Schema(name = "TokenList", requiredProperties = "items")
     record TokenList(List<TokenShape> items, @Schema(description = "absent on the last page") String nextPageToken) {
     }
 }

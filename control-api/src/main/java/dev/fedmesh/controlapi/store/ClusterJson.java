@@ -78,15 +78,22 @@ public final class ClusterJson {
     public static ObjectNode write(Cluster cluster) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
         json.put("name", cluster.name());
-        json.put("region", cluster.region());
-        json.put("zone", cluster.zone());
-        json.put("network", cluster.network());
-        json.put(GATEWAY, cluster.eastWestGateway());
+        putIfSet(json, "region", cluster.region());
+        putIfSet(json, "zone", cluster.zone());
+        putIfSet(json, "network", cluster.network());
+        putIfSet(json, GATEWAY, cluster.eastWestGateway());
         json.set("labels", PolicyJson.writeLabels(cluster.labels()));
         json.put("resourceVersion", String.valueOf(cluster.resourceVersion()));
         json.put("createdAt", cluster.createdAt().toString());
         json.put("updatedAt", cluster.updatedAt().toString());
         return json;
+    }
+
+    /** Absent, not null: the OpenAPI document's contract for a field that is not set. */
+    private static void putIfSet(ObjectNode json, String field, String value) {
+        if (value != null) {
+            json.put(field, value);
+        }
     }
 
     public static String toText(Cluster cluster) {

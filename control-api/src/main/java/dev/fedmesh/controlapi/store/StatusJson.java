@@ -1,9 +1,7 @@
 package dev.fedmesh.controlapi.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.policy.document.PolicyJson;
 
@@ -36,9 +34,7 @@ public final class StatusJson {
         counts.put("synced", status.proxyCounts().synced());
         counts.put("stale", status.proxyCounts().stale());
         counts.put("nacked", status.proxyCounts().nacked());
-        if (status.applyFailure() == null) {
-            json.putNull("applyFailure");
-        } else {
+        if (status.applyFailure() != null) {
             ObjectNode failure = json.putObject("applyFailure");
             failure.put("revision", String.valueOf(status.applyFailure().revision()));
             failure.put("error", status.applyFailure().error());
@@ -54,24 +50,23 @@ public final class StatusJson {
             entry.put("connectedAt", text(proxy.connectedAt()));
             entry.set("types", PolicyJson.parse(proxy.typesJson()));
         }
-        json.set("publishFailure", publishFailure(status.publishFailure()));
+        putPublishFailure(json, status.publishFailure());
         json.set("notEnforced", NotEnforcedJson.write(status.notEnforced(), true));
         return json;
     }
 
-    /** Why the tenant's changes are not being published: null while they are. */
-    public static JsonNode publishFailure(TenantPublishFailure failure) {
+    /** Why the tenant's changes are not being published, as {@code publishFailure}; absent while they are. */
+    public static void putPublishFailure(ObjectNode owner, TenantPublishFailure failure) {
         if (failure == null) {
-            return NullNode.getInstance();
+            return;
         }
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        ObjectNode json = owner.putObject("publishFailure");
         json.put("code", failure.code());
         json.put("message", failure.message());
         json.put("failingSince", text(failure.failingSince()));
         json.put("attempts", failure.attempts());
         json.put("lastAttemptAt", text(failure.lastAttemptAt()));
         json.put("nextAttemptAt", text(failure.nextAttemptAt()));
-        return json;
     }
 
     /** The records of a tenant's agents that were not taken, as the REST API answers them. */

@@ -80,9 +80,9 @@ public final class TokenJson {
         json.put("role", roleName(token.role()));
         json.put("createdBy", token.createdBy());
         json.put("createdAt", token.createdAt().toString());
-        json.put("expiresAt", text(token.expiresAt()));
-        json.put("revokedAt", text(token.revokedAt()));
-        json.put("lastUsedAt", text(token.lastUsedAt()));
+        putIfSet(json, "expiresAt", token.expiresAt());
+        putIfSet(json, "revokedAt", token.revokedAt());
+        putIfSet(json, "lastUsedAt", token.lastUsedAt());
         return json;
     }
 
@@ -120,7 +120,10 @@ public final class TokenJson {
         return duration.toHours() % 24 == 0 ? duration.toDays() + "d" : duration.toMinutes() + "m";
     }
 
-    private static String text(OffsetDateTime time) {
-        return time == null ? null : time.toString();
+    /** Absent, not null: the OpenAPI document's contract for a time that is not set. */
+    private static void putIfSet(ObjectNode json, String field, OffsetDateTime time) {
+        if (time != null) {
+            json.put(field, time.toString());
+        }
     }
 }

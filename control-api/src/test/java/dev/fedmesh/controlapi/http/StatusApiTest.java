@@ -96,7 +96,7 @@ class StatusApiTest {
         rows.published(id, "east", 2, CONFIG_A);
         String tooLarge = "the config of cluster 'east' of tenant '" + tenant + "' is 1203455 bytes as a Kafka record,"
                 + " over the limit of 1048576 bytes";
-        assertThat(get("/api/v1/tenants/" + tenant + "/status").get("publishFailure").isNull()).isTrue();
+        assertThat(get("/api/v1/tenants/" + tenant + "/status").has("publishFailure")).isFalse();
 
         rows.publishFailed(id, "config_too_large", tooLarge, 3);
         JsonNode status = get("/api/v1/tenants/" + tenant + "/status");
@@ -116,8 +116,8 @@ class StatusApiTest {
                 .as("what east was last given stays shown").isEqualTo("2");
 
         rows.publishedAgain(id);
-        assertThat(get("/api/v1/tenants/" + tenant + "/status").get("publishFailure").isNull()).isTrue();
-        assertThat(get("/api/v1/tenants/" + tenant + "/clusters/west/status").get("publishFailure").isNull()).isTrue();
+        assertThat(get("/api/v1/tenants/" + tenant + "/status").has("publishFailure")).isFalse();
+        assertThat(get("/api/v1/tenants/" + tenant + "/clusters/west/status").has("publishFailure")).isFalse();
     }
 
     @Test
