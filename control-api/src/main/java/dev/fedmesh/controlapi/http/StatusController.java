@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fedmesh.controlapi.auth.Access;
 import dev.fedmesh.controlapi.auth.Permission;
 import dev.fedmesh.controlapi.auth.Principal;
+import dev.fedmesh.controlapi.http.openapi.Schemas;
 import dev.fedmesh.controlapi.store.StatusJson;
 import dev.fedmesh.controlapi.store.StatusOfCluster;
 import dev.fedmesh.controlapi.store.StatusStore;
