@@ -63,18 +63,8 @@ public final class Benchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings settings;
-        try {
-            settings = Settings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(args.length > 0 && args[0].equals("--help") ? 0 : 2);
-            return;
-        }
-        Files.createDirectories(settings.out());
-        // Before the first logger: fedmesh's own log goes to a file, keeping stdout for the table.
-        System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
-        System.setProperty("fedmesh.bench.log", settings.out().resolve("fedmesh-bench.log").toString());
+        Settings settings = Options.parseOrExit(args, Settings::parse);
+        Options.logTo(settings.out(), "fedmesh-bench.log");
         Report report = run(settings);
         report.print(System.out);
         report.writeCsv(settings.out().resolve("benchmarks.csv"));

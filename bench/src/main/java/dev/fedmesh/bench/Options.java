@@ -61,4 +61,25 @@ public final class Options {
         String value = values.get(name);
         return value == null ? otherwise : Path.of(value);
     }
+
+    /** The settings {@code parse} reads from {@code args}; when it refuses them, says why and exits (0 for --help). */
+    public static <S> S parseOrExit(String[] args, java.util.function.Function<String[], S> parse) {
+        try {
+            return parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(args.length > 0 && args[0].equals("--help") ? 0 : 2);
+            throw e;
+        }
+    }
+
+    /**
+     * Sends fedmesh's own log to {@code log} under {@code out}, keeping stdout for the table; call it
+     * before the first logger is made.
+     */
+    public static void logTo(java.nio.file.Path out, String log) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(out);
+        System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
+        System.setProperty("fedmesh.bench.log", out.resolve(log).toString());
+    }
 }

@@ -62,18 +62,8 @@ public final class DataPlaneBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings settings;
-        try {
-            settings = Settings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(args.length > 0 && args[0].equals("--help") ? 0 : 2);
-            return;
-        }
-        Files.createDirectories(settings.out());
-        // Before the first logger: fedmesh's own log goes to a file, keeping stdout for the table.
-        System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
-        System.setProperty("fedmesh.bench.log", settings.out().resolve("fedmesh-dataplane.log").toString());
+        Settings settings = Options.parseOrExit(args, Settings::parse);
+        Options.logTo(settings.out(), "fedmesh-dataplane.log");
         DataPlaneReport report = run(settings);
         Path written = settings.out().resolve("dataplane.txt");
         try (PrintStream file = new PrintStream(Files.newOutputStream(written), true, StandardCharsets.UTF_8)) {

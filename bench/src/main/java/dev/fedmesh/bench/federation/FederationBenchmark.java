@@ -76,18 +76,8 @@ public final class FederationBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings settings;
-        try {
-            settings = Settings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(args.length > 0 && args[0].equals("--help") ? 0 : 2);
-            return;
-        }
-        Files.createDirectories(settings.out());
-        // Before the first logger: fedmesh's own log goes to a file, keeping stdout for the table.
-        System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
-        System.setProperty("fedmesh.bench.log", settings.out().resolve("fedmesh-federation-bench.log").toString());
+        Settings settings = Options.parseOrExit(args, Settings::parse);
+        Options.logTo(settings.out(), "fedmesh-federation-bench.log");
         FederationReport report = run(settings);
         report.print(System.out);
         Path json = settings.out().resolve("benchmarks-federation.json");
