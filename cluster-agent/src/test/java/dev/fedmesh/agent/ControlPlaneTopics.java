@@ -131,6 +131,10 @@ public final class ControlPlaneTopics implements AutoCloseable {
         long deadline = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                // The agent's inventory shares the topic under a kind header; a status report has none.
+                if (record.headers().lastHeader(KafkaTopics.RECORD_KIND_HEADER) != null) {
+                    continue;
+                }
                 ClusterStatus report = ClusterStatus.parseFrom(record.value());
                 reports.add(report);
                 if (expected.test(report)) {
