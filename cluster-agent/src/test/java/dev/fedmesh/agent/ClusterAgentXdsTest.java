@@ -4,6 +4,12 @@ import static dev.fedmesh.agent.Configs.SERVICE;
 import static dev.fedmesh.agent.Configs.greeterSplit;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fedmesh.api.v1.DesiredConfig;
+import dev.fedmesh.api.v1.Policy;
+import dev.fedmesh.api.v1.TrafficRouteMatch;
+import dev.fedmesh.api.v1.TrafficRouteRule;
+import dev.fedmesh.api.v1.TrafficRouteSpec;
+import dev.fedmesh.api.v1.WeightedSubset;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.trust.signing.ConfigSigningKey;
 import dev.fedmesh.trust.signing.ConfigVerifier;
@@ -11,6 +17,8 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +35,8 @@ class ClusterAgentXdsTest {
     private static final String TENANT = "acme";
     private static final String CLUSTER = "eu-west-1";
     private static final int CALLS = 1000;
+    /** Longer than a cluster no longer named is served on (the agent's RetiringClusters.LINGER, 10 s). */
+    private static final Duration PAST_RETIREMENT = Duration.ofSeconds(12);
 
     @TempDir
     Path stateDir;
@@ -93,6 +103,83 @@ class ClusterAgentXdsTest {
                 ProxylessClients.close(channel);
             }
         }
+    }
+
+    @Test
+    void routeMovedBackToASubsetItsClientsHadDroppedReachesItAgain() throws Exception {
+        try (ClusterAgent agent = ClusterAgent.start(settings())) {
+            registerBackends(agent);
+            agent.offer(greeterSplit(TENANT, CLUSTER, 1, 100, 0));
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.awaitOnly(Set.of("v1"), 20);
+
+                // The route leaves v1: its cluster is served on while it retires, then removed.
+                assertThat(agent.offer(onlyV2(2))).isTrue();
+                traffic.awaitOnly(Set.of("v2"), 20);
+                Thread.sleep(PAST_RETIREMENT.toMillis());
+                traffic.awaitOnly(Set.of("v2"), 20);
+
+                // Back to v1: its cluster and endpoints are new to the client again, and it gets them.
+                assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 3, 100, 0))).isTrue();
+                traffic.awaitOnly(Set.of("v1"), 20);
+                assertThat(traffic.sample(100)).containsOnlyKeys("v1");
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    @Test
+    void ruleMovedBackToASubsetItsClientsHadDroppedReachesItAgain() throws Exception {
+        String method = "/grpc.testing.SimpleService/UnaryRpc";
+        try (ClusterAgent agent = ClusterAgent.start(settings())) {
+            registerBackends(agent);
+            agent.offer(rules(1, rule("/grpc.testing.SimpleService/", "v1")));
+            ManagedChannel channel = ProxylessClients.channel("localhost:" + agent.xdsPort(), "node-a", SERVICE);
+            try {
+                Traffic traffic = new Traffic(channel);
+                traffic.awaitOnly(Set.of("v1"), 20);
+
+                // No rule matches the calls: they reach the whole service, and the v1 subset retires.
+                assertThat(agent.offer(rules(2, rule(method + "Other", "v2")))).isTrue();
+                traffic.awaitAnswerFrom("v2");
+                Thread.sleep(PAST_RETIREMENT.toMillis());
+                assertThat(traffic.sample(20)).containsOnlyKeys("v1", "v2");
+
+                assertThat(agent.offer(rules(3, rule(method + "Other", "v2"), rule("/grpc.testing.SimpleService/", "v1"))))
+                        .isTrue();
+                traffic.awaitOnly(Set.of("v1"), 20);
+            } finally {
+                ProxylessClients.close(channel);
+            }
+        }
+    }
+
+    private static TrafficRouteRule rule(String pathPrefix, String version) {
+        return TrafficRouteRule.newBuilder()
+                .setMatch(TrafficRouteMatch.newBuilder().setPathPrefix(pathPrefix))
+                .addSplit(WeightedSubset.newBuilder().putLabels("version", version).setWeight(100))
+                .build();
+    }
+
+    /** Revision {@code revision} of the greeter route with {@code rules} only. */
+    private static DesiredConfig rules(long revision, TrafficRouteRule... rules) {
+        DesiredConfig split = greeterSplit(TENANT, CLUSTER, revision, 0, 100);
+        Policy route = split.getPolicies(0);
+        return split.toBuilder()
+                .setPolicies(0, route.toBuilder().setTrafficRoute(TrafficRouteSpec.newBuilder().addAllRules(List.of(rules))))
+                .build();
+    }
+
+    /** Revision {@code revision} of the greeter route with its v1 split gone, not merely weighted 0. */
+    private static DesiredConfig onlyV2(long revision) {
+        DesiredConfig split = greeterSplit(TENANT, CLUSTER, revision, 0, 100);
+        Policy route = split.getPolicies(0);
+        return split.toBuilder()
+                .setPolicies(0, route.toBuilder().setTrafficRoute(route.getTrafficRoute().toBuilder().removeSplit(0)))
+                .build();
     }
 
     @Test
