@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The agent against a real proxyless gRPC xDS client and real gRPC backends, with Kafka
@@ -35,8 +37,6 @@ class ClusterAgentXdsTest {
     private static final String TENANT = "acme";
     private static final String CLUSTER = "eu-west-1";
     private static final int CALLS = 1000;
-    /** Longer than a cluster no longer named is served on (the agent's RetiringClusters.LINGER, 10 s). */
-    private static final Duration PAST_RETIREMENT = Duration.ofSeconds(12);
 
     @TempDir
     Path stateDir;
@@ -105,8 +105,14 @@ class ClusterAgentXdsTest {
         }
     }
 
-    @Test
-    void routeMovedBackToASubsetItsClientsHadDroppedReachesItAgain() throws Exception {
+    /**
+     * A route leaves subset v1, and comes back to it while v1's cluster still retires (no cluster
+     * changed for the client in between, only its subscriptions), or once it retired (12 s: past the
+     * agent's 10 s RetiringClusters.LINGER).
+     */
+    @ParameterizedTest(name = "back after {0} s")
+    @ValueSource(ints = {0, 12})
+    void routeMovedBackToASubsetItsClientsHadDroppedReachesItAgain(int pauseSeconds) throws Exception {
         try (ClusterAgent agent = ClusterAgent.start(settings())) {
             registerBackends(agent);
             agent.offer(greeterSplit(TENANT, CLUSTER, 1, 100, 0));
@@ -115,13 +121,10 @@ class ClusterAgentXdsTest {
                 Traffic traffic = new Traffic(channel);
                 traffic.awaitOnly(Set.of("v1"), 20);
 
-                // The route leaves v1: its cluster is served on while it retires, then removed.
                 assertThat(agent.offer(onlyV2(2))).isTrue();
                 traffic.awaitOnly(Set.of("v2"), 20);
-                Thread.sleep(PAST_RETIREMENT.toMillis());
-                traffic.awaitOnly(Set.of("v2"), 20);
+                Thread.sleep(Duration.ofSeconds(pauseSeconds).toMillis());
 
-                // Back to v1: its cluster and endpoints are new to the client again, and it gets them.
                 assertThat(agent.offer(greeterSplit(TENANT, CLUSTER, 3, 100, 0))).isTrue();
                 traffic.awaitOnly(Set.of("v1"), 20);
                 assertThat(traffic.sample(100)).containsOnlyKeys("v1");
@@ -131,8 +134,10 @@ class ClusterAgentXdsTest {
         }
     }
 
-    @Test
-    void ruleMovedBackToASubsetItsClientsHadDroppedReachesItAgain() throws Exception {
+    /** As above, with path rules, and calls no rule matches sent to the whole service meanwhile. */
+    @ParameterizedTest(name = "back after {0} s")
+    @ValueSource(ints = {0, 12})
+    void ruleMovedBackToASubsetItsClientsHadDroppedReachesItAgain(int pauseSeconds) throws Exception {
         String method = "/grpc.testing.SimpleService/UnaryRpc";
         try (ClusterAgent agent = ClusterAgent.start(settings())) {
             registerBackends(agent);
@@ -145,7 +150,7 @@ class ClusterAgentXdsTest {
                 // No rule matches the calls: they reach the whole service, and the v1 subset retires.
                 assertThat(agent.offer(rules(2, rule(method + "Other", "v2")))).isTrue();
                 traffic.awaitAnswerFrom("v2");
-                Thread.sleep(PAST_RETIREMENT.toMillis());
+                Thread.sleep(Duration.ofSeconds(pauseSeconds).toMillis());
                 assertThat(traffic.sample(20)).containsOnlyKeys("v1", "v2");
 
                 assertThat(agent.offer(rules(3, rule(method + "Other", "v2"), rule("/grpc.testing.SimpleService/", "v1"))))

@@ -96,10 +96,10 @@ class TrafficRouteRulesThroughTheApiTest {
                    {"match": {"path": {"exact": "/fedmesh.sample.v1.Greeter/SayGoodbye"}},
                     "split": [{"subset": {"version": "v2"}, "weight": 100}]},
                    {"match": {"headers": [{"name": "x-canary", "present": true}]},
-                    "split": [{"subset": {"version": "v2"}, "weight": 100}]}]}}""",
-                () -> allServedBy("yes", "v2") && versions(null).containsKey("v1"));
+                    "split": [{"subset": {"version": "v1"}, "weight": 100}]}]}}""",
+                () -> allServedBy("yes", "v1") && versions(null).containsKey("v2"));
 
-        assertThat(versions("yes")).as("calls the header rule matches").containsOnlyKeys("v2");
+        assertThat(versions("yes")).as("calls the header rule matches").containsOnlyKeys("v1");
         assertThat(versions(null)).as("calls no rule matches, round robin over the whole service")
                 .containsEntry("v1", CALLS / 2).containsEntry("v2", CALLS / 2);
     }

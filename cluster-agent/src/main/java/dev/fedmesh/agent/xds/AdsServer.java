@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +65,12 @@ public final class AdsServer implements AutoCloseable {
         Optional<ClientAuthenticatingTls> authenticating = tls.map(ClientAuthenticatingTls::start);
         ServerCredentials credentials = authenticating.map(ClientAuthenticatingTls::credentials)
                 .orElseGet(InsecureServerCredentials::create);
-        V3DiscoveryServer discovery = new V3DiscoveryServer(List.copyOf(callbacks), new HeldResourcesWatcher(cache));
+        HeldResourcesWatcher watcher = new HeldResourcesWatcher(cache);
+        // The watcher learns from each request what the proxy holds before any other callback may refuse it.
+        List<DiscoveryServerCallbacks> all = new ArrayList<>();
+        all.add(watcher);
+        all.addAll(callbacks);
+        V3DiscoveryServer discovery = new V3DiscoveryServer(all, watcher);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
                 .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
                         new ClientAddressInterceptor()))
