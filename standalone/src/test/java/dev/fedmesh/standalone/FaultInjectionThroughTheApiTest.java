@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -138,6 +139,45 @@ class FaultInjectionThroughTheApiTest {
 
         assertThat(code).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(greeter.received()).isZero();
+    }
+
+    /**
+     * A fault for subset v2 disturbs the calls a route sends to v2, and none of those it sends to
+     * v1. Of n = 400 calls split evenly, the aborted share lies within t = √(ln(2e9) / (2n)) ≈ 0.16
+     * of one half but for a chance below 1e-9.
+     */
+    @Test
+    void aSubsetsFaultDisturbsTheCallsARouteSendsToThatSubsetAndNoOthers() throws Exception {
+        mesh = OneClusterMesh.start(getClass(), dir);
+        ScriptedGreeter v1 = mesh.greeter("v1", Map.of("version", "v1"));
+        ScriptedGreeter v2 = mesh.greeter("v2", Map.of("version", "v2"));
+        mesh.apply("greeter-split", """
+                {"kind": "TrafficRoute", "target": {"service": "greeter"},
+                 "spec": {"split": [{"subset": {"version": "v1"}, "weight": 50},
+                                    {"subset": {"version": "v2"}, "weight": 50}]}}""");
+        mesh.apply("greeter-v2-down", """
+                {"kind": "FaultInjection", "target": {"service": "greeter", "subset": {"version": "v2"}},
+                 "spec": {"abort": {"grpcStatus": "RESOURCE_EXHAUSTED", "percentage": 100}}}""");
+        ManagedChannel caller = mesh.caller("client-east");
+        Await.until(() -> outcome(call(caller, "until-aborted", Duration.ofSeconds(20))) == Outcome.ABORTED,
+                "the client to abort a call the route sends to v2");
+
+        int v1Before = v1.received();
+        int v2Before = v2.received();
+        int calls = 400;
+        int aborted = 0;
+        int answered = 0;
+        for (int i = 0; i < calls; i++) {
+            Outcome outcome = outcome(call(caller, "call-" + i, Duration.ofSeconds(20)));
+            aborted += outcome == Outcome.ABORTED ? 1 : 0;
+            answered += outcome == Outcome.ANSWERED ? 1 : 0;
+        }
+
+        assertThat(answered + aborted).as("every call answered or aborted").isEqualTo(calls);
+        assertThat(v2.received() - v2Before).as("calls reaching v2").isZero();
+        assertThat(v1.received() - v1Before).as("calls reaching v1, all answered").isEqualTo(answered);
+        double bound = Math.sqrt(Math.log(2 / FALSE_FAILURE) / (2.0 * calls));
+        assertThat((double) aborted / calls).as("aborted share of %d calls", calls).isBetween(0.5 - bound, 0.5 + bound);
     }
 
     private enum Outcome { ANSWERED, DELAYED, ABORTED, OTHER }

@@ -47,9 +47,14 @@ final class OneClusterMesh implements AutoCloseable {
 
     /** Starts a greeter endpoint named {@code name} in east; it stops with the mesh. */
     ScriptedGreeter greeter(String name) {
+        return greeter(name, Map.of());
+    }
+
+    /** Starts a greeter endpoint named {@code name}, labelled {@code labels}, in east; it stops with the mesh. */
+    ScriptedGreeter greeter(String name, Map<String, String> labels) {
         ScriptedGreeter greeter = ScriptedGreeter.start(name);
         under.stopAtEnd(greeter);
-        agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(), Map.of()));
+        agent.inventory().register(new ServiceEndpoint("greeter", "127.0.0.1", greeter.port(), labels));
         return greeter;
     }
 

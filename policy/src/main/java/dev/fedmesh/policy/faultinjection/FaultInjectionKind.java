@@ -58,8 +58,9 @@ public final class FaultInjectionKind implements PolicyKind<FaultInjection> {
                 parts.add(new Unenforced(plane, "from", "a fault cannot be narrowed to some callers yet: this policy injects nothing"));
             }
             if (subset) {
-                parts.add(new Unenforced(plane, "target.subset",
-                        "a fault cannot be narrowed to a subset yet: this policy injects nothing; target the whole service"));
+                parts.add(new Unenforced(plane, "target.subset", "a subset's fault disturbs only the calls a"
+                        + " TrafficRoute sends to that subset (a split whose labels include these); calls sent to the"
+                        + " whole service are not disturbed, even those that reach the subset's endpoints"));
             }
         }
         return parts;

@@ -68,7 +68,9 @@ import java.util.stream.Collectors;
  *
  * <p><b>Outbound</b>: per service the workload calls ({@link SidecarWorkload#upstreams()}), a
  * Listener {@code outbound|<service>} at 127.0.0.1:{@code <local port>} whose HttpConnectionManager
- * takes, over RDS, the very RouteConfiguration {@code <service>} proxyless gRPC clients get, and so
+ * runs the service's FaultInjection filter, as a proxyless client's listener does (a fault is injected
+ * once, by the caller), and takes, over RDS, the very RouteConfiguration {@code <service>} proxyless
+ * gRPC clients get (with any subset's faults on its weighted clusters), and so
  * the very EDS clusters and endpoints: the mesh's routes, clusters and endpoints are served to the
  * sidecar as {@link ProxyConfigTranslator} made them, each cluster only given what an Envoy needs
  * beyond a gRPC client: HTTP/2 or HTTP/1.1 as the application spoke it, and its mTLS certificates
@@ -124,7 +126,7 @@ public final class EnvoySidecar {
         listeners.add(inbound(workload, trustDomain, identity, policies));
         new TreeMap<>(workload.upstreams()).forEach((service, port) -> {
             if (services.contains(service)) {
-                listeners.add(outbound(service, port));
+                listeners.add(outbound(service, port, policies));
             }
         });
         listeners.sort(Comparator.comparing(Listener::getName));
@@ -146,7 +148,6 @@ public final class EnvoySidecar {
         List<HttpFilter> filters = new ArrayList<>();
         filters.addAll(TrafficPermissionTranslator.httpFilters(workload.service(), trustDomain, policies));
         filters.addAll(RateLimitTranslator.httpFilters(workload.service(), workload.labels(), trustDomain, policies));
-        FaultInjectionTranslator.httpFilter(workload.service(), policies).ifPresent(filters::add);
         filters.add(router());
         return filters;
     }
@@ -205,14 +206,15 @@ public final class EnvoySidecar {
                 .build();
     }
 
-    private static Listener outbound(String service, int port) {
+    private static Listener outbound(String service, int port, List<Policy> policies) {
         String name = outboundListenerName(service);
-        HttpConnectionManager manager = HttpConnectionManager.newBuilder()
+        HttpConnectionManager.Builder manager = HttpConnectionManager.newBuilder()
                 .setStatPrefix(name)
                 .setCodecType(HttpConnectionManager.CodecType.AUTO)
-                .setRds(Rds.newBuilder().setConfigSource(ProxyConfigTranslator.ads()).setRouteConfigName(service))
-                .addHttpFilters(router())
-                .build();
+                .setRds(Rds.newBuilder().setConfigSource(ProxyConfigTranslator.ads()).setRouteConfigName(service));
+        // The caller injects a service's faults, as a proxyless caller does: once, whatever the callee runs.
+        FaultInjectionTranslator.httpFilter(service, policies).ifPresent(manager::addHttpFilters);
+        manager.addHttpFilters(router());
         return Listener.newBuilder()
                 .setName(name)
                 .setAddress(socket(LOOPBACK, port))
@@ -221,7 +223,7 @@ public final class EnvoySidecar {
                         .setName(name)
                         .addFilters(Filter.newBuilder()
                                 .setName(ServerListeners.HTTP_CONNECTION_MANAGER)
-                                .setTypedConfig(Any.pack(manager))))
+                                .setTypedConfig(Any.pack(manager.build()))))
                 .build();
     }
 

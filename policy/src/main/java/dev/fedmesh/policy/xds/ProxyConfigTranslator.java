@@ -123,7 +123,11 @@ public final class ProxyConfigTranslator {
             ServiceRoute route = TrafficRouteTranslator.route(service, config.getPoliciesList())
                     .orElseGet(() -> ServiceRoute.wholeService(service));
             listeners.add(listener(service, config.getPoliciesList()));
-            routes.add(routeConfiguration(service, withRetryAndTimeout(service, route.routes(), config.getPoliciesList())));
+            Map<String, Map<String, String>> selectors = new TreeMap<>();
+            route.subsets().forEach(subset -> selectors.put(subset.clusterName(), subset.selector()));
+            routes.add(routeConfiguration(service, FaultInjectionTranslator.withSubsetFaults(service,
+                    withRetryAndTimeout(service, route.routes(), config.getPoliciesList()),
+                    cluster -> selectors.getOrDefault(cluster, Map.of()), config.getPoliciesList())));
             for (EndpointSubset subset : route.subsets()) {
                 subsetsByCluster.putIfAbsent(subset.clusterName(), subset);
             }

@@ -249,18 +249,28 @@ class EnvoySidecarTest {
                 {"kind": "CircuitBreaker", "name": "ledger-limits", "target": {"service": "ledger"},
                  "spec": {"maxRequests": 100, "outlierDetection": {"consecutive5xx": 5}}}""", """
                 {"kind": "FaultInjection", "name": "greeter-chaos", "target": {"service": "greeter"},
-                 "spec": {"abort": {"grpcStatus": "UNAVAILABLE", "percentage": 1}}}"""));
+                 "spec": {"abort": {"grpcStatus": "UNAVAILABLE", "percentage": 1}}}""", """
+                {"kind": "FaultInjection", "name": "ledger-v2-slow", "target": {"service": "ledger", "subset": {"version": "v2"}},
+                 "spec": {"delay": {"duration": "1s", "percentage": 5}}}"""));
         XdsResources sidecar = sidecar(config(policies.toArray(Policy[]::new)));
 
         assertThat(manager(listener(sidecar, "inbound|8080").getFilterChains(0)).getHttpFiltersList())
                 .extracting(HttpFilter::getName)
                 .containsExactly(TrafficPermissionTranslator.DENY_FILTER, "fedmesh.rate-limit.greeter-posts.sources",
-                        "fedmesh.rate-limit.greeter-posts", FaultInjectionTranslator.FAULT_FILTER, ProxyConfigTranslator.ROUTER_FILTER);
+                        "fedmesh.rate-limit.greeter-posts", ProxyConfigTranslator.ROUTER_FILTER);
+        assertThat(outboundFilters(sidecar, "ledger")).as("the caller injects the callee's faults, once; greeter's"
+                        + " are its callers' to inject")
+                .containsExactly(FaultInjectionTranslator.FAULT_FILTER, ProxyConfigTranslator.ROUTER_FILTER);
         assertThat(sidecar.routes()).as("the outbound routes carry the mesh's retries and timeouts")
                 .anySatisfy(route -> assertThat(route.getVirtualHosts(0).getRoutes(0).getRoute().hasRetryPolicy()).isTrue());
         assertThat(sidecar.clusters()).as("the outbound clusters carry the mesh's circuit breakers")
                 .anySatisfy(cluster -> assertThat(cluster.hasCircuitBreakers() && cluster.hasOutlierDetection()).isTrue());
         matchesGolden("all-kinds", sidecar);
+    }
+
+    private static List<String> outboundFilters(XdsResources sidecar, String service) throws Exception {
+        return manager(listener(sidecar, EnvoySidecar.outboundListenerName(service)).getFilterChains(0))
+                .getHttpFiltersList().stream().map(HttpFilter::getName).toList();
     }
 
     private static Policy rateLimit(String name, Map<String, String> subset, List<String> from, RateLimitSpec spec) {
