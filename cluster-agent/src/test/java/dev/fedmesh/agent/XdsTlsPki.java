@@ -5,6 +5,7 @@ import dev.fedmesh.trust.x509.CertificateBuilder;
 import dev.fedmesh.trust.x509.KeyType;
 import dev.fedmesh.trust.x509.Pem;
 import java.io.IOException;
+import java.net.URI;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,13 @@ public final class XdsTlsPki {
     public Leaf client(String proxy) throws IOException {
         KeyPair leafKeys = KeyType.EC_P256.generate();
         return write(proxy, leafKeys, leaf(leafKeys, proxy).extendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+    }
+
+    /** A proxy's client certificate naming the workload {@code spiffeId} (its URI SAN), and its key. */
+    public Leaf client(String proxy, URI spiffeId) throws IOException {
+        KeyPair leafKeys = KeyType.EC_P256.generate();
+        return write(proxy, leafKeys, leaf(leafKeys, proxy).extendedKeyUsage(KeyPurposeId.id_kp_clientAuth)
+                .uriSan(spiffeId));
     }
 
     /** The agent's settings for a listener serving {@code server}'s certificate to clients of this CA. */

@@ -6,6 +6,7 @@ import dev.fedmesh.agent.inventory.EndpointFields;
 import dev.fedmesh.agent.inventory.EndpointSource;
 import dev.fedmesh.agent.inventory.InvalidEndpointException;
 import dev.fedmesh.agent.inventory.LocalInventory;
+import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.AdsServer;
 import dev.fedmesh.api.StatusReportLimits;
 import dev.fedmesh.api.v1.EndpointDataPlane;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Streams announcing the same endpoint (a workload's server and its clients, or a reconnect that
  * overtakes the old stream's close) count once, and the endpoint stays until the last of them closes.
  * Metadata that cannot be taken (a port out of range, a service name that is not a name) is logged
- * once, naming the field, and ignored: the stream is served as any other.
+ * once, naming the field, and ignored: the stream is served as any other. So is an announcement that
+ * the stream's client certificate does not back ({@link #impersonation}).
  */
 public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoCloseable {
 
@@ -64,8 +66,11 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
     @Override
     public void onStreamOpen(long streamId, String typeUrl) {
         Optional<InetAddress> client = AdsServer.clientAddress();
+        Optional<String> identity = AdsServer.clientSpiffeId();
         synchronized (this) {
-            streams.computeIfAbsent(streamId, id -> new Stream()).client = client;
+            Stream stream = streams.computeIfAbsent(streamId, id -> new Stream());
+            stream.client = client;
+            stream.identity = identity;
         }
     }
 
@@ -128,12 +133,20 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
         if (stream.client.isEmpty()) {
             stream.client = AdsServer.clientAddress();
         }
+        if (stream.identity.isEmpty()) {
+            stream.identity = AdsServer.clientSpiffeId();
+        }
         AnnouncedEndpoint announced;
         try {
             announced = EndpointFields.read(metadata, EndpointFields.NODE_METADATA_PREFIX,
                     stream.client.map(InetAddress::getHostAddress));
         } catch (InvalidEndpointException e) {
             warnOnce(nodeId(node), e.getMessage());
+            return;
+        }
+        Optional<String> impersonation = stream.identity.flatMap(id -> impersonation(id, announced));
+        if (impersonation.isPresent()) {
+            warnOnce(nodeId(node), impersonation.get());
             return;
         }
         stream.endpoint = announced.endpoint();
@@ -162,6 +175,31 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
             LOG.info("tenant={} cluster={} the last stream announcing endpoint {} of service {} closed: removed",
                     tenant, cluster, endpoint.address(), endpoint.service());
         }
+    }
+
+    /**
+     * Why a stream whose client certificate names {@code spiffeId} may not announce {@code announced};
+     * empty when it may. A workload announces only the service (and namespace, and service account)
+     * of its own identity, {@code spiffe://<trust domain>/ns/<namespace>/sa/<service>}, the identity
+     * the agent gives that service's workloads: a certificate of one service cannot put endpoints in
+     * another's name. (A certificate naming no SPIFFE id, from an operator's own client CA, is
+     * trusted with any service, as a stream on loopback is.)
+     */
+    static Optional<String> impersonation(String spiffeId, AnnouncedEndpoint announced) {
+        ServiceEndpoint endpoint = announced.endpoint();
+        String namespace = WorkloadSvids.namespaceOf(endpoint);
+        String expected = "/ns/" + namespace + "/sa/" + endpoint.service();
+        int path = spiffeId.indexOf('/', "spiffe://".length());
+        boolean own = path > 0 && spiffeId.substring(path).equals(expected)
+                && (announced.serviceAccount().isEmpty() || announced.serviceAccount().equals(endpoint.service()));
+        if (own) {
+            return Optional.empty();
+        }
+        return Optional.of("its client certificate is " + spiffeId + ", but it announces service '" + endpoint.service()
+                + "' in namespace '" + namespace + "'" + (announced.serviceAccount().isEmpty() ? ""
+                : " with service account '" + announced.serviceAccount() + "'") + ", whose workloads are"
+                + " spiffe://<trust domain>" + expected + ": a workload may announce only its own service; announce"
+                + " the service its certificate names, or give the workload a certificate of " + expected);
     }
 
     /**
@@ -194,6 +232,7 @@ public final class ConnectedWorkloads implements DiscoveryServerCallbacks, AutoC
 
     private static final class Stream {
         private Optional<InetAddress> client = Optional.empty();
+        private Optional<String> identity = Optional.empty();
         private boolean nodeSeen;
         private ServiceEndpoint endpoint;
     }

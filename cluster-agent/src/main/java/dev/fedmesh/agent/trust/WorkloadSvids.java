@@ -51,7 +51,12 @@ public final class WorkloadSvids {
 
     /** The SPIFFE id the agent gives {@code endpoint}'s workload. */
     public static SpiffeId idOf(TrustDomain trustDomain, ServiceEndpoint endpoint) {
-        return trustDomain.workload(endpoint.labels().getOrDefault(NAMESPACE_LABEL, DEFAULT_NAMESPACE), endpoint.service());
+        return trustDomain.workload(namespaceOf(endpoint), endpoint.service());
+    }
+
+    /** The namespace of {@code endpoint}'s SPIFFE id: its label {@value #NAMESPACE_LABEL}, else {@code default}. */
+    public static String namespaceOf(ServiceEndpoint endpoint) {
+        return endpoint.labels().getOrDefault(NAMESPACE_LABEL, DEFAULT_NAMESPACE);
     }
 
     /**

@@ -19,10 +19,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The agent's aggregated discovery service (ADS, xDS v3 state of the world) for the cluster's
@@ -36,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class AdsServer implements AutoCloseable {
 
     private static final Context.Key<InetAddress> CLIENT_ADDRESS = Context.key("fedmesh-ads-client-address");
+    private static final Context.Key<String> CLIENT_SPIFFE_ID = Context.key("fedmesh-ads-client-spiffe-id");
 
     private final Server server;
     private final Optional<ClientAuthenticatingTls> tls;
@@ -116,17 +122,51 @@ public final class AdsServer implements AutoCloseable {
         tls.ifPresent(ClientAuthenticatingTls::close);
     }
 
-    /** Puts each call's remote IP address in its context, where the stream callbacks run. */
+    /**
+     * The SPIFFE id (the {@code spiffe://} URI SAN) of the client certificate presented by the client
+     * of the ADS stream being handled by the calling thread; empty outside a stream's callbacks, on a
+     * plaintext stream, or when the certificate names no SPIFFE id.
+     */
+    public static Optional<String> clientSpiffeId() {
+        return Optional.ofNullable(CLIENT_SPIFFE_ID.get());
+    }
+
+    /** Puts each call's remote IP address and its client certificate's SPIFFE id in its context, where the stream callbacks run. */
     private static final class ClientAddressInterceptor implements ServerInterceptor {
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                           ServerCallHandler<Q, R> next) {
+            Context context = Context.current();
             SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-            if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
-                return next.startCall(call, headers);
+            if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+                context = context.withValue(CLIENT_ADDRESS, inet.getAddress());
             }
-            return Contexts.interceptCall(Context.current().withValue(CLIENT_ADDRESS, inet.getAddress()), call,
-                    headers, next);
+            SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            Optional<String> spiffeId = session == null ? Optional.empty() : spiffeId(session);
+            if (spiffeId.isPresent()) {
+                context = context.withValue(CLIENT_SPIFFE_ID, spiffeId.get());
+            }
+            return Contexts.interceptCall(context, call, headers, next);
+        }
+
+        private static Optional<String> spiffeId(SSLSession session) {
+            try {
+                Certificate[] chain = session.getPeerCertificates();
+                if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)
+                        || leaf.getSubjectAlternativeNames() == null) {
+                    return Optional.empty();
+                }
+                for (List<?> name : leaf.getSubjectAlternativeNames()) {
+                    // GeneralName 6: uniformResourceIdentifier.
+                    if (name.size() == 2 && Integer.valueOf(6).equals(name.get(0)) && name.get(1) instanceof String uri
+                            && uri.startsWith("spiffe://")) {
+                        return Optional.of(uri);
+                    }
+                }
+                return Optional.empty();
+            } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
+                return Optional.empty();
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import static dev.fedmesh.agent.registration.GreeterAgent.call;
 import static dev.fedmesh.agent.registration.GreeterAgent.greeterMetadata;
 import static dev.fedmesh.agent.registration.GreeterAgent.settings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -17,6 +18,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import dev.fedmesh.agent.ClusterAgent;
+import dev.fedmesh.agent.XdsTlsPki;
 import dev.fedmesh.agent.inventory.EndpointSource;
 import dev.fedmesh.agent.inventory.LocalEndpoint;
 import dev.fedmesh.api.v1.EndpointDataPlane;
@@ -33,11 +35,15 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +195,45 @@ class RegistrationByConnectingTest {
         assertThat(warnings.get(1)).contains("greeter-bad-name", "fedmesh.service", "Greeter_2", "lowercase");
     }
 
+    /**
+     * Over mutual TLS, a workload whose client certificate names its SPIFFE id announces only the
+     * service of that id: a certificate of frontend cannot put an endpoint in greeter's name, and the
+     * refusal is logged naming both.
+     */
+    @Test
+    void aWorkloadWhoseCertificateNamesItsIdentityAnnouncesOnlyThatIdentitysService() throws Exception {
+        ListAppender<ILoggingEvent> log = capture();
+        XdsTlsPki serverCa = XdsTlsPki.ca("server-ca", dir.resolve("pki"));
+        XdsTlsPki workloadCa = XdsTlsPki.ca("workload-ca", dir.resolve("pki"));
+        int xdsPort = FreePort.find();
+        ClusterAgent agent = resources.add(GreeterAgent.start(settings(dir, xdsPort)
+                .xdsTls(workloadCa.serverTls(serverCa.server(List.of(InetAddress.getLoopbackAddress())))).build()));
+        XdsTlsPki.Leaf frontend = workloadCa.client("frontend-1", URI.create("spiffe://acme.fedmesh.dev/ns/default/sa/frontend"));
+        ChannelCredentials asFrontend = TlsChannelCredentials.newBuilder()
+                .trustManager(serverCa.certificateFile().toFile())
+                .keyManager(frontend.certificateFile().toFile(), frontend.privateKeyFile().toFile())
+                .build();
+
+        resources.add(AdsStream.open(xdsPort, asFrontend, node("impostor-1", metadata(Map.of(
+                ConnectedWorkloads.SERVICE, str(SERVICE), ConnectedWorkloads.PORT, num(7001))))));
+        resources.add(AdsStream.open(xdsPort, asFrontend, node("frontend-other-namespace", metadata(Map.of(
+                ConnectedWorkloads.SERVICE, str("frontend"), ConnectedWorkloads.PORT, num(7003),
+                ConnectedWorkloads.LABELS, Value.newBuilder().setStructValue(metadata(Map.of(
+                        "fedmesh.dev/namespace", str("billing")))).build())))));
+        resources.add(AdsStream.open(xdsPort, asFrontend, node("frontend-1", metadata(Map.of(
+                ConnectedWorkloads.SERVICE, str("frontend"), ConnectedWorkloads.PORT, num(7002))))));
+
+        await("frontend's own endpoint to join the inventory", () -> !agent.inventory().endpoints().isEmpty());
+        assertThat(agent.inventory().endpoints()).extracting(ServiceEndpoint::service, ServiceEndpoint::port)
+                .containsExactly(tuple("frontend", 7002));
+        List<String> warnings = log.list.stream().filter(event -> event.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(0)).contains("impostor-1", "spiffe://acme.fedmesh.dev/ns/default/sa/frontend",
+                "'greeter'", "/ns/default/sa/greeter");
+        assertThat(warnings.get(1)).contains("frontend-other-namespace", "'billing'", "/ns/billing/sa/frontend");
+    }
+
     /** The greeter's endpoints in the inventory the agent publishes to the other clusters and the control plane. */
     private static List<InventoryEndpoint> publishedEndpoints(ClusterAgent agent) {
         return agent.inventory().snapshot(agent.settings().tenant(), agent.settings().cluster()).getServicesList().stream()
@@ -241,8 +286,12 @@ class RegistrationByConnectingTest {
 
         /** Opens the stream and waits for the agent's first response. */
         static AdsStream open(int xdsPort, Node node) throws InterruptedException {
-            ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + xdsPort, InsecureChannelCredentials.create())
-                    .build();
+            return open(xdsPort, InsecureChannelCredentials.create(), node);
+        }
+
+        /** Opens the stream with {@code credentials} and waits for the agent's first response. */
+        static AdsStream open(int xdsPort, ChannelCredentials credentials, Node node) throws InterruptedException {
+            ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + xdsPort, credentials).build();
             BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
             StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
                     .streamAggregatedResources(new StreamObserver<>() {
