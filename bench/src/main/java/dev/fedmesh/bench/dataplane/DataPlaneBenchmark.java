@@ -21,10 +21,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -37,17 +40,18 @@ import java.util.stream.Stream;
 public final class DataPlaneBenchmark {
     private static final String USAGE = """
             usage: java -cp bench/target/fedmesh-bench.jar dev.fedmesh.bench.dataplane.DataPlaneBenchmark
-                   [--rate 200] [--seconds 60] [--warm-up-seconds 20] [--idle-seconds 10] [--out bench/target]""";
+                   [--rate 200] [--seconds 60] [--warm-up-seconds 20] [--idle-seconds 10] [--out bench/target]
+                   [--leave-out greeter-retries,greeter-timeouts]  (policies of (b) not to write; default none)""";
 
     private DataPlaneBenchmark() {
     }
 
     /** The knobs of a run; the defaults are the documented run. */
-    record Settings(int rate, Duration measured, Duration warmUp, Duration idle, Path out) {
+    record Settings(int rate, Duration measured, Duration warmUp, Duration idle, Path out, Set<String> policies) {
 
         static Settings parse(String[] args) {
             Options options = Options.parse(args, USAGE, Set.of("--rate", "--seconds", "--warm-up-seconds",
-                    "--idle-seconds", "--out"));
+                    "--idle-seconds", "--out", "--leave-out"));
             int rate = options.integer("--rate", 200);
             int seconds = options.integer("--seconds", 60);
             int warmUp = options.integer("--warm-up-seconds", 20);
@@ -56,8 +60,17 @@ public final class DataPlaneBenchmark {
                 throw new IllegalArgumentException("--rate, --seconds and --idle-seconds must be at least 1 and"
                         + " --warm-up-seconds at least 0\n" + USAGE);
             }
+            List<String> leftOut = options.words("--leave-out", List.of());
+            Set<String> unknown = new TreeSet<>(leftOut);
+            unknown.removeAll(MeshedGreeter.POLICIES.keySet());
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("--leave-out names policies the benchmark does not write: " + unknown
+                        + "; it writes " + MeshedGreeter.POLICIES.keySet() + "\n" + USAGE);
+            }
+            Set<String> policies = new LinkedHashSet<>(MeshedGreeter.POLICIES.keySet());
+            leftOut.forEach(policies::remove);
             return new Settings(rate, Duration.ofSeconds(seconds), Duration.ofSeconds(warmUp), Duration.ofSeconds(idle),
-                    options.path("--out", Path.of("bench", "target")));
+                    options.path("--out", Path.of("bench", "target")), Collections.unmodifiableSet(policies));
         }
     }
 
@@ -105,7 +118,7 @@ public final class DataPlaneBenchmark {
 
                 progress(loadAverages, "(b) fedmesh: tenant, cluster, services and policies through the API, the agent");
                 ProcessUse beforeAgent = ProcessUse.now();
-                ClusterAgent agent = MeshedGreeter.configure(stack, api);
+                ClusterAgent agent = MeshedGreeter.configure(stack, api, settings.policies());
                 ProcessUse withAgent = ProcessUse.now();
                 progress(loadAverages, "(b) fedmesh: greeter's xDS server and frontend's xds:///greeter channel, with SVIDs");
                 DataPlaneReport.Variant mesh;
@@ -119,7 +132,7 @@ public final class DataPlaneBenchmark {
                 loadAverages.add(Machine.loadAverage());
                 return new DataPlaneReport(Machine.current(), startedAt, settings.rate(), settings.measured(),
                         settings.warmUp(), idleCores, plain, mesh, withAgent.heapBytes() - beforeAgent.heapBytes(),
-                        withAgent.rssBytes() - beforeAgent.rssBytes(), served, MeshedGreeter.POLICIES.keySet(),
+                        withAgent.rssBytes() - beforeAgent.rssBytes(), served, settings.policies(),
                         List.copyOf(loadAverages));
             }
         }
