@@ -7,8 +7,6 @@ import dev.fedmesh.standalone.sample.GreeterServer;
 import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.EmbeddedPostgres;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The benchmark of docs/benchmarks.md, in one run on one machine: propagation at several cluster
@@ -82,22 +79,22 @@ public final class Benchmark {
     private static Report run(Settings settings) throws Exception {
         String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Path state = settings.out().resolve("agent-state");
-        deleteRecursively(state);
-        progress("starting embedded PostgreSQL and Kafka");
+        Options.deleteRecursively(state);
+        Machine.progress(LOAD_AVERAGES, "starting embedded PostgreSQL and Kafka");
         try (EmbeddedPostgres postgres = EmbeddedPostgres.start(null, 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(null, 0)) {
-            progress("compile: %d clusters, %d services, %d policies", 100, settings.services(), settings.policies());
+            Machine.progress(LOAD_AVERAGES, "compile: %d clusters, %d services, %d policies", 100, settings.services(), settings.policies());
             CompileBenchmark.Result compile = new CompileBenchmark(100, settings.services(), settings.policies(),
                     settings.compileRounds()).run();
 
-            progress("agent heap: 1 service, then %d services", settings.services());
+            Machine.progress(LOAD_AVERAGES, "agent heap: 1 service, then %d services", settings.services());
             AgentHeapBenchmark heapBenchmark = new AgentHeapBenchmark(kafka.bootstrapServers(), state.resolve("heap"));
             // The first agent of the JVM also fills static caches (gRPC, Kafka, protobuf): measured, then ignored.
             heapBenchmark.measure(1, 1);
             List<AgentHeapBenchmark.Result> heap = List.of(heapBenchmark.measure(1, 1),
                     heapBenchmark.measure(settings.services(), settings.policies()));
 
-            progress("starting control-api and the distributor");
+            Machine.progress(LOAD_AVERAGES, "starting control-api and the distributor");
             String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
             String jdbcUrl = postgres.createDatabase("fedmesh");
             try (FedmeshStack stack = FedmeshStack.start(new FedmeshStack.Options(jdbcUrl, postgres.username(),
@@ -111,7 +108,7 @@ public final class Benchmark {
                         kafka.bootstrapServers(), "fedmesh-bench", greeter);
                 List<PropagationBenchmark.Result> results = new ArrayList<>();
                 for (int clusters : settings.clusters()) {
-                    progress("propagation: %d cluster(s), %d changes after %d to %d warm-up changes (until the JIT"
+                    Machine.progress(LOAD_AVERAGES, "propagation: %d cluster(s), %d changes after %d to %d warm-up changes (until the JIT"
                             + " is quiet, 3 min at most)", clusters, settings.changes(), settings.warmUp().minimum(),
                             settings.warmUp().maximum());
                     results.add(propagation.run(clusters, settings.changes(), settings.warmUp()));
@@ -120,7 +117,7 @@ public final class Benchmark {
                 // The floor carries the very bytes the distributor published for one of 10 clusters.
                 PropagationBenchmark.Result sized = results.stream()
                         .min(Comparator.comparingInt(result -> Math.abs(result.clusters() - 10))).orElseThrow();
-                progress("floor: %d samples with a %d-byte record back to back, then %d each after a %d ms pause",
+                Machine.progress(LOAD_AVERAGES, "floor: %d samples with a %d-byte record back to back, then %d each after a %d ms pause",
                         settings.floorSamples(), sized.record().length, settings.floorSamples(),
                         PropagationBenchmark.PAUSE_BETWEEN_CHANGES.toMillis());
                 FloorBenchmark.Result floor = new FloorBenchmark(postgres.createDatabase("bench_floor"),
@@ -130,23 +127,6 @@ public final class Benchmark {
                 LOAD_AVERAGES.add(Machine.loadAverage());
                 return new Report(Machine.current(), startedAt, settings.changes(), results, floor, compile, heap,
                         List.copyOf(LOAD_AVERAGES));
-            }
-        }
-    }
-
-    private static void progress(String format, Object... args) {
-        LOAD_AVERAGES.add(Machine.loadAverage());
-        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] " + format.formatted(args)
-                + " (load average " + Machine.loadAverage() + ")");
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
             }
         }
     }

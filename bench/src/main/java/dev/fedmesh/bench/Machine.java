@@ -3,6 +3,8 @@ package dev.fedmesh.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +27,17 @@ public record Machine(int processors, String cpuModel, long memoryMiB, String ja
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * Prints one step of a run to stderr, stamped with the time and the load average, and adds that
+     * load average to {@code loadAverages}, which the run's report prints.
+     */
+    public static void progress(List<Double> loadAverages, String format, Object... args) {
+        double load = loadAverage();
+        loadAverages.add(load);
+        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] "
+                + format.formatted(args) + " (load average " + load + ")");
     }
 
     public String summary() {

@@ -82,4 +82,16 @@ public final class Options {
         System.setProperty("logback.configurationFile", "fedmesh-bench-logback.xml");
         System.setProperty("fedmesh.bench.log", out.resolve(log).toString());
     }
+
+    /** Deletes {@code directory} and everything under it, if it exists: a run's state starts empty. */
+    public static void deleteRecursively(java.nio.file.Path directory) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(directory)) {
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(directory)) {
+            for (java.nio.file.Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(path);
+            }
+        }
+    }
 }

@@ -11,7 +11,6 @@ import dev.fedmesh.testing.EmbeddedKafka;
 import dev.fedmesh.testing.EmbeddedPostgres;
 import io.grpc.ManagedChannel;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,14 +21,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * What the data plane costs a call: the same greeter called at a constant rate (open loop) over a
@@ -92,9 +89,9 @@ public final class DataPlaneBenchmark {
         String startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         List<Double> loadAverages = new ArrayList<>();
         Path state = settings.out().resolve("dataplane-state");
-        deleteRecursively(state);
+        Options.deleteRecursively(state);
         OpenLoopLoad load = new OpenLoopLoad(settings.rate());
-        progress(loadAverages, "starting embedded PostgreSQL, Kafka, control-api and the distributor");
+        Machine.progress(loadAverages, "starting embedded PostgreSQL, Kafka, control-api and the distributor");
         try (EmbeddedPostgres postgres = EmbeddedPostgres.start(null, 0);
              EmbeddedKafka kafka = EmbeddedKafka.start(null, 0)) {
             String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
@@ -103,12 +100,12 @@ public final class DataPlaneBenchmark {
                     state))) {
                 ApiClient api = new ApiClient(stack.apiUrl(), token);
 
-                progress(loadAverages, "the stack idle for %d s: the CPU both variants run on top of", settings.idle().toSeconds());
+                Machine.progress(loadAverages, "the stack idle for %d s: the CPU both variants run on top of", settings.idle().toSeconds());
                 ProcessUse idleStart = ProcessUse.cpuNow();
                 Thread.sleep(settings.idle().toMillis());
                 double idleCores = ProcessUse.cpuNow().coresSince(idleStart);
 
-                progress(loadAverages, "(a) plain gRPC: %d calls/s, %d s warm-up, %d s measured", settings.rate(),
+                Machine.progress(loadAverages, "(a) plain gRPC: %d calls/s, %d s warm-up, %d s measured", settings.rate(),
                         settings.warmUp().toSeconds(), settings.measured().toSeconds());
                 DataPlaneReport.Variant plain;
                 ProcessUse beforePlain = ProcessUse.now();
@@ -116,16 +113,16 @@ public final class DataPlaneBenchmark {
                     plain = measure("plain gRPC", greeter.channel(), load, settings, beforePlain, idleCores);
                 }
 
-                progress(loadAverages, "(b) fedmesh: tenant, cluster, services and policies through the API, the agent");
+                Machine.progress(loadAverages, "(b) fedmesh: tenant, cluster, services and policies through the API, the agent");
                 ProcessUse beforeAgent = ProcessUse.now();
                 ClusterAgent agent = MeshedGreeter.configure(stack, api, settings.policies());
                 ProcessUse withAgent = ProcessUse.now();
-                progress(loadAverages, "(b) fedmesh: greeter's xDS server and frontend's xds:///greeter channel, with SVIDs");
+                Machine.progress(loadAverages, "(b) fedmesh: greeter's xDS server and frontend's xds:///greeter channel, with SVIDs");
                 DataPlaneReport.Variant mesh;
                 ServedXds served;
                 try (MeshedGreeter greeter = MeshedGreeter.start(agent)) {
                     served = ServedXds.of(greeter.adsAddress(), "greeter");
-                    progress(loadAverages, "(b) fedmesh: %d calls/s, %d s warm-up, %d s measured", settings.rate(),
+                    Machine.progress(loadAverages, "(b) fedmesh: %d calls/s, %d s warm-up, %d s measured", settings.rate(),
                             settings.warmUp().toSeconds(), settings.measured().toSeconds());
                     mesh = measure("fedmesh proxyless", greeter.channel(), load, settings, withAgent, idleCores);
                 }
@@ -154,22 +151,5 @@ public final class DataPlaneBenchmark {
         double cpuMicrosPerCall = (cores - idleCores) * 1e6 / settings.rate();
         return new DataPlaneReport.Variant(name, latencies, cores, cpuMicrosPerCall, after.heapBytes() - before.heapBytes(),
                 after.rssBytes() - before.rssBytes());
-    }
-
-    private static void progress(List<Double> loadAverages, String format, Object... args) {
-        loadAverages.add(Machine.loadAverage());
-        System.err.println("[bench " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "] " + format.formatted(args)
-                + " (load average " + Machine.loadAverage() + ")");
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

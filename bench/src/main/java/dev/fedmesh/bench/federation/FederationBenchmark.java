@@ -3,7 +3,6 @@ package dev.fedmesh.bench.federation;
 import dev.fedmesh.bench.Machine;
 import dev.fedmesh.bench.Options;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -106,7 +105,7 @@ public final class FederationBenchmark {
         boolean pipeline = settings.parts().contains("propagation") || settings.parts().contains("churn");
         if (pipeline || settings.parts().contains("failover")) {
             Path state = settings.out().resolve("federation-state");
-            deleteRecursively(state);
+            Options.deleteRecursively(state);
             progress.note("starting embedded PostgreSQL and Kafka, control-api and the distributor");
             try (FederationMesh mesh = FederationMesh.start(state)) {
                 if (pipeline) {
@@ -144,16 +143,5 @@ public final class FederationBenchmark {
         progress.note("done");
         return new FederationReport(Machine.current().summary(), startedAt, scale, propagation, churn, failover,
                 progress.loadAverages());
-    }
-
-    private static void deleteRecursively(Path directory) throws java.io.IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (var paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }
