@@ -31,6 +31,23 @@ public final class HealthChecks {
                 .flatMap(policy -> fromWire(policy.getHealthCheck()));
     }
 
+    /**
+     * The URL paths (without query) the HTTP checks of {@code service}'s endpoints GET: those of every
+     * HealthCheck targeting the mesh, the service or one of its subsets, sorted, each once.
+     */
+    public static List<String> httpPaths(String service, List<Policy> policies) {
+        return policies.stream()
+                .filter(policy -> HealthCheckKind.NAME.equals(policy.getKind()) && policy.hasHealthCheck())
+                .filter(policy -> policy.getTarget().getMesh()
+                        || (policy.getTarget().hasService() && policy.getTarget().getService().getService().equals(service)))
+                .filter(policy -> policy.getHealthCheck().hasHttp())
+                .map(policy -> policy.getHealthCheck().getHttp().getPath())
+                .map(path -> path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?')))
+                .distinct()
+                .sorted()
+                .toList();
+    }
+
     /** The record of a desired config's check; empty for one without a protocol, which checks nothing. */
     public static Optional<HealthCheck> fromWire(HealthCheckSpec spec) {
         HealthCheck.Probe probe = switch (spec.getProtocolCase()) {

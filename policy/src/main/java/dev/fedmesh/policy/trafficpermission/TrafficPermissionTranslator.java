@@ -3,6 +3,7 @@ package dev.fedmesh.policy.trafficpermission;
 import com.google.protobuf.Any;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.TrafficPermissionSpec;
+import dev.fedmesh.policy.healthcheck.HealthChecks;
 import dev.fedmesh.policy.xds.WorkloadIdentities;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
@@ -22,7 +23,9 @@ import java.util.Optional;
  * documented decision: first a DENY filter holding every DENY rule, then, when the mesh default is
  * DENY, an ALLOW filter holding every ALLOW rule (a request it does not match is denied; with no
  * ALLOW rule at all every request is). With the default ALLOW, ALLOW rules change nothing and are
- * left out. Each rule is one RBAC policy named {@code <policy>/rules[<i>]}.
+ * left out. Each rule is one RBAC policy named {@code <policy>/rules[<i>]}. Wherever there is a
+ * filter at all, the cluster's agent passes it with its health checks of the service and with
+ * nothing else ({@link #AGENT_HEALTH_CHECKS}, {@link #AGENT_BEYOND_HEALTH_CHECKS}).
  *
  * <p>Callers are told apart by the URI SAN of their certificate ({@code authenticated.principal_name},
  * which Envoy and gRPC both read from the peer's leaf certificate), as {@link WorkloadIdentities}
@@ -39,6 +42,12 @@ public final class TrafficPermissionTranslator {
     public static final String DENY_FILTER = "fedmesh.traffic-permission.deny";
     /** Name of the filter that, under a DENY mesh default, lets through only what an ALLOW rule matches. */
     public static final String ALLOW_FILTER = "fedmesh.traffic-permission.allow";
+    /** The gRPC health check the agent makes ({@code grpc.health.v1.Health/Check}). */
+    public static final String GRPC_HEALTH_CHECK = "/grpc.health.v1.Health/Check";
+    /** The RBAC policy letting the agent's health checks through a DENY mesh default. */
+    static final String AGENT_HEALTH_CHECKS = "fedmesh.agent/health-checks";
+    /** The RBAC policy denying the agent every request but its health checks. */
+    static final String AGENT_BEYOND_HEALTH_CHECKS = "fedmesh.agent/beyond-health-checks";
 
     private TrafficPermissionTranslator() {
     }
@@ -66,16 +75,75 @@ public final class TrafficPermissionTranslator {
                 rbacPolicy(rule, trustDomain, denies).ifPresent(rbac -> filter.putPolicies(name, rbac));
             }
         }
-        List<HttpFilter> filters = new ArrayList<>();
-        if (deny.getPoliciesCount() > 0) {
-            filters.add(filter(DENY_FILTER, deny));
-        }
         boolean defaultDeny = permissions.stream().anyMatch(p -> p.getTarget().getMesh()
                 && p.getTrafficPermission().getDefaultAction() == TrafficPermissionSpec.Action.ACTION_DENY);
+        if (deny.getPoliciesCount() == 0 && !defaultDeny) {
+            return List.of();
+        }
+        exemptAgentsHealthChecks(deny, allow, defaultDeny, service, trustDomain, policies);
+        List<HttpFilter> filters = new ArrayList<>();
+        filters.add(filter(DENY_FILTER, deny));
         if (defaultDeny) {
             filters.add(filter(ALLOW_FILTER, allow));
         }
         return filters;
+    }
+
+    /**
+     * The agent health-checks the service with its own SVID ({@link WorkloadIdentities#agentId}): no
+     * DENY rule stops its health checks, the default DENY lets them through, and every other request
+     * it makes is denied. An agent issues its cluster's SVIDs and could give itself any workload's
+     * identity, so this widens nothing; it only keeps TrafficPermission from failing every check.
+     */
+    private static void exemptAgentsHealthChecks(RBAC.Builder deny, RBAC.Builder allow, boolean defaultDeny,
+                                                 String service, String trustDomain, List<Policy> policies) {
+        Principal agent = Principal.newBuilder()
+                .setAuthenticated(Principal.Authenticated.newBuilder()
+                        .setPrincipalName(WorkloadIdentities.ofAgents(trustDomain)))
+                .build();
+        Principal notAgent = Principal.newBuilder().setNotId(agent).build();
+        for (String name : List.copyOf(deny.getPoliciesMap().keySet())) {
+            io.envoyproxy.envoy.config.rbac.v3.Policy rule = deny.getPoliciesMap().get(name);
+            Principal callers = rule.getPrincipalsCount() == 1 ? rule.getPrincipals(0)
+                    : Principal.newBuilder().setOrIds(Principal.Set.newBuilder().addAllIds(rule.getPrincipalsList())).build();
+            deny.putPolicies(name, rule.toBuilder().clearPrincipals()
+                    .addPrincipals(Principal.newBuilder().setAndIds(Principal.Set.newBuilder()
+                            .addIds(callers).addIds(notAgent)))
+                    .build());
+        }
+        Permission healthChecks = healthCheckRequests(service, policies);
+        deny.putPolicies(AGENT_BEYOND_HEALTH_CHECKS, io.envoyproxy.envoy.config.rbac.v3.Policy.newBuilder()
+                .addPermissions(Permission.newBuilder().setNotRule(healthChecks))
+                .addPrincipals(agent)
+                .build());
+        if (defaultDeny) {
+            allow.putPolicies(AGENT_HEALTH_CHECKS, io.envoyproxy.envoy.config.rbac.v3.Policy.newBuilder()
+                    .addPermissions(healthChecks)
+                    .addPrincipals(agent)
+                    .build());
+        }
+    }
+
+    /** The requests of the service's health checks: the gRPC health check, and a GET of each HTTP check's path. */
+    private static Permission healthCheckRequests(String service, List<Policy> policies) {
+        List<Permission> requests = new ArrayList<>();
+        requests.add(urlPath(StringMatcher.newBuilder().setExact(GRPC_HEALTH_CHECK).build()));
+        for (String path : HealthChecks.httpPaths(service, policies)) {
+            requests.add(Permission.newBuilder().setAndRules(Permission.Set.newBuilder()
+                    .addRules(method("GET"))
+                    .addRules(urlPath(StringMatcher.newBuilder().setExact(path).build()))).build());
+        }
+        return anyOf(requests).orElseThrow();
+    }
+
+    private static Permission method(String method) {
+        return Permission.newBuilder().setHeader(HeaderMatcher.newBuilder()
+                .setName(":method")
+                .setStringMatch(StringMatcher.newBuilder().setExact(method))).build();
+    }
+
+    private static Permission urlPath(StringMatcher path) {
+        return Permission.newBuilder().setUrlPath(PathMatcher.newBuilder().setPath(path)).build();
     }
 
     /** The rule as an RBAC policy; empty when it names no caller a certificate can show. */
@@ -123,15 +191,12 @@ public final class TrafficPermissionTranslator {
             return Permission.newBuilder().setAny(true).build();
         }
         List<Permission> methods = rule.getHttp().getMethodsList().stream()
-                .map(method -> Permission.newBuilder().setHeader(HeaderMatcher.newBuilder()
-                        .setName(":method")
-                        .setStringMatch(StringMatcher.newBuilder().setExact(method))).build())
+                .map(TrafficPermissionTranslator::method)
                 .toList();
         List<Permission> paths = rule.getHttp().getPathsList().stream()
-                .map(path -> Permission.newBuilder().setUrlPath(PathMatcher.newBuilder().setPath(
-                        path.hasExact()
-                                ? StringMatcher.newBuilder().setExact(path.getExact())
-                                : StringMatcher.newBuilder().setPrefix(path.getPrefix()))).build())
+                .map(path -> urlPath(path.hasExact()
+                        ? StringMatcher.newBuilder().setExact(path.getExact()).build()
+                        : StringMatcher.newBuilder().setPrefix(path.getPrefix()).build()))
                 .toList();
         List<Permission> parts = new ArrayList<>();
         anyOf(methods).ifPresent(parts::add);

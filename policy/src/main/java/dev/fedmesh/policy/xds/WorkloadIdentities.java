@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 public final class WorkloadIdentities {
 
     private static final String SEGMENT = "[^/]+";
+    private static final String AGENT_PATH = "/fedmesh/agent/";
 
     private WorkloadIdentities() {
     }
@@ -23,6 +24,20 @@ public final class WorkloadIdentities {
     /** The SPIFFE id of a workload running as {@code serviceAccount} in {@code namespace}. */
     public static String spiffeId(String trustDomain, String namespace, String serviceAccount) {
         return "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
+    }
+
+    /**
+     * The SPIFFE id of {@code cluster}'s agent, which it presents when it health-checks the cluster's
+     * STRICT mTLS workloads. Outside the {@code /ns/<namespace>/sa/<account>} layout, so no
+     * {@code service} or {@code namespace} source of a TrafficPermission names it.
+     */
+    public static String agentId(String trustDomain, String cluster) {
+        return "spiffe://" + trustDomain + AGENT_PATH + cluster;
+    }
+
+    /** Any cluster's agent ({@link #agentId}). */
+    public static StringMatcher ofAgents(String trustDomain) {
+        return regex(domain(trustDomain) + AGENT_PATH + SEGMENT);
     }
 
     /** Exactly this SPIFFE id. */

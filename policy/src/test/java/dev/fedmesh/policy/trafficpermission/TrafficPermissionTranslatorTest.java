@@ -42,8 +42,10 @@ class TrafficPermissionTranslatorTest {
 
         assertThat(filters).extracting(HttpFilter::getName)
                 .containsExactly(TrafficPermissionTranslator.DENY_FILTER, TrafficPermissionTranslator.ALLOW_FILTER);
-        assertThat(rules(filters.get(0)).getPoliciesMap()).containsOnlyKeys("greeter-callers/rules[1]");
-        assertThat(rules(filters.get(1)).getPoliciesMap()).containsOnlyKeys("greeter-callers/rules[0]", "zero-trust/rules[0]");
+        assertThat(rules(filters.get(0)).getPoliciesMap()).containsOnlyKeys("greeter-callers/rules[1]",
+                TrafficPermissionTranslator.AGENT_BEYOND_HEALTH_CHECKS);
+        assertThat(rules(filters.get(1)).getPoliciesMap()).containsOnlyKeys("greeter-callers/rules[0]", "zero-trust/rules[0]",
+                TrafficPermissionTranslator.AGENT_HEALTH_CHECKS);
         List<String> printed = new ArrayList<>();
         for (HttpFilter filter : filters) {
             printed.add(PRINTER.print(filter));
@@ -61,18 +63,51 @@ class TrafficPermissionTranslatorTest {
 
         assertThat(filters).extracting(HttpFilter::getName).containsExactly(TrafficPermissionTranslator.DENY_FILTER);
         assertThat(rules(filters.get(0)).getAction()).isEqualTo(RBAC.Action.DENY);
-        assertThat(rules(filters.get(0)).getPoliciesMap()).containsOnlyKeys("callers/rules[1]");
+        assertThat(rules(filters.get(0)).getPoliciesMap()).containsOnlyKeys("callers/rules[1]",
+                TrafficPermissionTranslator.AGENT_BEYOND_HEALTH_CHECKS);
     }
 
     @Test
-    void meshDefaultDenyWithoutAllowRulesDeniesEveryRequest() throws Exception {
+    void meshDefaultDenyWithoutAllowRulesDeniesEveryRequestButTheAgentsHealthChecks() throws Exception {
         Policy zeroTrust = permission("zero-trust", null, Action.ACTION_DENY);
 
         List<HttpFilter> filters = TrafficPermissionTranslator.httpFilters("greeter", TRUST_DOMAIN, List.of(zeroTrust));
 
-        assertThat(filters).extracting(HttpFilter::getName).containsExactly(TrafficPermissionTranslator.ALLOW_FILTER);
-        assertThat(rules(filters.get(0)).getAction()).isEqualTo(RBAC.Action.ALLOW);
-        assertThat(rules(filters.get(0)).getPoliciesMap()).isEmpty();
+        assertThat(filters).extracting(HttpFilter::getName)
+                .containsExactly(TrafficPermissionTranslator.DENY_FILTER, TrafficPermissionTranslator.ALLOW_FILTER);
+        assertThat(rules(filters.get(0)).getPoliciesMap()).containsOnlyKeys(TrafficPermissionTranslator.AGENT_BEYOND_HEALTH_CHECKS);
+        assertThat(rules(filters.get(1)).getAction()).isEqualTo(RBAC.Action.ALLOW);
+        assertThat(rules(filters.get(1)).getPoliciesMap()).containsOnlyKeys(TrafficPermissionTranslator.AGENT_HEALTH_CHECKS);
+    }
+
+    @Test
+    void theAgentPassesWithTheGrpcHealthCheckAndAGetOfEachHttpChecksPathAndWithNothingElse() throws Exception {
+        Policy zeroTrust = permission("zero-trust", null, Action.ACTION_DENY);
+        Policy healthz = Policy.newBuilder().setKind("HealthCheck").setName("greeter-health")
+                .setTarget(Target.newBuilder().setService(ServiceSubset.newBuilder().setService("greeter").putLabels("v", "2")))
+                .setHealthCheck(dev.fedmesh.api.v1.HealthCheckSpec.newBuilder()
+                        .setHttp(dev.fedmesh.api.v1.HealthCheckSpec.Http.newBuilder().setPath("/healthz?full=1")))
+                .build();
+        Policy otherService = healthz.toBuilder().setName("checkout-health")
+                .setTarget(Target.newBuilder().setService(ServiceSubset.newBuilder().setService("checkout")))
+                .setHealthCheck(dev.fedmesh.api.v1.HealthCheckSpec.newBuilder()
+                        .setHttp(dev.fedmesh.api.v1.HealthCheckSpec.Http.newBuilder().setPath("/ready")))
+                .build();
+
+        List<HttpFilter> filters = TrafficPermissionTranslator.httpFilters("greeter", TRUST_DOMAIN,
+                List.of(zeroTrust, healthz, otherService));
+
+        io.envoyproxy.envoy.config.rbac.v3.Policy allowed = rules(filters.get(1)).getPoliciesMap()
+                .get(TrafficPermissionTranslator.AGENT_HEALTH_CHECKS);
+        assertThat(allowed.getPrincipals(0).getAuthenticated().getPrincipalName().getSafeRegex().getRegex())
+                .isEqualTo("spiffe://acme\\.example/fedmesh/agent/[^/]+");
+        assertThat(PRINTER.print(allowed.getPermissions(0)))
+                .contains("/grpc.health.v1.Health/Check", "\"exact\": \"/healthz\"", "\"exact\": \"GET\"")
+                .doesNotContain("/ready", "full=1");
+        io.envoyproxy.envoy.config.rbac.v3.Policy beyond = rules(filters.get(0)).getPoliciesMap()
+                .get(TrafficPermissionTranslator.AGENT_BEYOND_HEALTH_CHECKS);
+        assertThat(beyond.getPermissions(0).getNotRule()).isEqualTo(allowed.getPermissions(0));
+        assertThat(beyond.getPrincipalsList()).isEqualTo(allowed.getPrincipalsList());
     }
 
     @Test
@@ -85,9 +120,11 @@ class TrafficPermissionTranslatorTest {
         List<HttpFilter> filters = TrafficPermissionTranslator.httpFilters("greeter", TRUST_DOMAIN, List.of(zeroTrust, byCluster));
 
         RBAC deny = rules(filters.get(0));
-        assertThat(deny.getPoliciesMap()).containsOnlyKeys("by-cluster/rules[1]");
-        assertThat(deny.getPoliciesMap().get("by-cluster/rules[1]").getPrincipals(0).getAny()).isTrue();
-        assertThat(rules(filters.get(1)).getPoliciesMap()).isEmpty();
+        assertThat(deny.getPoliciesMap()).containsOnlyKeys("by-cluster/rules[1]",
+                TrafficPermissionTranslator.AGENT_BEYOND_HEALTH_CHECKS);
+        assertThat(deny.getPoliciesMap().get("by-cluster/rules[1]").getPrincipals(0).getAndIds().getIds(0).getAny())
+                .as("every caller, but the agent").isTrue();
+        assertThat(rules(filters.get(1)).getPoliciesMap()).containsOnlyKeys(TrafficPermissionTranslator.AGENT_HEALTH_CHECKS);
     }
 
     @Test

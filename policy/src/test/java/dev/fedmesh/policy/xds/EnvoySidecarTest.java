@@ -163,9 +163,10 @@ class EnvoySidecarTest {
 
         List<HttpFilter> filters = manager(listener(sidecar, "inbound|8080").getFilterChains(0)).getHttpFiltersList();
         assertThat(filters).extracting(HttpFilter::getName)
-                .containsExactly(TrafficPermissionTranslator.ALLOW_FILTER, ProxyConfigTranslator.ROUTER_FILTER);
-        assertThat(filters.get(0)).isEqualTo(TrafficPermissionTranslator.httpFilters("greeter", TRUST_DOMAIN,
-                config.getPoliciesList()).get(0));
+                .containsExactly(TrafficPermissionTranslator.DENY_FILTER, TrafficPermissionTranslator.ALLOW_FILTER,
+                        ProxyConfigTranslator.ROUTER_FILTER);
+        assertThat(filters.subList(0, 2)).isEqualTo(TrafficPermissionTranslator.httpFilters("greeter", TRUST_DOMAIN,
+                config.getPoliciesList()));
         matchesGolden("traffic-permission", sidecar);
     }
 

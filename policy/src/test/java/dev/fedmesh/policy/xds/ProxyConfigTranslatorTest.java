@@ -157,7 +157,8 @@ class ProxyConfigTranslatorTest {
         HttpConnectionManager manager = greeterServer.getFilterChains(0).getFilters(0).getTypedConfig()
                 .unpack(HttpConnectionManager.class);
         assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
-                .containsExactly("fedmesh.traffic-permission.allow", ProxyConfigTranslator.ROUTER_FILTER);
+                .containsExactly("fedmesh.traffic-permission.deny", "fedmesh.traffic-permission.allow",
+                        ProxyConfigTranslator.ROUTER_FILTER);
         assertValidAndGolden("strict-mesh-with-permissions", resources);
     }
 
