@@ -11,6 +11,7 @@ import dev.fedmesh.agent.federation.InventoryPublisher;
 import dev.fedmesh.agent.federation.InventoryPublishing;
 import dev.fedmesh.agent.federation.RemoteInventories;
 import dev.fedmesh.agent.health.EndpointHealthChecks;
+import dev.fedmesh.agent.health.ProbeIdentity;
 import dev.fedmesh.agent.health.LocalEndpointHealth;
 import dev.fedmesh.agent.health.TcpProber;
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
@@ -233,8 +234,14 @@ public final class ClusterAgent implements AutoCloseable {
             parts.reachability.inventories(remote);
         });
         parts.localHealth = parts.opened(new LocalEndpointHealth(inventory, parts.prober, settings.probes()));
-        EndpointHealthChecks healthChecks = parts.opened(new EndpointHealthChecks(tenant, cluster, inventory, parts.prober));
+        ProbeIdentity probeIdentity = new ProbeIdentity();
+        EndpointHealthChecks healthChecks = parts.opened(new EndpointHealthChecks(tenant, cluster, inventory, parts.prober,
+                probeIdentity));
         parts.healthChecks = healthChecks;
+        trust.onAgentSvid(svid -> {
+            probeIdentity.update(svid.chain(), svid.key(), svid.trustDomain(), svid.bundle());
+            healthChecks.identityChanged();
+        });
         inventory.addListener((endpoints, generation) -> healthChecks.endpointsChanged(endpoints));
 
         ClusterReachability reachability = parts.reachability;

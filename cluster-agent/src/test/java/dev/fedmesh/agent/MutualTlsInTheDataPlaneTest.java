@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fedmesh.agent.identity.WorkloadCertificateFiles;
+import dev.fedmesh.agent.identity.WorkloadCertificates;
 import dev.fedmesh.agent.trust.WorkloadSvids;
 import dev.fedmesh.agent.xds.ProxylessBootstrap;
 import dev.fedmesh.api.v1.DesiredConfig;
@@ -15,6 +16,7 @@ import dev.fedmesh.api.v1.ServiceSubset;
 import dev.fedmesh.api.v1.Target;
 import dev.fedmesh.api.v1.TrafficPermissionSpec;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.policy.xds.WorkloadIdentities;
 import dev.fedmesh.testing.TestResources;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import dev.fedmesh.testing.xds.ProxylessServers;
@@ -23,12 +25,18 @@ import dev.fedmesh.trust.signing.ConfigVerifier;
 import dev.fedmesh.trust.spiffe.SpiffeId;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.x509.KeyType;
+import dev.fedmesh.trust.x509.Pem;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.protobuf.SimpleRequest;
 import io.grpc.testing.protobuf.SimpleResponse;
@@ -36,6 +44,7 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -217,6 +226,40 @@ class MutualTlsInTheDataPlaneTest {
                 .isEqualTo(Status.Code.UNIMPLEMENTED);
     }
 
+    @Test
+    void theAgentsSvidPassesEveryTrafficPermissionWithHealthChecksAndWithNothingElse() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        Policy denyFrontend = Policy.newBuilder().setKind("TrafficPermission").setName("no-frontend")
+                .setTarget(Target.newBuilder().setMesh(true))
+                .setTrafficPermission(TrafficPermissionSpec.newBuilder()
+                        .setDefaultAction(TrafficPermissionSpec.Action.ACTION_DENY)
+                        .addRules(TrafficPermissionSpec.Rule.newBuilder()
+                                .setAction(TrafficPermissionSpec.Action.ACTION_DENY)
+                                .addSources(TrafficPermissionSpec.Source.newBuilder().setNamespace("shop"))))
+                .build();
+        ClusterAgent agent = agent("east", config("east", 1, acme, strictMesh(), denyFrontend));
+        serve(agent, "east", workload(acme, east, "shop", GREETER, acme.roots()), freePort());
+        // The agent's identity as a proxyless client, to call the way its prober does.
+        SpiffeId agentId = SpiffeId.parse(WorkloadIdentities.agentId("acme.fedmesh.dev", "east"));
+        WorkloadCertificateFiles agentFiles = new WorkloadCertificateFiles(dir.resolve("agent-svid"));
+        KeyPair keys = KeyType.EC_P256.generate();
+        agentFiles.write(new WorkloadCertificates(east.issue(agentId, keys.getPublic(), Instant.now()).chainPem(),
+                Pem.write(keys.getPrivate()), acme.rootsPem()));
+        ManagedChannel asAgent = ProxylessClients.secureChannel(ProxylessBootstrap.of("localhost:" + agent.xdsPort(),
+                agentId.toString(), agentFiles), GREETER);
+        resources.add(() -> ProxylessClients.close(asAgent));
+        ManagedChannel frontend = channel(agent, workload(acme, east, "shop", "frontend", acme.roots()));
+
+        assertThat(HealthGrpc.newBlockingStub(asAgent).withWaitForReady().withDeadlineAfter(20, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
+        assertThat(statusOf(asAgent).getCode()).as("any other call of the agent's").isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThatThrownBy(() -> HealthGrpc.newBlockingStub(frontend).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()))
+                .as("a denied workload's health check")
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
     private ClusterAgent agent(String cluster, DesiredConfig config) throws IOException {
         ClusterAgent agent = ClusterAgent.start(AgentSettings.builder(TENANT, cluster)
                 .kafkaBootstrapServers("127.0.0.1:" + freePort())
@@ -255,7 +298,7 @@ class MutualTlsInTheDataPlaneTest {
                         response.onNext(SimpleResponse.newBuilder().setResponseMessage(GREETER).build());
                         response.onCompleted();
                     }
-                });
+                }, new HealthStatusManager().getHealthService());
         resources.add(() -> ProxylessServers.stop(server));
     }
 

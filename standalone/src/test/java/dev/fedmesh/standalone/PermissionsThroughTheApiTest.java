@@ -17,6 +17,9 @@ import dev.fedmesh.testing.xds.ProxylessServers;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
  * STRICT mTLS and a TrafficPermission applied through the REST API reach a real proxyless gRPC
  * server and its real xDS clients: REST → PostgreSQL → outbox → distributor → Kafka → agent → xDS,
  * with the workloads' SVID files written by the agent, from the intermediate the control plane
- * issued the cluster under the tenant's root.
+ * issued the cluster under the tenant's root. The agent's health checks of such a service pass
+ * through the same mTLS and default DENY with the agent's own SVID.
  */
 class PermissionsThroughTheApiTest {
 
     private static final String TENANT = "acme";
     private static final String CLUSTER = "east";
     private static final String TRUST_DOMAIN = "acme.fedmesh.dev";
+    private static final String GREETER_SERVICE = "greeter.v1.Greeter";
     // The first SVID waits for the cluster's intermediate: a status report, the distributor, a desired config.
     private static final Duration SVID_PATIENCE = Duration.ofSeconds(90);
 
@@ -95,6 +100,77 @@ class PermissionsThroughTheApiTest {
 
         assertThat(call(batch).getMessage()).startsWith("Hello");
         assertThat(GreeterCalls.statusOf(frontend, "test")).isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void theAgentHealthChecksAStrictServiceUnderADefaultDenyOverMutualTlsAndTakesASickInstanceOutOfService()
+            throws Exception {
+        under = StackUnderTest.start(getClass(), dir.resolve("agents"));
+        ApiClient api = under.api;
+        api.expectOk(api.post("/api/v1/tenants",
+                "{\"name\": \"" + TENANT + "\", \"trustDomain\": \"" + TRUST_DOMAIN + "\"}"), "creating the tenant");
+        String credential = PolicyJson.parse(api.expectOk(api.post("/api/v1/tenants/" + TENANT + "/clusters",
+                "{\"name\": \"" + CLUSTER + "\"}"), "registering " + CLUSTER).body()).path("bootstrapCredential").asText();
+        for (String service : List.of("greeter", "frontend")) {
+            api.expectOk(api.put("/api/v1/tenants/" + TENANT + "/services/" + service, "{}"), "registering " + service);
+        }
+        ClusterAgent agent = under.stack.startAgent(TENANT, CLUSTER, credential);
+        apply(api, "mesh-strict", """
+                {"kind": "MtlsMode", "target": {"mesh": true}, "spec": {"mode": "STRICT"}}""");
+        apply(api, "zero-trust", """
+                {"kind": "TrafficPermission", "target": {"mesh": true}, "spec": {"default": "DENY"}}""");
+        apply(api, "greeter-callers", callers("frontend"));
+        long revision = apply(api, "greeter-health", """
+                {"kind": "HealthCheck", "target": {"service": "greeter"},
+                 "spec": {"interval": "1s", "timeout": "500ms", "unhealthyThreshold": 2, "grpc": {"serviceName": "%s"}}}"""
+                .formatted(GREETER_SERVICE));
+        Await.until(() -> agent.appliedRevision() >= revision, "the agent to apply revision " + revision);
+
+        HealthStatusManager sickHealth = new HealthStatusManager();
+        greeterInstance(agent, "healthy", new HealthStatusManager());
+        greeterInstance(agent, "sick", sickHealth);
+        ManagedChannel frontend = channel(agent, "shop", "frontend");
+        Await.until(() -> "sick".equals(versionOrNull(frontend)), "the sick instance to answer while it serves");
+
+        // A TCP connect would still pass: only a gRPC check, over mTLS and through the default DENY, sees this.
+        sickHealth.setStatus(GREETER_SERVICE, ServingStatus.NOT_SERVING);
+        awaitOnly(frontend, "healthy");
+
+        sickHealth.setStatus(GREETER_SERVICE, ServingStatus.SERVING);
+        Await.until(() -> "sick".equals(versionOrNull(frontend)), "the sick instance to get calls once it serves again");
+    }
+
+    /** A greeter instance in shop answering with {@code version}, with the standard health service, SERVING. */
+    private void greeterInstance(ClusterAgent agent, String version, HealthStatusManager health) {
+        int port = FreePort.find();
+        WorkloadCertificateFiles files = localWorkload(agent, "shop", "greeter", port);
+        Server server = ProxylessServers.start(bootstrap(agent, "shop", "greeter", files), port,
+                new GreeterGrpc.GreeterImplBase() {
+                    @Override
+                    public void sayHello(HelloRequest request, StreamObserver<HelloReply> replies) {
+                        replies.onNext(HelloReply.newBuilder().setMessage("Hello").setVersion(version).build());
+                        replies.onCompleted();
+                    }
+                }, health.getHealthService());
+        health.setStatus(GREETER_SERVICE, ServingStatus.SERVING);
+        under.stopAtEnd(() -> ProxylessServers.stop(server));
+    }
+
+    /** Waits until 50 calls in a row were answered by {@code version}. */
+    private static void awaitOnly(ManagedChannel channel, String version) {
+        int[] run = {0};
+        Await.until(() -> {
+            run[0] = version.equals(versionOrNull(channel)) ? run[0] + 1 : 0;
+            return run[0] >= 50;
+        }, "50 calls in a row answered by " + version);
+    }
+
+    private static String versionOrNull(ManagedChannel channel) {
+        try {
+            return call(channel).getVersion();
+        } catch (StatusRuntimeException e) {
+            return null;
+        }
     }
 
     private static String callers(String service) {

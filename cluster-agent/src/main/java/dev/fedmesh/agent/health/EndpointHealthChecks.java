@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * most {@link #MAX_IN_FLIGHT} run at once, and an endpoint whose previous check is still running
  * skips its turn. A slow endpoint therefore delays nothing but its own checks.
  *
- * <p>A STRICT mTLS service's workloads accept only mutual TLS, and the agent holds no workload
- * identity of its own: their gRPC and HTTP checks are made as TCP connects (logged once per service).
+ * <p>A STRICT mTLS service's workloads accept only mutual TLS: their gRPC and HTTP checks are made
+ * over mutual TLS with the agent's own SVID ({@link ProbeIdentity}), which TrafficPermission lets
+ * through for health checks only. Until the agent holds that SVID (a first start, before the
+ * cluster's intermediate arrives) they are made as TCP connects, logged once per service.
  */
 public final class EndpointHealthChecks implements AutoCloseable {
 
@@ -59,6 +61,7 @@ public final class EndpointHealthChecks implements AutoCloseable {
     private final HealthCheckProber prober;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Map<ServiceEndpoint, Running> running = new HashMap<>();
+    private final ProbeIdentity identity;
     private final Set<String> warnedStrict = new HashSet<>();
     private List<ServiceEndpoint> endpoints = List.of();
     private List<Policy> policies = List.of();
@@ -68,8 +71,12 @@ public final class EndpointHealthChecks implements AutoCloseable {
     private boolean deliveryPending;
     private boolean closed;
 
-    /** Checks the endpoints of {@code cluster} of {@code tenant}, TCP checks through {@code tcp}. */
-    public EndpointHealthChecks(String tenant, String cluster, CheckedEndpoints inventory, TcpProber tcp) {
+    /**
+     * Checks the endpoints of {@code cluster} of {@code tenant}, TCP checks through {@code tcp}, those
+     * of STRICT services with {@code identity} once it is present.
+     */
+    public EndpointHealthChecks(String tenant, String cluster, CheckedEndpoints inventory, TcpProber tcp,
+                                ProbeIdentity identity) {
         this.tenant = tenant;
         this.cluster = cluster;
         this.inventory = Objects.requireNonNull(inventory, "inventory");
@@ -77,7 +84,8 @@ public final class EndpointHealthChecks implements AutoCloseable {
         this.starter = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, name));
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(POOL_THREADS, task -> daemon(task, name + "-" + threads.incrementAndGet()));
-        this.prober = new HealthCheckProber(tcp, pool);
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.prober = new HealthCheckProber(tcp, pool, identity);
     }
 
     /** Checks from now on by the HealthChecks (and MtlsModes) of the config being applied. */
@@ -95,6 +103,11 @@ public final class EndpointHealthChecks implements AutoCloseable {
             return; // a change of health only
         }
         endpoints = List.copyOf(now);
+        scheduleReconcile();
+    }
+
+    /** Checks STRICT services over mutual TLS from now on, now that the agent's SVID is (or is again) present. */
+    public synchronized void identityChanged() {
         scheduleReconcile();
     }
 
@@ -130,15 +143,15 @@ public final class EndpointHealthChecks implements AutoCloseable {
             if (closed) {
                 return;
             }
-            Map<ServiceEndpoint, HealthCheck> wanted = new LinkedHashMap<>();
+            Map<ServiceEndpoint, Made> wanted = new LinkedHashMap<>();
             for (ServiceEndpoint endpoint : endpoints) {
                 HealthChecks.forEndpoint(endpoint, policies).ifPresent(check -> wanted.put(endpoint, asMade(endpoint, check)));
             }
             Map<ServiceEndpoint, EndpointHealth> kept = new HashMap<>();
             running.entrySet().removeIf(entry -> {
-                HealthCheck check = wanted.get(entry.getKey());
+                Made check = wanted.get(entry.getKey());
                 Running run = entry.getValue();
-                if (check != null && check.equals(run.check)) {
+                if (check != null && check.equals(run.made)) {
                     return false;
                 }
                 run.cancel();
@@ -151,10 +164,11 @@ public final class EndpointHealthChecks implements AutoCloseable {
             });
             wanted.forEach((endpoint, check) -> running.computeIfAbsent(endpoint,
                     e -> start(e, check, kept.getOrDefault(e, EndpointHealth.ENDPOINT_HEALTH_UNKNOWN))));
-            Set<ProbeTarget> grpc = new HashSet<>();
+            Set<HealthCheckProber.GrpcTarget> grpc = new HashSet<>();
             running.forEach((endpoint, run) -> {
                 if (run.check.probe() instanceof HealthCheck.Grpc) {
-                    grpc.add(new ProbeTarget(endpoint.host(), endpoint.port()));
+                    grpc.add(new HealthCheckProber.GrpcTarget(new ProbeTarget(endpoint.host(), endpoint.port()),
+                            run.made.mutualTls()));
                 }
             });
             prober.grpcTargets(grpc);
@@ -164,28 +178,40 @@ public final class EndpointHealthChecks implements AutoCloseable {
         }
     }
 
-    /** The check as the agent can make it: a STRICT service's gRPC and HTTP checks become TCP connects. */
-    private HealthCheck asMade(ServiceEndpoint endpoint, HealthCheck check) {
+    /**
+     * The check as the agent can make it: a STRICT service's gRPC and HTTP checks over mutual TLS with
+     * the agent's SVID, or, while it holds none yet, as TCP connects.
+     */
+    private Made asMade(ServiceEndpoint endpoint, HealthCheck check) {
         if (check.probe() instanceof HealthCheck.Tcp || !MtlsModeTranslator.strict(endpoint.service(), policies)) {
-            return check;
+            return new Made(check, false);
+        }
+        if (identity.present()) {
+            warnedStrict.remove(endpoint.service());
+            return new Made(check, true);
         }
         if (warnedStrict.add(endpoint.service())) {
-            LOG.warn("tenant={} cluster={} service {} is STRICT mTLS and the agent has no workload identity to call it"
-                    + " with: its HealthCheck's {} check is made as a TCP connect, which sees a closed port but not a"
-                    + " workload answering NOT_SERVING or an error status", tenant, cluster, endpoint.service(),
+            LOG.warn("tenant={} cluster={} service {} is STRICT mTLS and the agent holds no SVID yet to call it with:"
+                    + " until it does, its HealthCheck's {} check is made as a TCP connect, which sees a closed port but"
+                    + " not a workload answering NOT_SERVING or an error status", tenant, cluster, endpoint.service(),
                     check.probe() instanceof HealthCheck.Grpc ? "gRPC" : "HTTP");
         }
-        return new HealthCheck(check.interval(), check.timeout(), check.unhealthyThreshold(), check.healthyThreshold(),
-                new HealthCheck.Tcp());
+        return new Made(new HealthCheck(check.interval(), check.timeout(), check.unhealthyThreshold(),
+                check.healthyThreshold(), new HealthCheck.Tcp()), false);
     }
 
-    private Running start(ServiceEndpoint endpoint, HealthCheck check, EndpointHealth delivered) {
+    /** A check as made: the policy's check (or the TCP connect standing in for it), and whether over mutual TLS. */
+    private record Made(HealthCheck check, boolean mutualTls) {
+    }
+
+    private Running start(ServiceEndpoint endpoint, Made made, EndpointHealth delivered) {
+        HealthCheck check = made.check();
         Hysteresis.State state = switch (delivered) {
             case ENDPOINT_HEALTH_HEALTHY -> Hysteresis.State.UP;
             case ENDPOINT_HEALTH_UNHEALTHY -> Hysteresis.State.DOWN;
             default -> Hysteresis.State.UNKNOWN;
         };
-        Running run = new Running(endpoint, check,
+        Running run = new Running(endpoint, made,
                 new Hysteresis(check.unhealthyThreshold(), check.healthyThreshold(), state), delivered);
         long interval = check.interval().toMillis();
         // The endpoint's own offset into the interval: checks of many endpoints spread over it.
@@ -208,7 +234,7 @@ public final class EndpointHealthChecks implements AutoCloseable {
             run.inFlight = true;
         }
         try {
-            prober.probe(run.endpoint, run.check).whenCompleteAsync((result, error) -> {
+            prober.probe(run.endpoint, run.check, run.made.mutualTls()).whenCompleteAsync((result, error) -> {
                 inFlight.release();
                 record(run, result == null ? ProbeResult.failed(String.valueOf(error)) : result);
             }, pool);
@@ -300,6 +326,7 @@ public final class EndpointHealthChecks implements AutoCloseable {
     /** One endpoint's check while it applies; fields other than the constructor's guarded by the outer lock. */
     private static final class Running {
         private final ServiceEndpoint endpoint;
+        private final Made made;
         private final HealthCheck check;
         private final Hysteresis hysteresis;
         private EndpointHealth delivered;
@@ -307,9 +334,10 @@ public final class EndpointHealthChecks implements AutoCloseable {
         private boolean inFlight;
         private boolean cancelled;
 
-        private Running(ServiceEndpoint endpoint, HealthCheck check, Hysteresis hysteresis, EndpointHealth delivered) {
+        private Running(ServiceEndpoint endpoint, Made made, Hysteresis hysteresis, EndpointHealth delivered) {
             this.endpoint = endpoint;
-            this.check = check;
+            this.made = made;
+            this.check = made.check();
             this.hysteresis = hysteresis;
             this.delivered = delivered;
         }

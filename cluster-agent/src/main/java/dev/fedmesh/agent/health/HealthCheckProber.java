@@ -9,6 +9,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -32,38 +33,57 @@ import java.util.concurrent.TimeUnit;
  * ({@code grpc.health.v1.Health/Check}), an HTTP GET, or a TCP connect through the agent's
  * {@link TcpProber}. Every probe is asynchronous and its result comes within the check's timeout,
  * whatever the endpoint does, so a slow endpoint holds no thread and delays no other probe.
- * Probes are plaintext.
+ * Probes are plaintext, except those of STRICT mTLS services, which are mutual TLS with the
+ * agent's own SVID ({@link ProbeIdentity}).
  */
 public final class HealthCheckProber implements AutoCloseable {
 
     private final TcpProber tcp;
     private final Executor executor;
+    private final ProbeIdentity identity;
     private final HttpClient http;
+    private final HttpClient mutualTlsHttp;
     /** One channel per endpoint checked over gRPC, kept between probes as a real client keeps its connection. */
-    private final Map<ProbeTarget, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<GrpcTarget, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** Probes TCP through {@code tcp}, and completes HTTP and gRPC probes on {@code executor}. */
-    public HealthCheckProber(TcpProber tcp, Executor executor) {
+    /**
+     * Probes TCP through {@code tcp}, completes HTTP and gRPC probes on {@code executor}, and makes
+     * mutual TLS probes with {@code identity}.
+     */
+    public HealthCheckProber(TcpProber tcp, Executor executor, ProbeIdentity identity) {
         this.tcp = Objects.requireNonNull(tcp, "tcp");
         this.executor = Objects.requireNonNull(executor, "executor");
-        this.http = HttpClient.newBuilder()
-                .executor(executor)
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.http = httpClient(executor).build();
+        this.mutualTlsHttp = httpClient(executor).sslContext(identity.httpContext()).build();
     }
 
-    /** Checks {@code endpoint} once; never completes exceptionally, and completes within the check's timeout. */
+    /** A gRPC health check of an endpoint, plaintext or mutual TLS: each has a channel of its own. */
+    public record GrpcTarget(ProbeTarget target, boolean mutualTls) {
+    }
+
+    /** Checks {@code endpoint} once in plaintext; never completes exceptionally, and completes within the check's timeout. */
     public CompletableFuture<ProbeResult> probe(ServiceEndpoint endpoint, HealthCheck check) {
+        return probe(endpoint, check, false);
+    }
+
+    /**
+     * Checks {@code endpoint} once, its gRPC and HTTP checks over mutual TLS when {@code mutualTls};
+     * never completes exceptionally, and completes within the check's timeout.
+     */
+    public CompletableFuture<ProbeResult> probe(ServiceEndpoint endpoint, HealthCheck check, boolean mutualTls) {
         ProbeTarget target = new ProbeTarget(endpoint.host(), endpoint.port());
         Duration timeout = check.timeout();
         CompletableFuture<ProbeResult> result;
         try {
-            if (check.probe() instanceof HealthCheck.Grpc grpc) {
-                result = grpc(target, grpc, timeout);
+            if (mutualTls && !(check.probe() instanceof HealthCheck.Tcp) && !identity.present()) {
+                result = CompletableFuture.completedFuture(ProbeResult.failed(
+                        "not probed: the agent holds no SVID yet to make a mutual TLS check with"));
+            } else if (check.probe() instanceof HealthCheck.Grpc grpc) {
+                result = grpc(new GrpcTarget(target, mutualTls), grpc, timeout);
             } else if (check.probe() instanceof HealthCheck.Http get) {
-                result = http(target, get, timeout);
+                result = http(target, get, timeout, mutualTls);
             } else {
                 result = tcp.probe(target, timeout);
             }
@@ -80,7 +100,7 @@ public final class HealthCheckProber implements AutoCloseable {
      * Connects a channel to each endpoint checked over gRPC, ahead of its first probe, and closes the
      * channels of endpoints no longer checked so.
      */
-    public void grpcTargets(Set<ProbeTarget> checked) {
+    public void grpcTargets(Set<GrpcTarget> checked) {
         channels.entrySet().removeIf(entry -> {
             if (checked.contains(entry.getKey())) {
                 return false;
@@ -101,7 +121,7 @@ public final class HealthCheckProber implements AutoCloseable {
         channels.clear();
     }
 
-    private CompletableFuture<ProbeResult> grpc(ProbeTarget target, HealthCheck.Grpc check, Duration timeout) {
+    private CompletableFuture<ProbeResult> grpc(GrpcTarget target, HealthCheck.Grpc check, Duration timeout) {
         if (closed) {
             return CompletableFuture.completedFuture(ProbeResult.failed("not probed: the prober is closed"));
         }
@@ -134,19 +154,35 @@ public final class HealthCheckProber implements AutoCloseable {
         return result;
     }
 
-    private ManagedChannel channel(ProbeTarget target) {
-        return channels.computeIfAbsent(target, t -> Grpc.newChannelBuilderForAddress(t.host(), t.port(),
-                        InsecureChannelCredentials.create())
-                .executor(executor)
-                .build());
+    private ManagedChannel channel(GrpcTarget target) {
+        return channels.computeIfAbsent(target, t -> {
+            ProbeTarget address = t.target();
+            if (!t.mutualTls()) {
+                return Grpc.newChannelBuilderForAddress(address.host(), address.port(), InsecureChannelCredentials.create())
+                        .executor(executor)
+                        .build();
+            }
+            return NettyChannelBuilder.forAddress(address.host(), address.port())
+                    .sslContext(identity.grpcContext())
+                    .executor(executor)
+                    .build();
+        });
     }
 
-    private CompletableFuture<ProbeResult> http(ProbeTarget target, HealthCheck.Http check, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + target + check.path()))
+    private static HttpClient.Builder httpClient(Executor executor) {
+        return HttpClient.newBuilder()
+                .executor(executor)
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER);
+    }
+
+    private CompletableFuture<ProbeResult> http(ProbeTarget target, HealthCheck.Http check, Duration timeout,
+                                                boolean mutualTls) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create((mutualTls ? "https://" : "http://") + target + check.path()))
                 .timeout(timeout)
                 .GET()
                 .build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        return (mutualTls ? mutualTlsHttp : http).sendAsync(request, HttpResponse.BodyHandlers.discarding())
                 .thenApply(response -> check.expectedStatuses().contains(response.statusCode())
                         ? new ProbeResult(true, "HTTP " + response.statusCode())
                         : ProbeResult.failed("HTTP " + response.statusCode() + ", expected one of "

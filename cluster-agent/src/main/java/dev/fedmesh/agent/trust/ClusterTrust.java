@@ -6,9 +6,14 @@ import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.IntermediateRequest;
 import dev.fedmesh.api.v1.MeshTrust;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.policy.xds.WorkloadIdentities;
+import dev.fedmesh.trust.spiffe.SpiffeId;
 import dev.fedmesh.trust.spiffe.TrustDomain;
 import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.svid.X509Svid;
+import dev.fedmesh.trust.x509.KeyType;
 import dev.fedmesh.trust.x509.Pem;
+import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * and the trust bundle (the config's roots) in the files of every local workload, renewed at
  * half-life, rewritten at once when the bundle changes, and issued from the new intermediate once a
  * rotation completes; at once when that intermediate chains to another root (a root rotation).
+ * The agent's own SVID ({@link AgentSvid}), for its health checks of STRICT mTLS workloads, is
+ * issued and renewed the same way, in memory only.
  */
 public final class ClusterTrust implements AutoCloseable {
 
@@ -49,6 +57,10 @@ public final class ClusterTrust implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final List<Runnable> identitiesWritten = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AgentSvid>> agentSvidIssued = new CopyOnWriteArrayList<>();
+    private AgentSvid agentSvid;
+    private X509Svid agentCertificate;
+    private String agentRootSha256 = "";
     private TrustDomain trustDomain;
     private List<String> rootsPem = List.of();
     private List<X509Certificate> roots = List.of();
@@ -141,6 +153,14 @@ public final class ClusterTrust implements AutoCloseable {
     }
 
     /**
+     * Calls {@code listener} with the agent's own SVID whenever a check issued a new one or gave it a
+     * new trust bundle, on the thread that issued it.
+     */
+    public void onAgentSvid(Consumer<AgentSvid> listener) {
+        agentSvidIssued.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
      * What the SVID files of {@code service}'s local workloads in {@code namespace} hold now (SVID
      * chain, key, bundle), without reading them; empty before the first SVID was written.
      */
@@ -179,6 +199,7 @@ public final class ClusterTrust implements AutoCloseable {
             Optional<IntermediateRequest> request = rotation.request(now);
             boolean newReport;
             int written = 0;
+            AgentSvid agentIssued = null;
             synchronized (this) {
                 newReport = !request.equals(reportedRequest);
                 reportedRequest = request;
@@ -187,6 +208,7 @@ public final class ClusterTrust implements AutoCloseable {
                 if (issuer.isPresent() && current.isPresent() && trustDomain != null && !roots.isEmpty()) {
                     written = svids.refresh(endpoints.get(), issuer.get(), current.get().rootSha256(), trustDomain,
                             roots, now);
+                    agentIssued = refreshAgentSvid(issuer.get(), current.get().rootSha256(), now);
                 }
                 Optional<String> svidRoot = svidRootSha256();
                 newReport |= !svidRoot.equals(reportedSvidRoot);
@@ -195,6 +217,10 @@ public final class ClusterTrust implements AutoCloseable {
             if (written > 0) {
                 identitiesWritten.forEach(this::tell);
             }
+            if (agentIssued != null) {
+                AgentSvid issued = agentIssued;
+                agentSvidIssued.forEach(listener -> tell(() -> listener.accept(issued)));
+            }
             if (newReport) {
                 reportChanged.run();
             }
@@ -202,6 +228,43 @@ public final class ClusterTrust implements AutoCloseable {
             LOG.error("tenant={} cluster={} could not renew workload identities; trying again at the next check",
                     tenant, cluster, e);
         }
+    }
+
+    /**
+     * A new agent SVID when the last is at half-life, was issued under another root or does not
+     * exist, or the last with the bundle when only that changed; null when nothing changed. A
+     * failure to issue leaves the last SVID in use and is tried again at the next check.
+     */
+    private AgentSvid refreshAgentSvid(SvidIssuer issuer, String rootSha256, Instant now) {
+        boolean due = agentCertificate == null || !now.isBefore(agentCertificate.renewAt())
+                || !agentRootSha256.equals(rootSha256);
+        if (!due && agentSvid.bundle().equals(roots) && agentSvid.trustDomain().equals(trustDomain)) {
+            return null;
+        }
+        if (due) {
+            SpiffeId id = SpiffeId.parse(WorkloadIdentities.agentId(trustDomain.name(), cluster));
+            KeyPair keys = KeyType.EC_P256.generate();
+            X509Svid svid;
+            try {
+                svid = issuer.issue(id, keys.getPublic(), now);
+            } catch (RuntimeException e) {
+                LOG.error("tenant={} cluster={} cannot issue the agent's SVID {}; trying again at the next check", tenant,
+                        cluster, id, e);
+                return null;
+            }
+            List<X509Certificate> chain = new ArrayList<>();
+            chain.add(svid.certificate());
+            chain.addAll(svid.intermediates());
+            agentCertificate = svid;
+            agentRootSha256 = rootSha256;
+            agentSvid = new AgentSvid(id, chain, keys.getPrivate(), trustDomain, roots, svid.notAfter());
+            LOG.info("tenant={} cluster={} agent SVID {} issued, valid until {}, to be renewed at {}", tenant, cluster,
+                    id, svid.notAfter(), svid.renewAt());
+        } else {
+            agentSvid = new AgentSvid(agentSvid.id(), agentSvid.chain(), agentSvid.key(), trustDomain, roots,
+                    agentSvid.notAfter());
+        }
+        return agentSvid;
     }
 
     private void tell(Runnable listener) {

@@ -9,12 +9,20 @@ import dev.fedmesh.api.v1.MtlsModeSpec;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.ServiceSubset;
 import dev.fedmesh.api.v1.Target;
+import dev.fedmesh.agent.ClusterPki;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
+import dev.fedmesh.trust.svid.SvidIssuer;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's runner of HealthCheck policies against real TCP listeners, with checks every 200 ms
@@ -28,7 +36,10 @@ class EndpointHealthChecksTest {
 
     private final TcpProber tcp = new TcpProber("endpoint-health-checks-test");
     private final Verdicts verdicts = new Verdicts();
-    private final EndpointHealthChecks checks = new EndpointHealthChecks("acme", "east", verdicts, tcp);
+    private final ProbeIdentity identity = new ProbeIdentity();
+    private final EndpointHealthChecks checks = new EndpointHealthChecks("acme", "east", verdicts, tcp, identity);
+    @TempDir
+    Path dir;
     private final TcpServer server = TcpServer.answering();
     private final ServiceEndpoint db = new ServiceEndpoint("db", "127.0.0.1", server.port(), Map.of());
 
@@ -57,21 +68,51 @@ class EndpointHealthChecksTest {
     }
 
     @Test
-    void aStrictServicesGrpcCheckIsMadeAsATcpConnect() throws InterruptedException {
-        Policy grpcCheck = tcpCheck("db", 200).toBuilder()
-                .setHealthCheck(tcpCheck("db", 200).getHealthCheck().toBuilder()
-                        .setGrpc(HealthCheckSpec.Grpc.newBuilder().setServiceName("db.v1.Db")))
-                .build();
-        Policy strict = Policy.newBuilder().setKind("MtlsMode").setName("mesh-strict")
-                .setTarget(Target.newBuilder().setMesh(true))
-                .setMtlsMode(MtlsModeSpec.newBuilder().setMode(MtlsModeSpec.Mode.MODE_STRICT))
-                .build();
+    void aStrictServicesGrpcCheckIsMadeAsATcpConnectUntilTheAgentHoldsItsSvid() throws Exception {
         checks.endpointsChanged(List.of(db));
 
         // The listener accepts and closes at once: a gRPC check would fail, a TCP connect passes.
-        checks.policiesChanged(List.of(grpcCheck, strict));
+        checks.policiesChanged(List.of(grpcCheck("db"), strictMesh()));
 
         verdicts.await(db, HEALTHY);
+    }
+
+    @Test
+    void aStrictServicesGrpcCheckIsMadeOverMutualTlsOnceTheAgentHoldsItsSvid() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        HealthStatusManager health = new HealthStatusManager();
+        Server workload = StrictWorkloads.grpc(acme, east, "greeter", health);
+        try {
+            health.setStatus("db.v1.Db", ServingStatus.NOT_SERVING);
+            ServiceEndpoint greeter = new ServiceEndpoint("greeter", "127.0.0.1", workload.getPort(), Map.of());
+            checks.endpointsChanged(List.of(greeter));
+            checks.policiesChanged(List.of(grpcCheck("greeter"), strictMesh()));
+            verdicts.await(greeter, HEALTHY); // a TCP connect, while the agent holds no SVID
+
+            StrictWorkloads.giveAgentSvid(identity, acme, east, "east");
+            checks.identityChanged();
+
+            verdicts.await(greeter, UNHEALTHY); // the workload answers NOT_SERVING over mutual TLS
+            health.setStatus("db.v1.Db", ServingStatus.SERVING);
+            verdicts.await(greeter, HEALTHY);
+        } finally {
+            workload.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Policy grpcCheck(String service) {
+        return tcpCheck(service, 200).toBuilder()
+                .setHealthCheck(tcpCheck(service, 200).getHealthCheck().toBuilder()
+                        .setGrpc(HealthCheckSpec.Grpc.newBuilder().setServiceName("db.v1.Db")))
+                .build();
+    }
+
+    private static Policy strictMesh() {
+        return Policy.newBuilder().setKind("MtlsMode").setName("mesh-strict")
+                .setTarget(Target.newBuilder().setMesh(true))
+                .setMtlsMode(MtlsModeSpec.newBuilder().setMode(MtlsModeSpec.Mode.MODE_STRICT))
+                .build();
     }
 
     private static Policy tcpCheck(String service, int intervalMillis) {

@@ -3,6 +3,11 @@ package dev.fedmesh.agent.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
+import dev.fedmesh.agent.ClusterPki;
+import dev.fedmesh.trust.svid.SvidIssuer;
+import dev.fedmesh.trust.x509.CertificateUris;
 import dev.fedmesh.policy.healthcheck.HealthCheck;
 import dev.fedmesh.policy.xds.ServiceEndpoint;
 import io.grpc.Server;
@@ -11,17 +16,24 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Each kind of check against a real server: gRPC health, HTTP and TCP. */
+/**
+ * Each kind of check against a real server: gRPC health, HTTP and TCP, in plaintext and, for STRICT
+ * mTLS workloads, over mutual TLS with the agent's SVID.
+ */
 class HealthCheckProberTest {
 
     private static final Duration INTERVAL = Duration.ofSeconds(10);
@@ -30,7 +42,9 @@ class HealthCheckProberTest {
 
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private final TcpProber tcp = new TcpProber("health-check-prober-test");
-    private final HealthCheckProber prober = new HealthCheckProber(tcp, pool);
+    private final HealthCheckProber prober = new HealthCheckProber(tcp, pool, new ProbeIdentity());
+    @TempDir
+    Path dir;
     private Server grpcServer;
     private HttpServer httpServer;
 
@@ -136,6 +150,70 @@ class HealthCheckProberTest {
             server.refuse();
             assertThat(probe(endpoint, new HealthCheck.Tcp())).isEqualTo(ProbeResult.failed("connection refused"));
         }
+    }
+
+    @Test
+    void aStrictWorkloadsGrpcCheckIsMadeOverMutualTlsWithTheAgentsSvidAndSeesNotServing() throws IOException {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        HealthStatusManager health = new HealthStatusManager();
+        grpcServer = StrictWorkloads.grpc(acme, east, "greeter", health);
+        health.setStatus("greeter.v1.Greeter", ServingStatus.SERVING);
+        ServiceEndpoint endpoint = endpoint(grpcServer.getPort());
+        HealthCheck.Grpc check = new HealthCheck.Grpc("greeter.v1.Greeter");
+        try (HealthCheckProber agent = new HealthCheckProber(tcp, pool, StrictWorkloads.agentIdentity(acme, east, "east"))) {
+            assertThat(probe(agent, endpoint, check, true)).isEqualTo(new ProbeResult(true, "SERVING"));
+            health.setStatus("greeter.v1.Greeter", ServingStatus.NOT_SERVING);
+            assertThat(probe(agent, endpoint, check, true)).isEqualTo(ProbeResult.failed("answered NOT_SERVING"));
+        }
+        assertThat(probe(prober, endpoint, check, true))
+                .as("an agent without an SVID does not try").isEqualTo(ProbeResult.failed(
+                        "not probed: the agent holds no SVID yet to make a mutual TLS check with"));
+        assertThat(probe(prober, endpoint, check, false).passed()).as("a plaintext check of a STRICT workload").isFalse();
+    }
+
+    @Test
+    void aMutualTlsCheckTrustsOnlyWorkloadsUnderTheTenantsRoots() throws IOException {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        ClusterPki forger = new ClusterPki(dir.resolve("forged-ca"), "acme.fedmesh.dev");
+        HealthStatusManager health = new HealthStatusManager();
+        // The forged workload would accept the agent: only the agent's check of the workload can refuse.
+        grpcServer = StrictWorkloads.grpc(forger, forger.clusterIssuer("east"), "greeter", health, acme);
+        ServiceEndpoint endpoint = endpoint(grpcServer.getPort());
+        try (HealthCheckProber agent = new HealthCheckProber(tcp, pool,
+                StrictWorkloads.agentIdentity(acme, acme.clusterIssuer("east"), "east"))) {
+            assertThat(probe(agent, endpoint, new HealthCheck.Grpc(""), true).passed())
+                    .as("a workload serving the whole server, whose certificate is not under acme's roots").isFalse();
+        }
+    }
+
+    @Test
+    void aStrictWorkloadsHttpCheckIsAnHttpsGetPresentingTheAgentsSvid() throws Exception {
+        ClusterPki acme = new ClusterPki(dir.resolve("acme-ca"), "acme.fedmesh.dev");
+        SvidIssuer east = acme.clusterIssuer("east");
+        AtomicInteger status = new AtomicInteger(200);
+        List<String> callers = new CopyOnWriteArrayList<>();
+        HttpsServer https = StrictWorkloads.https(acme, east, "greeter");
+        httpServer = https;
+        https.createContext("/healthz", exchange -> {
+            X509Certificate caller = (X509Certificate) ((HttpsExchange) exchange).getSSLSession().getPeerCertificates()[0];
+            callers.addAll(CertificateUris.of(caller));
+            exchange.sendResponseHeaders(status.get(), -1);
+            exchange.close();
+        });
+        https.start();
+        ServiceEndpoint endpoint = endpoint(https.getAddress().getPort());
+        HealthCheck.Http healthz = new HealthCheck.Http("/healthz", List.of(200));
+        try (HealthCheckProber agent = new HealthCheckProber(tcp, pool, StrictWorkloads.agentIdentity(acme, east, "east"))) {
+            assertThat(probe(agent, endpoint, healthz, true)).isEqualTo(new ProbeResult(true, "HTTP 200"));
+            status.set(503);
+            assertThat(probe(agent, endpoint, healthz, true)).isEqualTo(ProbeResult.failed("HTTP 503, expected one of [200]"));
+        }
+        assertThat(callers).containsOnly("spiffe://acme.fedmesh.dev/fedmesh/agent/east");
+    }
+
+    private ProbeResult probe(HealthCheckProber by, ServiceEndpoint endpoint, HealthCheck.Probe probe, boolean mutualTls) {
+        return by.probe(endpoint, new HealthCheck(INTERVAL, TIMEOUT, 3, 1, probe), mutualTls).join();
     }
 
     private ProbeResult probe(ServiceEndpoint endpoint, HealthCheck.Probe probe) {

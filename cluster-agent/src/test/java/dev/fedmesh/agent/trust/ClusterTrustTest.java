@@ -64,6 +64,8 @@ class ClusterTrustTest {
     private final KeyPair newRootKeys = KeyType.EC_P256.generate();
     private final X509Certificate newRoot = RootCertificate.selfSigned(newRootKeys, DOMAIN, Instant.now(), Duration.ofDays(365));
     private final BlockingQueue<String> written = new LinkedBlockingQueue<>();
+    private final BlockingQueue<AgentSvid> agentSvids = new LinkedBlockingQueue<>();
+    private AgentSvid firstAgentSvid;
     private ClusterTrust trust;
 
     @BeforeEach
@@ -80,12 +82,18 @@ class ClusterTrustTest {
                 new WorkloadSvids(dir.resolve("agent").resolve("workloads")), () -> endpoints, SVID_TTL, () -> { },
                 Clock.systemUTC());
         trust.onIdentitiesWritten(() -> written.add("written"));
+        trust.onAgentSvid(agentSvids::add);
 
         trust.configApplied(config(List.of(oldRoot), "", List.of()));
         first = intermediate(controlPlane.issue(owner, csrOf(trust.request().orElseThrow())));
         trust.configApplied(config(List.of(oldRoot), "", List.of(first)));
         awaitWrite();
         assertThat(trust.svidRootSha256()).contains(CertificateFingerprint.sha256Hex(oldRoot));
+        firstAgentSvid = awaitAgentSvid();
+        assertThat(firstAgentSvid.id().toString()).isEqualTo("spiffe://acme.fedmesh.dev/fedmesh/agent/east");
+        assertThat(firstAgentSvid.bundle()).containsExactly(oldRoot);
+        assertThat(firstAgentSvid.chain().get(1)).as("issued from the cluster's intermediate")
+                .isEqualTo(Pem.certificates(first.getChainPem()).get(0));
     }
 
     @AfterEach
@@ -113,6 +121,9 @@ class ClusterTrustTest {
         assertThat(after.notAfter()).isEqualTo(before.notAfter());
         assertThat(trust.request()).as("the signing root is the one the intermediate chains to").isEmpty();
         assertThat(trust.svidRootSha256()).contains(CertificateFingerprint.sha256Hex(oldRoot));
+        AgentSvid agent = awaitAgentSvid();
+        assertThat(agent.bundle()).containsExactly(oldRoot, newRoot);
+        assertThat(agent.chain()).as("the agent's same SVID").isEqualTo(firstAgentSvid.chain());
     }
 
     @Test
@@ -148,6 +159,14 @@ class ClusterTrustTest {
                 .isEqualTo(underNewRoot);
         assertThat(trust.svidRootSha256()).contains(newRootSha256);
         assertThat(trust.request()).isEmpty();
+        AgentSvid agent = agentSvids.stream().reduce((a, b) -> b).orElseThrow();
+        assertThat(agent.chain().get(1)).as("the agent's SVID, under the new root too").isEqualTo(underNewRoot);
+    }
+
+    private AgentSvid awaitAgentSvid() throws InterruptedException {
+        AgentSvid svid = agentSvids.poll(30, TimeUnit.SECONDS);
+        assertThat(svid).as("the agent's SVID").isNotNull();
+        return svid;
     }
 
     private void awaitWrite() throws InterruptedException {
