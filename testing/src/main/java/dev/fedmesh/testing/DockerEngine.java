@@ -10,13 +10,13 @@ import java.util.stream.Stream;
  * machine without Docker is slow and logs errors, so it is only asked when something on this
  * machine points at an engine: DOCKER_HOST, a Testcontainers config file, or a known socket.
  */
-final class DockerEngine {
+public final class DockerEngine {
 
     private static volatile Boolean answers;
 
     private DockerEngine() {}
 
-    static boolean answers() {
+    public static boolean answers() {
         Boolean known = answers;
         if (known == null) {
             synchronized (DockerEngine.class) {
