@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -45,6 +46,7 @@ final class Federation {
     // Each inventory's services by name, built on first use: every subset of every service looks up
     // one service in every cluster, and scanning whole inventories made a translation cubic.
     private final Map<String, Map<String, List<InventoryService>>> servicesByName = new HashMap<>();
+    private Shape shape;
 
     Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
                Predicate<String> unreachable) {
@@ -127,6 +129,49 @@ final class Federation {
             }
         }
         return found;
+    }
+
+    /**
+     * Everything of the federation that a subset's assignment of {@code service} is made from: the
+     * local cluster, the peers, the unreachable ones, and each cluster's inventory entries of that
+     * service. Two equal inputs give the same assignment ({@link FederatedAssignment#of}).
+     */
+    AssignmentInputs inputs(String service) {
+        Map<String, List<InventoryService>> entries = new TreeMap<>();
+        inventories.forEach((cluster, inventory) -> {
+            List<InventoryService> named = servicesNamed(cluster, inventory, service);
+            if (!named.isEmpty()) {
+                entries.put(cluster, named);
+            }
+        });
+        return new AssignmentInputs(shape(), entries);
+    }
+
+    /** The local cluster, its peers and the unreachable ones: the same for every service of one translation. */
+    Shape shape() {
+        if (shape == null) {
+            TreeSet<String> down = new TreeSet<>();
+            peers.keySet().forEach(cluster -> {
+                if (unreachable.test(cluster)) {
+                    down.add(cluster);
+                }
+            });
+            shape = new Shape(local, List.copyOf(peers.values()), Set.copyOf(down));
+        }
+        return shape;
+    }
+
+    /** Uses {@code previous} as this federation's shape when it is equal, so that inputs compare by reference. */
+    void sameShapeAs(Shape previous) {
+        if (previous != null && previous.equals(shape())) {
+            shape = previous;
+        }
+    }
+
+    record Shape(String local, List<ClusterPeer> peers, Set<String> unreachable) {
+    }
+
+    record AssignmentInputs(Shape shape, Map<String, List<InventoryService>> services) {
     }
 
     private List<InventoryService> servicesNamed(String cluster, ClusterInventory inventory, String name) {

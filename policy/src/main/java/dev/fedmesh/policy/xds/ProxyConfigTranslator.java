@@ -11,6 +11,7 @@ import dev.fedmesh.api.v1.InventoryService;
 import dev.fedmesh.api.v1.Policy;
 import dev.fedmesh.api.v1.Service;
 import dev.fedmesh.policy.circuitbreaker.CircuitBreakerTranslator;
+import dev.fedmesh.policy.failover.Failover;
 import dev.fedmesh.policy.failover.FailoverPolicies;
 import dev.fedmesh.policy.faultinjection.FaultInjectionTranslator;
 import dev.fedmesh.policy.mtlsmode.MtlsModeTranslator;
@@ -43,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -68,6 +70,11 @@ import java.util.function.Predicate;
  * ({@link TrafficPermissionTranslator}). Every proxy of a cluster gets the same resources, so a
  * port is one service's: should endpoints of several services share a port, the first service by
  * name has it.
+ *
+ * <p>An instance remembers the assignment it made for each subset with what it was made from, and
+ * makes it again only when that changed: a change of one cluster's endpoints of one service
+ * re-assigns that service's subsets, not every service of the mesh. The output is the same as a
+ * fresh instance's for the same input; instances are safe to share between threads.
  */
 public final class ProxyConfigTranslator {
 
@@ -75,6 +82,14 @@ public final class ProxyConfigTranslator {
     public static final String ROUTER_FILTER = "envoy.filters.http.router";
 
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
+
+    /** The last assignment of each subset cluster, and what it was made from. */
+    private final Map<String, Assigned> assigned = new ConcurrentHashMap<>();
+    private volatile Federation.Shape lastShape;
+
+    private record Assigned(EndpointSubset subset, Optional<Failover> policy, boolean crossNetwork,
+                            Federation.AssignmentInputs inputs, ClusterLoadAssignment assignment) {
+    }
 
     /**
      * The resources of one cluster that knows only its own endpoints, all of them healthy: no other
@@ -114,6 +129,8 @@ public final class ProxyConfigTranslator {
             services.add(service.getName());
         }
         Federation federation = new Federation(config.getCluster(), config.getPeersList(), inventories, unreachable);
+        federation.sameShapeAs(lastShape);
+        lastShape = federation.shape();
 
         String trustDomain = config.getTrust().getTrustDomain();
         List<Listener> listeners = new ArrayList<>();
@@ -141,12 +158,27 @@ public final class ProxyConfigTranslator {
             Cluster cluster = edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName())));
             clusters.add(withCircuitBreaker(withTimeouts(cluster, subset.service(), config.getPoliciesList()),
                     subset, config.getPoliciesList()));
-            assignments.add(FederatedAssignment.of(federation, subset,
+            assignments.add(assignment(federation, subset,
                     FailoverPolicies.forService(subset.service(), config.getPoliciesList()), tls.isPresent()));
         }
+        assigned.keySet().retainAll(subsetsByCluster.keySet());
         listeners.addAll(serverListeners(config, services, federation.localEndpoints()));
         listeners.sort(Comparator.comparing(Listener::getName));
         return new XdsResources(listeners, routes, clusters, assignments);
+    }
+
+    /** The subset's assignment: the one made last when it was made from the same inputs, else a new one. */
+    private ClusterLoadAssignment assignment(Federation federation, EndpointSubset subset, Optional<Failover> policy,
+                                             boolean crossNetwork) {
+        Federation.AssignmentInputs inputs = federation.inputs(subset.service());
+        Assigned last = assigned.get(subset.clusterName());
+        if (last != null && last.crossNetwork() == crossNetwork && last.subset().equals(subset)
+                && last.policy().equals(policy) && last.inputs().equals(inputs)) {
+            return last.assignment();
+        }
+        ClusterLoadAssignment made = FederatedAssignment.of(federation, subset, policy, crossNetwork);
+        assigned.put(subset.clusterName(), new Assigned(subset, policy, crossNetwork, inputs, made));
+        return made;
     }
 
     /**

@@ -97,6 +97,69 @@ class ProxyConfigTranslatorPropertyTest {
     }
 
     @Test
+    void aTranslatorThatRemembersItsAssignmentsGivesWhatAFreshOneGivesWhateverCameBefore() {
+        ProxyConfigTranslator remembering = new ProxyConfigTranslator();
+        ForAll.cases(300, federations(), scenario -> {
+            // Half the time the same config with one cluster's inventory or the unreachable set changed,
+            // the way changes reach an agent; else whatever came next.
+            String fresh = XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
+                    scenario.unreachable()::contains));
+
+            String remembered = XdsJson.render(remembering.translate(scenario.config(), scenario.inventories(),
+                    scenario.unreachable()::contains));
+
+            assertThat(remembered).isEqualTo(fresh);
+            Random random = new Random(scenario.seed());
+            Map<String, ClusterInventory> changed = new LinkedHashMap<>(scenario.inventories());
+            if (!changed.isEmpty()) {
+                String cluster = new ArrayList<>(changed.keySet()).get(random.nextInt(changed.size()));
+                ClusterInventory.Builder inventory = changed.get(cluster).toBuilder();
+                if (inventory.getServicesCount() > 0 && inventory.getServices(0).getEndpointsCount() > 0) {
+                    InventoryService.Builder service = inventory.getServicesBuilder(0);
+                    service.setEndpoints(0, service.getEndpoints(0).toBuilder().setHealth(
+                            service.getEndpoints(0).getHealth() == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY
+                                    ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY));
+                } else {
+                    inventory.addServices(InventoryService.newBuilder().setName("greeter")
+                            .addEndpoints(Federations.endpoint("10.0.9.9", 8080, EndpointHealth.ENDPOINT_HEALTH_HEALTHY,
+                                    "version", "v1")));
+                }
+                changed.put(cluster, inventory.build());
+            }
+            Set<String> down = random.nextBoolean() ? scenario.unreachable() : Set.of(CLUSTERS.get(random.nextInt(4)));
+            assertThat(XdsJson.render(remembering.translate(scenario.config(), changed, down::contains)))
+                    .isEqualTo(XdsJson.render(new ProxyConfigTranslator().translate(scenario.config(), changed,
+                            down::contains)));
+        });
+    }
+
+    @Test
+    void aChangeOfOneServicesEndpointsAssignsThatServiceAgainAndReusesEveryOtherAssignment() {
+        DesiredConfig config = DesiredConfigs.config(1, "greeter", "frontend").toBuilder()
+                .setCluster("east")
+                .addPeers(Federations.peer("east", "us", "a", "", ""))
+                .addPeers(Federations.peer("west", "us", "b", "", ""))
+                .build();
+        ClusterInventory west = Federations.inventory("west")
+                .service("greeter", Federations.endpoint("10.0.1.1", 8080, EndpointHealth.ENDPOINT_HEALTH_HEALTHY))
+                .service("frontend", Federations.endpoint("10.0.1.2", 8080, EndpointHealth.ENDPOINT_HEALTH_HEALTHY))
+                .build();
+        ProxyConfigTranslator translator = new ProxyConfigTranslator();
+        XdsResources before = translator.translate(config, Map.of("west", west), cluster -> false);
+
+        int greeter = west.getServices(0).getName().equals("greeter") ? 0 : 1;
+        ClusterInventory westAgain = west.toBuilder().setServices(greeter, west.getServices(greeter).toBuilder()
+                .addEndpoints(Federations.endpoint("10.0.1.3", 8080, EndpointHealth.ENDPOINT_HEALTH_HEALTHY))).build();
+        XdsResources after = translator.translate(config, Map.of("west", westAgain), cluster -> false);
+
+        assertThat(FederatedTranslationTest.assignment(after, "outbound|frontend"))
+                .as("the same instance").isSameAs(FederatedTranslationTest.assignment(before, "outbound|frontend"));
+        assertThat(FederatedTranslationTest.assignment(after, "outbound|greeter").getEndpoints(0).getLbEndpointsCount()).isEqualTo(2);
+        assertThat(XdsJson.render(after)).isEqualTo(XdsJson.render(new ProxyConfigTranslator().translate(config,
+                Map.of("west", westAgain), cluster -> false)));
+    }
+
+    @Test
     void everyAssignmentIsValidWithContiguousPrioritiesAndNeverEmptyWhileAReachableEndpointIsKnown() {
         ForAll.cases(200, federations(), scenario -> {
             XdsResources resources = new ProxyConfigTranslator().translate(scenario.config(), scenario.inventories(),
