@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.HexFormat;
@@ -67,6 +68,8 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
     private long generation;
     private ServedSnapshot served;
     private final Map<String, TypeVersion> typeVersions = new HashMap<>();
+    /** Each resource last served, by identity, with the SHA-256 of its deterministic bytes. */
+    private Map<Message, byte[]> resourceDigests = new IdentityHashMap<>();
     private final RetiringClusters retiring = new RetiringClusters();
     /** Translates after inventory and reachability changes, and retires clusters: one thread, off the callers'. */
     private final ScheduledExecutorService worker;
@@ -238,7 +241,10 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
         // One digest per type over the proxies', the gateway's and the sidecars' resources: every group
         // is served the same versions, so a proxy's ACK reads the same against any.
         Map<String, String> digests = new LinkedHashMap<>();
-        byType.forEach((type, list) -> digests.put(type, digest(list.stream().map(XdsSnapshotPublisher::deterministicBytes))));
+        Map<Message, byte[]> digested = new IdentityHashMap<>();
+        byType.forEach((type, list) -> digests.put(type, digest(list.stream().map(resource ->
+                digested.computeIfAbsent(resource, this::resourceDigest)))));
+        resourceDigests = digested;
         // Revision and inventory generation say what the snapshot was built from; the content
         // digest keeps a restarted agent from reusing a version a reconnecting proxy already holds
         // for different content.
@@ -327,6 +333,23 @@ public final class XdsSnapshotPublisher implements AutoCloseable {
                 sha.update(part);
             });
             return HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /**
+     * The SHA-256 of the resource's deterministic bytes; for a resource served last time (the same
+     * instance: the translator reuses the assignments of services that did not change) the digest
+     * computed then, so that one changed endpoint does not serialize every assignment of the mesh.
+     */
+    private byte[] resourceDigest(Message resource) {
+        byte[] known = resourceDigests.get(resource);
+        if (known != null) {
+            return known;
+        }
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(deterministicBytes(resource));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }

@@ -42,6 +42,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,9 +72,10 @@ import java.util.function.Predicate;
  * port is one service's: should endpoints of several services share a port, the first service by
  * name has it.
  *
- * <p>An instance remembers the assignment it made for each subset with what it was made from, and
- * makes it again only when that changed: a change of one cluster's endpoints of one service
- * re-assigns that service's subsets, not every service of the mesh. The output is the same as a
+ * <p>An instance remembers what it made of the last config (client listeners, routes, clusters),
+ * and the assignment it made for each subset with what it was made from, and makes an assignment
+ * again only when that changed: a change of one cluster's endpoints of one service re-assigns that
+ * service's subsets, not every service of the mesh. The output is the same as a
  * fresh instance's for the same input; instances are safe to share between threads.
  */
 public final class ProxyConfigTranslator {
@@ -86,6 +88,7 @@ public final class ProxyConfigTranslator {
     /** The last assignment of each subset cluster, and what it was made from. */
     private final Map<String, Assigned> assigned = new ConcurrentHashMap<>();
     private volatile Federation.Shape lastShape;
+    private volatile ConfigPart lastConfigPart;
 
     private record Assigned(EndpointSubset subset, Optional<Failover> policy, boolean crossNetwork,
                             Federation.AssignmentInputs inputs, ClusterLoadAssignment assignment) {
@@ -124,14 +127,41 @@ public final class ProxyConfigTranslator {
      */
     public XdsResources translate(DesiredConfig config, Map<String, ClusterInventory> inventories,
                                   Predicate<String> unreachable) {
-        TreeSet<String> services = new TreeSet<>();
-        for (Service service : config.getServicesList()) {
-            services.add(service.getName());
-        }
+        ConfigPart part = configPart(config);
         Federation federation = new Federation(config.getCluster(), config.getPeersList(), inventories, unreachable);
         federation.sameShapeAs(lastShape);
         lastShape = federation.shape();
 
+        List<ClusterLoadAssignment> assignments = new ArrayList<>();
+        for (Subset subset : part.subsets()) {
+            assignments.add(assignment(federation, subset.subset(), subset.failover(), subset.crossNetwork()));
+        }
+        assigned.keySet().retainAll(part.subsetNames());
+        List<Listener> listeners = new ArrayList<>(part.listeners());
+        listeners.addAll(serverListeners(config, part.services(), federation.localEndpoints()));
+        listeners.sort(Comparator.comparing(Listener::getName));
+        return new XdsResources(listeners, part.routes(), part.clusters(), assignments);
+    }
+
+    /** What a config alone decides: client listeners, routes, clusters, and each subset's failover and TLS. */
+    private record ConfigPart(DesiredConfig config, TreeSet<String> services, List<Listener> listeners,
+                              List<RouteConfiguration> routes, List<Cluster> clusters, List<Subset> subsets,
+                              Set<String> subsetNames) {
+    }
+
+    private record Subset(EndpointSubset subset, Optional<Failover> failover, boolean crossNetwork) {
+    }
+
+    /** The config's part, made once per config (the same instance) and then reused for every change of endpoints. */
+    private ConfigPart configPart(DesiredConfig config) {
+        ConfigPart last = lastConfigPart;
+        if (last != null && last.config() == config) {
+            return last;
+        }
+        TreeSet<String> services = new TreeSet<>();
+        for (Service service : config.getServicesList()) {
+            services.add(service.getName());
+        }
         String trustDomain = config.getTrust().getTrustDomain();
         List<Listener> listeners = new ArrayList<>();
         List<RouteConfiguration> routes = new ArrayList<>();
@@ -151,20 +181,20 @@ public final class ProxyConfigTranslator {
         }
 
         List<Cluster> clusters = new ArrayList<>();
-        List<ClusterLoadAssignment> assignments = new ArrayList<>();
+        List<Subset> subsets = new ArrayList<>();
         for (EndpointSubset subset : subsetsByCluster.values()) {
             Optional<TransportSocket> tls = MtlsModeTranslator.clientTransportSocket(
                     subset.service(), trustDomain, config.getPoliciesList());
             Cluster cluster = edsCluster(subset.clusterName(), tls.map(socket -> withSni(socket, subset.sniName())));
             clusters.add(withCircuitBreaker(withTimeouts(cluster, subset.service(), config.getPoliciesList()),
                     subset, config.getPoliciesList()));
-            assignments.add(assignment(federation, subset,
-                    FailoverPolicies.forService(subset.service(), config.getPoliciesList()), tls.isPresent()));
+            subsets.add(new Subset(subset, FailoverPolicies.forService(subset.service(), config.getPoliciesList()),
+                    tls.isPresent()));
         }
-        assigned.keySet().retainAll(subsetsByCluster.keySet());
-        listeners.addAll(serverListeners(config, services, federation.localEndpoints()));
-        listeners.sort(Comparator.comparing(Listener::getName));
-        return new XdsResources(listeners, routes, clusters, assignments);
+        ConfigPart part = new ConfigPart(config, services, List.copyOf(listeners), List.copyOf(routes),
+                List.copyOf(clusters), List.copyOf(subsets), Set.copyOf(subsetsByCluster.keySet()));
+        lastConfigPart = part;
+        return part;
     }
 
     /** The subset's assignment: the one made last when it was made from the same inputs, else a new one. */
