@@ -23,7 +23,7 @@ public final class FederationBenchmark {
     private static final String USAGE = """
             usage: java -cp bench/target/fedmesh-bench.jar dev.fedmesh.bench.federation.FederationBenchmark
                    [--parts scale,propagation,churn,failover] [--clusters 100] [--services 1000]
-                   [--scale-warm-up 1] [--scale-rounds 5] [--pipeline-services 1000] [--watched 1,50,99 (first, middle, last)]
+                   [--scale-warm-up 1] [--scale-rounds 5] [--scale-callers 100 (reach checked for c000..)] [--pipeline-services 1000] [--watched 1,50,99 (first, middle, last)]
                    [--warm-up 20] [--changes 100] [--churn-rate 100] [--churn-seconds 30] [--trials 20]
                    [--out bench/target]""";
 
@@ -32,12 +32,12 @@ public final class FederationBenchmark {
 
     /** The knobs of a run; the defaults are the documented run. */
     record Settings(Set<String> parts, int clusters, int services, int scaleWarmUp, int scaleRounds,
-                    int pipelineServices, List<Integer> watched, int warmUp, int changes, int churnRate,
+                    int scaleCallers, int pipelineServices, List<Integer> watched, int warmUp, int changes, int churnRate,
                     int churnSeconds, int trials, Path out) {
 
         static Settings parse(String[] args) {
             Options options = Options.parse(args, USAGE, Set.of("--parts", "--clusters", "--services",
-                    "--scale-warm-up", "--scale-rounds", "--pipeline-services", "--watched", "--warm-up", "--changes",
+                    "--scale-warm-up", "--scale-rounds", "--scale-callers", "--pipeline-services", "--watched", "--warm-up", "--changes",
                     "--churn-rate", "--churn-seconds", "--trials", "--out"));
             Set<String> parts = new TreeSet<>(options.words("--parts", List.of("scale", "propagation", "churn",
                     "failover")));
@@ -45,6 +45,7 @@ public final class FederationBenchmark {
             int services = options.integer("--services", 1_000);
             int scaleWarmUp = options.integer("--scale-warm-up", 1);
             int scaleRounds = options.integer("--scale-rounds", 5);
+            int scaleCallers = options.integer("--scale-callers", clusters);
             int pipelineServices = options.integer("--pipeline-services", 1_000);
             List<Integer> watched = options.integers("--watched", null);
             int warmUp = options.integer("--warm-up", 20);
@@ -69,7 +70,7 @@ public final class FederationBenchmark {
                             + (clusters - 1) + " (c000 is the one whose endpoints change)\n" + USAGE);
                 }
             }
-            return new Settings(parts, clusters, services, scaleWarmUp, scaleRounds, pipelineServices, watched, warmUp,
+            return new Settings(parts, clusters, services, scaleWarmUp, scaleRounds, scaleCallers, pipelineServices, watched, warmUp,
                     changes, churnRate, churnSeconds, trials, out);
         }
     }
@@ -91,7 +92,8 @@ public final class FederationBenchmark {
         Progress progress = new Progress();
         List<ScaleBenchmark.Result> scale = new ArrayList<>();
         if (settings.parts().contains("scale")) {
-            ScaleBenchmark benchmark = new ScaleBenchmark(settings.scaleWarmUp(), settings.scaleRounds());
+            ScaleBenchmark benchmark = new ScaleBenchmark(settings.scaleWarmUp(), settings.scaleRounds(),
+                    settings.scaleCallers());
             for (FederatedTenant.Layout layout : FederatedTenant.Layout.values()) {
                 progress.note("scale, %s: %d clusters, %d services, 3 endpoints each; %d + %d translations", layout.label(),
                         settings.clusters(), settings.services(), settings.scaleWarmUp(), settings.scaleRounds());

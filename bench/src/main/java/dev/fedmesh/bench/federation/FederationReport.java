@@ -52,6 +52,9 @@ record FederationReport(String machine, String startedAt, List<ScaleBenchmark.Re
                             + " ms (%d rounds); heap: inventories %.1f MiB, one translation's resources %.1f MiB",
                     result.clusters(), result.translation().p50(), result.translation().p99(),
                     result.translation().samples(), mib(result.inventoriesHeap()), mib(result.resourcesHeap())));
+            out.println(String.format(Locale.ROOT, "  the same after one endpoint of one service in c001 changed health,"
+                            + " by c000's warm translator: p50 %.1f ms, p99 %.1f ms (%d rounds)",
+                    result.incremental().p50(), result.incremental().p99(), result.incremental().samples()));
         }
         propagation.ifPresent(result -> {
             out.println();

@@ -2,6 +2,7 @@ package dev.fedmesh.bench.federation;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fedmesh.api.v1.ClusterInventory;
+import dev.fedmesh.api.v1.EndpointHealth;
 import dev.fedmesh.api.v1.DesiredConfig;
 import dev.fedmesh.api.v1.DesiredConfigEnvelope;
 import dev.fedmesh.bench.Percentiles;
@@ -24,7 +25,9 @@ import java.util.TreeMap;
  * Kafka records (one cluster's inventory as its agent sends it, the signed envelope the distributor
  * republishes, one cluster's desired config with all its peers), whether every cluster's translated
  * EDS, as the caller, reaches every remote endpoint it needs, and the translation's time and heap for
- * one caller holding every cluster's inventory.
+ * one caller holding every cluster's inventory: whole (a fresh translator, as for a new config) and
+ * after one endpoint of one service changed in another cluster (the agent's translator, which
+ * re-assigns only what changed).
  */
 final class ScaleBenchmark {
 
@@ -38,13 +41,14 @@ final class ScaleBenchmark {
      * @param reach           what caller c000's EDS reaches, in detail
      * @param callersComplete of every cluster as the caller, those whose EDS reaches exactly what they need
      * @param otherMismatches the first differences found for callers other than c000
-     * @param translation     ms per translation of caller c000's config with every inventory
+     * @param translation     ms per translation of caller c000's config with every inventory, by a fresh translator
+     * @param incremental     ms per translation by c000's warm translator after one endpoint of c001 changed health
      * @param inventoriesHeap heap retained by every cluster's parsed inventory, as an agent holds them
      * @param resourcesHeap   heap retained by one translation's xDS resources
      */
     record Result(FederatedTenant.Layout layout, int clusters, int services, int endpointsPerService,
                   List<RecordSize> records, int peersInConfig, RemoteReach.Result reach, int callersComplete,
-                  List<String> otherMismatches, Percentiles translation,
+                  List<String> otherMismatches, Percentiles translation, Percentiles incremental,
                   long inventoriesHeap, long resourcesHeap) {
     }
 
@@ -55,12 +59,14 @@ final class ScaleBenchmark {
 
     private final int warmUp;
     private final int rounds;
+    private final int callers;
     private final ConfigSigningKey signingKey = ConfigSigningKey.generate();
-    private final ProxyConfigTranslator translator = new ProxyConfigTranslator();
 
-    ScaleBenchmark(int warmUp, int rounds) {
+    /** @param callers how many clusters, c000 first, are checked as the caller for reach */
+    ScaleBenchmark(int warmUp, int rounds, int callers) {
         this.warmUp = warmUp;
         this.rounds = rounds;
+        this.callers = callers;
     }
 
     Result run(FederatedTenant tenant) throws InvalidProtocolBufferException {
@@ -88,28 +94,30 @@ final class ScaleBenchmark {
                 InventorySignatures.seal(largest, Instant.now(), signingKey).toByteArray()));
 
         for (int i = 0; i < warmUp; i++) {
-            translator.translate(config, inventories, cluster -> false);
+            new ProxyConfigTranslator().translate(config, inventories, cluster -> false);
         }
         List<Double> millis = new ArrayList<>(rounds);
         XdsResources resources = null;
         for (int i = 0; i < rounds; i++) {
             resources = null;
             long start = System.nanoTime();
-            resources = translator.translate(config, inventories, cluster -> false);
+            resources = new ProxyConfigTranslator().translate(config, inventories, cluster -> false);
             millis.add((System.nanoTime() - start) / 1e6);
         }
+        Percentiles incremental = incremental(config, inventories);
         RemoteReach.Result reach = RemoteReach.check(tenant, CALLER, resources);
         long withResources = Heap.usedAfterGc();
         resources = null;
         long resourcesHeap = withResources - Heap.usedAfterGc();
         int callersComplete = reach.complete() ? 1 : 0;
         List<String> otherMismatches = new ArrayList<>();
-        for (int c = 0; c < tenant.clusters(); c++) {
+        for (int c = 0; c < Math.min(callers, tenant.clusters()); c++) {
             if (c == CALLER) {
                 continue;
             }
             RemoteReach.Result other = RemoteReach.check(tenant, c,
-                    translator.translate(configs.get(FederatedTenant.cluster(c)), inventories, cluster -> false));
+                    new ProxyConfigTranslator().translate(configs.get(FederatedTenant.cluster(c)), inventories,
+                            cluster -> false));
             if (other.complete()) {
                 callersComplete++;
             } else if (otherMismatches.size() < 5) {
@@ -118,7 +126,35 @@ final class ScaleBenchmark {
         }
         return new Result(tenant.layout(), tenant.clusters(), tenant.services(), tenant.endpointsPerService(),
                 records, config.getPeersCount(), reach, callersComplete, List.copyOf(otherMismatches),
-                Percentiles.of(millis), inventoriesHeap, resourcesHeap);
+                Percentiles.of(millis), incremental, inventoriesHeap, resourcesHeap);
+    }
+
+    /**
+     * The agent's case: its translator has translated every inventory; then one endpoint of one
+     * service in c001 changes health (the inventory parsed again, as from its record) and it
+     * translates again. Each round changes another service; warm-up rounds as many as measured.
+     */
+    private Percentiles incremental(DesiredConfig config, Map<String, ClusterInventory> held)
+            throws InvalidProtocolBufferException {
+        ProxyConfigTranslator translator = new ProxyConfigTranslator();
+        Map<String, ClusterInventory> inventories = new TreeMap<>(held);
+        translator.translate(config, inventories, cluster -> false);
+        String changing = FederatedTenant.cluster(1);
+        List<Double> millis = new ArrayList<>(rounds);
+        for (int i = 0; i < 2 * rounds; i++) {
+            ClusterInventory.Builder inventory = inventories.get(changing).toBuilder();
+            int service = i % inventory.getServicesCount();
+            var endpoint = inventory.getServicesBuilder(service).getEndpointsBuilder(0);
+            endpoint.setHealth(endpoint.getHealth() == EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY
+                    ? EndpointHealth.ENDPOINT_HEALTH_HEALTHY : EndpointHealth.ENDPOINT_HEALTH_UNHEALTHY);
+            inventories.put(changing, ClusterInventory.parseFrom(inventory.build().toByteArray()));
+            long start = System.nanoTime();
+            translator.translate(config, inventories, cluster -> false);
+            if (i >= rounds) {
+                millis.add((System.nanoTime() - start) / 1e6);
+            }
+        }
+        return Percentiles.of(millis);
     }
 
     private static RecordSize size(String record, byte[] bytes) {

@@ -50,6 +50,15 @@ final class Federation {
 
     Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
                Predicate<String> unreachable) {
+        this(local, peerList, inventories, unreachable, Map.of());
+    }
+
+    /**
+     * @param indexed each cluster's services by name, already indexed (by a translator that keeps them
+     *                between translations): used for a cluster whose inventory is that very instance
+     */
+    Federation(String local, List<ClusterPeer> peerList, Map<String, ClusterInventory> inventories,
+               Predicate<String> unreachable, Map<String, IndexedInventory> indexed) {
         this.local = local;
         // A name listed twice (never the compiler's output) resolves the same whatever the list's order.
         peerList.stream()
@@ -60,6 +69,19 @@ final class Federation {
         peers.putIfAbsent(local, ClusterPeer.newBuilder().setName(local).build());
         this.inventories = new TreeMap<>(inventories);
         this.unreachable = unreachable;
+        indexed.forEach((cluster, index) -> {
+            if (index.inventory() == this.inventories.get(cluster)) {
+                servicesByName.put(cluster, index.byName());
+            }
+        });
+    }
+
+    /** An inventory with its services by name. */
+    record IndexedInventory(ClusterInventory inventory, Map<String, List<InventoryService>> byName) {
+
+        static IndexedInventory of(ClusterInventory inventory) {
+            return new IndexedInventory(inventory, Federation.byName(inventory));
+        }
     }
 
     String local() {
@@ -131,22 +153,6 @@ final class Federation {
         return found;
     }
 
-    /**
-     * Everything of the federation that a subset's assignment of {@code service} is made from: the
-     * local cluster, the peers, the unreachable ones, and each cluster's inventory entries of that
-     * service. Two equal inputs give the same assignment ({@link FederatedAssignment#of}).
-     */
-    AssignmentInputs inputs(String service) {
-        Map<String, List<InventoryService>> entries = new TreeMap<>();
-        inventories.forEach((cluster, inventory) -> {
-            List<InventoryService> named = servicesNamed(cluster, inventory, service);
-            if (!named.isEmpty()) {
-                entries.put(cluster, named);
-            }
-        });
-        return new AssignmentInputs(shape(), entries);
-    }
-
     /** The local cluster, its peers and the unreachable ones: the same for every service of one translation. */
     Shape shape() {
         if (shape == null) {
@@ -161,27 +167,19 @@ final class Federation {
         return shape;
     }
 
-    /** Uses {@code previous} as this federation's shape when it is equal, so that inputs compare by reference. */
-    void sameShapeAs(Shape previous) {
-        if (previous != null && previous.equals(shape())) {
-            shape = previous;
-        }
-    }
-
     record Shape(String local, List<ClusterPeer> peers, Set<String> unreachable) {
     }
 
-    record AssignmentInputs(Shape shape, Map<String, List<InventoryService>> services) {
+    private List<InventoryService> servicesNamed(String cluster, ClusterInventory inventory, String name) {
+        return servicesByName.computeIfAbsent(cluster, ignored -> byName(inventory)).getOrDefault(name, List.of());
     }
 
-    private List<InventoryService> servicesNamed(String cluster, ClusterInventory inventory, String name) {
-        return servicesByName.computeIfAbsent(cluster, ignored -> {
-            Map<String, List<InventoryService>> byName = new HashMap<>();
-            for (InventoryService service : inventory.getServicesList()) {
-                byName.computeIfAbsent(service.getName(), n -> new ArrayList<>()).add(service);
-            }
-            return byName;
-        }).getOrDefault(name, List.of());
+    private static Map<String, List<InventoryService>> byName(ClusterInventory inventory) {
+        Map<String, List<InventoryService>> byName = new HashMap<>();
+        for (InventoryService service : inventory.getServicesList()) {
+            byName.computeIfAbsent(service.getName(), n -> new ArrayList<>()).add(service);
+        }
+        return byName;
     }
 
     /** Every dialable endpoint of the local inventory, for the server listeners of its ports. */

@@ -39,13 +39,15 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -76,7 +78,7 @@ import java.util.function.Predicate;
  * and the assignment it made for each subset with what it was made from, and makes an assignment
  * again only when that changed: a change of one cluster's endpoints of one service re-assigns that
  * service's subsets, not every service of the mesh. The output is the same as a
- * fresh instance's for the same input; instances are safe to share between threads.
+ * fresh instance's for the same input; an instance translates one call at a time.
  */
 public final class ProxyConfigTranslator {
 
@@ -85,13 +87,16 @@ public final class ProxyConfigTranslator {
 
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(5).build();
 
-    /** The last assignment of each subset cluster, and what it was made from. */
-    private final Map<String, Assigned> assigned = new ConcurrentHashMap<>();
-    private volatile Federation.Shape lastShape;
-    private volatile ConfigPart lastConfigPart;
+    // What the last translation was made from and made, guarded by this: translations of one
+    // instance run one at a time.
+    /** Each subset cluster's last assignment, and the subset, failover and TLS it was made for. */
+    private final Map<String, Assigned> assigned = new HashMap<>();
+    /** Each cluster's inventory as last translated, indexed by service name. */
+    private Map<String, Federation.IndexedInventory> indexed = Map.of();
+    private Federation.Shape lastShape;
+    private ConfigPart lastConfigPart;
 
-    private record Assigned(EndpointSubset subset, Optional<Failover> policy, boolean crossNetwork,
-                            Federation.AssignmentInputs inputs, ClusterLoadAssignment assignment) {
+    private record Assigned(Subset subset, ClusterLoadAssignment assignment) {
     }
 
     /**
@@ -125,16 +130,40 @@ public final class ProxyConfigTranslator {
      * @param unreachable the clusters the local data-path probes cannot reach now: their endpoints
      *                    count as unhealthy
      */
-    public XdsResources translate(DesiredConfig config, Map<String, ClusterInventory> inventories,
-                                  Predicate<String> unreachable) {
+    public synchronized XdsResources translate(DesiredConfig config, Map<String, ClusterInventory> inventories,
+                                               Predicate<String> unreachable) {
+        try {
+            return translateFrom(config, inventories, unreachable);
+        } catch (RuntimeException e) {
+            // What was remembered may be half updated: the next translation starts afresh.
+            assigned.clear();
+            indexed = Map.of();
+            lastShape = null;
+            lastConfigPart = null;
+            throw e;
+        }
+    }
+
+    private XdsResources translateFrom(DesiredConfig config, Map<String, ClusterInventory> inventories,
+                                       Predicate<String> unreachable) {
         ConfigPart part = configPart(config);
-        Federation federation = new Federation(config.getCluster(), config.getPeersList(), inventories, unreachable);
-        federation.sameShapeAs(lastShape);
+        Set<String> changed = changedServices(inventories);
+        Federation federation = new Federation(config.getCluster(), config.getPeersList(), inventories, unreachable,
+                indexed);
+        boolean sameShape = federation.shape().equals(lastShape);
         lastShape = federation.shape();
 
         List<ClusterLoadAssignment> assignments = new ArrayList<>();
         for (Subset subset : part.subsets()) {
-            assignments.add(assignment(federation, subset.subset(), subset.failover(), subset.crossNetwork()));
+            Assigned last = assigned.get(subset.subset().clusterName());
+            if (sameShape && last != null && last.subset().equals(subset) && !changed.contains(subset.subset().service())) {
+                assignments.add(last.assignment());
+                continue;
+            }
+            ClusterLoadAssignment made = FederatedAssignment.of(federation, subset.subset(), subset.failover(),
+                    subset.crossNetwork());
+            assigned.put(subset.subset().clusterName(), new Assigned(subset, made));
+            assignments.add(made);
         }
         assigned.keySet().retainAll(part.subsetNames());
         List<Listener> listeners = new ArrayList<>(part.listeners());
@@ -197,18 +226,39 @@ public final class ProxyConfigTranslator {
         return part;
     }
 
-    /** The subset's assignment: the one made last when it was made from the same inputs, else a new one. */
-    private ClusterLoadAssignment assignment(Federation federation, EndpointSubset subset, Optional<Failover> policy,
-                                             boolean crossNetwork) {
-        Federation.AssignmentInputs inputs = federation.inputs(subset.service());
-        Assigned last = assigned.get(subset.clusterName());
-        if (last != null && last.crossNetwork() == crossNetwork && last.subset().equals(subset)
-                && last.policy().equals(policy) && last.inputs().equals(inputs)) {
-            return last.assignment();
-        }
-        ClusterLoadAssignment made = FederatedAssignment.of(federation, subset, policy, crossNetwork);
-        assigned.put(subset.clusterName(), new Assigned(subset, policy, crossNetwork, inputs, made));
-        return made;
+    /**
+     * The services whose entries in some cluster's inventory differ from the last translation's (a
+     * cluster new or gone counts with all its services), and keeps the new inventories indexed. An
+     * inventory that is the very instance translated last has not changed.
+     */
+    private Set<String> changedServices(Map<String, ClusterInventory> inventories) {
+        Set<String> changed = new HashSet<>();
+        Map<String, Federation.IndexedInventory> now = new HashMap<>();
+        inventories.forEach((cluster, inventory) -> {
+            Federation.IndexedInventory before = indexed.get(cluster);
+            if (before != null && before.inventory() == inventory) {
+                now.put(cluster, before);
+                return;
+            }
+            Federation.IndexedInventory after = Federation.IndexedInventory.of(inventory);
+            now.put(cluster, after);
+            Set<String> names = new HashSet<>(after.byName().keySet());
+            if (before != null) {
+                names.addAll(before.byName().keySet());
+            }
+            for (String name : names) {
+                if (before == null || !Objects.equals(before.byName().get(name), after.byName().get(name))) {
+                    changed.add(name);
+                }
+            }
+        });
+        indexed.forEach((cluster, before) -> {
+            if (!now.containsKey(cluster)) {
+                changed.addAll(before.byName().keySet());
+            }
+        });
+        indexed = now;
+        return changed;
     }
 
     /**
