@@ -45,8 +45,8 @@ record FederationReport(String machine, String startedAt, List<ScaleBenchmark.Re
                     reach.endpointsPerService(), reach.directPerService(), reach.gatewaysPerService(),
                     reach.clustersPerService(), reach.priorities()));
             reach.mismatches().forEach(mismatch -> out.println("    mismatch: " + mismatch));
-            out.println(String.format(Locale.ROOT, "  every cluster as the caller: %d of %d reach exactly what they need",
-                    result.callersComplete(), result.clusters()));
+            out.println(String.format(Locale.ROOT, "  every cluster as the caller: %d of %d checked (of %d) reach exactly"
+                    + " what they need", result.callersComplete(), result.callersChecked(), result.clusters()));
             result.otherMismatches().forEach(mismatch -> out.println("    mismatch: " + mismatch));
             out.println(String.format(Locale.ROOT, "  translation for c000 with all %d inventories: p50 %.1f ms, p99 %.1f"
                             + " ms (%d rounds); heap: inventories %.1f MiB, one translation's resources %.1f MiB",
@@ -101,8 +101,10 @@ record FederationReport(String machine, String startedAt, List<ScaleBenchmark.Re
             targets.put(String.format(Locale.ROOT, "%s: no Kafka record over 1 MB (largest %,d bytes)",
                     result.layout().label(), largest), largest < ScaleBenchmark.RECORD_LIMIT_BYTES);
             targets.put(String.format(Locale.ROOT, "%s: every cluster reaches every remote endpoint it needs (%d of %d"
-                            + " clusters; c000: %d of %d services)", result.layout().label(), result.callersComplete(),
-                    result.clusters(), result.reach().servicesMatching(), result.reach().servicesChecked()),
+                            + " clusters checked%s; c000: %d of %d services)", result.layout().label(),
+                    result.callersComplete(), result.callersChecked(), result.callersChecked() < result.clusters()
+                            ? ", not all " + result.clusters() + ": not judged (--scale-callers)" : "",
+                    result.reach().servicesMatching(), result.reach().servicesChecked()),
                     result.callersComplete() == result.clusters());
         }
         propagation.ifPresent(result -> targets.put(String.format(Locale.ROOT,

@@ -39,7 +39,8 @@ final class ScaleBenchmark {
      * One layout's readings.
      *
      * @param reach           what caller c000's EDS reaches, in detail
-     * @param callersComplete of every cluster as the caller, those whose EDS reaches exactly what they need
+     * @param callersChecked  how many clusters were checked as the caller ({@code --scale-callers})
+     * @param callersComplete of those, the ones whose EDS reaches exactly what they need
      * @param otherMismatches the first differences found for callers other than c000
      * @param translation     ms per translation of caller c000's config with every inventory, by a fresh translator
      * @param incremental     ms per translation by c000's warm translator after one endpoint of c001 changed health
@@ -47,7 +48,8 @@ final class ScaleBenchmark {
      * @param resourcesHeap   heap retained by one translation's xDS resources
      */
     record Result(FederatedTenant.Layout layout, int clusters, int services, int endpointsPerService,
-                  List<RecordSize> records, int peersInConfig, RemoteReach.Result reach, int callersComplete,
+                  List<RecordSize> records, int peersInConfig, RemoteReach.Result reach, int callersChecked,
+                  int callersComplete,
                   List<String> otherMismatches, Percentiles translation, Percentiles incremental,
                   long inventoriesHeap, long resourcesHeap) {
     }
@@ -125,7 +127,8 @@ final class ScaleBenchmark {
             }
         }
         return new Result(tenant.layout(), tenant.clusters(), tenant.services(), tenant.endpointsPerService(),
-                records, config.getPeersCount(), reach, callersComplete, List.copyOf(otherMismatches),
+                records, config.getPeersCount(), reach, Math.min(callers, tenant.clusters()), callersComplete,
+                List.copyOf(otherMismatches),
                 Percentiles.of(millis), incremental, inventoriesHeap, resourcesHeap);
     }
 
