@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TCP connect probes, any number at once, on one thread: each probe opens a non-blocking
+ * TCP connect probes, many at once, on one thread: each probe opens a non-blocking
  * {@link SocketChannel}, and one {@link Selector} waits for all of them. A probe passes when the
  * connect completes and fails when it is refused, cannot be routed, or is not done by its timeout;
  * the connection is then reset at once (no data, no TIME_WAIT left on the agent).
@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * Results complete on the prober's thread: stages chained on them must not block.
  */
 public final class TcpProber implements AutoCloseable {
+
+    /** Probes of one {@link #probeAll} round running at once. */
+    public static final int ROUND_IN_FLIGHT = 512;
+
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpProber.class);
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -103,19 +107,78 @@ public final class TcpProber implements AutoCloseable {
     }
 
     /**
-     * Probes every target at once (each address once); completes when all have a result, at the latest
-     * {@code timeout} after the call.
+     * Probes every target (each address once), at most {@link #ROUND_IN_FLIGHT} at a time: the next
+     * starts as one ends, each with its own {@code timeout}, so a round of thousands of endpoints never
+     * sends thousands of connection attempts at once into the cluster's network (nor at one host's
+     * accept queue). Completes when all have a result: at the latest {@code timeout} after the call
+     * for up to {@link #ROUND_IN_FLIGHT} targets, and a timeout per further {@link #ROUND_IN_FLIGHT}
+     * beyond them, should every probe hang.
      */
     public CompletableFuture<Map<ProbeTarget, ProbeResult>> probeAll(Collection<ProbeTarget> targets, Duration timeout) {
-        Map<ProbeTarget, CompletableFuture<ProbeResult>> running = new TreeMap<>();
-        for (ProbeTarget target : new LinkedHashSet<>(targets)) {
-            running.put(target, probe(target, timeout));
+        Round round = new Round(java.util.List.copyOf(new LinkedHashSet<>(targets)), timeout);
+        if (round.targets.isEmpty()) {
+            return CompletableFuture.completedFuture(new TreeMap<>());
         }
-        return CompletableFuture.allOf(running.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
-            Map<ProbeTarget, ProbeResult> results = new TreeMap<>();
-            running.forEach((target, result) -> results.put(target, result.join()));
-            return results;
-        });
+        round.pump();
+        return round.done;
+    }
+
+    /** One {@link #probeAll} call: its targets started in order, {@link #ROUND_IN_FLIGHT} running at most. */
+    private final class Round {
+        private final java.util.List<ProbeTarget> targets;
+        private final Duration timeout;
+        private final Map<ProbeTarget, ProbeResult> results = new TreeMap<>();
+        private final CompletableFuture<Map<ProbeTarget, ProbeResult>> done = new CompletableFuture<>();
+        private int next;
+        private int inFlight;
+        private boolean pumping;
+
+        private Round(java.util.List<ProbeTarget> targets, Duration timeout) {
+            this.targets = targets;
+            this.timeout = timeout;
+        }
+
+        /**
+         * Starts targets while there is room. One thread pumps at a time; a probe that ends meanwhile
+         * (even at once, on the pumping thread) frees its room for the loop already running.
+         */
+        private void pump() {
+            synchronized (this) {
+                if (pumping) {
+                    return;
+                }
+                pumping = true;
+            }
+            while (true) {
+                ProbeTarget target;
+                synchronized (this) {
+                    if (next >= targets.size() || inFlight >= ROUND_IN_FLIGHT) {
+                        pumping = false;
+                        return;
+                    }
+                    target = targets.get(next++);
+                    inFlight++;
+                }
+                probe(target, timeout).whenComplete((result, error) -> ended(target,
+                        result != null ? result : ProbeResult.failed(String.valueOf(error))));
+            }
+        }
+
+        private void ended(ProbeTarget target, ProbeResult result) {
+            Map<ProbeTarget, ProbeResult> all = null;
+            synchronized (this) {
+                results.put(target, result);
+                inFlight--;
+                if (results.size() == targets.size()) {
+                    all = new TreeMap<>(results);
+                }
+            }
+            if (all != null) {
+                done.complete(all);
+            } else {
+                pump();
+            }
+        }
     }
 
     /** Whether {@link #close()} was called: results from then on say nothing about the targets. */

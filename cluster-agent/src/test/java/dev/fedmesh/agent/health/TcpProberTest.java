@@ -104,6 +104,43 @@ class TcpProberTest {
     }
 
     @Test
+    void aRoundOfMoreTargetsThanRunAtOnceGivesEveryTargetItsOwnResult() throws Exception {
+        int targets = 2 * TcpProber.ROUND_IN_FLIGHT + 100;
+        try (java.net.ServerSocket listener = new java.net.ServerSocket()) {
+            listener.bind(new java.net.InetSocketAddress("0.0.0.0", 0), targets);
+            Thread acceptor = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        listener.accept().close();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            int closedPort;
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+                closedPort = closed.getLocalPort();
+            }
+            List<ProbeTarget> all = new ArrayList<>();
+            for (int i = 0; i < targets; i++) {
+                // Loopback addresses of their own, every other one on a port nobody listens on.
+                String host = "127.0." + (1 + i / 250) + "." + (1 + i % 250);
+                all.add(new ProbeTarget(host, i % 2 == 0 ? listener.getLocalPort() : closedPort));
+            }
+
+            Map<ProbeTarget, ProbeResult> results = prober.probeAll(all, Duration.ofSeconds(10)).join();
+
+            assertThat(results).hasSize(targets);
+            for (int i = 0; i < targets; i++) {
+                assertThat(results.get(all.get(i))).as("%s", all.get(i))
+                        .isEqualTo(i % 2 == 0 ? ProbeResult.CONNECTED : ProbeResult.failed("connection refused"));
+            }
+        }
+    }
+
+    @Test
     void threeHundredTargetsAreProbedOnTheProbersOneThread() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<TcpServer> servers = new ArrayList<>();
