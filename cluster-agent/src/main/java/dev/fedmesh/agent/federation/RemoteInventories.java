@@ -18,6 +18,10 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -67,6 +71,9 @@ public final class RemoteInventories implements AutoCloseable {
     private final Set<String> refusedLogged = new HashSet<>();
     private Map<String, InventoryVerifier.Verified> held = Map.of();
     private boolean unsaved;
+    /** Writes the file off the reading thread: a slow disk must not hold back the next records. */
+    private final ExecutorService writer;
+    private boolean writing;
     private long savedAt = System.nanoTime() - PERSIST_GAP_NANOS;
 
     /**
@@ -81,6 +88,11 @@ public final class RemoteInventories implements AutoCloseable {
         this.topic = KafkaTopics.inventory(topicPrefix, tenant);
         this.verifier = new InventoryVerifier(tenant, trustedKeys);
         this.file = new HeldInventoriesFile(stateDirectory.resolve(tenant).resolve(cluster).resolve(FILE_NAME));
+        this.writer = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "fedmesh-remote-inventories-writer-" + tenant + "-" + cluster);
+            thread.setDaemon(true);
+            return thread;
+        });
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties(bootstrapServers, security, tenant,
                 cluster), new StringDeserializer(), new ByteArrayDeserializer());
         this.reader = new TopicReader<>(consumer, topic, "fedmesh-remote-inventories-" + tenant + "-" + cluster,
@@ -95,7 +107,7 @@ public final class RemoteInventories implements AutoCloseable {
 
                     @Override
                     public void between(boolean idle) {
-                        saveIfDue(idle);
+                        saveSoon(idle);
                     }
                 });
     }
@@ -208,6 +220,31 @@ public final class RemoteInventories implements AutoCloseable {
         return seconds != 0 ? seconds : Integer.compare(a.getNanos(), b.getNanos());
     }
 
+    /** Has the writer write what is held when it changed and the last write is a second old (or {@code now}). */
+    private void saveSoon(boolean now) {
+        synchronized (this) {
+            if (writing || !unsaved || (!now && System.nanoTime() - savedAt < PERSIST_GAP_NANOS)) {
+                return;
+            }
+            writing = true;
+        }
+        try {
+            writer.execute(() -> {
+                try {
+                    saveIfDue(true);
+                } finally {
+                    synchronized (this) {
+                        writing = false;
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                writing = false; // closing: close() writes what is held
+            }
+        }
+    }
+
     /** Writes what is held when it changed and the last write is a second old (or {@code now}). */
     private void saveIfDue(boolean now) {
         Map<String, InventoryVerifier.Verified> toSave;
@@ -258,5 +295,12 @@ public final class RemoteInventories implements AutoCloseable {
     @Override
     public void close() {
         reader.close();
+        writer.shutdown();
+        try {
+            writer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        saveIfDue(true);
     }
 }
