@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,6 +58,40 @@ public final class ClusterProbeTargets {
     /** The targets of every peer but {@code localCluster}, by cluster name. */
     public static Map<String, ClusterTargets> choose(String localCluster, List<ClusterPeer> peers,
                                                      Map<String, ClusterInventory> inventories, int perCluster) {
+        return choose(localCluster, peers, inventories, perCluster, new IdentityHashMap<>(), new IdentityHashMap<>());
+    }
+
+    /**
+     * Chooses again and again as inventories change, choosing anew only for the clusters whose
+     * inventory is not the very instance it chose from last time: at a tenant's full scale one
+     * cluster's new inventory is then one cluster's choice, not every cluster's thousands of endpoints.
+     */
+    public static final class Chooser {
+        private final int perCluster;
+        private Map<ClusterInventory, ClusterTargets> last = new IdentityHashMap<>();
+
+        public Chooser(int perCluster) {
+            if (perCluster < 1) {
+                throw new IllegalArgumentException("perCluster must be 1 or more, was " + perCluster);
+            }
+            this.perCluster = perCluster;
+        }
+
+        /** As {@link ClusterProbeTargets#choose}; the same result. */
+        public synchronized Map<String, ClusterTargets> choose(String localCluster, List<ClusterPeer> peers,
+                                                               Map<String, ClusterInventory> inventories) {
+            Map<ClusterInventory, ClusterTargets> chosen = new IdentityHashMap<>();
+            Map<String, ClusterTargets> targets = ClusterProbeTargets.choose(localCluster, peers, inventories, perCluster,
+                    last, chosen);
+            last = chosen;
+            return targets;
+        }
+    }
+
+    private static Map<String, ClusterTargets> choose(String localCluster, List<ClusterPeer> peers,
+                                                      Map<String, ClusterInventory> inventories, int perCluster,
+                                                      Map<ClusterInventory, ClusterTargets> known,
+                                                      Map<ClusterInventory, ClusterTargets> chosenNow) {
         if (perCluster < 1) {
             throw new IllegalArgumentException("perCluster must be 1 or more, was " + perCluster);
         }
@@ -70,9 +105,18 @@ public final class ClusterProbeTargets {
             if (peer.getName().equals(localCluster)) {
                 continue;
             }
-            chosen.put(peer.getName(), peer.getNetwork().equals(localNetwork)
-                    ? endpoints(peer.getName(), inventories.get(peer.getName()), perCluster)
-                    : gateway(peer));
+            ClusterInventory inventory = inventories.get(peer.getName());
+            if (!peer.getNetwork().equals(localNetwork)) {
+                chosen.put(peer.getName(), gateway(peer));
+            } else if (inventory == null) {
+                chosen.put(peer.getName(), endpoints(peer.getName(), null, perCluster));
+            } else {
+                ClusterTargets before = known.get(inventory);
+                ClusterTargets targets = before != null && before.cluster().equals(peer.getName()) ? before
+                        : endpoints(peer.getName(), inventory, perCluster);
+                chosenNow.put(inventory, targets);
+                chosen.put(peer.getName(), targets);
+            }
         }
         return Collections.unmodifiableMap(chosen);
     }

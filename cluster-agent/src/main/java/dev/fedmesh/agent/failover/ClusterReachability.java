@@ -47,6 +47,7 @@ public final class ClusterReachability implements AutoCloseable {
     private final String localCluster;
     private final TcpProber prober;
     private final ProbeSettings settings;
+    private final ClusterProbeTargets.Chooser chooser;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object round = new Object();
     private List<ClusterPeer> peers = List.of();
@@ -60,6 +61,7 @@ public final class ClusterReachability implements AutoCloseable {
         this.localCluster = Objects.requireNonNull(localCluster, "localCluster");
         this.prober = Objects.requireNonNull(prober, "prober");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.chooser = new ClusterProbeTargets.Chooser(settings.targetsPerCluster());
     }
 
     /** The tenant's clusters as the applied desired config lists them ({@code DesiredConfig.peers}). */
@@ -175,8 +177,7 @@ public final class ClusterReachability implements AutoCloseable {
     }
 
     private void retarget() {
-        Map<String, ClusterTargets> next = ClusterProbeTargets.choose(localCluster, peers, inventories,
-                settings.targetsPerCluster());
+        Map<String, ClusterTargets> next = chooser.choose(localCluster, peers, inventories);
         for (ClusterTargets cluster : next.values()) {
             ClusterTargets before = targets.get(cluster.cluster());
             if (cluster.problem().isPresent()

@@ -63,6 +63,25 @@ class ClusterProbeTargetsTest {
     }
 
     @Test
+    void aChooserChoosesAgainOnlyForAClusterWhoseInventoryChangedAndChoosesAsChooseDoes() {
+        List<ClusterPeer> peers = List.of(peer("west", "", ""), peer("east", "", ""), peer("north", "", ""));
+        ClusterInventory east = inventory("east", service("greeter", endpoint("10.2.0.1", 8080, HEALTHY)));
+        ClusterInventory north = inventory("north", service("greeter", endpoint("10.3.0.1", 8080, HEALTHY)));
+        ClusterProbeTargets.Chooser chooser = new ClusterProbeTargets.Chooser(3);
+        Map<String, ClusterTargets> first = chooser.choose("west", peers, Map.of("east", east, "north", north));
+
+        ClusterInventory eastAgain = inventory("east", service("greeter", endpoint("10.2.0.1", 8080, UNHEALTHY),
+                endpoint("10.2.0.2", 8080, HEALTHY)));
+        Map<String, ClusterInventory> now = Map.of("east", eastAgain, "north", north);
+        Map<String, ClusterTargets> second = chooser.choose("west", peers, now);
+
+        assertThat(second.get("north")).as("the same instance: north's inventory did not change").isSameAs(first.get("north"));
+        assertThat(second.get("east").targets()).containsExactly(new ProbeTarget("10.2.0.2", 8080),
+                new ProbeTarget("10.2.0.1", 8080));
+        assertThat(second).isEqualTo(ClusterProbeTargets.choose("west", peers, now, 3));
+    }
+
+    @Test
     void upToThreeEndpointsSpreadOverServicesHealthyFirst() {
         List<ClusterPeer> peers = List.of(peer("west", "", ""), peer("east", "", ""));
         Map<String, ClusterInventory> inventories = Map.of("east", inventory("east",
