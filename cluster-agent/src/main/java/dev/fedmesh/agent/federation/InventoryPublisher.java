@@ -1,6 +1,7 @@
 package dev.fedmesh.agent.federation;
 
 import dev.fedmesh.api.v1.ClusterInventory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -9,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes this cluster's whole inventory for the other clusters of the tenant, on its own thread:
  * told of each local change ({@link #changed}), it sends the inventory as it is then, at most once
- * per coalescing interval however many changes come (the newest wins), and again every re-send
- * period while nothing changes. An inventory larger than the limit is not sent: it is logged and
+ * per coalescing interval however many changes come (the newest wins), and again within the
+ * re-send period while nothing changes (after a random 75–100% of it). An inventory larger than the limit is not sent: it is logged and
  * counted ({@link #refused}), and the one sent before stays what the other clusters see. A send
  * that fails is not retried as such: the next change or re-send carries the newer state anyway.
  */
@@ -71,11 +72,12 @@ public final class InventoryPublisher implements AutoCloseable {
     private void run() {
         long coalesce = settings.coalesce().toNanos();
         long lastSent = System.nanoTime() - coalesce;
+        long resend = resendAfter();
         while (true) {
             synchronized (this) {
                 while (!closed) {
                     long now = System.nanoTime();
-                    long until = dirty ? lastSent + coalesce : lastSent + settings.resend().toNanos();
+                    long until = dirty ? lastSent + coalesce : lastSent + resend;
                     if (now - until >= 0) {
                         break;
                     }
@@ -91,8 +93,19 @@ public final class InventoryPublisher implements AutoCloseable {
                 dirty = false;
             }
             lastSent = System.nanoTime();
+            resend = resendAfter();
             publishAlone();
         }
+    }
+
+    /**
+     * How long after a record an unchanged inventory is sent again: a random 75–100% of the re-send
+     * interval, drawn for each record, so that clusters started together (after a control plane or
+     * network outage, say) do not all re-send their inventories at the same moment, every time.
+     */
+    private long resendAfter() {
+        long resend = settings.resend().toNanos();
+        return resend - (long) (ThreadLocalRandom.current().nextDouble() * resend / 4);
     }
 
     /** Builds and sends one inventory; nothing that goes wrong with it ends the thread. */
