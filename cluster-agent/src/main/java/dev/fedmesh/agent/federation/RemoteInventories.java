@@ -167,34 +167,44 @@ public final class RemoteInventories implements AutoCloseable {
         synchronized (this) {
             next = new TreeMap<>(held);
         }
-        boolean changed = false;
+        Taken taken = Taken.NOTHING;
         for (ConsumerRecord<String, byte[]> record : records) {
-            changed |= apply(record, next);
+            Taken one = apply(record, next);
+            taken = one.compareTo(taken) > 0 ? one : taken;
         }
-        if (!changed) {
+        if (taken == Taken.NOTHING) {
             return;
         }
         synchronized (this) {
             held = Collections.unmodifiableMap(next);
             unsaved = true;
         }
-        tell();
+        if (taken == Taken.CHANGED) {
+            tell();
+        }
     }
 
-    /** Applies one record to {@code next}; whether it changed anything. */
-    private boolean apply(ConsumerRecord<String, byte[]> record, Map<String, InventoryVerifier.Verified> next) {
+    /** What records did to what is held: nothing, a newer record of the same endpoints (kept, not told), or a change. */
+    private enum Taken { NOTHING, NEWER, CHANGED }
+
+    /**
+     * Applies one record to {@code next}. A cluster's periodic re-send of unchanged endpoints is
+     * kept (it is the newest record) but changes nothing its listeners use: at a hundred clusters
+     * those re-sends come several times a second, and each would be a translation for nothing.
+     */
+    private Taken apply(ConsumerRecord<String, byte[]> record, Map<String, InventoryVerifier.Verified> next) {
         String key = record.key();
         if (key == null || key.equals(cluster)) {
-            return false;
+            return Taken.NOTHING;
         }
         String where = record.topic() + "-" + record.partition() + "@" + record.offset();
         if (record.value() == null) {
             if (next.remove(key) != null) {
                 LOG.info("tenant={} cluster={} remote cluster {} was deleted (tombstone at {}): its endpoints are no"
                         + " longer used", tenant, cluster, key, where);
-                return true;
+                return Taken.CHANGED;
             }
-            return false;
+            return Taken.NOTHING;
         }
         InventoryVerifier.Verified verified;
         try {
@@ -205,14 +215,15 @@ public final class RemoteInventories implements AutoCloseable {
                 LOG.warn("tenant={} cluster={} refused the inventory record of {} at {}: {}; keeping the one held",
                         tenant, cluster, key, where, e.getMessage());
             }
-            return false;
+            return Taken.NOTHING;
         }
         InventoryVerifier.Verified kept = next.get(key);
         if (kept != null && compare(verified.envelope().getReportedAt(), kept.envelope().getReportedAt()) <= 0) {
-            return false;
+            return Taken.NOTHING;
         }
         next.put(key, verified);
-        return true;
+        return kept != null && kept.inventory().getServicesList().equals(verified.inventory().getServicesList())
+                ? Taken.NEWER : Taken.CHANGED;
     }
 
     private static int compare(Timestamp a, Timestamp b) {
