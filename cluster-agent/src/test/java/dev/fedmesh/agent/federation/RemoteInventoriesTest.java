@@ -105,6 +105,32 @@ class RemoteInventoriesTest {
     }
 
     @Test
+    void aReSendOfUnchangedEndpointsIsHeldAsTheNewestRecordButTellsNoListener() throws Exception {
+        String tenant = "resend";
+        createTopic(tenant);
+        Instant now = Instant.now();
+        publish(tenant, "east", signed(inventory(tenant, "east", 1, "10.0.0.1"), now));
+        List<Map<String, ClusterInventory>> told = new CopyOnWriteArrayList<>();
+
+        try (RemoteInventories west = remote(tenant, "west", TestKafka.broker().bootstrapServers(), state)) {
+            west.addListener(told::add);
+            west.start();
+            await(() -> west.current().containsKey("east"), "east's inventory held");
+            int toldBefore = told.size();
+
+            // The same endpoints, re-sent (a later generation and record), then a real change.
+            publish(tenant, "east", signed(inventory(tenant, "east", 2, "10.0.0.1"), now.plusSeconds(30)));
+            await(() -> west.current().get("east").getGeneration() == 2, "east's re-sent record held");
+            publish(tenant, "east", signed(inventory(tenant, "east", 3, "10.0.0.2"), now.plusSeconds(31)));
+            await(() -> hosts(west.current().get("east")).equals(List.of("10.0.0.2")), "east's change held");
+            await(() -> told.size() > toldBefore, "the change told");
+
+            assertThat(told.subList(toldBefore, told.size())).as("told of the change, never of the re-send alone")
+                    .allMatch(map -> hosts(map.get("east")).equals(List.of("10.0.0.2")));
+        }
+    }
+
+    @Test
     void anAgentStartingWhileKafkaDoesNotAnswerServesTheInventoriesItHeld() throws Exception {
         String tenant = "initech";
         createTopic(tenant);
