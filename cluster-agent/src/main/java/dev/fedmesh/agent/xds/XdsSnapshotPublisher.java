@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the cluster's xDS snapshot in step with what it is built from: the applied desired config,
  * this cluster's own inventory, the other clusters' inventories, and which of them the agent's probes
- * cannot reach. Any of them changing rebuilds the whole snapshot through {@link ProxyConfigTranslator}
- * and replaces it in the cache: a config being applied at once, on the applier's thread; the other
+ * cannot reach. Any of them changing rebuilds the snapshot through {@link ProxyConfigTranslator}
+ * (which assigns again only the services whose endpoints changed) and replaces it in the cache: a config being applied at once, on the applier's thread; the other
  * changes on this publisher's own thread, coalesced, so that a burst of them is one translation and
  * no caller waits for one. Nothing is served before the first config.
  *
