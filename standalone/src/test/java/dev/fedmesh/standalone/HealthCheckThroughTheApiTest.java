@@ -12,7 +12,6 @@ import dev.fedmesh.sample.v1.HelloRequest;
 import dev.fedmesh.testing.xds.ProxylessClients;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -73,24 +72,15 @@ class HealthCheckThroughTheApiTest {
                 .formatted(SERVICE)), "applying greeter-health");
         long revision = PolicyJson.parse(written.body()).path("resourceVersion").asLong();
         Await.until(() -> agent.appliedRevision() >= revision, "the agent to apply revision " + revision);
-        Await.until(() -> "sick".equals(callOrNull(channel)), "the sick instance to answer while it serves");
+        Await.until(() -> "sick".equals(GreeterCalls.versionOrNull(channel)), "the sick instance to answer while it serves");
 
         sickHealth.setStatus(SERVICE, ServingStatus.NOT_SERVING);
-        awaitOnly(channel, "healthy");
+        GreeterCalls.awaitOnly(channel, "healthy");
         Await.until(() -> healthyInPreview(api) == 1, () -> "the failover preview to count 1 healthy endpoint in "
                 + CLUSTER + ": " + api.get(previewPath()).body());
 
         api.expectOk(api.delete("/api/v1/tenants/" + TENANT + "/policies/greeter-health"), "deleting greeter-health");
-        Await.until(() -> "sick".equals(callOrNull(channel)), "the sick instance to get calls once no check applies");
-    }
-
-    /** Waits until 50 calls in a row were answered by {@code instance}. */
-    private static void awaitOnly(ManagedChannel channel, String instance) {
-        int[] run = {0};
-        Await.until(() -> {
-            run[0] = instance.equals(callOrNull(channel)) ? run[0] + 1 : 0;
-            return run[0] >= 50;
-        }, "50 calls in a row answered by " + instance);
+        Await.until(() -> "sick".equals(GreeterCalls.versionOrNull(channel)), "the sick instance to get calls once no check applies");
     }
 
     private static int healthyInPreview(ApiClient api) {
@@ -105,16 +95,6 @@ class HealthCheckThroughTheApiTest {
 
     private static String previewPath() {
         return "/api/v1/tenants/" + TENANT + "/services/greeter/failover-preview";
-    }
-
-    private static String callOrNull(ManagedChannel channel) {
-        try {
-            HelloReply reply = GreeterGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .sayHello(HelloRequest.newBuilder().setName("test").build());
-            return reply.getVersion();
-        } catch (StatusRuntimeException e) {
-            return null;
-        }
     }
 
     /** A greeter instance that answers with {@code name} as its version, with the standard health service. */

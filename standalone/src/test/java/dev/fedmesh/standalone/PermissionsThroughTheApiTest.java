@@ -17,7 +17,6 @@ import dev.fedmesh.testing.xds.ProxylessServers;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
@@ -130,14 +129,14 @@ class PermissionsThroughTheApiTest {
         greeterInstance(agent, "healthy", new HealthStatusManager());
         greeterInstance(agent, "sick", sickHealth);
         ManagedChannel frontend = channel(agent, "shop", "frontend");
-        Await.until(() -> "sick".equals(versionOrNull(frontend)), "the sick instance to answer while it serves");
+        Await.until(() -> "sick".equals(GreeterCalls.versionOrNull(frontend)), "the sick instance to answer while it serves");
 
         // A TCP connect would still pass: only a gRPC check, over mTLS and through the default DENY, sees this.
         sickHealth.setStatus(GREETER_SERVICE, ServingStatus.NOT_SERVING);
-        awaitOnly(frontend, "healthy");
+        GreeterCalls.awaitOnly(frontend, "healthy");
 
         sickHealth.setStatus(GREETER_SERVICE, ServingStatus.SERVING);
-        Await.until(() -> "sick".equals(versionOrNull(frontend)), "the sick instance to get calls once it serves again");
+        Await.until(() -> "sick".equals(GreeterCalls.versionOrNull(frontend)), "the sick instance to get calls once it serves again");
     }
 
     /** A greeter instance in shop answering with {@code version}, with the standard health service, SERVING. */
@@ -154,23 +153,6 @@ class PermissionsThroughTheApiTest {
                 }, health.getHealthService());
         health.setStatus(GREETER_SERVICE, ServingStatus.SERVING);
         under.stopAtEnd(() -> ProxylessServers.stop(server));
-    }
-
-    /** Waits until 50 calls in a row were answered by {@code version}. */
-    private static void awaitOnly(ManagedChannel channel, String version) {
-        int[] run = {0};
-        Await.until(() -> {
-            run[0] = version.equals(versionOrNull(channel)) ? run[0] + 1 : 0;
-            return run[0] >= 50;
-        }, "50 calls in a row answered by " + version);
-    }
-
-    private static String versionOrNull(ManagedChannel channel) {
-        try {
-            return call(channel).getVersion();
-        } catch (StatusRuntimeException e) {
-            return null;
-        }
     }
 
     private static String callers(String service) {
